@@ -1,0 +1,150 @@
+"""The ``auditkit`` command line: a thin layer over the library.
+
+A user's mistake (an :class:`~auditkit.errors.AuditkitError`) is printed as one message and
+exits with code 2; there is no traceback for it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+import pandas as pd
+from tabulate import tabulate
+
+from auditkit.errors import AuditkitError
+from auditkit.plugins import get_registry
+from auditkit.scorer import parse_param_value, run_scorer
+from auditkit.world import read_world
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """Turns library errors into a clean message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditkitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _progress(message: str) -> None:
+    """Say what is happening on stderr, only when a person is watching a terminal."""
+    if sys.stderr.isatty():
+        click.echo(f"\r\033[K{message}", err=True, nl=False)
+
+
+def _done() -> None:
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", err=True, nl=False)
+
+
+def _warn_plugin_errors() -> None:
+    for error in get_registry().errors:
+        click.echo(f"Warning: {error}", err=True)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE, e.g. --param window_days=30",
+                                     param_hint="--param")
+        params[key.strip()] = parse_param_value(value)
+    return params
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="auditkit")
+def main() -> None:
+    """Audit and compare social-influence scores for gaming, decay and spam inflation."""
+
+
+@main.command("scorers")
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+def scorers_command(as_json: bool) -> None:
+    """List every installed scorer: id, version, range, tags, description."""
+    registry = get_registry()
+    _warn_plugin_errors()
+    infos = [s.info() | {"plugin": registry.origin[s.id]} for s in registry.all()]
+    if as_json:
+        click.echo(json.dumps(infos, indent=2, default=str))
+        return
+    rows = [[i["id"], i["version"], f"{i['range'][0]:g}-{i['range'][1]:g}", ",".join(i["tags"]),
+             i["name"]] for i in infos]
+    click.echo(tabulate(rows, headers=["id", "version", "range", "tags", "name"],
+                        disable_numparse=True))
+    for info in infos:
+        params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
+        click.echo(f"\n{info['id']}: {info['description']}\n  parameters: {params or 'none'}")
+
+
+@main.command("score")
+@click.argument("world", type=click.Path(file_okay=False))
+@click.option("--scorer", "scorer_id", required=True, help="Id of the scorer (see `auditkit scorers`).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A scorer parameter; repeat for several.")
+@click.option("--at", default=None, metavar="TIME",
+              help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N highest.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--explain", "account", default=None, metavar="ACCOUNT",
+              help="Print the itemised statement of one account's score instead.")
+def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str | None,
+                  top: int | None, fmt: str, account: str | None) -> None:
+    """Score every account of the WORLD directory with one scorer."""
+    scorer = get_registry().scorer(scorer_id, **_parse_params(params))
+    _progress(f"loading {world} ...")
+    w = read_world(world)
+    at_ts = w.resolve_at(at)
+    if account is not None:
+        _progress(f"explaining {account} with {scorer_id} ...")
+        statement = scorer.explain(w, account, at_ts)
+        _done()
+        _print_statement(statement, fmt)
+        return
+    _progress(f"scoring {len(w):,} accounts with {scorer_id} ...")
+    started = time.perf_counter()
+    scores = run_scorer(scorer, w, at_ts)
+    elapsed = time.perf_counter() - started
+    _done()
+    table = (scores.rename("score").rename_axis("account").reset_index()
+             .sort_values(["score", "account"], ascending=[False, True], kind="stable"))
+    table.insert(0, "rank", range(1, len(table) + 1))
+    if top:
+        table = table.head(top)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"scorer": scorer.info() | {"params": scorer.params.model_dump()},
+                               "at": None if at_ts is None else at_ts.isoformat(),
+                               "scores": table.to_dict(orient="records")}, indent=2, default=str))
+    else:
+        click.echo(tabulate(table.values.tolist(), headers=list(table.columns), floatfmt=".2f"))
+        when = "" if at_ts is None else f" as of {at_ts:%Y-%m-%d %H:%M UTC}"
+        click.echo(f"\n{scorer.name} ({scorer.id} {scorer.version}){when}: "
+                   f"{len(w):,} accounts scored in {elapsed:.2f} s", err=True)
+
+
+def _print_statement(statement, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(statement.to_dict(), indent=2, default=str))
+        return
+    items: pd.DataFrame = statement.items
+    if fmt == "csv":
+        click.echo(items.to_csv(index=False), nl=False)
+        return
+    when = "" if statement.at is None else f" as of {statement.at:%Y-%m-%d %H:%M UTC}"
+    click.echo(f"{statement.scorer} statement for {statement.account}{when}")
+    click.echo(tabulate(items.values.tolist(), headers=list(items.columns), floatfmt=".3f"))
+    click.echo(f"total points {statement.total:.3f} = score {statement.score:.3f}")
+    for note in statement.notes:
+        click.echo(f"note: {note}")

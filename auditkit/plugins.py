@@ -1,0 +1,134 @@
+"""Plugin discovery: entry points in the ``auditkit`` group, loaded one by one.
+
+A plugin that fails to import, implements a misspelt hook, or registers something that is not a
+scorer is reported by name in :attr:`Registry.errors` and skipped; the others load normally.
+``Registry(strict=True)`` raises the first such error instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import pluggy
+
+from auditkit import hookspecs
+from auditkit.errors import PluginError, UnknownScorerError
+from auditkit.scorer import Scorer
+
+__all__ = ["Registry", "get_registry", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "auditkit"
+
+
+class Registry:
+    """The installed scorers, keyed by id, and the plugin problems met while loading them.
+
+    Parameters
+    ----------
+    entry_points : bool
+        Load every plugin of the ``auditkit`` entry-point group (the normal case).
+    plugins : iterable of (name, plugin) pairs
+        Extra plugin objects or modules to register, e.g. in tests.
+    strict : bool
+        Raise the first :class:`PluginError` instead of collecting it.
+    """
+
+    def __init__(self, *, entry_points: bool = True,
+                 plugins: Iterable[tuple[str, Any]] = (), strict: bool = False) -> None:
+        self.strict = strict
+        self.errors: list[PluginError] = []
+        self.scorers: dict[str, type[Scorer]] = {}
+        self.origin: dict[str, str] = {}
+        self._pm = pluggy.PluginManager("auditkit")
+        self._pm.add_hookspecs(hookspecs)
+        candidates: list[tuple[str, Any]] = []
+        if entry_points:
+            for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                             key=lambda e: e.name):
+                try:
+                    candidates.append((ep.name, ep.load()))
+                except Exception as exc:  # any import failure of a third-party plugin
+                    self._fail(PluginError(
+                        f"plugin {ep.name!r} ({ep.value}) failed to import: "
+                        f"{type(exc).__name__}: {exc}. Fix or uninstall the package that "
+                        "provides it; the other scorers are unaffected."))
+        candidates.extend(plugins)
+        for name, plugin in candidates:
+            self._add(name, plugin)
+
+    def _fail(self, error: PluginError) -> None:
+        if self.strict:
+            raise error
+        self.errors.append(error)
+
+    def _add(self, name: str, plugin: Any) -> None:
+        try:
+            self._pm.register(plugin, name=name)
+            self._pm.check_pending()
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            if self._pm.is_registered(plugin):
+                self._pm.unregister(plugin)
+            hooks = ", ".join(n for n in dir(hookspecs) if n.startswith("register_"))
+            self._fail(PluginError(f"plugin {name!r} is not a valid auditkit plugin: {exc}. "
+                                   f"auditkit's hooks are: {hooks}."))
+            return
+        impl = getattr(plugin, "register_scorers", None)
+        if impl is None or not hasattr(impl, "auditkit_impl"):
+            return
+        added: list[str] = []
+        try:
+            impl(register=lambda cls: added.append(self._register_scorer(name, cls)))
+        except PluginError as exc:
+            for sid in added:
+                self.scorers.pop(sid, None)
+                self.origin.pop(sid, None)
+            self._fail(exc)
+        except Exception as exc:
+            for sid in added:
+                self.scorers.pop(sid, None)
+                self.origin.pop(sid, None)
+            self._fail(PluginError(f"plugin {name!r} raised in register_scorers: "
+                                   f"{type(exc).__name__}: {exc}"))
+
+    def _register_scorer(self, plugin: str, cls: Any) -> str:
+        if not (isinstance(cls, type) and issubclass(cls, Scorer)):
+            what = cls.__name__ if isinstance(cls, type) else repr(cls)
+            raise PluginError(f"plugin {plugin!r} registered {what}, which is not a scorer; "
+                              "register a subclass of auditkit.Scorer (the class, not an instance)")
+        if getattr(cls, "__abstractmethods__", None):
+            raise PluginError(f"plugin {plugin!r} registered {cls.__name__}, which does not "
+                              f"implement {', '.join(sorted(cls.__abstractmethods__))}")
+        if cls.id in self.scorers:
+            raise PluginError(f"plugin {plugin!r} registers scorer id {cls.id!r}, already "
+                              f"registered by plugin {self.origin[cls.id]!r}; give one of them "
+                              "another id")
+        self.scorers[cls.id] = cls
+        self.origin[cls.id] = plugin
+        return cls.id
+
+    def scorer(self, scorer_id: str, **params: Any) -> Scorer:
+        """An instance of the scorer ``scorer_id`` with ``params``."""
+        try:
+            cls = self.scorers[scorer_id]
+        except KeyError:
+            close = difflib.get_close_matches(scorer_id, self.scorers, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UnknownScorerError(
+                f"no installed scorer has id {scorer_id!r}.{hint} Installed: "
+                f"{', '.join(sorted(self.scorers)) or 'none'} (see `auditkit scorers`)"
+            ) from None
+        return cls(**params)
+
+    def all(self) -> list[Scorer]:
+        """One instance of every registered scorer with default parameters, sorted by id."""
+        return [self.scorers[sid]() for sid in sorted(self.scorers)]
+
+
+@lru_cache(maxsize=1)
+def get_registry() -> Registry:
+    """The registry of installed plugins, built once per process."""
+    return Registry()
