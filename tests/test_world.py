@@ -1,0 +1,174 @@
+"""The world model: validation with located errors, snapshots, windows and file round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditkit import World, WorldError, generate_world, read_world
+
+
+def small_world() -> World:
+    return World(
+        accounts={"account": ["a", "b", "c"], "label": ["human", "bot", None]},
+        follows={"follower": ["a", "b", "c"], "followee": ["b", "c", "a"],
+                 "time": ["2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z", 1704067200]},
+        events={"time": ["2024-01-02T10:00:00Z", "2024-01-01T09:00:00Z", "2024-01-03"],
+                "actor": ["a", "b", "c"], "action": ["reply", "post", "like"],
+                "target": ["b", None, "b"]},
+    )
+
+
+def test_tables_share_codes_and_events_are_sorted():
+    w = small_world()
+    assert list(w.ids) == ["a", "b", "c"]
+    assert list(w.events["action"]) == ["post", "reply", "like"]
+    actor, action, target = w.event_codes
+    assert actor.tolist() == [1, 0, 2] and target.tolist() == [-1, 1, 1]
+    assert w.in_degree.tolist() == [1, 1, 1]
+    assert str(w.events["time"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_unix_seconds_and_iso_parse_to_the_same_instant():
+    w = small_world()
+    assert w.follows["time"].iloc[2] == pd.Timestamp("2024-01-01T00:00:00Z")
+
+
+def test_accounts_derived_from_other_tables_in_first_appearance_order():
+    w = World(follows={"follower": ["x", "y"], "followee": ["y", "z"]})
+    assert list(w.ids) == ["x", "y", "z"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment", "column"),
+    [
+        ({"accounts": {"account": ["a", "a"]}}, "duplicate account 'a'", "account"),
+        ({"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["zz"]}},
+         "followee 'zz' is not an account", "followee"),
+        ({"accounts": {"account": ["a"]},
+          "events": {"time": [1], "actor": ["a"], "action": ["retweet"]}},
+         "unknown action 'retweet'", "action"),
+        ({"accounts": {"account": ["a"]},
+          "events": {"time": ["yesterday"], "actor": ["a"], "action": ["post"]}},
+         "cannot read time 'yesterday'", "time"),
+        ({"accounts": {"account": ["a", "b"]},
+          "events": {"time": [1], "actor": ["a"], "action": ["share"]}},
+         "needs a target", "target"),
+        ({"accounts": {"account": ["a", "b"]},
+          "follows": {"follower": ["a", "a"], "followee": ["b", "b"]}}, "twice", "followee"),
+        ({"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["a"]}},
+         "follows itself", "followee"),
+        ({"accounts": {"account": ["a"], "followers_count": [-3]}}, "non-negative",
+         "followers_count"),
+    ],
+)
+def test_bad_input_names_row_column_and_fix(kwargs, fragment, column):
+    with pytest.raises(WorldError) as info:
+        World(**kwargs)
+    assert fragment in str(info.value)
+    assert info.value.column == column
+    assert info.value.row is not None
+
+
+def test_missing_required_column_is_named():
+    with pytest.raises(WorldError, match="missing required column 'followee'"):
+        World(follows={"follower": ["a"]})
+
+
+def test_file_errors_name_file_and_line(tmp_path):
+    (tmp_path / "accounts.csv").write_text("account\na\nb\n")
+    (tmp_path / "events.csv").write_text(
+        "time,actor,action,target\n2024-01-01,a,post,\n2024-01-02,b,reply,a\n2024-01-03,b,boost,a\n")
+    with pytest.raises(WorldError) as info:
+        read_world(tmp_path)
+    msg = str(info.value)
+    assert "events.csv" in msg and "line 4" in msg and "'action'" in msg and "boost" in msg
+
+
+def test_unknown_column_in_file_is_rejected(tmp_path):
+    (tmp_path / "follows.csv").write_text("follower,followee,wieght\na,b,1\n")
+    with pytest.raises(WorldError, match="unknown column 'wieght'"):
+        read_world(tmp_path)
+
+
+def test_ids_stay_strings_when_read_from_csv(tmp_path):
+    (tmp_path / "follows.csv").write_text("follower,followee\n007,42\n42,007\n")
+    w = read_world(tmp_path)
+    assert list(w.ids) == ["007", "42"]
+
+
+def test_missing_directory_is_a_world_error(tmp_path):
+    with pytest.raises(WorldError, match="does not exist"):
+        read_world(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_write_read_round_trip(tmp_path, fmt):
+    w = generate_world(300, seed=5)
+    w.write(tmp_path / "w", format=fmt)
+    back = read_world(tmp_path / "w")
+    assert list(back.ids) == list(w.ids)
+    np.testing.assert_array_equal(back.event_time_ns, w.event_time_ns)
+    for a, b in zip(back.event_codes, w.event_codes, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(back.follow_codes[0], w.follow_codes[0])
+
+
+def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
+    w = generate_world(50, seed=1)
+    w.write(tmp_path / "w")
+    before = sorted(p.name for p in (tmp_path / "w").iterdir())
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(OSError):
+        generate_world(60, seed=2).write(tmp_path / "w")
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == before
+    assert read_world(tmp_path / "w").ids.size == 50
+    assert [p.name for p in tmp_path.iterdir()] == ["w"]
+
+
+def test_window_and_as_of_slice_by_time():
+    w = small_world()
+    assert len(w.as_of("2024-01-02T12:00:00Z").events) == 2
+    assert len(w.window(1, at="2024-01-03").events) == 2  # (Jan 2 00:00, Jan 3 00:00]
+    assert len(w.window(0.5, at="2024-01-03").events) == 1
+    # the follow b->c started on Jan 5: not there before
+    assert len(w.as_of("2024-01-04").follows) == 2
+    assert len(w.as_of("2024-01-04")) == 3  # every account is kept
+
+
+def test_until_ends_a_follow():
+    w = World(follows={"follower": ["a", "a"], "followee": ["b", "b"],
+                       "time": ["2024-01-01", "2024-03-01"],
+                       "until": ["2024-02-01", None]})
+    assert w.as_of("2024-01-15").in_degree.tolist() == [0, 1]
+    assert w.as_of("2024-02-15").in_degree.tolist() == [0, 0]
+    assert w.as_of("2024-03-15").in_degree.tolist() == [0, 1]
+
+
+def test_generator_is_deterministic_and_heavy_tailed():
+    a, b = generate_world(2000, seed=9), generate_world(2000, seed=9)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    pd.testing.assert_frame_equal(a.follows, b.follows)
+    assert not generate_world(2000, seed=10).follows.equals(a.follows)
+    deg = a.in_degree
+    assert deg.max() > 20 * np.median(deg)  # a heavy tail, not a random graph
+    # reciprocity: a good share of edges are followed back
+    src, dst = a.follow_codes
+    edges = set(zip(src.tolist(), dst.tolist(), strict=True))
+    mutual = sum((d, s) in edges for s, d in edges) / len(edges)
+    assert 0.1 < mutual < 0.6
+    # reactions only come after the post they react to
+    e = a.events
+    posts = e[e.action == "post"].set_index("post")["time"]
+    reacts = e[e.action != "post"]
+    assert (reacts["time"].to_numpy() >= posts.loc[reacts["post"]].to_numpy()).all()
+
+
+def test_empty_world():
+    w = World()
+    assert len(w) == 0 and w.end is None and len(w.events) == 0
