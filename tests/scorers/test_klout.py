@@ -1,0 +1,318 @@
+"""Tests of the Klout-like scorer: Klout's published signal rules, window, calibration, merge."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditkit import ParameterError, World, generate_world, get_registry, run_scorer
+from scorers.klout import KloutLike
+
+T0 = pd.Timestamp("2024-03-01T12:00:00Z")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "klout.md"
+
+
+def ev(actor, action="post", target=None, day=0.0, network=None):
+    row = {"time": T0 + pd.Timedelta(days=day), "actor": actor, "action": action,
+           "target": target}
+    if network is not None:
+        row["network"] = network
+    return row
+
+
+def build(events, accounts=None, follows=None) -> World:
+    names = set(accounts or ())
+    for e in events:
+        names.update(x for x in (e["actor"], e["target"]) if x is not None)
+    for f in follows or ():
+        names.update(f[:2])
+    acc = pd.DataFrame({"account": sorted(names)})
+    fol = None if follows is None else pd.DataFrame(follows, columns=["follower", "followee"])
+    return World(accounts=acc, follows=fol, events=pd.DataFrame(events))
+
+
+def comp(world, at=None, **params):
+    return KloutLike(**params).components(world, at)
+
+
+def val(world, arr, account):
+    return float(arr[world.code_of(account)])
+
+
+def background(n=30):
+    """Engaged accounts of graded engagement, so the population calibration is not degenerate."""
+    out = []
+    for i in range(n):
+        out.append(ev(f"bg{i}", day=1))
+        out += [ev(f"fan{i}_{j}", "share", f"bg{i}", day=1.5) for j in range(i % 7 + 1)]
+    return out
+
+
+# ---- Klout's published signal rules ----
+
+def test_unique_reactors_beat_repeats():
+    events = [ev("a", day=0), ev("b", day=0)]
+    events += [ev(f"r{i}", "share", "a", day=0.5) for i in range(100)]
+    events += [ev("x", "share", "b", day=0.5) for _ in range(100)]
+    w = build(events + background())
+    c = comp(w)
+    assert val(w, c.true_reach, "a") == pytest.approx(100.0)
+    assert val(w, c.true_reach, "b") == pytest.approx(1.0)  # 100 reactions, 1 unit of attention
+    s = KloutLike().score(w)
+    assert s["a"] > s["b"] + 10
+
+
+def test_repeats_over_many_days_have_diminishing_returns():
+    events = [ev("a"), ev("b")]
+    events += [ev(f"r{i}", "reply", "a", day=0.5) for i in range(100)]
+    events += [ev("x", "reply", "b", day=0.5 + d) for d in range(60)]  # once a day, 60 days
+    w = build(events + background())
+    c = comp(w)
+    # the pair strength is sqrt(60), True Reach counts the reactor once
+    assert val(w, c.true_reach, "b") == pytest.approx(1.0)
+    assert val(w, c.amplification, "b") == pytest.approx(math.sqrt(60) / 2)
+    assert val(w, c.amplification, "a") == pytest.approx(100 / 2)
+    assert KloutLike().score(w)["a"] > KloutLike().score(w)["b"]
+
+
+def test_reactions_per_post():
+    events = [ev("few", day=0.1) for _ in range(10)] + [ev("many", day=0.1) for _ in range(1000)]
+    events += [ev(f"r{i}", "share", "few", day=1) for i in range(100)]
+    events += [ev(f"q{i}", "share", "many", day=1) for i in range(100)]
+    w = build(events + background())
+    c = comp(w)
+    assert val(w, c.true_reach, "few") == val(w, c.true_reach, "many") == pytest.approx(100)
+    assert val(w, c.amplification, "few") == pytest.approx(100 / 11)  # smoothing 1
+    assert val(w, c.amplification, "many") == pytest.approx(100 / 1001)
+    s = KloutLike().score(w)
+    assert s["few"] > s["many"]
+
+
+def test_selective_reactor_counts_more_than_busy_one():
+    events = [ev("a"), ev("b"), ev("c")]
+    events += [ev("busy", "like", "a", day=0.2)] + [ev("busy", "like", "c", day=0.3)] * 49
+    events += [ev("picky", "like", "b", day=0.2)]
+    w = build(events + background())
+    c = comp(w)
+    assert val(w, c.true_reach, "a") == pytest.approx(math.sqrt(1 / 50))
+    assert val(w, c.true_reach, "b") == pytest.approx(1.0)
+    s = KloutLike().score(w)
+    assert s["b"] > s["a"]
+
+
+def test_selectivity_is_per_utc_day():
+    day0 = T0.normalize()  # midnight UTC: 1 h before and 1 h after fall on two days
+    events = [ev("a"), ev("c")]
+    events += [{"time": day0 - pd.Timedelta(hours=1), "actor": "x", "action": "like",
+                "target": "a"},
+               {"time": day0 + pd.Timedelta(hours=1), "actor": "x", "action": "like",
+                "target": "c"}]
+    w = build(events)
+    at = T0 + pd.Timedelta(days=1)
+    assert val(w, comp(w, at).true_reach, "a") == pytest.approx(1.0)
+
+
+def test_network_rewards_an_influential_audience():
+    follows = [(f"f{i}", "big") for i in range(50)]
+    events = [ev("a"), ev("b"), ev("big", "reply", "a", day=1), ev("small", "reply", "b", day=1)]
+    w = build(events + background(), follows=follows)
+    c = comp(w)
+    assert val(w, c.network, "a") == pytest.approx(math.log1p(50))
+    assert val(w, c.network, "b") == 0.0
+    assert KloutLike().score(w)["a"] > KloutLike().score(w)["b"]
+
+
+def test_network_falls_back_to_followers_count_without_follows():
+    events = [ev("a"), ev("big", "reply", "a", day=1)]
+    acc = pd.DataFrame({"account": ["a", "big"], "followers_count": [0, 1000]})
+    w = World(accounts=acc, events=pd.DataFrame(events))
+    assert val(w, comp(w).network, "a") == pytest.approx(math.log1p(1000))
+
+
+def test_self_reactions_are_ignored():
+    events = [ev("a")] + [ev("a", "share", "a", day=1) for _ in range(20)]
+    w = build(events)
+    assert comp(w).raw.max() == 0.0
+    assert (KloutLike().score(w) == 1.0).all()
+
+
+# ---- window ----
+
+def test_reactions_older_than_the_window_drop_off():
+    events = [ev("a")] + [ev(f"r{i}", "share", "a", day=1 + i / 10) for i in range(30)]
+    events += background()
+    w = build(events)
+    k = KloutLike()
+    assert k.score(w)["a"] > 20
+    later = w.end + pd.Timedelta(days=91)
+    assert k.score(w, later)["a"] == 1.0
+    assert (k.score(w, later) == 1.0).all()
+    # a 200-day window still sees them
+    assert KloutLike(window_days=200).score(w, later)["a"] > 20
+
+
+def test_window_is_open_at_the_start_and_closed_at_the_end():
+    events = [ev("a"), ev("r", "share", "a", day=1)]
+    w = build(events)
+    reaction = T0 + pd.Timedelta(days=1)
+    assert val(w, comp(w, reaction).true_reach, "a") == 1.0                  # time == at
+    assert val(w, comp(w, reaction - pd.Timedelta(seconds=1)).true_reach, "a") == 0.0
+    assert val(w, comp(w, reaction + pd.Timedelta(days=90)).true_reach, "a") == 0.0  # lo excl.
+    assert val(w, comp(w, reaction + pd.Timedelta(days=89.9)).true_reach, "a") == 1.0
+
+
+# ---- calibration ----
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_calibration_anchors_on_a_generated_world(seed):
+    w = generate_world(3000, seed=seed)
+    k = KloutLike()
+    c = k.components(w)
+    s = k.score(w).to_numpy()
+    engaged = c.active & (c.raw > 0)
+    assert engaged.sum() > 200
+    q50, q95 = np.quantile(s[engaged], [0.5, 0.95])
+    assert q50 == pytest.approx(20, abs=0.5)
+    assert q95 == pytest.approx(50, abs=1.0)
+    assert (s[c.raw == 0] == 1.0).all()
+    order = np.argsort(c.raw, kind="stable")
+    assert (np.diff(s[order]) >= -1e-12).all()  # monotone in raw
+
+
+def test_calibration_map_is_continuous_and_saturating():
+    q50, q95 = 2.0, 5.0
+    raw = np.linspace(0, 40, 20001)
+    y = KloutLike.calibrate(raw, q50, q95)
+    assert y[0] == 1.0
+    assert KloutLike.calibrate(np.array([q50, q95]), q50, q95) == pytest.approx([20, 50])
+    assert (np.diff(y) >= 0).all() and np.abs(np.diff(y)).max() < 0.05
+    assert y[-1] < 100.0 and y[-1] > 99.9
+
+
+def test_degenerate_anchors_are_guarded():
+    assert KloutLike.anchors(np.zeros(5), np.ones(5, bool)) == (1.0, 3.0)
+    q50, q95 = KloutLike.anchors(np.full(5, 2.0), np.ones(5, bool))
+    assert (q50, q95) == (2.0, 4.0)
+
+
+# ---- the contract ----
+
+def test_contract_on_a_generated_world():
+    w = generate_world(1500, seed=5)
+    before = {k: v.copy() for k, v in w.tables().items()}
+    k = KloutLike()
+    s1 = run_scorer(k, w)
+    s2 = run_scorer(KloutLike(), w)
+    pd.testing.assert_series_equal(s1, s2)
+    assert s1.index.equals(w.ids)
+    assert s1.between(1, 100).all() and np.isfinite(s1).all()
+    for name, table in w.tables().items():
+        pd.testing.assert_frame_equal(table, before[name])
+
+
+def test_explain_sums_to_score():
+    w = generate_world(1500, seed=5)
+    k = KloutLike()
+    s = k.score(w)
+    c = k.components(w)
+    picks = [s.idxmax(), s.idxmin(), s.index[np.argsort(s.to_numpy())[len(s) // 2]],
+             s.index[int(np.flatnonzero(c.raw > 0)[0])], w.ids[0]]
+    for account in picks:
+        st = k.explain(w, account)
+        assert st.score == pytest.approx(s[account], abs=1e-9)
+        assert st.total == pytest.approx(st.score, abs=1e-9)
+        assert list(st.items["signal"])[:3] == ["true_reach", "amplification", "network"]
+        assert "90" in st.notes[0]
+
+
+def test_score_at_beyond_the_end_and_before_the_start():
+    w = generate_world(300, seed=2)
+    for at in (w.end + pd.Timedelta(days=400), w.start - pd.Timedelta(days=1)):
+        s = run_scorer(KloutLike(), w, at)
+        assert (s == 1.0).all()
+
+
+def test_degenerate_worlds():
+    empty = World(accounts=pd.DataFrame({"account": []}))
+    assert len(run_scorer(KloutLike(), empty)) == 0
+    lone = World(accounts=pd.DataFrame({"account": ["solo"]}))
+    assert run_scorer(KloutLike(), lone).tolist() == [1.0]
+    assert KloutLike().explain(lone, "solo").score == 1.0
+    posts_only = build([ev("a"), ev("b", day=3)])
+    assert run_scorer(KloutLike(), posts_only).tolist() == [1.0, 1.0]
+    st = KloutLike().explain(posts_only, "a")
+    assert st.total == pytest.approx(1.0)
+    single = build([ev("a"), ev("r", "share", "a", day=1)])
+    s = run_scorer(KloutLike(), single)
+    assert 1 < s["a"] <= 100 and s["r"] == 1.0
+
+
+# ---- multi-network worlds (F15) ----
+
+def _persona(second_network: bool):
+    events = [ev("a", day=0, network="tw") for _ in range(10)]
+    events += [ev(f"r{i}", "share", "a", day=1, network="tw") for i in range(40)]
+    for i in range(30):
+        events.append(ev(f"bg{i}", day=1, network="tw"))
+        events += [ev(f"fan{i}_{j}", "share", f"bg{i}", day=1.5, network="tw")
+                   for j in range(i % 9 + 1)]
+    if second_network:
+        events += [ev("a", day=2 + i / 100, network="li") for i in range(200)]
+    return build(events)
+
+
+def test_merging_a_second_network_waters_the_score_down():
+    one, two = _persona(False), _persona(True)
+    c1, c2 = comp(one), comp(two)
+    assert val(two, c2.true_reach, "a") == val(one, c1.true_reach, "a")
+    assert val(two, c2.amplification, "a") == pytest.approx(40 / (210 + 2))
+    assert val(one, c1.amplification, "a") == pytest.approx(40 / 11)
+    assert KloutLike().score(two)["a"] < KloutLike().score(one)["a"] - 5
+
+
+def test_networks_are_scored_separately_then_combined():
+    events = [ev("a", network="tw"), ev("a", network="fb")]
+    events += [ev("big", "share", "a", day=1, network="tw")]
+    events += [ev(f"s{i}", "share", "a", day=1, network="fb") for i in range(3)]
+    follows = [(f"f{i}", "big") for i in range(20)]
+    w = build(events, follows=follows)
+    c = comp(w)
+    assert val(w, c.true_reach, "a") == pytest.approx(4.0)
+    assert val(w, c.amplification, "a") == pytest.approx(4 / 4)  # (1 + 3) / ((1+1) + (1+1))
+    assert val(w, c.network, "a") == pytest.approx(math.log1p(20) / 4)  # reach-weighted mean
+
+
+# ---- parameters, registry, docs ----
+
+def test_parameters_are_validated():
+    with pytest.raises(ParameterError, match="no parameter 'windw_days'"):
+        KloutLike(windw_days=30)
+    with pytest.raises(ParameterError):
+        KloutLike(window_days=0)
+    assert KloutLike(window_days=30).params.window_days == 30
+
+
+def test_weights_change_the_raw_score():
+    events = [ev("a"), ev("r", "share", "a", day=1)]
+    w = build(events)
+    c = comp(w, reach_weight=2.0, amplification_weight=0.0, network_weight=0.0)
+    assert val(w, c.raw, "a") == pytest.approx(2 * math.log1p(1))
+
+
+def test_registered_through_the_entry_point():
+    registry = get_registry()
+    assert registry.scorers["klout"] is KloutLike
+    info = registry.scorer("klout").info()
+    assert info["range"] == [1.0, 100.0] and info["params"]["window_days"]["default"] == 90
+
+
+def test_docs_page_names_every_parameter():
+    text = DOCS.read_text()
+    for heading in ("## Formula", "## Parameters", "## Sources"):
+        assert heading in text.splitlines()
+    for name in KloutLike.Params.model_fields:
+        assert f"`{name}`" in text
