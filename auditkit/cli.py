@@ -73,7 +73,7 @@ def scorers_command(as_json: bool) -> None:
     """List every installed scorer: id, version, range, tags, description."""
     registry = get_registry()
     _warn_plugin_errors()
-    infos = [s.info() | {"plugin": registry.origin[s.id]} for s in registry.all()]
+    infos = [s.info() | {"plugin": registry.scorer_origin(s.id)} for s in registry.all()]
     if as_json:
         click.echo(json.dumps(infos, indent=2, default=str))
         return
@@ -148,3 +148,95 @@ def _print_statement(statement, fmt: str) -> None:
     click.echo(f"total points {statement.total:.3f} = score {statement.score:.3f}")
     for note in statement.notes:
         click.echo(f"note: {note}")
+
+
+@main.command("audit")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
+              help="Audit only this scorer; repeat for several. Default: every installed one.")
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run each scenario with this many seeds (a spread of results).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the results to this file (atomically) instead of printing them.")
+@click.option("--fail-on", type=click.Choice(["never", "fail", "error"]), default="never",
+              show_default=True, help="Exit 1 when any check failed (fail) or failed or "
+              "errored (error).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds one scoring may take before it becomes an error verdict.")
+def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], seeds: int, fmt: str,
+                  output: str | None, fail_on: str, time_limit: float) -> None:
+    """Run scenarios (files or directories; default: the bundled library) against scorers and
+    print the scorecard: which scorer is fooled by what, and by how much."""
+    from auditkit.audit import audit, bundled_scenarios
+    from auditkit.scenario import load_scenarios
+
+    registry = get_registry()
+    _warn_plugin_errors()
+    scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
+    if not scenarios:
+        raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
+    scorers = ([registry.scorer(s) for s in scorer_ids] if scorer_ids else registry.all())
+    started = time.perf_counter()
+    results = audit(scenarios, scorers, seeds=seeds, registry=registry, time_limit=time_limit,
+                    progress=_progress)
+    _done()
+    if output:
+        results.write(output, fmt)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(results.render(fmt), nl=False)
+    counts = results.counts()
+    click.echo(f"{len(scenarios)} scenarios x {seeds} seed(s) x {len(scorers)} scorers in "
+               f"{time.perf_counter() - started:.1f} s: "
+               + ", ".join(f"{n} {v}" for v, n in counts.items()), err=True)
+    if (fail_on == "fail" and counts["fail"]) or \
+            (fail_on == "error" and (counts["fail"] or counts["error"])):
+        sys.exit(1)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def validate_command(paths: tuple[str, ...]) -> None:
+    """Check scenario files: YAML, fields, behaviours, probes and cohort names."""
+    from auditkit.scenario import load_scenarios
+
+    scenarios = load_scenarios(list(paths), get_registry())
+    for s in scenarios:
+        click.echo(f"ok  {s.path}  ({s.id}, {s.flaw}, {len(s.checks)} checks)")
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of scenario files (for editor autocompletion)."""
+    from auditkit.schema import scenario_json_schema
+
+    click.echo(json.dumps(scenario_json_schema(get_registry()), indent=2))
+
+
+@main.command("behaviours")
+@click.option("--json", "as_json", is_flag=True)
+def behaviours_command(as_json: bool) -> None:
+    """List the cohort behaviours scenarios can use."""
+    infos = [cls.info() for _, cls in sorted(get_registry().behaviours.items())]
+    _list(infos, as_json, ["id", "flaws", "treatment"])
+
+
+@main.command("probes")
+@click.option("--json", "as_json", is_flag=True)
+def probes_command(as_json: bool) -> None:
+    """List the probes scenarios can measure with."""
+    infos = [cls.info() for _, cls in sorted(get_registry().probes.items())]
+    _list(infos, as_json, ["id", "unit"])
+
+
+def _list(infos: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(infos, indent=2, default=str))
+        return
+    for info in infos:
+        head = "  ".join(str(info[c]) if not isinstance(info[c], list) else ",".join(info[c])
+                         for c in columns)
+        params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
+        click.echo(f"{head}\n    {info['description']}\n    parameters: {params or 'none'}")

@@ -195,6 +195,36 @@ class Draft:
             return np.full(k, self._networks.index(network), np.int16)
         return np.array([self._network_codes(x, 1)[0] for x in network], np.int16)
 
+    def events(self) -> dict[str, np.ndarray]:
+        """All events so far as one dict of arrays, which later edits act on.
+
+        Keys: ``time`` (unix s), ``actor``, ``action`` (codes into ACTIONS), ``target`` (-1 for
+        none), ``post``, ``network`` (codes), ``link``, ``organic``. Edit them with
+        :meth:`keep_events` and :meth:`update_events`.
+        """
+        ev = self.event_arrays()
+        self._ev = _Events(**{k: [v] for k, v in ev.items()}) if len(ev["time"]) else _Events()
+        return ev
+
+    def keep_events(self, mask: np.ndarray) -> None:
+        """Keep only the events where ``mask`` (over :meth:`events`) is true."""
+        ev = self.events()
+        if len(ev["time"]):
+            self._ev = _Events(**{k: [v[mask]] for k, v in ev.items()})
+
+    def update_events(self, mask: np.ndarray, **fields) -> None:
+        """Set fields (e.g. ``link=True``) of the events where ``mask`` is true."""
+        ev = self.events()
+        for key, value in fields.items():
+            if key == "network":
+                value = self._network_codes(value, 1)[0]
+            ev[key][mask] = value
+        self._ev = _Events(**{k: [v] for k, v in ev.items()})
+
+    def network_code(self, name: str) -> int:
+        """The code of a network name in :meth:`events` (registering it if new)."""
+        return int(self._network_codes(name, 1)[0])
+
     def silence(self, codes, start_day: float, end_day: float) -> None:
         """Remove everything ``codes`` do between two days, and reactions to posts they would
         have made then. Applied at :meth:`build`, after every event exists."""
@@ -241,8 +271,11 @@ class Draft:
         src, dst = _draw_follows(rng, m, group, att, soc * np.sqrt(act), communities_locality,
                                  reciprocity)
         created = self.column("created")
-        ftime = np.floor(np.minimum(created[np.maximum(src, dst)] +
-                                    rng.uniform(0, 30 * DAY, len(src)), self.t0 - 1))
+        # a follow starts within 30 days of the later account's creation; accounts that existed
+        # before the period have all their organic follows in place when it starts
+        born = np.maximum(created[src], created[dst])
+        ftime = born + rng.uniform(0, 30 * DAY, len(src))
+        ftime = np.floor(np.where(born < self.t0, np.minimum(ftime, self.t0 - 1), ftime))
         self.add_follows(src, dst, ftime)
         self._organic_follows = (src, dst)
         n_events = int(events_per_account * n_org)
@@ -261,7 +294,11 @@ class Draft:
             return
         first = np.searchsorted(author, np.arange(n))
         count = np.bincount(author, minlength=n)
-        edge = weighted_choice(rng, act[src] * att[dst] * (count[dst] > 0), n_react)
+        weight = act[src] * att[dst] * (count[dst] > 0)
+        # what the ground truth (auditkit.truth) needs to know about this simulation
+        self.organic_stats = {"posts": float(n_posts), "reactions": float(n_react),
+                              "reaction_weight": float(weight.sum())}
+        edge = weighted_choice(rng, weight, n_react)
         reactor, authored = src[edge], dst[edge]
         which = first[authored] + (rng.random(len(authored)) * count[authored]).astype(np.int64)
         when = np.floor(np.minimum(post_time[which] + rng.exponential(6 * 3600.0, len(which)),
@@ -284,6 +321,12 @@ class Draft:
             silenced_posts = ev["post"][own & (ev["action"] == 0)]
             reacts_to = np.isin(ev["post"], silenced_posts) & (ev["action"] != 0)
             keep &= ~own & ~reacts_to
+        if len(keep):
+            # nobody acts, or is acted on, before the account exists
+            created = self.column("created")
+            keep &= ev["time"] >= created[ev["actor"].astype(np.int64)]
+            tgt = ev["target"].astype(np.int64)
+            keep &= (tgt < 0) | (ev["time"] >= created[np.maximum(tgt, 0)])
         ev = {k: v[keep] for k, v in ev.items()}
         src, dst = self.follow_arrays()
         f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)

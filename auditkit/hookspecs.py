@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "register_scorers"]
+__all__ = ["hookspec", "hookimpl", "register_scorers", "register_behaviours", "register_probes"]
 
 hookspec = pluggy.HookspecMarker("auditkit")
 #: Decorate a plugin's hook functions with this.
@@ -31,4 +31,22 @@ def register_scorers(register: Callable[[type[Any]], None]) -> None:
         :class:`auditkit.PluginError` for anything else or for an id already taken.
 
     Called once per plugin, in registration order, when the registry is built.
+    """
+
+
+@hookspec
+def register_behaviours(register: Callable[[type[Any]], None]) -> None:
+    """Register cohort behaviours (subclasses of :class:`auditkit.Behaviour`) for scenarios.
+
+    :param register: takes a Behaviour subclass; an id already taken is a
+        :class:`auditkit.PluginError`.
+    """
+
+
+@hookspec
+def register_probes(register: Callable[[type[Any]], None]) -> None:
+    """Register probes (subclasses of :class:`auditkit.Probe`) that scenarios can measure with.
+
+    :param register: takes a Probe subclass; an id already taken is a
+        :class:`auditkit.PluginError`.
     """

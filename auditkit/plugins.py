@@ -17,6 +17,8 @@ import pluggy
 
 from auditkit import hookspecs
 from auditkit.errors import PluginError, UnknownScorerError
+from auditkit.behaviour import Behaviour
+from auditkit.probe import Probe
 from auditkit.scorer import Scorer
 
 __all__ = ["Registry", "get_registry", "ENTRY_POINT_GROUP"]
@@ -25,7 +27,8 @@ ENTRY_POINT_GROUP = "auditkit"
 
 
 class Registry:
-    """The installed scorers, keyed by id, and the plugin problems met while loading them.
+    """The installed scorers, behaviours and probes, keyed by id, and the plugin problems met
+    while loading them.
 
     Parameters
     ----------
@@ -42,7 +45,10 @@ class Registry:
         self.strict = strict
         self.errors: list[PluginError] = []
         self.scorers: dict[str, type[Scorer]] = {}
-        self.origin: dict[str, str] = {}
+        self.behaviours: dict[str, type[Behaviour]] = {}
+        self.probes: dict[str, type[Probe]] = {}
+        #: which plugin registered each (kind, id)
+        self.origin: dict[tuple[str, str], str] = {}
         self._pm = pluggy.PluginManager("auditkit")
         self._pm.add_hookspecs(hookspecs)
         candidates: list[tuple[str, Any]] = []
@@ -76,38 +82,44 @@ class Registry:
             self._fail(PluginError(f"plugin {name!r} is not a valid auditkit plugin: {exc}. "
                                    f"auditkit's hooks are: {hooks}."))
             return
-        impl = getattr(plugin, "register_scorers", None)
-        if impl is None or not hasattr(impl, "auditkit_impl"):
-            return
-        added: list[str] = []
-        try:
-            impl(register=lambda cls: added.append(self._register_scorer(name, cls)))
-        except PluginError as exc:
-            for sid in added:
-                self.scorers.pop(sid, None)
-                self.origin.pop(sid, None)
-            self._fail(exc)
-        except Exception as exc:
-            for sid in added:
-                self.scorers.pop(sid, None)
-                self.origin.pop(sid, None)
-            self._fail(PluginError(f"plugin {name!r} raised in register_scorers: "
-                                   f"{type(exc).__name__}: {exc}"))
+        for hook, kind in (("register_scorers", "scorer"), ("register_behaviours", "behaviour"),
+                           ("register_probes", "probe")):
+            impl = getattr(plugin, hook, None)
+            if impl is None or not hasattr(impl, "auditkit_impl"):
+                continue
+            added: list[str] = []
+            try:
+                impl(register=lambda cls, kind=kind: added.append(
+                    self._register(kind, name, cls)))
+            except Exception as exc:
+                table = self._tables[kind]
+                for key in added:
+                    table.pop(key, None)
+                    self.origin.pop((kind, key), None)
+                self._fail(exc if isinstance(exc, PluginError) else PluginError(
+                    f"plugin {name!r} raised in {hook}: {type(exc).__name__}: {exc}"))
 
-    def _register_scorer(self, plugin: str, cls: Any) -> str:
-        if not (isinstance(cls, type) and issubclass(cls, Scorer)):
+    @property
+    def _tables(self) -> dict[str, dict[str, type]]:
+        return {"scorer": self.scorers, "behaviour": self.behaviours, "probe": self.probes}
+
+    def _register(self, kind: str, plugin: str, cls: Any) -> str:
+        base = {"scorer": Scorer, "behaviour": Behaviour, "probe": Probe}[kind]
+        article = "auditkit." + base.__name__
+        if not (isinstance(cls, type) and issubclass(cls, base)):
             what = cls.__name__ if isinstance(cls, type) else repr(cls)
-            raise PluginError(f"plugin {plugin!r} registered {what}, which is not a scorer; "
-                              "register a subclass of auditkit.Scorer (the class, not an instance)")
+            raise PluginError(f"plugin {plugin!r} registered {what}, which is not a {kind}; "
+                              f"register a subclass of {article} (the class, not an instance)")
         if getattr(cls, "__abstractmethods__", None):
             raise PluginError(f"plugin {plugin!r} registered {cls.__name__}, which does not "
                               f"implement {', '.join(sorted(cls.__abstractmethods__))}")
-        if cls.id in self.scorers:
-            raise PluginError(f"plugin {plugin!r} registers scorer id {cls.id!r}, already "
-                              f"registered by plugin {self.origin[cls.id]!r}; give one of them "
-                              "another id")
-        self.scorers[cls.id] = cls
-        self.origin[cls.id] = plugin
+        table = self._tables[kind]
+        if cls.id in table:
+            raise PluginError(f"plugin {plugin!r} registers {kind} id {cls.id!r}, already "
+                              f"registered by plugin {self.origin[(kind, cls.id)]!r}; give one "
+                              "of them another id")
+        table[cls.id] = cls
+        self.origin[(kind, cls.id)] = plugin
         return cls.id
 
     def scorer(self, scorer_id: str, **params: Any) -> Scorer:
@@ -122,6 +134,10 @@ class Registry:
                 f"{', '.join(sorted(self.scorers)) or 'none'} (see `auditkit scorers`)"
             ) from None
         return cls(**params)
+
+    def scorer_origin(self, scorer_id: str) -> str:
+        """The plugin that registered a scorer."""
+        return self.origin[("scorer", scorer_id)]
 
     def all(self) -> list[Scorer]:
         """One instance of every registered scorer with default parameters, sorted by id."""

@@ -1,0 +1,194 @@
+"""A scenario run: the worlds one scenario builds for one seed, and scores cached on them.
+
+The *treated* world has every cohort's setup and treatment; the *control* world the same setup
+without any treatment, drawn from the same random streams. Both are built lazily, once.
+Scores are cached per scorer (id and parameters), world and time, so probes that share a
+measurement do not score twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from auditkit.behaviour import Behaviour, Cohort
+from auditkit.draft import Draft
+from auditkit.errors import ScorerError
+from auditkit.scenario import Scenario
+from auditkit.scorer import Scorer, run_scorer
+from auditkit.synth import add_population
+from auditkit.truth import expected_spread
+from auditkit.world import World, read_world
+
+__all__ = ["ScenarioRun", "Built"]
+
+
+@dataclass(frozen=True)
+class Built:
+    """One built world with what the simulation knows about it."""
+
+    world: World
+    cohorts: dict[str, Cohort]
+    #: role of each account: ``base``, ``member`` or ``auxiliary`` (fakes, bots bought, ...)
+    role: np.ndarray
+    #: expected spread of one post per account (NaN when the base is a real world)
+    truth: np.ndarray
+    draft: Draft
+
+
+class ScenarioRun:
+    """The worlds of ``scenario`` for ``seed``; see the module docstring."""
+
+    def __init__(self, scenario: Scenario, seed: int, registry, *,
+                 time_limit: float | None = None) -> None:
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.registry = registry
+        self.time_limit = time_limit
+        self._scores: dict[tuple, pd.Series | ScorerError] = {}
+
+    # ---- worlds ----
+    def _behaviours(self) -> list[tuple[Behaviour, Cohort]]:
+        return [(self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
+                for c in self.scenario.cohorts]
+
+    def _build(self, treated: bool) -> Built:
+        pop = self.scenario.population
+        draft = Draft(days=pop.days, seed=self.seed)
+        real = pop.world is not None
+        if real:
+            base_dir = Path(self.scenario.path or ".").parent / pop.world
+            _add_real_world(draft, read_world(base_dir))
+        else:
+            add_population(draft, pop.accounts, communities=pop.communities)
+        pairs = self._behaviours()
+        for behaviour, cohort in pairs:
+            behaviour.setup(draft, cohort, draft.rng("setup", cohort.name))
+        draft.simulate(follows_per_account=pop.follows_per_account,
+                       events_per_account=pop.events_per_account,
+                       communities_locality=pop.locality, reciprocity=pop.reciprocity,
+                       post_share=pop.post_share)
+        for behaviour, cohort in pairs:
+            behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
+        if treated:
+            for behaviour, cohort in pairs:
+                behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        world = draft.build()
+        truth = np.full(draft.n, np.nan) if real else expected_spread(draft)
+        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), truth, draft)
+
+    @cached_property
+    def treated(self) -> Built:
+        return self._build(True)
+
+    @cached_property
+    def control(self) -> Built:
+        if not any(b.has_treatment for b, _ in self._behaviours()):
+            return self.treated
+        return self._build(False)
+
+    @property
+    def world(self) -> World:
+        return self.treated.world
+
+    def day(self, d: float) -> pd.Timestamp:
+        """The time ``d`` days after the start of the scenario's worlds."""
+        return self.treated.draft.start + pd.Timedelta(days=d)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.day(self.scenario.population.days)
+
+    def members(self, name: str, built: Built | None = None) -> np.ndarray:
+        """Account codes of a cohort, or of ``population`` (every base and member account)."""
+        built = built or self.treated
+        if name == "population":
+            return np.flatnonzero(built.role != "auxiliary")
+        if name == "base":
+            return np.flatnonzero(built.role == "base")
+        return built.cohorts[name].members
+
+    def population_mask(self, built: Built | None = None) -> np.ndarray:
+        built = built or self.treated
+        return built.role != "auxiliary"
+
+    # ---- scores ----
+    def scores(self, scorer: Scorer, *, control: bool = False, at: object = None) -> pd.Series:
+        """Scores of every account of the treated (or control) world at ``at`` (default: end)."""
+        built = self.control if control else self.treated
+        t = self.end if at is None else pd.Timestamp(at)
+        key = (scorer.id, repr(scorer.params), built is self.control and control, t.value)
+        if key not in self._scores:
+            try:
+                with _time_limit(self.time_limit, scorer.id):
+                    self._scores[key] = run_scorer(scorer, built.world, t)
+            except ScorerError as exc:
+                self._scores[key] = exc
+        result = self._scores[key]
+        if isinstance(result, ScorerError):
+            raise result
+        return result
+
+    def percentiles(self, scores: pd.Series, built: Built | None = None) -> np.ndarray:
+        """Percentile rank (0-100, ties averaged) of every account among the population.
+
+        Auxiliary accounts (fakes, bought followers) are not in the population; their entries
+        are NaN.
+        """
+        mask = self.population_mask(built)
+        values = scores.to_numpy()
+        out = np.full(len(values), np.nan)
+        ranks = pd.Series(values[mask]).rank(method="average").to_numpy()
+        out[mask] = 100.0 * (ranks - 0.5) / max(mask.sum(), 1)
+        return out
+
+
+def _add_real_world(draft: Draft, world: World) -> None:
+    """Copy a real world into a draft as scripted accounts, follows and events."""
+    acc = world.accounts
+    created = (acc["created"].astype("int64").to_numpy() / 1e9 if "created" in acc
+               else None)
+    labels = acc["label"].astype(object).fillna("").to_numpy() if "label" in acc else None
+    groups = acc["group"].astype(object).fillna("c0").to_numpy() if "group" in acc else None
+    if world.start is not None:
+        draft.t0 = min(draft.t0, world.start.value / 1e9)
+    codes = draft.add_accounts(len(world), prefix="", cohort="", role="base", label=labels,
+                               group=groups, attention=0.0, activity=0.0, sociability=0.0,
+                               created=created, organic=False)
+    draft.ids[codes[0]:codes[-1] + 1] = list(world.ids)
+    src, dst = world.follow_codes
+    draft.add_follows(src, dst)
+    actor, action, target = world.event_codes
+    draft.add_events(world.event_time_ns / 1e9, actor, action, target=target)
+
+
+@contextmanager
+def _time_limit(seconds: float | None, scorer_id: str):
+    """Raise ScorerError if the block runs longer than ``seconds`` (main thread, Unix only)."""
+    usable = (seconds and hasattr(signal, "SIGALRM")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ScorerError(f"scorer {scorer_id!r} ran past the time limit of {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+Progress = Callable[[str], None]

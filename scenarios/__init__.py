@@ -1,0 +1,1 @@
+"""auditkit's scenario library (YAML files), shipped as ``auditkit.scenarios``."""
