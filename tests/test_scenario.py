@@ -1,0 +1,123 @@
+"""Scenario files: schema, line-located errors with a fix, and the JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from auditkit import ScenarioError, get_registry
+from auditkit.scenario import Expectation, load_scenario, parse_scenario
+from auditkit.schema import scenario_json_schema
+
+GOOD = textwrap.dedent("""\
+    id: spam-test
+    flaw: F1
+    title: Spam should not outrank people
+    acceptable: Spam accounts rank below engaged people.
+    source: Schaefer, Return on Influence (2012)
+    population: {accounts: 300, days: 60, seed: 3}
+    cohorts:
+      - name: squirrel
+        behaviour: spam_bot
+        size: 3
+      - name: engaged
+        behaviour: conversationalist
+        size: 10
+    checks:
+      - probe: percentile_gap
+        cohort: squirrel
+        versus: engaged
+        expect: {kind: minimum, at_most: 0}
+""")
+
+
+def write(tmp_path, text, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_good_scenario_loads(tmp_path):
+    s = load_scenario(write(tmp_path, GOOD))
+    assert s.id == "spam-test" and s.cohorts[0].behaviour == "spam_bot"
+    assert s.checks[0].probe_params == {"cohort": "squirrel", "versus": "engaged"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "fragments"),
+    [
+        ("    size: 3\n", "    sise: 3\n", 10, ["unknown field 'sise'", "Did you mean 'size'"]),
+        ("flaw: F1\n", "flaw: F99\n", 2, ["field 'flaw'", "F99"]),
+        ("population: {accounts: 300", "population: {accounts: many", 6,
+         ["population.accounts", "'many'"]),
+        ("behaviour: spam_bot", "behaviour: spam_bott", 9,
+         ["unknown behaviour 'spam_bott'", "Did you mean 'spam_bot'"]),
+        ("probe: percentile_gap", "probe: percentile_gapp", 15, ["unknown probe"]),
+        ("    versus: engaged\n", "    versus: enaged\n", 17,
+         ["no cohort named 'enaged'", "Did you mean 'engaged'"]),
+        ("    versus: engaged\n", "    versus: engaged\n    colour: red\n", 18,
+         ["has no parameter 'colour'"]),
+        ("expect: {kind: minimum, at_most: 0}", "expect: {kind: minimum}", 18,
+         ["needs at_least and/or at_most"]),
+        ("    size: 3\n", "    size: 0\n", 10, ["cohorts[0].size", "greater than or equal to 1"]),
+        ("title: Spam should not outrank people\n", "", None, ["required field 'title'"]),
+        ("  - name: engaged\n", "  - name: squirrel\n", 11, ["'squirrel' is used twice"]),
+    ],
+)
+def test_errors_name_file_line_field_and_fix(tmp_path, old, new, line, fragments):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    msg = str(info.value)
+    assert msg.startswith(str(path))
+    if line is not None:
+        assert f"line {line}," in msg, msg
+    for fragment in fragments:
+        assert fragment in msg, msg
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("  - name: engaged", "  - name: [engaged"))
+    with pytest.raises(ScenarioError, match=r"line \d+: invalid YAML"):
+        load_scenario(path)
+
+
+def test_yaml_is_safe_loaded(tmp_path):
+    path = write(tmp_path, GOOD.replace("title: Spam", "title: !!python/object/apply:os.system"))
+    with pytest.raises(ScenarioError, match="invalid YAML"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "holds"),
+    [
+        ({"kind": "minimum", "at_least": 0.8}, 0.8, True),
+        ({"kind": "minimum", "at_least": 0.8}, 0.79, False),
+        ({"kind": "minimum", "at_least": 1, "at_most": 2}, 2.5, False),
+        ({"kind": "invariance", "tolerance": 5}, -5, True),
+        ({"kind": "invariance", "tolerance": 5}, 5.1, False),
+        ({"kind": "direction", "direction": "up"}, 0.0, True),
+        ({"kind": "direction", "direction": "up", "by_at_least": 3}, 2.9, False),
+        ({"kind": "direction", "direction": "down", "by_at_least": 3}, -3, True),
+        ({"kind": "direction", "direction": "down"}, 0.1, False),
+    ],
+)
+def test_expectations(spec, value, holds):
+    assert Expectation(**spec).holds(value) is holds
+
+
+def test_json_schema_lists_installed_behaviours_and_probes():
+    schema = scenario_json_schema(get_registry())
+    json.dumps(schema)
+    defs = schema["$defs"]
+    assert "spam_bot" in defs["CohortSpec"]["properties"]["behaviour"]["enum"]
+    assert "auc" in defs["Check"]["properties"]["probe"]["enum"]
+    assert set(schema["required"]) >= {"id", "flaw", "title", "acceptable", "source", "checks"}
+
+
+def test_parse_from_text_without_file():
+    scenario, _ = parse_scenario(GOOD)
+    assert scenario.path == "<string>"
