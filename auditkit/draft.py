@@ -347,11 +347,10 @@ class Draft:
             src, dst, f_time = src[first], dst[first], f_time[first]
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
-            names = [x or (self.default_network or "main") for x in self._networks]
-            events_extra["network"] = pd.Categorical.from_codes(
-                ev["network"].astype(np.int16), categories=pd.unique(np.array(names)))
-            if len(set(names)) != len(names):
-                events_extra["network"] = pd.Categorical(np.array(names)[ev["network"]])
+            names = np.array([x or (self.default_network or "main") for x in self._networks],
+                             dtype=object)
+            events_extra["network"] = pd.Categorical(
+                names[ev["network"].astype(np.int64)], categories=pd.unique(names))
         if "link" in ev and ev["link"].any():
             events_extra["link"] = ev["link"].astype(bool)
         world = World.from_codes(

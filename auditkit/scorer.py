@@ -118,8 +118,9 @@ class Scorer(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if getattr(cls, "__abstractmethods__", None):
-            return
+        if any(getattr(getattr(cls, m, None), "__isabstractmethod__", False)
+               for m in ("score", "explain")):
+            return  # an intermediate base class; concrete scorers are checked
         missing = [a for a in ("id", "version", "name", "range", "description")
                    if not hasattr(cls, a)]
         if missing:

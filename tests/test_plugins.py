@@ -60,13 +60,13 @@ GOOD = """
 def test_built_ins_come_through_entry_points():
     registry = Registry()
     assert set(registry.scorers) >= BUILT_INS
-    assert {registry.origin[s] for s in BUILT_INS} == BUILT_INS  # one entry point each
+    assert {registry.scorer_origin(s) for s in BUILT_INS} == BUILT_INS  # one entry point each
 
 
 def test_third_party_plugin_appears_like_a_built_in(installed_plugin):
     installed_plugin("acme-scores", {"acme_scores": GOOD}, {"acme": "acme_scores"})
     registry = Registry()
-    assert "constant" in registry.scorers and registry.origin["constant"] == "acme"
+    assert "constant" in registry.scorers and registry.scorer_origin("constant") == "acme"
     assert set(registry.scorers) >= BUILT_INS
     assert registry.errors == []
 
@@ -102,7 +102,7 @@ def test_duplicate_scorer_id_names_both_plugins():
         def register_scorers(self, register):
             register(FollowerCount)
 
-    with pytest.raises(PluginError, match="'followers', already registered by plugin 'followers'"):
+    with pytest.raises(PluginError, match="scorer id 'followers', already registered by plugin 'followers'"):
         Registry(plugins=[("copycat", Again())], strict=True)
 
 

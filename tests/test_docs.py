@@ -1,0 +1,62 @@
+"""Docs that can drift from the code are checked against it."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditkit import Registry, get_registry
+from auditkit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs"))
+import build_reference  # noqa: E402
+
+BUILT_IN_SCORERS = ["followers", "klout", "kred", "pagerank", "trustrank"]
+
+
+@pytest.mark.parametrize("name", sorted(build_reference.GENERATED))
+def test_generated_reference_is_current(name):
+    current = (ROOT / "docs" / name).read_text()
+    assert current == build_reference.GENERATED[name]() + "\n", (
+        f"docs/{name} is out of date: run `python docs/build_reference.py`")
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help(command):
+    assert main.commands[command].help
+
+
+@pytest.mark.parametrize("scorer_id", BUILT_IN_SCORERS)
+def test_every_built_in_scorer_has_a_page(scorer_id):
+    page = (ROOT / "docs" / "scorers" / f"{scorer_id}.md").read_text()
+    for heading in ("## Formula", "## Parameters", "## Sources"):
+        assert heading in page, f"docs/scorers/{scorer_id}.md lacks {heading}"
+    cls = Registry().scorers[scorer_id]
+    for param in cls.Params.model_fields:
+        assert f"`{param}`" in page, f"docs/scorers/{scorer_id}.md does not document {param}"
+    assert cls.references, f"{scorer_id} declares no references"
+
+
+def test_every_behaviour_is_documented():
+    page = (ROOT / "docs" / "behaviours.md").read_text()
+    for bid, cls in get_registry().behaviours.items():
+        if get_registry().origin[("behaviour", bid)] != "behaviours":
+            continue
+        section = page.split(f"## {bid}\n", 1)
+        assert len(section) == 2, f"docs/behaviours.md has no section '## {bid}'"
+        body = section[1].split("\n## ", 1)[0]
+        for param in cls.Params.model_fields:
+            assert param in body, f"docs/behaviours.md, {bid}: parameter {param} undocumented"
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command in ci.splitlines()
+    assert any("auditkit audit" in c for c in commands)
