@@ -229,7 +229,8 @@ def test_explain_points_add_up_to_the_score(world, params):
     for account in (busy, lonely, world.ids[7]):
         st = scorer.explain(world, account)
         assert st.score == pytest.approx(scores[account], abs=1e-9)
-        assert st.total == pytest.approx(st.score, abs=1e-9)
+        assert st.total == st.score  # exactly
+        assert (st.items["points"] >= 0).all()
     st = scorer.explain(world, busy)
     assert any("other followers" in s for s in st.items["signal"])
     if params.get("variant") != "tweepcred":

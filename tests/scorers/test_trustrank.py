@@ -235,7 +235,8 @@ def test_explain_points_add_up_to_the_score(honest, normalise):
     for account in (seed, busy, honest.ids[int(np.argmin(honest.in_degree))]):
         st = scorer.explain(honest, account)
         assert st.score == pytest.approx(scores[account], abs=1e-9)
-        assert st.total == pytest.approx(st.score, abs=1e-9)
+        assert st.total == st.score  # exactly
+        assert (st.items["points"] >= 0).all()
         raw = st.items[~st.items["signal"].isin(["followers + 1", "share of the top"])]
         assert raw["value"].sum() == pytest.approx(trust[honest.code_of(account)], rel=1e-9)
     st = scorer.explain(honest, seed)
