@@ -29,7 +29,7 @@ import pydantic
 from pydantic import Field
 
 from auditkit.behaviour import Behaviour, Cohort
-from auditkit.draft import DAY, Draft
+from auditkit.draft import REACTION_MIX, DAY, Draft
 from auditkit.hookspecs import hookimpl
 from auditkit.scorer import Params
 from auditkit.world import ACTIONS
@@ -148,6 +148,38 @@ def _posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_da
         draft.add_events(time, actor, "post", post=post, network=network,
                          link=None if link is None else link(len(actor)))
     return time, actor, post
+
+
+def _audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
+                        post: np.ndarray, per_post: float) -> int:
+    """Give each post a Poisson(``per_post``) number of reactions from the author's followers
+    (random active base accounts for an author nobody follows), in the organic mix of kinds,
+    an exponential delay (mean 6 h) after the post. Returns how many were added."""
+    if per_post <= 0 or not len(post):
+        return 0
+    counts = rng.poisson(per_post, len(post))
+    which = np.repeat(np.arange(len(post)), counts)
+    if not len(which):
+        return 0
+    src, dst = draft.follow_arrays()
+    order = np.argsort(dst, kind="stable")
+    fans = src[order]
+    start = np.searchsorted(dst[order], np.arange(draft.n))
+    degree = np.bincount(dst, minlength=draft.n)
+    a = author[which]
+    pick = start[a] + (rng.random(len(which)) * np.maximum(degree[a], 1)).astype(np.int64)
+    pool = _active_base(draft)
+    fallback = pool[rng.integers(0, len(pool), len(which))]
+    reactor = np.where(degree[a] > 0, fans[np.minimum(pick, max(len(fans) - 1, 0))]
+                       if len(fans) else fallback, fallback)
+    keep = reactor != a
+    kinds = _reaction_codes(list(REACTION_MIX))
+    action = kinds[np.searchsorted(np.cumsum(list(REACTION_MIX.values())),
+                                   rng.random(int(keep.sum())) * sum(REACTION_MIX.values()))]
+    delay = rng.exponential(6 * 3600.0, int(keep.sum()))
+    draft.add_events(_clip(draft, time[which][keep] + delay), reactor[keep], action,
+                     target=a[keep], post=post[which][keep])
+    return int(keep.sum())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -689,9 +721,10 @@ class HighVolumePoster(_Organic):
     id = "high_volume_poster"
     flaws = ("F2",)
     description = (
-        "Accounts that post a lot more without more engagement: from `day` to the end each "
-        "member adds extra_posts_per_day posts at uniform times, which nobody reacts to, so "
-        "their engagement per post falls while their volume rises.")
+        "Accounts that post a lot more: from `day` to the end each member adds "
+        "extra_posts_per_day posts at uniform times, each drawing on average "
+        "reactions_per_post reactions from the member's followers (default none, so their "
+        "engagement per post falls while their volume rises).")
     source = ("flaws.md F2 (a designer tweeting 'at least 200 times a day' won a Klout perk; "
               "Twitalyzer's velocity); scoring-references.md §1.3 (Klout: reactions per post)")
 
@@ -702,11 +735,16 @@ class HighVolumePoster(_Organic):
                                   "(default: 0.25 of the period)")
         extra_posts_per_day: float = Field(20.0, ge=0, description="extra posts per member "
                                            "per day")
+        reactions_per_post: float = Field(0.0, ge=0, description="mean reactions each extra "
+                                          "post draws from the member's followers (0: none, "
+                                          "engagement per post falls)")
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         day = _on_day(draft, p.day, 0.25)
-        _, _, post = _posts_over(draft, rng, cohort.members, p.extra_posts_per_day, day)
+        time, author, post = _posts_over(draft, rng, cohort.members, p.extra_posts_per_day, day)
+        reactions = _audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
+        cohort.facts.update(extra_reactions=reactions)
         cohort.cost = {"posts": float(len(post))}
         cohort.treatment_start, cohort.treatment_end = day, draft.days
         cohort.facts.update(extra_posts=int(len(post)))
@@ -722,14 +760,22 @@ class LinkBroadcaster(_Organic):
     description = (
         "Broadcast accounts with the same traits and audience as a conversationalist, but every "
         "post is a link and they never converse: after the organic simulation (in every world) "
-        "all their posts are marked as links and all their own reactions to others (shares, "
-        "replies, mentions, likes) are removed. Reactions they receive are kept.")
+        "each member adds posts_per_day link posts (a news aggregator's volume) that draw "
+        "reactions_per_post reactions from its followers, all its posts are marked as links "
+        "and all its own reactions to others are removed. Reactions it receives are kept.")
     source = "flaws.md F11 (Klout said posting links 100% of the time does not help)"
 
     class Params(_ConversationalParams):
-        pass
+        posts_per_day: float = Field(0.0, ge=0, description="extra link posts per member per "
+                                     "day, over the whole period (a news-aggregator's volume)")
+        reactions_per_post: float = Field(0.5, ge=0, description="mean reactions each extra "
+                                          "link post draws from the member's followers")
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        time, author, post = _posts_over(draft, rng, cohort.members, p.posts_per_day, 0.0,
+                                         link=lambda k: np.ones(k, bool))
+        _audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
         ev = draft.events()
         if not len(ev["time"]):
             return

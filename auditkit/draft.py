@@ -28,6 +28,11 @@ DEFAULT_START = pd.Timestamp("2024-01-01T00:00:00Z")
 #: Shares of organic reactions by kind.
 REACTION_MIX: dict[str, float] = {"like": 0.45, "share": 0.25, "reply": 0.18, "mention": 0.12}
 DAY = 86_400.0
+#: How strongly a follower's chance of reacting to one post grows with the author's attention.
+#: Followers already grow in proportion to attention, so reactions received grow as
+#: attention ** (1 + ATTENTION_EXPONENT); 0.5 keeps engagement heavy-tailed without letting a
+#: handful of accounts absorb nearly every reaction.
+ATTENTION_EXPONENT = 0.5
 
 
 def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -255,7 +260,8 @@ class Draft:
         followee to ``attention``, inside the follower's group with probability
         ``communities_locality``; a share ``reciprocity`` is followed back. Events: posts in
         proportion to ``activity``, uniform over the period; a reaction picks a follow edge in
-        proportion to the follower's activity times the followee's attention, then one of the
+        proportion to the follower's activity times the followee's attention to the power
+        :data:`ATTENTION_EXPONENT`, then one of the
         followee's posts, an exponential delay (mean 6 h) after it.
         """
         organic = self.column("organic").astype(bool)
@@ -294,7 +300,7 @@ class Draft:
             return
         first = np.searchsorted(author, np.arange(n))
         count = np.bincount(author, minlength=n)
-        weight = act[src] * att[dst] * (count[dst] > 0)
+        weight = act[src] * att[dst] ** ATTENTION_EXPONENT * (count[dst] > 0)
         # what the ground truth (auditkit.truth) needs to know about this simulation
         self.organic_stats = {"posts": float(n_posts), "reactions": float(n_react),
                               "reaction_weight": float(weight.sum())}

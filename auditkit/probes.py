@@ -137,9 +137,11 @@ class TopShare(Probe):
     cohort_params = ("cohort",)
 
     class Params(Params):
-        cohort: str
+        cohort: str = pydantic.Field(description="the cohort measured")
         top: int | None = pydantic.Field(None, ge=1, description="size of the top list")
-        top_percent: float | None = pydantic.Field(None, gt=0, le=100)
+        top_percent: float | None = pydantic.Field(
+            None, gt=0, le=100, description="size of the top list as a percent of the "
+            "population (used when top is not given; default 1%)")
 
     def measure(self, run, scorer):
         p = self.params
@@ -154,9 +156,16 @@ class TopShare(Probe):
                                   f"(they are {base:.1f}% of accounts)")
 
 
+GainMeasure = Literal["percentile", "score", "relative"]
+
+
 class _GainParams(_CohortParams):
-    measure: Literal["percentile", "relative"] = pydantic.Field(
-        "percentile", description="percentile points, or relative change of the score in %")
+    measure: GainMeasure = pydantic.Field(
+        "percentile", description="percentile points, score points, or relative change of the "
+        "score in %")
+
+
+_GAIN_UNITS = {"percentile": "percentile points", "score": "score points", "relative": "%"}
 
 
 def _gain(run: ScenarioRun, scorer: Scorer, name: str, stat: str, how: str):
@@ -168,6 +177,8 @@ def _gain(run: ScenarioRun, scorer: Scorer, name: str, stat: str, how: str):
     codes = _members(run, name)
     before = float(_STAT[stat](run.scores(scorer, control=True).to_numpy()[codes]))
     after = float(_STAT[stat](run.scores(scorer).to_numpy()[codes]))
+    if how == "score":
+        return after - before, before, after
     if before == 0:
         raise NotApplicable(f"{name} score 0 without the treatment; a relative gain is undefined")
     return 100.0 * (after - before) / abs(before), before, after
@@ -188,12 +199,14 @@ class Gain(Probe):
         if p.measure == "percentile":
             text = (f"{what} moved {p.cohort} from the {_ordinal(before)} to the "
                     f"{_ordinal(after)} percentile ({g:+.1f} points)")
+        elif p.measure == "score":
+            text = f"{what} changed {p.cohort}'s score from {before:.3g} to {after:.3g} ({g:+.3g})"
         else:
             text = f"{what} changed {p.cohort}'s score from {before:.3g} to {after:.3g} ({g:+.1f}%)"
         return Measurement(g, text, {"before": before, "after": after})
 
     def unit_for_params(self) -> str:
-        return "%" if self.params.measure == "relative" else self.unit
+        return _GAIN_UNITS[self.params.measure]
 
 
 class GainPerCost(Probe):
@@ -224,20 +237,23 @@ class GainRatio(Probe):
     cohort_params = ("cohort", "versus")
 
     class Params(_CohortParams):
-        versus: str
-        floor: float = pydantic.Field(1.0, ge=0, description="gains below this many points "
-                                      "count as no gain")
+        versus: str = pydantic.Field(description="the cohort whose gain is the yardstick")
+        measure: GainMeasure = pydantic.Field("percentile", description="how each gain is "
+                                              "measured (see gain)")
+        floor: float = pydantic.Field(1.0, ge=0, description="gains below this (in the "
+                                      "measure's unit) count as no gain")
 
     def measure(self, run, scorer):
         p = self.params
-        a, *_ = _gain(run, scorer, p.cohort, p.statistic, "percentile")
-        b, *_ = _gain(run, scorer, p.versus, p.statistic, "percentile")
+        a, *_ = _gain(run, scorer, p.cohort, p.statistic, p.measure)
+        b, *_ = _gain(run, scorer, p.versus, p.statistic, p.measure)
+        unit = _GAIN_UNITS[p.measure]
         if abs(a) < p.floor and abs(b) < p.floor:
             return Measurement(0.0, f"neither {p.cohort} ({a:+.1f}) nor {p.versus} ({b:+.1f}) "
-                                    "moved the score", {"gain": a, "versus_gain": b})
+                                    f"moved the score ({unit})", {"gain": a, "versus_gain": b})
         v = float(np.clip(a / max(b, p.floor), -99, 99))
-        return Measurement(v, f"{p.cohort} gained {a:+.1f} points against {b:+.1f} for "
-                              f"{p.versus} ({v:.2f}x)", {"gain": a, "versus_gain": b})
+        return Measurement(v, f"{p.cohort} gained {a:+.3g} against {b:+.3g} for {p.versus} "
+                              f"({unit}; {v:.2f}x)", {"gain": a, "versus_gain": b})
 
 
 class _DecayParams(_CohortParams):
@@ -285,7 +301,7 @@ class HalfLife(Probe):
     id = "half_life"
     unit = "days"
     description = ("Days of silence until accounts keep half their score (against staying "
-                   "active); the horizon when it never halves.")
+                   "active); horizon + 1 when it never halves within the horizon.")
     cohort_params = ("cohort",)
 
     class Params(_DecayParams):
@@ -301,20 +317,23 @@ class HalfLife(Probe):
             if _ratio_at(run, scorer, codes, start + d, p.statistic) <= 0.5:
                 return Measurement(float(d), f"{p.cohort} lost half their score within {d:g} "
                                              "silent days")
-        return Measurement(float(p.horizon), f"{p.cohort} kept over half their score through "
-                                             f"{p.horizon:g} silent days", {"never": True})
+        # "never within the horizon" is reported as one day past it, so it fails an at_most
+        return Measurement(float(p.horizon) + 1, f"{p.cohort} kept over half their score "
+                                                 f"through {p.horizon:g} silent days",
+                           {"never": True})
 
 
 class Recovery(Probe):
     id = "recovery"
     unit = "days"
     description = ("Days after a break until accounts are back within 5% of where they would "
-                   "have been without it; the horizon when they never are.")
+                   "have been without it; horizon + 1 when they never are.")
     cohort_params = ("cohort",)
 
     class Params(_DecayParams):
-        horizon: float = pydantic.Field(120, gt=0)
-        within: float = pydantic.Field(0.05, gt=0, lt=1)
+        horizon: float = pydantic.Field(120, gt=0, description="longest wait examined (days)")
+        within: float = pydantic.Field(0.05, gt=0, lt=1, description="how close to the "
+                                       "counterfactual score counts as recovered (a fraction)")
 
     def measure(self, run, scorer):
         p = self.params
@@ -330,7 +349,7 @@ class Recovery(Probe):
                 return Measurement(float(d), f"{p.cohort} were back within "
                                              f"{100 * p.within:g}% {d:g} days after the break")
         h = float(min(p.horizon, last))
-        return Measurement(h, f"{p.cohort} had not recovered {h:g} days after the break",
+        return Measurement(h + 1, f"{p.cohort} had not recovered {h:g} days after the break",
                            {"never": True})
 
 
@@ -343,7 +362,8 @@ def _correlate(a: np.ndarray, b: np.ndarray, method: str) -> float:
 
 
 class _CorrParams(Params):
-    method: Literal["spearman", "kendall"] = "spearman"
+    method: Literal["spearman", "kendall"] = pydantic.Field(
+        "spearman", description="rank correlation: spearman or kendall")
     top_percent: float | None = pydantic.Field(
         None, gt=0, le=100, description="only the top percent by the reference measure")
 
@@ -415,8 +435,8 @@ class ThresholdDisparity(Probe):
     cohort_params = ("cohort", "reference")
 
     class Params(Params):
-        cohort: str
-        reference: str
+        cohort: str = pydantic.Field(description="the cohort whose crossing rate is tested")
+        reference: str = pydantic.Field(description="the cohort it is compared with")
         top_percent: float = pydantic.Field(20, gt=0, lt=100, description="who gets the perk")
 
     def measure(self, run, scorer):
@@ -445,7 +465,8 @@ class BystanderShift(Probe):
 
     class Params(Params):
         cohort: str = pydantic.Field(description="the treated cohort")
-        quantile: float = pydantic.Field(0.95, gt=0, le=1)
+        quantile: float = pydantic.Field(0.95, gt=0, le=1, description="which quantile of "
+                                         "the bystanders' absolute changes is reported")
 
     def measure(self, run, scorer):
         p = self.params
@@ -469,7 +490,7 @@ class VersionChurn(Probe):
     class Params(Params):
         variants: dict[str, dict] = pydantic.Field(
             description="per scorer id, the parameters of the other version")
-        top: int = pydantic.Field(100, ge=1)
+        top: int = pydantic.Field(100, ge=1, description="size of the top list compared")
 
     def measure(self, run, scorer):
         p = self.params

@@ -31,7 +31,7 @@ from auditkit.world import World, read_world
 __all__ = ["ScenarioRun", "Built"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Built:
     """One built world with what the simulation knows about it."""
 
@@ -39,9 +39,15 @@ class Built:
     cohorts: dict[str, Cohort]
     #: role of each account: ``base``, ``member`` or ``auxiliary`` (fakes, bots bought, ...)
     role: np.ndarray
-    #: expected spread of one post per account (NaN when the base is a real world)
-    truth: np.ndarray
     draft: Draft
+    real: bool = False
+
+    @cached_property
+    def truth(self) -> np.ndarray:
+        """Expected spread of one post per account (NaN when the base is a real world)."""
+        if self.real:
+            return np.full(self.draft.n, np.nan)
+        return expected_spread(self.draft)
 
 
 class ScenarioRun:
@@ -82,8 +88,7 @@ class ScenarioRun:
             for behaviour, cohort in pairs:
                 behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
         world = draft.build()
-        truth = np.full(draft.n, np.nan) if real else expected_spread(draft)
-        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), truth, draft)
+        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft, real)
 
     @cached_property
     def treated(self) -> Built:

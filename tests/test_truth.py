@@ -1,4 +1,4 @@
-"""Ground truth: the path-sum spread agrees with a Monte Carlo independent cascade."""
+"""Ground truth: the live-edge estimate agrees with a direct independent-cascade simulation."""
 
 from __future__ import annotations
 
@@ -41,17 +41,16 @@ def monte_carlo_spread(p: sp.csr_matrix, sources, runs, rng) -> np.ndarray:
     return np.array(out)
 
 
-def test_path_sum_tracks_monte_carlo_cascades():
+def test_live_edge_estimate_matches_direct_cascades():
     draft = simulated_draft()
     spread = expected_spread(draft)
     p = reshare_matrix(draft)
     rng = np.random.default_rng(0)
     sources = np.argsort(-spread)[::20][:20]  # across the whole range
-    mc = monte_carlo_spread(p, sources, 200, rng)
+    mc = monte_carlo_spread(p, sources, 300, rng)
     assert spearmanr(spread[sources], mc).statistic > 0.9
-    big = mc > 0.5
-    ratio = spread[sources][big] / mc[big]
-    assert np.all(ratio > 0.8) and np.all(ratio < 1.6)  # an upper bound, and a close one
+    # two Monte Carlo estimates of the same means: close in total, same order
+    assert 0.85 < spread[sources].sum() / mc.sum() < 1.15
 
 
 def test_accounts_nobody_reacts_to_spread_nothing():
@@ -67,3 +66,8 @@ def test_attention_raises_spread():
     spread = expected_spread(draft)
     att = draft.column("attention")
     assert spearmanr(att, spread).statistic > 0.5
+
+
+def test_truth_is_deterministic_per_seed():
+    a, b = expected_spread(simulated_draft(300, seed=2)), expected_spread(simulated_draft(300, 2))
+    np.testing.assert_array_equal(a, b)
