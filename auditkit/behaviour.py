@@ -17,7 +17,6 @@ into links); ``treat`` runs last. Behaviours are plugins: register them with the
 
 from __future__ import annotations
 
-from abc import ABC
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -51,7 +50,7 @@ class Cohort:
         return float(sum(self.cost.values()))
 
 
-class Behaviour(ABC):
+class Behaviour:
     """Base class of a cohort behaviour. Subclasses set the class attributes and override
     :meth:`setup` and, when there is a manipulation, :meth:`treat`.
 

@@ -29,7 +29,7 @@ import pydantic
 from pydantic import Field
 
 from auditkit.behaviour import Behaviour, Cohort
-from auditkit.draft import REACTION_MIX, DAY, Draft
+from auditkit.draft import DAY, REACTION_MIX, Draft
 from auditkit.hookspecs import hookimpl
 from auditkit.scorer import Params
 from auditkit.world import ACTIONS

@@ -88,7 +88,8 @@ def scorers_command(as_json: bool) -> None:
 
 @main.command("score")
 @click.argument("world", type=click.Path(file_okay=False))
-@click.option("--scorer", "scorer_id", required=True, help="Id of the scorer (see `auditkit scorers`).")
+@click.option("--scorer", "scorer_id", required=True,
+              help="Id of the scorer (see `auditkit scorers`).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A scorer parameter; repeat for several.")
 @click.option("--at", default=None, metavar="TIME",

@@ -16,8 +16,8 @@ from typing import Any
 import pluggy
 
 from auditkit import hookspecs
-from auditkit.errors import PluginError, UnknownScorerError
 from auditkit.behaviour import Behaviour
+from auditkit.errors import PluginError, UnknownScorerError
 from auditkit.probe import Probe
 from auditkit.scorer import Scorer
 
@@ -88,9 +88,12 @@ class Registry:
             if impl is None or not hasattr(impl, "auditkit_impl"):
                 continue
             added: list[str] = []
+
+            def register(cls: Any, kind: str = kind, added: list[str] = added) -> None:
+                added.append(self._register(kind, name, cls))
+
             try:
-                impl(register=lambda cls, kind=kind: added.append(
-                    self._register(kind, name, cls)))
+                impl(register=register)
             except Exception as exc:
                 table = self._tables[kind]
                 for key in added:

@@ -80,7 +80,8 @@ class _CohortParams(Params):
 class CohortPercentile(Probe):
     id = "cohort_percentile"
     unit = "percentile"
-    description = "Where a cohort lands in the ranking: the median (or other) percentile of its members."
+    description = ("Where a cohort lands in the ranking: the median (or other) percentile of its "
+                   "members.")
     cohort_params = ("cohort",)
     Params = _CohortParams
 
@@ -212,7 +213,8 @@ class Gain(Probe):
 class GainPerCost(Probe):
     id = "gain_per_cost"
     unit = "percentile points per 100 units"
-    description = "Percentile points a treatment buys per 100 units of its cost (fakes, follows...)."
+    description = ("Percentile points a treatment buys per 100 units of its cost (fakes, "
+                   "follows...).")
     cohort_params = ("cohort",)
 
     class Params(_CohortParams):

@@ -188,7 +188,7 @@ def _render_param_errors(scorer: Scorer, exc: pydantic.ValidationError) -> str:
 
 
 def parse_param_value(text: str) -> Any:
-    """Read a ``--param k=v`` value: JSON-like literals (numbers, true/false, null, lists) or text."""
+    """Read a ``--param k=v`` value: YAML literals (numbers, true/false, null, lists) or text."""
     import yaml
 
     try:

@@ -4,9 +4,9 @@ No commercial score could measure this; a simulation can. Each organic follow ed
 (``v`` follows ``u``) carries the probability that ``v`` reshares one post of ``u``, as the
 organic simulation draws it (:meth:`auditkit.draft.Draft.simulate`): reactions land on an edge
 in proportion to ``activity[v] * attention[u] ** ATTENTION_EXPONENT``, a quarter of them are
-shares, spread over the posts ``u`` makes. A cascade is the independent-cascade model on these probabilities (Kempe,
-Kleinberg, Tardos, KDD 2003). Fake, bought and scripted accounts have no organic activity, so
-they never pass a post on, whatever they were scripted to click.
+shares, spread over the posts ``u`` makes. A cascade is the independent-cascade model on these
+probabilities (Kempe, Kleinberg, Tardos, KDD 2003). Fake, bought and scripted accounts have no
+organic activity, so they never pass a post on, whatever they were scripted to click.
 
 The expected cascade size is estimated by Monte Carlo over live-edge samples (Kempe et al.
 show a cascade reaches exactly what is reachable over edges kept with their probabilities);

@@ -182,7 +182,8 @@ class World:
             accounts[key] = value
         follows = _empty_follows(ids)
         if follower is not None:
-            src, dst = _checked_codes(follower, n, "follower"), _checked_codes(followee, n, "followee")
+            src = _checked_codes(follower, n, "follower")
+            dst = _checked_codes(followee, n, "followee")
             follows = pd.DataFrame({
                 "follower": pd.Categorical.from_codes(src, categories=ids),
                 "followee": pd.Categorical.from_codes(dst, categories=ids)})
@@ -271,7 +272,7 @@ class World:
                              self._ids)
 
     def window(self, days: float, at: object = None) -> World:
-        """Events in the ``days`` before ``at`` (``at - days < time <= at``), follows as of ``at``."""
+        """Events of the ``days`` before ``at`` (``at - days < t <= at``); follows as of ``at``."""
         t = self.resolve_at(at)
         if t is None:
             return self

@@ -52,7 +52,8 @@ def test_score_top_and_json(world_dir):
 
 def test_score_at_uses_a_snapshot(world_dir):
     late = run("score", world_dir, "--scorer", "followers", "--format", "csv")
-    early = run("score", world_dir, "--scorer", "followers", "--format", "csv", "--at", "2015-01-01")
+    early = run("score", world_dir, "--scorer", "followers", "--format", "csv",
+                "--at", "2015-01-01")
     assert pd.read_csv(io.StringIO(early.stdout))["score"].sum() < \
         pd.read_csv(io.StringIO(late.stdout))["score"].sum()
 

@@ -102,7 +102,8 @@ def test_duplicate_scorer_id_names_both_plugins():
         def register_scorers(self, register):
             register(FollowerCount)
 
-    with pytest.raises(PluginError, match="scorer id 'followers', already registered by plugin 'followers'"):
+    match = "scorer id 'followers', already registered by plugin 'followers'"
+    with pytest.raises(PluginError, match=match):
         Registry(plugins=[("copycat", Again())], strict=True)
 
 
