@@ -145,7 +145,7 @@ def _print_statement(statement, fmt: str) -> None:
         return
     when = "" if statement.at is None else f" as of {statement.at:%Y-%m-%d %H:%M UTC}"
     click.echo(f"{statement.scorer} statement for {statement.account}{when}")
-    click.echo(tabulate(items.values.tolist(), headers=list(items.columns), floatfmt=".3f"))
+    click.echo(tabulate(items.values.tolist(), headers=list(items.columns), floatfmt=".4g"))
     click.echo(f"total points {statement.total:.3f} = score {statement.score:.3f}")
     for note in statement.notes:
         click.echo(f"note: {note}")

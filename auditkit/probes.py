@@ -66,9 +66,9 @@ def _need_treatment(run: ScenarioRun, name: str) -> None:
 
 def _scores_at(run: ScenarioRun, scorer: Scorer, codes: np.ndarray, day: float,
                control: bool) -> np.ndarray:
-    if day > run.scenario.population.days + 1e-9:
-        raise NotApplicable(f"the world ends on day {run.scenario.population.days:g}, before day "
-                            f"{day:g}; lengthen population.days")
+    if day > run.days + 1e-9:
+        raise NotApplicable(f"the world ends on day {run.days:g}, before day {day:g}; lengthen "
+                            "population.days")
     return run.scores(scorer, control=control, at=run.day(day)).to_numpy()[codes]
 
 
@@ -343,7 +343,7 @@ class Recovery(Probe):
         if end is None:
             raise NotApplicable(f"cohort {p.cohort!r} never comes back; give the silence a length")
         codes = _members(run, p.cohort)
-        last = run.scenario.population.days - end
+        last = run.days - end
         for d in (0, 1, 3, 7, 14, 21, 30, 45, 60, 90, 120, 180):
             if d > min(p.horizon, last):
                 break

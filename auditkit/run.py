@@ -21,7 +21,7 @@ import pandas as pd
 
 from auditkit.behaviour import Behaviour, Cohort
 from auditkit.draft import Draft
-from auditkit.errors import ScorerError
+from auditkit.errors import ScenarioError, ScorerError
 from auditkit.scenario import Scenario
 from auditkit.scorer import Scorer, run_scorer
 from auditkit.synth import add_population
@@ -68,12 +68,18 @@ class ScenarioRun:
 
     def _build(self, treated: bool) -> Built:
         pop = self.scenario.population
-        draft = Draft(days=pop.days, seed=self.seed)
         real = pop.world is not None
         if real:
-            base_dir = Path(self.scenario.path or ".").parent / pop.world
-            _add_real_world(draft, read_world(base_dir))
+            base = read_world(Path(self.scenario.path or ".").parent / pop.world)
+            if base.start is None:
+                raise ScenarioError(f"{self.scenario.path}: population.world {pop.world!r} has "
+                                    "no times; a base world needs timed events or follows")
+            start = base.start.floor("D")
+            days = max(1.0, (base.end - start) / pd.Timedelta(days=1))
+            draft = Draft(days=days, start=start, seed=self.seed)
+            _add_real_world(draft, base)
         else:
+            draft = Draft(days=pop.days, seed=self.seed)
             add_population(draft, pop.accounts, communities=pop.communities)
         pairs = self._behaviours()
         for behaviour, cohort in pairs:
@@ -110,7 +116,12 @@ class ScenarioRun:
 
     @property
     def end(self) -> pd.Timestamp:
-        return self.day(self.scenario.population.days)
+        return self.day(self.days)
+
+    @property
+    def days(self) -> float:
+        """Length of the scenario's worlds in days (a real base world sets its own)."""
+        return self.treated.draft.days
 
     def members(self, name: str, built: Built | None = None) -> np.ndarray:
         """Account codes of a cohort, or of ``population`` (every base and member account)."""
@@ -159,18 +170,23 @@ class ScenarioRun:
 def _add_real_world(draft: Draft, world: World) -> None:
     """Copy a real world into a draft as scripted accounts, follows and events."""
     acc = world.accounts
-    created = (acc["created"].astype("int64").to_numpy() / 1e9 if "created" in acc
-               else None)
+    created = None
+    if "created" in acc:
+        created = acc["created"].array.asi8 / 1e9
+        created = np.where(acc["created"].isna().to_numpy(), draft.t0 - 365 * 86_400.0, created)
     labels = acc["label"].astype(object).fillna("").to_numpy() if "label" in acc else None
     groups = acc["group"].astype(object).fillna("c0").to_numpy() if "group" in acc else None
-    if world.start is not None:
-        draft.t0 = min(draft.t0, world.start.value / 1e9)
     codes = draft.add_accounts(len(world), prefix="", cohort="", role="base", label=labels,
                                group=groups, attention=0.0, activity=0.0, sociability=0.0,
                                created=created, organic=False)
     draft.ids[codes[0]:codes[-1] + 1] = list(world.ids)
+    f = world.follows
+    times = None
+    if "time" in f and "until" not in f:
+        t = f["time"].array.asi8 / 1e9
+        times = np.where(f["time"].isna().to_numpy(), draft.t0 - 86_400.0, t)
     src, dst = world.follow_codes
-    draft.add_follows(src, dst)
+    draft.add_follows(src, dst, times if times is not None and len(times) == len(src) else None)
     actor, action, target = world.event_codes
     draft.add_events(world.event_time_ns / 1e9, actor, action, target=target)
 

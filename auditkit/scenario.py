@@ -38,7 +38,8 @@ class Population(_Model):
         "reciprocity (auditkit.synth)")
     world: str | None = pydantic.Field(
         None, description="a world directory to start from instead of a generator (relative "
-        "to the scenario file); ground-truth probes are skipped on it")
+        "to the scenario file); its own time span replaces days, and ground-truth probes are "
+        "skipped on it")
     accounts: int = pydantic.Field(1500, ge=10, le=1_000_000,
                                    description="ordinary accounts to generate")
     days: float = pydantic.Field(120, gt=0, le=3650, description="length of the period")

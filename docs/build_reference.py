@@ -49,7 +49,19 @@ def probes_reference() -> str:
     return "\n".join(out)
 
 
-GENERATED = {"cli.md": cli_reference, "probes.md": probes_reference}
+def scenario_schema() -> str:
+    import json
+
+    from auditkit.schema import scenario_json_schema
+
+    registry = Registry(entry_points=False, plugins=[
+        ("behaviours", __import__("auditkit.behaviours").behaviours),
+        ("probes", __import__("auditkit.probes").probes)])
+    return json.dumps(scenario_json_schema(registry), indent=2)
+
+
+GENERATED = {"cli.md": cli_reference, "probes.md": probes_reference,
+             "scenario.schema.json": scenario_schema}
 
 
 if __name__ == "__main__":

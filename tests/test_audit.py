@@ -163,3 +163,23 @@ def test_validate_command(tmp_path):
     (tmp_path / "tiny.yaml").write_text(SMALL)
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 0 and "ok" in result.stdout
+
+
+def test_a_real_world_can_be_the_base_population(tmp_path, registry):
+    from auditkit import generate_world
+
+    generate_world(250, seed=8, days=30).write(tmp_path / "base")
+    text = SMALL.replace("population: {accounts: 200, days: 40, seed: 5}",
+                         "population: {world: base, seed: 5}")
+    text += ("  - {probe: rank_correlation, versus: truth, "
+             "expect: {kind: minimum, at_least: 0.5}}\n")
+    (tmp_path / "real.yaml").write_text(text)
+    scenarios = load_scenarios([tmp_path / "real.yaml"], registry)
+    t = audit(scenarios, [registry.scorer("followers"), registry.scorer("trustrank")],
+              registry=registry).table
+    gains = t[t.probe == "gain"].set_index("scorer")
+    assert gains.loc["followers", "verdict"] == "fail"  # 100 fakes each lift the buyers
+    assert gains.loc["followers", "value"] > 20
+    truth = t[t.probe == "rank_correlation"]
+    assert set(truth["verdict"]) == {"skip"}  # no ground truth on a real world
+    assert "no ground truth" in truth["finding"].iloc[0]

@@ -143,3 +143,13 @@ def test_registry_is_rebuildable_in_another_process():
     code = "from auditkit import Registry; print(sorted(Registry().scorers))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert all(s in out.stdout for s in BUILT_INS)
+
+
+def test_installed_example_plugin_is_listed_by_the_cli():
+    """The example package in examples/plugin, pip-installed by .ci/run, shows up unaided."""
+    pytest.importorskip("auditkit_tunkrank", reason="pip install ./examples/plugin")
+    out = subprocess.run([sys.executable, "-m", "auditkit", "scorers", "--json"],
+                         capture_output=True, text=True, check=True)
+    listed = {s["id"]: s for s in __import__("json").loads(out.stdout)}
+    assert listed["tunkrank"]["plugin"] == "tunkrank"
+    assert BUILT_INS <= set(listed)

@@ -35,6 +35,8 @@ def world_of(graph: nx.DiGraph) -> World:
 
 
 def nx_vector(graph: nx.DiGraph, **kwargs) -> np.ndarray:
+    """networkx's PageRank with auditkit's default tolerance (same stopping rule)."""
+    kwargs.setdefault("tol", 1e-10)
     ref = nx.pagerank(graph, **kwargs)
     return np.array([ref[v] for v in graph.nodes])
 
@@ -336,3 +338,10 @@ def test_docs_page_names_every_parameter():
         assert heading in text.splitlines()
     for name in PageRank.Params.model_fields:
         assert f"`{name}`" in text
+
+
+def test_networkx_defaults_are_reproduced_with_its_tolerance():
+    graph = nx.gnp_random_graph(300, 0.02, seed=3, directed=True)
+    ours = pagerank_vector(world_of(graph), tol=1e-6)
+    ref = np.array([v for _, v in sorted(nx.pagerank(graph).items())])
+    assert np.abs(ours - ref).max() < 1e-12
