@@ -73,7 +73,7 @@ def scorers_command(as_json: bool) -> None:
     """List every installed scorer: id, version, range, tags, description."""
     registry = get_registry()
     _warn_plugin_errors()
-    infos = [s.info() | {"plugin": registry.scorer_origin(s.id)} for s in registry.all()]
+    infos = [_scorer_info(registry, sid) for sid in sorted(registry.scorers)]
     if as_json:
         click.echo(json.dumps(infos, indent=2, default=str))
         return
@@ -84,6 +84,22 @@ def scorers_command(as_json: bool) -> None:
     for info in infos:
         params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
         click.echo(f"\n{info['id']}: {info['description']}\n  parameters: {params or 'none'}")
+
+
+def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
+    cls = registry.scorers[scorer_id]
+    if registry.needs_configuration(scorer_id):
+        fields = cls.Params.model_fields
+        params = {k: {"default": None if f.is_required() else f.default, "required":
+                      f.is_required(), "description": f.description or ""}
+                  for k, f in fields.items()}
+        lo, hi = cls.range
+        info = {"id": cls.id, "version": cls.version, "name": cls.name, "range": [lo, hi],
+                "tags": sorted(cls.tags), "description": cls.description,
+                "references": list(cls.references), "params": params}
+    else:
+        info = cls().info()
+    return info | {"plugin": registry.scorer_origin(scorer_id)}
 
 
 @main.command("score")
@@ -154,7 +170,13 @@ def _print_statement(statement, fmt: str) -> None:
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
-              help="Audit only this scorer; repeat for several. Default: every installed one.")
+              help="Audit only this scorer; repeat for several. Default: every installed one "
+              "that needs no configuration.")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE",
+              help="A parameter of one audited scorer, e.g. klout.window_days=60; repeat.")
+@click.option("--world", "world_dir", type=click.Path(file_okay=False), default=None,
+              help="Audit on this real world directory: the probes that apply to real data "
+              "(label-based spam checks, follower correlation, decay, injected attacks).")
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
               help="Run each scenario with this many seeds (a spread of results).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
@@ -166,8 +188,9 @@ def _print_statement(statement, fmt: str) -> None:
               "errored (error).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds one scoring may take before it becomes an error verdict.")
-def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], seeds: int, fmt: str,
-                  output: str | None, fail_on: str, time_limit: float) -> None:
+def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
+                  world_dir: str | None, seeds: int, fmt: str, output: str | None, fail_on: str,
+                  time_limit: float) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers and
     print the scorecard: which scorer is fooled by what, and by how much."""
     from auditkit.audit import audit, bundled_scenarios
@@ -175,10 +198,22 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], seeds: in
 
     registry = get_registry()
     _warn_plugin_errors()
-    scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
+    if world_dir is not None:
+        from auditkit.realdata import real_world_scenarios
+
+        scenarios = real_world_scenarios(world_dir, registry)
+        scenarios += load_scenarios(list(paths), registry) if paths else []
+    else:
+        scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
     if not scenarios:
         raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
-    scorers = ([registry.scorer(s) for s in scorer_ids] if scorer_ids else registry.all())
+    per_scorer = _scorer_params(params)
+    ids = list(scorer_ids) or [s.id for s in registry.all()]
+    unknown = sorted(set(per_scorer) - set(ids))
+    if unknown:
+        raise click.BadParameter(f"--param names scorer {unknown[0]!r}, which is not audited; "
+                                 "add --scorer " + unknown[0], param_hint="--param")
+    scorers = [registry.scorer(s, **per_scorer.get(s, {})) for s in ids]
     started = time.perf_counter()
     results = audit(scenarios, scorers, seeds=seeds, registry=registry, time_limit=time_limit,
                     progress=_progress)
@@ -195,6 +230,17 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], seeds: in
     if (fail_on == "fail" and counts["fail"]) or \
             (fail_on == "error" and (counts["fail"] or counts["error"])):
         sys.exit(1)
+
+
+def _scorer_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in _parse_params(pairs).items():
+        scorer_id, dot, name = key.partition(".")
+        if not dot or not name:
+            raise click.BadParameter(f"{key!r} is not ID.NAME, e.g. klout.window_days=60",
+                                     param_hint="--param")
+        out.setdefault(scorer_id, {})[name] = value
+    return out
 
 
 @main.command("validate")

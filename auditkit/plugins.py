@@ -142,9 +142,16 @@ class Registry:
         """The plugin that registered a scorer."""
         return self.origin[("scorer", scorer_id)]
 
+    def needs_configuration(self, scorer_id: str) -> bool:
+        """Whether a scorer has required parameters (e.g. a black-box adapter's program)."""
+        fields = self.scorers[scorer_id].Params.model_fields.values()
+        return any(f.is_required() for f in fields)
+
     def all(self) -> list[Scorer]:
-        """One instance of every registered scorer with default parameters, sorted by id."""
-        return [self.scorers[sid]() for sid in sorted(self.scorers)]
+        """One instance of every registered scorer that runs with its default parameters,
+        sorted by id. Scorers that need configuration are left out; name them explicitly."""
+        return [self.scorers[sid]() for sid in sorted(self.scorers)
+                if not self.needs_configuration(sid)]
 
 
 @lru_cache(maxsize=1)

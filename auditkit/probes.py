@@ -313,16 +313,20 @@ class HalfLife(Probe):
         p = self.params
         start, _ = _silence(run, p.cohort)
         codes = _members(run, p.cohort)
-        days = [d for d in (1, 3, 7, 14, 21, 30, 45, 60, 90, 120, 150, 180, 270, 365)
+        days = [d for d in (7, 14, 30, 60, 90, 120, 150, 180, 270, 365)
                 if d <= p.horizon] + [p.horizon]
+        kept = {}  # the decay trajectory: share of the score kept after d silent days
         for d in sorted(set(days)):
-            if _ratio_at(run, scorer, codes, start + d, p.statistic) <= 0.5:
+            kept[d] = _ratio_at(run, scorer, codes, start + d, p.statistic)
+            if kept[d] <= 0.5:
+                trail = ", ".join(f"{k:g}d {100 * v:.0f}%" for k, v in kept.items())
                 return Measurement(float(d), f"{p.cohort} lost half their score within {d:g} "
-                                             "silent days")
+                                             f"silent days (kept {trail})", {"kept": kept})
+        trail = ", ".join(f"{k:g}d {100 * v:.0f}%" for k, v in kept.items())
         # "never within the horizon" is reported as one day past it, so it fails an at_most
         return Measurement(float(p.horizon) + 1, f"{p.cohort} kept over half their score "
-                                                 f"through {p.horizon:g} silent days",
-                           {"never": True})
+                                                 f"through {p.horizon:g} silent days "
+                                                 f"(kept {trail})", {"never": True, "kept": kept})
 
 
 class Recovery(Probe):
