@@ -88,17 +88,7 @@ def scorers_command(as_json: bool) -> None:
 
 def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
     cls = registry.scorers[scorer_id]
-    if registry.needs_configuration(scorer_id):
-        fields = cls.Params.model_fields
-        params = {k: {"default": None if f.is_required() else f.default, "required":
-                      f.is_required(), "description": f.description or ""}
-                  for k, f in fields.items()}
-        lo, hi = cls.range
-        info = {"id": cls.id, "version": cls.version, "name": cls.name, "range": [lo, hi],
-                "tags": sorted(cls.tags), "description": cls.description,
-                "references": list(cls.references), "params": params}
-    else:
-        info = cls().info()
+    info = cls.spec() if registry.needs_configuration(scorer_id) else cls().info()
     return info | {"plugin": registry.scorer_origin(scorer_id)}
 
 

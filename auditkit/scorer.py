@@ -12,7 +12,6 @@ world. Use :func:`run_scorer` to call a scorer with its output checked against t
 
 from __future__ import annotations
 
-import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -146,18 +145,31 @@ class Scorer(ABC):
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         """The itemised statement of ``account``'s score."""
 
-    def info(self) -> dict[str, Any]:
-        """Metadata as plain data (for ``auditkit scorers --json`` and reports)."""
-        schema = self.Params.model_json_schema()
+    @classmethod
+    def spec(cls) -> dict[str, Any]:
+        """Metadata of the class as plain data; parameters show their defaults (``required``
+        when they have none, as a black-box adapter's program does)."""
+        schema = cls.Params.model_json_schema()
         params = {}
         for pname, prop in schema.get("properties", {}).items():
-            params[pname] = {"default": getattr(self.params, pname),
+            field = cls.Params.model_fields[pname]
+            params[pname] = {"default": None if field.is_required() else field.default,
+                             "required": field.is_required(),
                              "type": prop.get("type") or _any_of(prop),
                              "description": prop.get("description", "")}
-        lo, hi = self.bounds
-        return {"id": self.id, "version": self.version, "name": self.name,
-                "range": [lo, hi], "tags": sorted(self.tags), "description": self.description,
-                "references": list(self.references), "params": params}
+        lo, hi = cls.range
+        return {"id": cls.id, "version": cls.version, "name": cls.name,
+                "range": [lo, hi], "tags": sorted(cls.tags), "description": cls.description,
+                "references": list(cls.references), "params": params}
+
+    def info(self) -> dict[str, Any]:
+        """Metadata of this instance as plain data (for ``auditkit scorers --json`` and
+        reports): the class's :meth:`spec` with these parameters and bounds."""
+        info = self.spec()
+        for pname, entry in info["params"].items():
+            entry["default"] = getattr(self.params, pname)
+        info["range"] = list(self.bounds)
+        return info
 
     def __repr__(self) -> str:
         changed = self.params.model_dump(exclude_defaults=True)
@@ -227,12 +239,3 @@ def run_scorer(scorer: Scorer, world: World, at: object = None) -> pd.Series:
         raise ScorerError(f"scorer {scorer.id!r} scored account {scores.index[i]!r} "
                           f"{values[i]:g}, outside its declared range {lo:g}..{hi:g}")
     return scores.astype(np.float64).rename(scorer.id)
-
-
-def log_scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Map non-negative values to [lo, hi] by ``log1p``, relative to the largest value."""
-    v = np.log1p(np.maximum(values, 0.0))
-    top = v.max() if len(v) else 0.0
-    if top <= 0 or not math.isfinite(top):
-        return np.full(len(v), lo)
-    return lo + (hi - lo) * v / top
