@@ -141,7 +141,8 @@ class ScenarioRun:
         """Scores of every account of the treated (or control) world at ``at`` (default: end)."""
         built = self.control if control else self.treated
         t = self.end if at is None else pd.Timestamp(at)
-        key = (scorer.id, repr(scorer.params), built is self.control and control, t.value)
+        # the control world may be the treated world itself (no cohort has a treatment)
+        key = (scorer.id, repr(scorer.params), id(built), t.value)
         if key not in self._scores:
             try:
                 with _time_limit(self.time_limit, scorer.id):
