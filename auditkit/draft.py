@@ -81,6 +81,8 @@ class Draft:
         self._ev = _Events()
         self._next_post = 0
         self._networks: list[str] = [""]
+        #: observed profile counts (followers_count, ...) of some accounts, e.g. a real base
+        self._counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._drops: list[np.ndarray] = []  # boolean masks over concatenated events, or callables
         self._silences: list[tuple[np.ndarray, float, float]] = []
 
@@ -133,6 +135,11 @@ class Draft:
         self._cols["sociability"].append(full(sociability))
         self._cols["organic"].append(full(organic, bool))
         return np.arange(first, self.n, dtype=np.int64)
+
+    def set_counts(self, name: str, codes: np.ndarray, values: np.ndarray) -> None:
+        """Record an observed profile count column (``followers_count`` ...) for some accounts;
+        the others get no value (NaN) in the built world."""
+        self._counts[name] = (np.asarray(codes, np.int64), np.asarray(values, np.float64))
 
     def column(self, name: str) -> np.ndarray:
         """A trait or account column over all accounts so far (a copy)."""
@@ -343,6 +350,10 @@ class Draft:
             "label": pd.array(self.column("label"), dtype="string"),
             "group": pd.array(self.column("group"), dtype="string"),
         }
+        for name, (codes, values) in self._counts.items():
+            full = np.full(self.n, np.nan)
+            full[codes] = values
+            accounts_extra[name] = pd.array(full, dtype="Float64")
         if len(src):
             key = src * max(self.n, 1) + dst
             order = np.lexsort((f_time, key))

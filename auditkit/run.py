@@ -181,6 +181,9 @@ def _add_real_world(draft: Draft, world: World) -> None:
                                group=groups, attention=0.0, activity=0.0, sociability=0.0,
                                created=created, organic=False)
     draft.ids[codes[0]:codes[-1] + 1] = list(world.ids)
+    for column in ("followers_count", "following_count", "posts_count"):
+        if column in acc:
+            draft.set_counts(column, codes, acc[column].astype("float64").to_numpy())
     f = world.follows
     times = None
     if "time" in f and "until" not in f:

@@ -183,3 +183,20 @@ def test_a_real_world_can_be_the_base_population(tmp_path, registry):
     truth = t[t.probe == "rank_correlation"]
     assert set(truth["verdict"]) == {"skip"}  # no ground truth on a real world
     assert "no ground truth" in truth["finding"].iloc[0]
+
+
+def test_real_base_keeps_profile_counts(tmp_path, registry):
+    """A counts-only real world (most bot data sets) keeps its followers_count in scenarios."""
+    from auditkit.run import ScenarioRun
+    from auditkit.scenario import parse_scenario
+
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "accounts.csv").write_text("account,followers_count,label\na,5,human\nb,3000,bot\n")
+    (base / "events.csv").write_text("time,actor,action\n2024-01-01,a,post\n")
+    text = SMALL.replace("population: {accounts: 200, days: 40, seed: 5}",
+                         f"population: {{world: {base}, seed: 5}}")
+    scenario, _ = parse_scenario(text, str(tmp_path / "s.yaml"))
+    run = ScenarioRun(scenario, 5, registry)
+    scores = run.scores(registry.scorer("followers"))
+    assert scores["b"] > scores["a"] > 0
