@@ -198,6 +198,5 @@ def test_real_base_keeps_profile_counts(tmp_path, registry):
                          f"population: {{world: {base}, seed: 5}}")
     scenario, _ = parse_scenario(text, str(tmp_path / "s.yaml"))
     run = ScenarioRun(scenario, 5, registry)
-    # the control world has no follow edges, so follower counts come from followers_count
-    scores = run.scores(registry.scorer("followers"), control=True)
+    scores = run.scores(registry.scorer("followers", source="counts"))
     assert scores["b"] > scores["a"] > 0
