@@ -1,0 +1,196 @@
+"""Real-data audits: cohorts of existing accounts, observational probes, injected attacks and
+the scenarios a world can answer; small hand-made worlds with known answers, then the real
+data sets in ../shared/data (skipped when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from auditkit import Registry, ScenarioError, World, audit, read_world
+from auditkit.cli import main
+from auditkit.importers import import_world
+from auditkit.realdata import _top_share, real_world_scenarios
+from auditkit.run import ScenarioRun
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    import auditkit.behaviours
+    import auditkit.probes
+    import auditkit.realdata
+    import scorers.followers
+    import scorers.klout
+    import scorers.kred
+
+    return Registry(entry_points=False, plugins=[
+        ("followers", scorers.followers), ("klout", scorers.klout), ("kred", scorers.kred),
+        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),
+        ("realdata", auditkit.realdata)])
+
+
+def _table(world_dir, registry, scorers=("followers", "kred")):
+    scenarios = real_world_scenarios(world_dir, registry)
+    return audit(scenarios, [registry.scorer(s) for s in scorers], registry=registry).table
+
+
+def _value(table, scenario_suffix, check, scorer):
+    row = table[table.scenario.str.endswith(scenario_suffix) & (table.check == check)
+                & (table.scorer == scorer)]
+    assert len(row) == 1, (scenario_suffix, check, scorer)
+    return row.iloc[0]
+
+
+@pytest.fixture
+def counts_world(tmp_path):
+    """Eight bots with many followers, four humans with few: a follower count is fooled."""
+    accounts = pd.DataFrame({
+        "account": [f"b{i}" for i in range(8)] + [f"h{i}" for i in range(4)],
+        "created": ["2010-01-01"] * 12,
+        "label": ["bot"] * 8 + ["human"] * 4,
+        "followers_count": [100, 200, 300, 400, 500, 600, 700, 5] + [10, 20, 30, 40]})
+    World(accounts=accounts).write(tmp_path / "counts")
+    return tmp_path / "counts"
+
+
+def test_top_share_splits_ties_in_proportion():
+    values = np.array([5.0, 3.0, 3.0, 3.0, 3.0, 1.0])
+    member = np.array([False, True, True, False, False, True])
+    # top 3: the 5 and two of four tied 3s, half of which are members
+    assert _top_share(values, member, 3) == pytest.approx(100 * (0 + 2 * 2 / 4) / 3)
+    assert _top_share(values, member, 1) == 0.0
+
+
+def test_spam_checks_on_a_counts_world(counts_world, registry):
+    t = _table(counts_world, registry)
+    auc = _value(t, "-spam", "genuine-outranks-bot", "followers")
+    # humans outrank bots only against b7 (5 followers): 4 wins of 32 pairs
+    assert auc.value == pytest.approx(4 / 32) and auc.verdict == "fail"
+    top = _value(t, "-spam", "bots-in-top-100", "followers")
+    assert top.value == pytest.approx(100 * 8 / 12)          # everyone is in the top 100
+    median = _value(t, "-spam", "bots-median-percentile", "followers")
+    pct = 100 * (np.argsort(np.argsort([100, 200, 300, 400, 500, 600, 700, 5, 10, 20, 30, 40]))
+                 + 0.5) / 12
+    assert median.value == pytest.approx(np.median(pct[:8]))
+    rho = _value(t, "-followers", "all-accounts", "followers")
+    assert rho.value == pytest.approx(1.0) and rho.verdict == "fail"
+    assert not t.scenario.str.endswith("-decay").any()        # no events: no decay question
+    checks = set(t[t.scenario.str.endswith("-attacks")].check)
+    assert checks == {"bought-1000-followers"}                # no events: no sybil region
+
+
+def test_bought_followers_on_counts_lift_a_median_human(counts_world, registry):
+    t = _table(counts_world, registry)
+    row = _value(t, "-attacks", "bought-1000-followers", "followers")
+    assert row.verdict == "fail" and row.value > 30
+    assert "followers_count +1,000" in row.finding
+
+
+def test_constant_scores_are_skipped_with_the_reason(counts_world, registry):
+    t = _table(counts_world, registry, scorers=("klout",))
+    row = _value(t, "-spam", "genuine-outranks-bot", "klout")
+    assert row.verdict == "skip" and "same score on this world" in row.finding
+
+
+@pytest.fixture
+def events_world(tmp_path):
+    """a acts on days 0-5 then falls silent; b acts throughout; c only reacts to a and b."""
+    rows = []
+    for d in range(6):
+        rows += [(f"2024-01-{d + 1:02d}T10:00:00Z", "a", "post", None),
+                 (f"2024-01-{d + 1:02d}T11:00:00Z", "c", "share", "a")]
+    for d in range(40):
+        day = pd.Timestamp("2024-01-01T12:00:00Z") + pd.Timedelta(days=d)
+        rows += [(day.isoformat(), "b", "post", None),
+                 ((day + pd.Timedelta(hours=1)).isoformat(), "c", "share", "b")]
+    events = pd.DataFrame(rows, columns=["time", "actor", "action", "target"])
+    World(events=events).write(tmp_path / "events")
+    return tmp_path / "events"
+
+
+def test_went_silent_selects_existing_accounts(events_world, registry):
+    scenarios = {s.id.rsplit("-", 1)[1]: s for s in real_world_scenarios(events_world, registry)}
+    assert set(scenarios) == {"agreement", "decay", "attacks"}   # no labels, no followers
+    run = ScenarioRun(scenarios["decay"], 0, registry)
+    world = read_world(events_world)
+    ids = lambda name: sorted(world.ids[run.members(name)])       # noqa: E731
+    assert ids("silent") == ["a"] and ids("active") == ["b", "c"]
+    assert len(run.world) == len(world)                           # nobody was added
+
+
+def test_observed_decay_of_a_silent_account(events_world, registry):
+    t = _table(events_world, registry, scorers=("kred",))
+    silent = _value(t, "-decay", "silent-score", "kred")
+    assert silent.verdict in ("pass", "fail") and "observed, no counterfactual" in \
+        silent.finding
+    # kred counts reactions received: a's six shares stop while b's keep coming, and kred is
+    # normalised to its top account, so a's share of the score falls
+    assert silent.value < 0
+    assert "1d" in silent.finding and "19.5d" in silent.finding   # as far as the data goes
+
+
+def test_sybil_region_on_an_events_world(events_world, registry):
+    t = _table(events_world, registry, scorers=("kred",))
+    row = _value(t, "-attacks", "sybil-region-top-100", "kred")
+    # 200 sybils with 5 reactions per post each: they take the top of a 3-account world
+    assert row.verdict == "fail" and row.value > 90
+
+
+def test_a_world_without_times_is_refused(tmp_path, registry):
+    World(accounts={"account": ["a", "b"], "label": ["bot", "human"]}).write(tmp_path / "w")
+    with pytest.raises(ScenarioError, match="no times"):
+        real_world_scenarios(tmp_path / "w", registry)
+
+
+def test_observed_probes_need_a_real_world(registry, tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        "id: sim\nflaw: F1\ntitle: simulated\nacceptable: anything\nsource: test\n"
+        "population: {accounts: 50, days: 10, seed: 1}\n"
+        "checks:\n  - {probe: observed_correlation, expect: {kind: minimum, at_most: 1}}\n")
+    from auditkit import load_scenarios
+
+    t = audit(load_scenarios([tmp_path / "s.yaml"], registry), [registry.scorer("kred")],
+              registry=registry).table
+    assert t.verdict.iloc[0] == "skip" and "needs a real world" in t.finding.iloc[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the real data sets
+
+
+@pytest.mark.skipif(not (DATA / "caverlee-2011-social-honeypot").is_dir(),
+                    reason=f"caverlee-2011 not found under {DATA}")
+def test_cli_audit_on_caverlee(tmp_path):
+    runner = CliRunner()
+    world = tmp_path / "caverlee"
+    result = runner.invoke(main, ["import", "caverlee2011",
+                                  str(DATA / "caverlee-2011-social-honeypot"), "-o", str(world)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "audit.json"
+    result = runner.invoke(main, ["audit", "--world", str(world), "--scorer", "followers",
+                                  "--scorer", "kred", "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    from auditkit import Results
+
+    t = Results.from_json(out.read_text()).table
+    auc = _value(t, "-spam", "genuine-outranks-bot", "followers")
+    # polluters have a median 294 followers against 86: a follower count is fooled
+    assert auc.value == pytest.approx(0.338, abs=0.005)
+    top = _value(t, "-spam", "bots-in-top-1-percent", "kred")
+    assert top.value > 80
+
+
+@pytest.mark.skipif(not (DATA / "snap-higgs-twitter").is_dir(),
+                    reason=f"snap-higgs-twitter not found under {DATA}")
+def test_higgs_subset_answers_decay_and_not_spam(tmp_path, registry):
+    import_world("higgs", DATA / "snap-higgs-twitter", limit=40_000).world.write(tmp_path / "h")
+    t = _table(tmp_path / "h", registry, scorers=("klout", "kred"))
+    assert set(t.scenario.str.rsplit("-", n=1).str[1]) == {"agreement", "decay", "attacks"}
+    decay = t[t.scenario.str.endswith("-decay")]
+    assert set(decay.verdict) <= {"pass", "fail"} and len(decay) == 6
