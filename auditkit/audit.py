@@ -131,6 +131,9 @@ class Results:
         target.parent.mkdir(parents=True, exist_ok=True)
         text = self.render(fmt)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; results are ordinary files
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)

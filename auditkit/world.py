@@ -391,6 +391,9 @@ class World:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a world is an ordinary dir
         try:
             for name, frame in self.tables().items():
                 if name != "accounts" and frame.empty:
