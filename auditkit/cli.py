@@ -277,3 +277,90 @@ def _list(infos: list[dict], as_json: bool, columns: list[str]) -> None:
                          for c in columns)
         params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
         click.echo(f"{head}\n    {info['description']}\n    parameters: {params or 'none'}")
+
+
+@main.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(
+    ["caverlee2011", "cresci2015", "higgs", "influence-propagation", "edgelist", "activity"]))
+@click.argument("source", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The world directory to write (replaced atomically if it exists).")
+@click.option("--format", "out_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="File format of the world's tables.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Read at most N rows of the main input (per file for caverlee2011 and per "
+              "network for influence-propagation): a quick subset.")
+def import_command(fmt: str, source: str, output: str, out_format: str,
+                   limit: int | None) -> None:
+    """Convert a data set or your own export (SOURCE) into a world directory.
+
+    FORMAT is caverlee2011, cresci2015, higgs or influence-propagation (the public data sets of
+    docs/real-data.md), edgelist (follower followee [time]) or activity (a CSV with time,
+    actor, action, target). See docs/importing.md."""
+    from auditkit.importers import import_world
+
+    started = time.perf_counter()
+    _progress(f"reading {source} as {fmt} ...")
+    imported = import_world(fmt, source, limit=limit)
+    _progress(f"writing {output} ...")
+    imported.world.write(output, format=out_format)
+    _done()
+    for note in imported.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {output}: {imported.world!r} in {time.perf_counter() - started:.1f} s",
+               err=True)
+
+
+@main.command("attack")
+@click.option("--scorer", "scorer_ids", multiple=True, required=True, metavar="ID",
+              help="Scorer to attack; repeat to compare several on the same budget.")
+@click.option("--budget", type=click.IntRange(min=1), required=True, metavar="N",
+              help="Cost units the attacker may spend (cost model: docs/attack.md).")
+@click.option("--target-percentile", type=click.FloatRange(0, 100), default=50.0,
+              show_default=True, metavar="P",
+              help="The target's traits sit at this percentile of the base population.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the population and of the search.")
+@click.option("--population", "accounts", type=click.IntRange(10, 1_000_000), default=1000,
+              show_default=True, metavar="N", help="Accounts in the generated base population.")
+@click.option("--max-evaluations", type=click.IntRange(min=1), default=300, show_default=True,
+              metavar="K", help="Distinct attacks evaluated per scorer.")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE",
+              help="A parameter of one attacked scorer, e.g. pagerank.damping=0.9; repeat.")
+@click.option("--freeze-seeds", is_flag=True,
+              help="Seeded scorers (trustrank) keep the seeds their default pick chooses "
+              "before the attack, as a vetting oracle would, instead of re-picking them on the "
+              "attacked world.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              metavar="SCENARIO.yaml",
+              help="Write the best attack as a scenario `auditkit audit` reruns (several "
+              "scorers: one file per scorer, SCENARIO-<id>.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: float,
+                   seed: int, accounts: int, max_evaluations: int, params: tuple[str, ...],
+                   freeze_seeds: bool, output: str | None, fmt: str) -> None:
+    """Search for the attack that lifts one ordinary account's score the most for a budget:
+    fake followers, bought reactions, follow-back harvesting, pods, a sybil farm behind attack
+    edges, celebrity reshares. Seeded local search; see docs/attack.md."""
+    from auditkit.attack import run_attack
+
+    registry = get_registry()
+    _warn_plugin_errors()
+    per_scorer = _scorer_params(params)
+    unknown = sorted(set(per_scorer) - set(scorer_ids))
+    if unknown:
+        raise click.BadParameter(f"--param names scorer {unknown[0]!r}, which is not attacked; "
+                                 "add --scorer " + unknown[0], param_hint="--param")
+    scorers = [registry.scorer(s, **per_scorer.get(s, {})) for s in scorer_ids]
+    started = time.perf_counter()
+    report = run_attack(registry, scorers, budget, accounts=accounts, seed=seed,
+                        target_percentile=target_percentile, max_evaluations=max_evaluations,
+                        frozen_seeds=freeze_seeds, output=output, progress=_progress)
+    _done()
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        click.echo(report.render(), nl=False)
+    click.echo(f"{len(scorers)} scorer(s), {sum(r.evaluations for r in report.results)} "
+               f"evaluations in {time.perf_counter() - started:.1f} s", err=True)

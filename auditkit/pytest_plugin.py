@@ -1,0 +1,464 @@
+"""pytest plugin: auditkit scenario files collected as tests (``pytest scenarios/``).
+
+Registered through the ``pytest11`` entry point, so it is loaded in *every* pytest session where
+auditkit is installed. It therefore imports nothing but the standard library and pytest at import
+time, and it only collects a YAML file when both hold:
+
+- the file is opted in: it lies in a directory named ``scenarios`` (below the rootdir), or the
+  session runs with ``--auditkit``;
+- it looks like a scenario: it has top-level ``id:`` and ``flaw:`` keys.
+
+Each scenario yields one test item per (seed, check, scorer), with ids such as
+``scenarios/bought-followers.yaml::bought-followers::gain[kred-seed108]``. The worlds of one
+(scenario, seed) are built once and shared by all of its items, so ``pytest scenarios/`` costs
+about what ``auditkit audit`` costs. A failing check reads as its finding sentence, without a
+traceback; a malformed scenario fails *collection* with file, line and field. See
+``docs/pytest-plugin.md``. The collection pattern is pytest's "Working with non-python tests"
+example; tavern's YAML collector is the prior art (and its complaints, tavern #724 and #602,
+the reason errors are one sentence here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from auditkit.run import ScenarioRun
+    from auditkit.scenario import Check, Scenario
+    from auditkit.scorer import Scorer
+
+__all__ = ["ScenarioFile", "ScenarioNode", "CheckItem", "Finding", "ScorerFault",
+           "AuditkitWarning"]
+
+_TOP_KEY = re.compile(r"^(id|flaw)[ \t]*:", re.MULTILINE)
+_SUFFIXES = (".yaml", ".yml")
+_VERDICTS = ("pass", "fail", "error", "skip")
+
+
+class Finding(AssertionError):
+    """A check failed: the message is the finding sentence."""
+
+
+class ScorerFault(Exception):
+    """A scorer broke (raised, returned NaN or out-of-range values, ran past the time limit)."""
+
+
+class AuditkitWarning(UserWarning):
+    """A plugin of the ``auditkit`` group could not be loaded (the others still run)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# options
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("auditkit", "auditkit scenarios (YAML scenario files as tests)")
+    group.addoption("--auditkit", action="store_true", default=False,
+                    help="collect auditkit scenario files anywhere, not only in directories "
+                    "named 'scenarios'")
+    group.addoption("--auditkit-scorer", action="append", default=[], metavar="ID",
+                    help="audit this scorer; repeat for several (default: every installed "
+                    "scorer that needs no configuration)")
+    group.addoption("--auditkit-param", action="append", default=[], metavar="ID.NAME=VALUE",
+                    help="a parameter of one audited scorer, e.g. klout.window_days=60; repeat")
+    group.addoption("--auditkit-seeds", type=_positive_int, default=1, metavar="N",
+                    help="run each scenario with N seeds (its seed .. seed+N-1); default 1")
+    group.addoption("--auditkit-time-limit", type=_positive_float, default=60.0,
+                    metavar="SECONDS", help="seconds one scoring may take before the check "
+                    "becomes an error (default 60)")
+    group.addoption("--auditkit-known", default=None, metavar="FILE",
+                    help="known findings, marked xfail: an auditkit results JSON (its 'fail' "
+                    "rows) or a YAML list of {scenario, check, scorer, reason}")
+    parser.addini("auditkit_known", "file of known findings (as --auditkit-known), relative "
+                  "to the ini file", default="")
+
+
+# ---------------------------------------------------------------------------------------------
+# session state: scorers, known findings, shared scenario runs (built lazily)
+
+_STATE = pytest.StashKey["_State"]()
+
+
+class _State:
+    """Everything the plugin needs, built on first use so that sessions without scenarios never
+    import auditkit's heavy modules."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seeds: int = config.getoption("auditkit_seeds")
+        self.time_limit: float = config.getoption("auditkit_time_limit")
+        self._registry: Any = None
+        self._scorers: list[Scorer] | None = None
+        self._known: dict[tuple[str, str, str], str] | None = None
+        self.runs: dict[tuple[str, int], ScenarioRun] = {}
+        self.pending: Counter[tuple[str, int]] = Counter()
+        self.verdicts: Counter[str] = Counter()
+        self.known_failed = 0
+        self.scenarios: set[str] = set()
+
+    @property
+    def registry(self) -> Any:
+        if self._registry is None:
+            from auditkit.plugins import get_registry
+
+            self._registry = get_registry()
+            for error in self._registry.errors:
+                warnings.warn(AuditkitWarning(str(error)), stacklevel=1)
+        return self._registry
+
+    @property
+    def scorers(self) -> list[Scorer]:
+        """The audited scorers; raises :class:`pytest.UsageError` on a bad id or parameter."""
+        if self._scorers is None:
+            from auditkit.errors import AuditkitError
+            from auditkit.scorer import parse_param_value
+
+            registry = self.registry
+            ids: list[str] = list(dict.fromkeys(self.config.getoption("auditkit_scorer")))
+            per: dict[str, dict[str, Any]] = {}
+            for pair in self.config.getoption("auditkit_param"):
+                key, sep, value = pair.partition("=")
+                sid, dot, name = key.strip().partition(".")
+                if not sep or not dot or not sid or not name:
+                    raise pytest.UsageError(f"--auditkit-param {pair!r} is not ID.NAME=VALUE, "
+                                            "e.g. --auditkit-param klout.window_days=60")
+                per.setdefault(sid, {})[name] = parse_param_value(value)
+            try:
+                chosen = ids or [s.id for s in registry.all()]
+                unknown = sorted(set(per) - set(chosen))
+                if unknown:
+                    raise pytest.UsageError(
+                        f"--auditkit-param names scorer {unknown[0]!r}, which is not audited; "
+                        f"add --auditkit-scorer {unknown[0]}")
+                self._scorers = [registry.scorer(s, **per.get(s, {})) for s in chosen]
+            except AuditkitError as exc:
+                raise pytest.UsageError(f"auditkit: {exc}") from None
+            labels = [s.id for s in self._scorers]
+            if len(set(labels)) != len(labels):
+                raise pytest.UsageError(f"auditkit: two audited scorers report as the same id "
+                                        f"({', '.join(labels)}); give one another name")
+        return self._scorers
+
+    @property
+    def known(self) -> dict[tuple[str, str, str], str]:
+        """Known findings: (scenario, check, scorer) -> xfail reason."""
+        if self._known is None:
+            option = self.config.getoption("auditkit_known")
+            if option:
+                path = Path(option)
+                if not path.is_absolute():
+                    path = Path(self.config.invocation_params.dir) / path
+                self._known = read_known(path)
+            elif self.config.getini("auditkit_known"):
+                base = self.config.inipath.parent if self.config.inipath else \
+                    self.config.rootpath
+                self._known = read_known(base / self.config.getini("auditkit_known"))
+            else:
+                self._known = {}
+        return self._known
+
+    def run(self, scenario: Scenario, seed: int) -> ScenarioRun:
+        from auditkit.run import ScenarioRun
+
+        key = (scenario.path or scenario.id, seed)
+        if key not in self.runs:
+            self.runs[key] = ScenarioRun(scenario, seed, self.registry,
+                                         time_limit=self.time_limit)
+        return self.runs[key]
+
+    def done(self, key: tuple[str, int]) -> None:
+        """One item of a run finished; drop the run's worlds after its last item."""
+        if key in self.pending:
+            self.pending[key] -= 1
+            if self.pending[key] <= 0:
+                del self.pending[key]
+                self.runs.pop(key, None)
+
+
+def _state(config: pytest.Config) -> _State:
+    if _STATE not in config.stash:
+        config.stash[_STATE] = _State(config)
+    return config.stash[_STATE]
+
+
+def read_known(path: Path) -> dict[tuple[str, str, str], str]:
+    """Read a known-findings file: an auditkit results JSON (every ``fail`` row is known) or a
+    YAML list of mappings with ``scenario``, ``check``, ``scorer`` and an optional ``reason``.
+
+    Raises :class:`pytest.UsageError` naming the file, the entry and the field.
+    """
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise pytest.UsageError(f"auditkit: cannot read known-findings file {path}: "
+                                f"{exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise pytest.UsageError(f"auditkit: {path}{line}: not valid YAML or JSON: "
+                                f"{getattr(exc, 'problem', exc)}") from None
+    known: dict[tuple[str, str, str], str] = {}
+    if isinstance(data, dict) and data.get("format") == "auditkit-results":
+        from auditkit.audit import Results
+        from auditkit.errors import AuditkitError
+
+        try:
+            table = Results.from_json(text).table
+        except (AuditkitError, KeyError, ValueError) as exc:
+            raise pytest.UsageError(f"auditkit: {path}: unreadable results file: {exc}") from None
+        for row in table[table["verdict"] == "fail"].itertuples():
+            known[(row.scenario, row.check, row.scorer)] = f"known finding ({path.name})"
+        return known
+    if data is None:
+        return known
+    if not isinstance(data, list):
+        raise pytest.UsageError(
+            f"auditkit: {path}: a known-findings file is an auditkit results JSON or a YAML "
+            f"list of {{scenario, check, scorer, reason}} mappings; got {type(data).__name__}")
+    fields = ("scenario", "check", "scorer", "reason")
+    for i, entry in enumerate(data):
+        where = f"auditkit: {path}, entry {i + 1}"
+        if not isinstance(entry, dict):
+            raise pytest.UsageError(f"{where}: expected a mapping with scenario, check, scorer "
+                                    f"(and optionally reason); got {entry!r}")
+        extra = sorted(set(map(str, entry)) - set(fields))
+        if extra:
+            raise pytest.UsageError(f"{where}, field {extra[0]!r}: unknown field; allowed "
+                                    f"fields: {', '.join(fields)}")
+        for name in fields[:3]:
+            if not isinstance(entry.get(name), str) or not entry[name]:
+                raise pytest.UsageError(f"{where}, field {name!r}: required, a non-empty text "
+                                        f"(got {entry.get(name)!r})")
+        reason = entry.get("reason") or f"known finding ({path.name})"
+        known[(entry["scenario"], entry["check"], entry["scorer"])] = str(reason)
+    return known
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Validate explicit auditkit options up front, so a typo is a usage error (exit code 4),
+    # not one collection error per scenario file. Sessions without them stay import-free.
+    if config.getoption("auditkit_scorer") or config.getoption("auditkit_param"):
+        _ = _state(config).scorers
+    if config.getoption("auditkit_known") or config.getini("auditkit_known"):
+        _ = _state(config).known
+
+
+# ---------------------------------------------------------------------------------------------
+# collection
+
+
+def _opted_in(file_path: Path, config: pytest.Config) -> bool:
+    if config.getoption("auditkit"):
+        return True
+    try:
+        parts = file_path.relative_to(config.rootpath).parts[:-1]
+    except ValueError:
+        parts = (file_path.parent.name,)
+    return "scenarios" in parts
+
+
+def _looks_like_scenario(file_path: Path) -> bool:
+    try:
+        head = file_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return {m.group(1) for m in _TOP_KEY.finditer(head)} == {"id", "flaw"}
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if file_path.suffix not in _SUFFIXES:
+        return None
+    if not _opted_in(file_path, parent.config) or not _looks_like_scenario(file_path):
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+class ScenarioFile(pytest.File):
+    """One scenario file: validated with :func:`auditkit.scenario.load_scenario`."""
+
+    def collect(self) -> Iterator[ScenarioNode]:
+        from auditkit.scenario import load_scenario
+
+        state = _state(self.config)
+        scenario = load_scenario(self.path, state.registry)
+        yield ScenarioNode.from_parent(self, name=scenario.id, scenario=scenario,
+                                       lines=_check_lines(self.path))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        from auditkit.errors import AuditkitError
+
+        if isinstance(excinfo.value, AuditkitError | pytest.UsageError):
+            # name the file as the user typed it, relative to where pytest was started
+            shown = os.path.relpath(self.path, self.config.invocation_params.dir)
+            return str(excinfo.value).replace(str(self.path), shown)
+        return super().repr_failure(excinfo, style)  # a bug in auditkit: show the traceback
+
+
+def _check_lines(path: Path) -> list[int]:
+    """The (1-based) line of each entry of ``checks``, for failure headers."""
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if key.value == "checks" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _check_names(checks: list[Check]) -> list[str]:
+    """Check labels, made unique within the scenario (``gain``, ``gain-2``)."""
+    seen: Counter[str] = Counter()
+    names = []
+    for check in checks:
+        seen[check.label] += 1
+        count = seen[check.label]
+        names.append(check.label if count == 1 else f"{check.label}-{count}")
+    return names
+
+
+class ScenarioNode(pytest.Collector):
+    """The scenario inside its file; its items are (seed, check, scorer) triples."""
+
+    def __init__(self, *, scenario: Scenario, lines: list[int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.lines = lines
+
+    def collect(self) -> Iterator[CheckItem]:
+        state = _state(self.config)
+        scorers = state.scorers
+        registry = state.registry
+        known = state.known
+        s = self.scenario
+        probes = [registry.probes[c.probe](**c.probe_params) for c in s.checks]
+        names = _check_names(list(s.checks))
+        for i in range(state.seeds):
+            seed = s.population.seed + i
+            for index, (check, probe, name) in enumerate(zip(s.checks, probes, names,
+                                                             strict=True)):
+                for scorer in scorers:
+                    item = CheckItem.from_parent(
+                        self, name=f"{name}[{scorer.id}-seed{seed}]", scenario=s, seed=seed,
+                        check=check, probe=probe, scorer=scorer,
+                        line=self.lines[index] if index < len(self.lines) else 0)
+                    reason = known.get((s.id, check.label, scorer.id))
+                    if reason is not None:
+                        item.add_marker(pytest.mark.xfail(reason=reason, raises=Finding))
+                    yield item
+
+
+class CheckItem(pytest.Item):
+    """One check of one scenario, for one scorer and one seed."""
+
+    def __init__(self, *, scenario: Scenario, seed: int, check: Check, probe: Any,
+                 scorer: Scorer, line: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario, self.seed, self.check = scenario, seed, check
+        self.probe, self.scorer, self.line = probe, scorer, line
+        self.run_key = (scenario.path or scenario.id, seed)
+        self.row: dict[str, Any] | None = None
+
+    def runtest(self) -> None:
+        from auditkit.audit import _row
+
+        state = _state(self.config)
+        run = state.run(self.scenario, self.seed)
+        row = _row(run, self.scenario, self.seed, self.scorer, self.check, self.probe)
+        self.row = row
+        state.verdicts[row["verdict"]] += 1
+        state.scenarios.add(self.scenario.id)
+        for key in ("verdict", "value", "unit", "finding"):
+            self.user_properties.append((key, row[key]))
+        verdict = row["verdict"]
+        if verdict == "skip":
+            pytest.skip(row["finding"])
+        if verdict == "fail":
+            if self.get_closest_marker("xfail") is not None:
+                state.known_failed += 1
+            raise Finding(row["finding"])
+        if verdict == "error":
+            raise ScorerFault(row["finding"])
+
+    def teardown(self) -> None:
+        _state(self.config).done(self.run_key)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, Finding):
+            return str(excinfo.value)
+        if isinstance(excinfo.value, ScorerFault):
+            return f"error (not a finding): {excinfo.value}"
+        return super().repr_failure(excinfo, style)  # a bug in auditkit itself
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return (self.path, max(self.line - 1, 0),
+                f"{self.scenario.flaw} {self.scenario.id}: {self.check.label} "
+                f"[{self.scorer.id}, seed {self.seed}]")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if isinstance(item, CheckItem) and report.skipped and isinstance(report.longrepr, tuple):
+        # a skip verdict points at the check in the scenario file, not at this plugin
+        report.longrepr = (str(item.path), item.line or 1, report.longrepr[2])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    ours = [item for item in session.items if isinstance(item, CheckItem)]
+    if ours:
+        state = _state(session.config)
+        state.pending = Counter(item.run_key for item in ours)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    config = terminalreporter.config
+    if _STATE not in config.stash:
+        return
+    state = config.stash[_STATE]
+    if not state.verdicts:
+        return
+    counts = ", ".join(f"{state.verdicts[v]} {v}" for v in _VERDICTS)
+    if state.known_failed:
+        counts += f" ({state.known_failed} of the failures known, marked xfail)"
+    terminalreporter.write_line(
+        f"auditkit: {len(state.scenarios)} scenario(s) x {state.seeds} seed(s) x "
+        f"{len(state.scorers)} scorer(s): {counts}")
