@@ -183,7 +183,7 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
                   time_limit: float) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers and
     print the scorecard: which scorer is fooled by what, and by how much."""
-    from auditkit.audit import audit, bundled_scenarios
+    from auditkit.auditing import audit, bundled_scenarios
     from auditkit.scenario import load_scenarios
 
     registry = get_registry()

@@ -213,8 +213,8 @@ class Gain(Probe):
 class GainPerCost(Probe):
     id = "gain_per_cost"
     unit = "percentile points per 100 units"
-    description = ("Percentile points a treatment buys per 100 units of its cost (fakes, "
-                   "follows...).")
+    description = ("Percentile points a treatment buys per `per` (default 100) units of its "
+                   "cost (fakes, follows...).")
     cohort_params = ("cohort",)
 
     class Params(_CohortParams):
@@ -229,6 +229,9 @@ class GainPerCost(Probe):
         v = g / cost * p.per
         return Measurement(v, f"{_treatment(run, p.cohort)} bought {v:+.2f} percentile points per "
                               f"{p.per:g} units ({g:+.1f} in all)", {"gain": g, "cost": cost})
+
+    def unit_for_params(self) -> str:
+        return f"percentile points per {self.params.per:g} units"
 
 
 class GainRatio(Probe):

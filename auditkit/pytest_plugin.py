@@ -232,7 +232,7 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
                                 f"{getattr(exc, 'problem', exc)}") from None
     known: dict[tuple[str, str, str], str] = {}
     if isinstance(data, dict) and data.get("format") == "auditkit-results":
-        from auditkit.audit import Results
+        from auditkit.auditing import Results
         from auditkit.errors import AuditkitError
 
         try:
@@ -397,7 +397,7 @@ class CheckItem(pytest.Item):
         self.row: dict[str, Any] | None = None
 
     def runtest(self) -> None:
-        from auditkit.audit import _row
+        from auditkit.auditing import _row
 
         state = _state(self.config)
         run = state.run(self.scenario, self.seed)

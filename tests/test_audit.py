@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import Registry, Results, Scorer, audit, bundled_scenarios, hookimpl, load_scenarios
-from auditkit.audit import COLUMNS
+from auditkit.auditing import COLUMNS
 from auditkit.cli import main
 
 BUILT_IN = ["followers", "klout", "kred", "pagerank", "trustrank"]

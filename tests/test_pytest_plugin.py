@@ -320,7 +320,7 @@ def test_results_json_marks_only_failures_known(tmp_path):
                            "expectation", "finding"]) | {"scenario": "s", "check": c,
                                                          "scorer": "k", "verdict": v}
             for c, v in (("a", "fail"), ("b", "pass"), ("c", "error"), ("d", "skip"))]
-    from auditkit.audit import COLUMNS, RESULTS_FORMAT
+    from auditkit.auditing import COLUMNS, RESULTS_FORMAT
 
     (tmp_path / "r.json").write_text(json.dumps(RESULTS_FORMAT | {"columns": COLUMNS,
                                                                   "rows": rows}))

@@ -167,6 +167,12 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *, seeds: in
     from auditkit.plugins import get_registry
 
     registry = registry or get_registry()
+    ids = [s.id for s in scorers]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise AuditkitError(f"scorer id {twice[0]!r} is audited twice; their results would "
+                            "merge. Audit each configuration separately or rename one (the "
+                            "black-box adapters take a name parameter)")
     rows: list[dict[str, Any]] = []
     total = len(scenarios) * seeds
     done = 0
