@@ -364,3 +364,48 @@ def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: 
         click.echo(report.render(), nl=False)
     click.echo(f"{len(scorers)} scorer(s), {sum(r.evaluations for r in report.results)} "
                f"evaluations in {time.perf_counter() - started:.1f} s", err=True)
+
+
+# ---- auditkit check: the conformance suite (auditkit.checks) ----------------------------------
+
+
+@main.command("check")
+@click.option("--scorer", "scorer_id", required=True, metavar="ID",
+              help="Id of the scorer to check (see `auditkit scorers`).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A scorer parameter; repeat for several.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--max-examples", type=click.IntRange(min=1), default=None,
+              help="Examples drawn by each property check (default 25).")
+@click.option("--expect-fail", "expected", multiple=True, metavar="CHECK=REASON",
+              help="Declare a known failure and why (reported as xfail); repeat.")
+@click.option("--fail-on", type=click.Choice(["never", "fail"]), default="never",
+              show_default=True, help="Exit 1 when a check fails unexpectedly or a declared "
+              "failure passes.")
+def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_examples: int | None,
+                  expected: tuple[str, ...], fail_on: str) -> None:
+    """Run the conformance checks on one scorer: the API contract every scorer must meet and
+    behavioural properties (engagement, sybils, silence, spam, bought followers), each with a
+    minimal counterexample. Findings exit 0 unless --fail-on fail; see docs/checks.md."""
+    from auditkit.checks import check_scorer
+
+    scorer = get_registry().scorer(scorer_id, **_parse_params(params))
+    declared: dict[str, str] = {}
+    for pair in expected:
+        name, sep, reason = pair.partition("=")
+        if not sep or not name.strip() or not reason.strip():
+            raise click.BadParameter(f"{pair!r} is not CHECK=REASON, e.g. --expect-fail "
+                                     "check_sybil_gain_bounded='counts every follower'",
+                                     param_hint="--expect-fail")
+        declared[name.strip()] = reason.strip()
+    started = time.perf_counter()
+    report = check_scorer(scorer, expected_failed_checks=declared, max_examples=max_examples,
+                          progress=_progress)
+    _done()
+    click.echo(report.render(fmt), nl=False)
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    click.echo(f"{len(report.results)} checks of {report.scorer} in "
+               f"{time.perf_counter() - started:.1f} s: {counts}", err=True)
+    if fail_on == "fail" and not report.ok:
+        sys.exit(1)

@@ -348,7 +348,7 @@ def _worlds(draw: st.DrawFn, o: _WorldOptions) -> World:
     # validated build costs ~10 ms per example, most of a property test's time)
     t0 = o.origin.value / 1e9
     kw: dict[str, Any] = {}
-    if follows:
+    if follows or o.with_times:  # with times, even an empty follows table has the column
         f = np.array(follows, dtype=np.int64).reshape(-1, 3)
         kw.update(follower=f[:, 0], followee=f[:, 1])
         if o.with_times:
@@ -436,7 +436,7 @@ def attacks(*, behaviours: Iterable[str] | None = None,
     20) and small parameters (at most 50 fakes or follows per member). ``name`` is the behaviour
     id; rename cohorts when a scenario has two of one kind.
 
-    Examples shrink towards the first behaviour listed, one member and parameters at their
+    Examples shrink towards behaviours with few parameters, one member and parameters at their
     smallest (no fakes, no follows, the default day).
     """
     _check_int("max_size", max_size, 1)
@@ -474,8 +474,8 @@ def scenarios(*, behaviours: Iterable[str] | None = None, max_cohorts: int = 2,
     each cohort whose behaviour has a treatment. Run one with
     ``ScenarioRun(scenario, scenario.population.seed, registry)``.
 
-    Examples shrink towards one cohort of the first behaviour, the smallest population, the
-    shortest period, seed 0 and no baseline cohort.
+    Examples shrink towards one small cohort of a behaviour with few parameters, the smallest
+    population, the shortest period, seed 0 and no baseline cohort.
     """
     _check_int("max_cohorts", max_cohorts, 1)
     _check_int("min_accounts", min_accounts, 10)
