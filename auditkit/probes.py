@@ -19,8 +19,9 @@ from auditkit.hookspecs import hookimpl
 from auditkit.probe import Measurement, NotApplicable, Probe
 from auditkit.run import Built, ScenarioRun
 from auditkit.scorer import Params, Scorer
+from auditkit.world import World
 
-__all__ = ["BUILT_IN_PROBES"]
+__all__ = ["BUILT_IN_PROBES", "ranked_scores", "require_ranking", "share_of_top"]
 
 Statistic = Literal["median", "mean", "min", "max"]
 _STAT = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
@@ -37,6 +38,57 @@ def _members(run: ScenarioRun, name: str, built: Built | None = None) -> np.ndar
     if len(codes) == 0:
         raise NotApplicable(f"cohort {name!r} has no accounts")
     return codes
+
+
+def _holds(world: World) -> str:
+    have = [name for name, n in (("follows", len(world.follows)), ("events", len(world.events)))
+            if n]
+    if any(c in world.accounts for c in ("followers_count", "following_count", "posts_count")):
+        have.append("profile counts")
+    return ", ".join(have) or "nothing a scorer reads"
+
+
+def require_ranking(values: np.ndarray, scorer: Scorer, world: World) -> np.ndarray:
+    """``values`` (scores of the population), or :class:`NotApplicable` when they are all equal.
+
+    A scorer that gives every account the same score (it reads nothing this world holds, e.g.
+    PageRank without follows) has no ranking: an AUC of 0.5 or a rho of 0 would read as a
+    finding about it.
+    """
+    if len(values) == 0 or np.ptp(values) == 0:
+        reads = f"; {scorer.id} reads {', '.join(sorted(scorer.tags))}" if scorer.tags else ""
+        raise NotApplicable(f"constant scores: nothing to rank ({scorer.id} gives all "
+                            f"{len(values):,} accounts the same score; this world holds "
+                            f"{_holds(world)}{reads})")
+    return values
+
+
+def ranked_scores(run: ScenarioRun, scorer: Scorer, at: pd.Timestamp | None = None
+                  ) -> np.ndarray:
+    """Scores of every account of the treated world at ``at`` (default: its end), after
+    :func:`require_ranking` on the population's."""
+    s = run.scores(scorer, at=at).to_numpy()
+    require_ranking(s[run.population_mask()], scorer, run.world)
+    return s
+
+
+def share_of_top(values: np.ndarray, member: np.ndarray, k: int) -> float:
+    """Percent of the top ``k`` of ``values`` held by accounts where ``member`` is true.
+
+    Accounts tied at the cut-off count in proportion: when 2 of 4 accounts tied at the k-th
+    value fit in the top, each counts for half, so the order of the input (file order, account
+    codes) cannot bias the share. ``k`` is capped at the number of accounts.
+    """
+    n = len(values)
+    k = min(int(k), n)
+    if k < 1:
+        raise NotApplicable("no accounts to rank")
+    cut = np.partition(values, n - k)[n - k]
+    above = values > cut
+    tied = values == cut
+    need = k - int(above.sum())
+    held = member[above].sum() + need * member[tied].sum() / int(tied.sum())
+    return 100.0 * float(held) / k
 
 
 def _cohort_pct(run: ScenarioRun, scorer: Scorer, name: str, stat: str, *,
@@ -81,12 +133,13 @@ class CohortPercentile(Probe):
     id = "cohort_percentile"
     unit = "percentile"
     description = ("Where a cohort lands in the ranking: the median (or other) percentile of its "
-                   "members.")
+                   "members. Not applicable when the scorer gives every account the same score.")
     cohort_params = ("cohort",)
     Params = _CohortParams
 
     def measure(self, run, scorer):
         p = self.params
+        ranked_scores(run, scorer)
         v = _cohort_pct(run, scorer, p.cohort, p.statistic)
         return Measurement(v, f"{p.cohort} accounts sit at the {_ordinal(v)} percentile "
                               f"({p.statistic})")
@@ -114,7 +167,8 @@ class Auc(Probe):
     id = "auc"
     unit = "AUC"
     description = ("Probability that a random genuine account outranks a random spam account "
-                   "(ties count half); 0.5 is chance, 1 is perfect.")
+                   "(ties count half); 0.5 is chance, 1 is perfect. Not applicable when the "
+                   "scorer gives every account the same score.")
     cohort_params = ("genuine", "spam")
     special_cohorts = ("population", "base")
 
@@ -123,38 +177,41 @@ class Auc(Probe):
         spam: str = pydantic.Field(description="the spam accounts (a cohort)")
 
     def measure(self, run, scorer):
-        s = run.scores(scorer).to_numpy()
-        g, b = s[_members(run, self.params.genuine)], s[_members(run, self.params.spam)]
+        p = self.params
+        s = ranked_scores(run, scorer)
+        g, b = s[_members(run, p.genuine)], s[_members(run, p.spam)]
         u = stats.mannwhitneyu(g, b, alternative="two-sided").statistic
         auc = float(u / (len(g) * len(b)))
-        return Measurement(auc, f"a {self.params.genuine} account outranks a {self.params.spam} "
-                                f"account with probability {auc:.2f}")
+        return Measurement(auc, f"a {p.genuine} account outranks a {p.spam} account with "
+                                f"probability {auc:.2f} ({len(g):,} vs {len(b):,} accounts)")
 
 
 class TopShare(Probe):
     id = "top_share"
     unit = "% of the top"
-    description = "Share of the top-k (or top percent) of the ranking held by a cohort."
+    description = ("Share of the top-k (or top percent) of the ranking held by a cohort; "
+                   "accounts tied at the cut-off count in proportion. Not applicable when the "
+                   "scorer gives every account the same score.")
     cohort_params = ("cohort",)
 
     class Params(Params):
         cohort: str = pydantic.Field(description="the cohort measured")
-        top: int | None = pydantic.Field(None, ge=1, description="size of the top list")
+        top: int | None = pydantic.Field(None, ge=1, description="size of the top list "
+                                         "(capped at the population)")
         top_percent: float | None = pydantic.Field(
             None, gt=0, le=100, description="size of the top list as a percent of the "
             "population (used when top is not given; default 1%)")
 
     def measure(self, run, scorer):
         p = self.params
-        mask = run.population_mask()
-        s = run.scores(scorer).to_numpy()
-        pop = np.flatnonzero(mask)
-        k = p.top or max(1, int(round(len(pop) * (p.top_percent or 1.0) / 100)))
-        order = pop[np.lexsort((pop, -s[pop]))][:k]
-        share = 100.0 * np.isin(order, _members(run, p.cohort)).sum() / k
-        base = 100.0 * len(run.members(p.cohort)) / len(pop)
-        return Measurement(share, f"{p.cohort} hold {share:.0f}% of the top {k} "
-                                  f"(they are {base:.1f}% of accounts)")
+        s = ranked_scores(run, scorer)
+        pop = run.members("population")
+        k = min(len(pop), p.top or max(1, int(round(len(pop) * (p.top_percent or 1.0) / 100))))
+        member = np.isin(pop, _members(run, p.cohort))
+        share = share_of_top(s[pop], member, k)
+        base = 100.0 * float(member.mean())
+        return Measurement(share, f"{p.cohort} hold {share:.1f}% of the top {k:,} "
+                                  f"(they are {base:.1f}% of accounts)", {"base_share": base})
 
 
 GainMeasure = Literal["percentile", "score", "relative"]
@@ -362,14 +419,6 @@ class Recovery(Probe):
                            {"never": True})
 
 
-def _correlate(a: np.ndarray, b: np.ndarray, method: str) -> float:
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return 0.0
-    f = stats.spearmanr if method == "spearman" else stats.kendalltau
-    r = f(a, b).statistic
-    return float(0.0 if np.isnan(r) else r)
-
-
 class _CorrParams(Params):
     method: Literal["spearman", "kendall"] = pydantic.Field(
         "spearman", description="rank correlation: spearman or kendall")
@@ -385,8 +434,12 @@ def _reference(run: ScenarioRun, scorer: Scorer, versus: str) -> np.ndarray:
         return t
     if versus == "log_followers":
         w = run.world
-        f = w.in_degree if len(w.follows) else w.profile_count("followers_count")
-        return np.log1p(f.astype(float))
+        if len(w.follows):
+            return np.log1p(w.in_degree.astype(float))
+        if "followers_count" not in w.accounts or not w.accounts["followers_count"].notna().any():
+            raise NotApplicable("this world records no followers (no follow edges, no "
+                                "followers_count)")
+        return np.log1p(w.profile_count("followers_count"))
     if versus == scorer.id:
         raise NotApplicable("a scorer is not compared with itself")
     return run.scores(run.registry.scorer(versus)).to_numpy()
@@ -395,8 +448,10 @@ def _reference(run: ScenarioRun, scorer: Scorer, versus: str) -> np.ndarray:
 class RankCorrelation(Probe):
     id = "rank_correlation"
     unit = "rho"
-    description = ("Rank correlation of the score with a reference: log(followers), the ground "
-                   "truth spread, or another scorer; overall or among the top percent.")
+    description = ("Rank correlation of the score with a reference: log(1 + followers) (follow "
+                   "edges, else followers_count), the ground truth spread, or another scorer; "
+                   "overall or among the top percent by the reference. Not applicable when the "
+                   "score or the reference is the same for every account in that scope.")
 
     class Params(_CorrParams):
         versus: str = pydantic.Field("log_followers", description="log_followers, truth, or a "
@@ -404,17 +459,26 @@ class RankCorrelation(Probe):
 
     def measure(self, run, scorer):
         p = self.params
+        s = ranked_scores(run, scorer)
         ref = _reference(run, scorer, p.versus)
-        s = run.scores(scorer).to_numpy()
-        keep = run.population_mask() & np.isfinite(ref)
-        idx = np.flatnonzero(keep)
+        idx = np.flatnonzero(run.population_mask() & np.isfinite(ref))
         if p.top_percent:
             k = max(3, int(round(len(idx) * p.top_percent / 100)))
             idx = idx[np.argsort(-ref[idx], kind="stable")[:k]]
-        r = _correlate(s[idx], ref[idx], p.method)
-        scope = f"the top {p.top_percent:g}%" if p.top_percent else "all accounts"
-        return Measurement(r, f"{p.method} correlation with {p.versus.replace('_', ' ')} over "
-                              f"{scope} is {r:.2f}")
+        scope = (f"the top {p.top_percent:g}% ({len(idx):,})" if p.top_percent
+                 else f"all {len(idx):,} accounts")
+        versus = p.versus.replace("_", " ")
+        if len(idx) < 3:
+            raise NotApplicable(f"a rank correlation needs 3 accounts; {scope} has {len(idx)}")
+        a, b = s[idx], ref[idx]
+        if np.ptp(b) == 0:
+            raise NotApplicable(f"the reference ({versus}) is the same for {scope}: nothing to "
+                                "correlate with")
+        if np.ptp(a) == 0:
+            raise NotApplicable(f"constant scores over {scope}: nothing to rank")
+        f = stats.spearmanr if p.method == "spearman" else stats.kendalltau
+        r = float(f(a, b).statistic)
+        return Measurement(r, f"{p.method} correlation with {versus} over {scope} is {r:.2f}")
 
 
 class SpreadGap(Probe):

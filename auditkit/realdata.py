@@ -4,19 +4,22 @@
 builds scenarios whose population is that world:
 
 - **spam inflation** (F1) when labels hold both bot-like (``bot``, ``spam``, ``fake``,
-  ``sybil``) and ``human`` accounts: AUC, the bots' share of the top, median percentiles;
+  ``sybil``) and ``human`` accounts: ``auc``, the bots' ``top_share``, median
+  ``cohort_percentile``;
 - **follower correlation** (F17) when followers are known (follow edges or ``followers_count``):
-  Spearman rho with log(1 + followers) overall and in the top 1%;
-- **rank agreement** (F17) of each scorer with every other installed scorer;
+  ``rank_correlation`` with log(1 + followers) overall and in the top 1%;
+- **rank agreement** (F17): ``rank_correlation`` of each scorer with every other installed one;
 - **observed decay** (F4) when events are timed: the score trajectory of accounts that fell
   silent, next to accounts that kept acting (observational: there is no counterfactual);
 - **injected attacks** on the real base: bought followers (F7) when followers are known, a
   sybil region (F9) when the world has events or follows.
 
-The ``observed_*`` and ``injected_*`` probes score the real world itself, read from
-``population.world``, so every column of it (profile counts included) reaches the scorers;
-cohorts (``labelled``, ``went_silent``) only select existing accounts of it. Figures and
-caveats: ``docs/real-data.md``.
+Every scenario's population is the real world (``population.world``), copied into the run with
+its profile counts, so the core probes score it through :class:`~auditkit.run.ScenarioRun`.
+The cohorts (``labelled``, ``went_silent``) only select existing accounts: they add none, so
+the simulation draws no organic follows and a counts-only world stays counts-only. The probes
+defined here are those with no core equivalent: ``observed_decay`` and the ``injected_*``
+attacks, which extend the run's world. Figures and caveats: ``docs/real-data.md``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections import OrderedDict
 from pathlib import Path
 from typing import Literal
 
@@ -32,19 +34,19 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field
-from scipy import stats
 
 from auditkit.behaviour import Behaviour, Cohort
 from auditkit.draft import DAY, Draft
-from auditkit.errors import ScenarioError, ScorerError, WorldError
+from auditkit.errors import ScenarioError, WorldError
 from auditkit.hookspecs import hookimpl
 from auditkit.probe import Measurement, NotApplicable, Probe
+from auditkit.probes import ranked_scores, share_of_top
 from auditkit.run import ScenarioRun, _time_limit
 from auditkit.scenario import Scenario, _check_references, parse_scenario
 from auditkit.scorer import Params, Scorer, run_scorer
 from auditkit.world import ACTIONS, World, read_world
 
-__all__ = ["BOT_LABELS", "HUMAN_LABELS", "real_world_scenarios", "observed_world"]
+__all__ = ["BOT_LABELS", "HUMAN_LABELS", "real_world_scenarios"]
 
 #: Labels counted as automated or fake accounts; ``human`` is the genuine class.
 BOT_LABELS: tuple[str, ...] = ("bot", "spam", "fake", "sybil")
@@ -55,99 +57,19 @@ _SHARE, _LIKE, _POST = (ACTIONS.index(a) for a in ("share", "like", "post"))
 
 
 # ---------------------------------------------------------------------------------------------
-# the real world behind a run, and its scores
+# helpers
 
 
-_WORLDS: OrderedDict[tuple, World] = OrderedDict()
-
-
-def _load(path: Path) -> World:
-    """``read_world`` with a small cache keyed by the files' paths, sizes and times."""
-    path = path.resolve()
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else []
-    key = (str(path), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
-    if key not in _WORLDS:
-        _WORLDS[key] = read_world(path)
-        while len(_WORLDS) > 2:
-            _WORLDS.popitem(last=False)
-    _WORLDS.move_to_end(key)
-    return _WORLDS[key]
-
-
-def observed_world(run: ScenarioRun) -> World:
-    """The real world a run's population comes from (NotApplicable on a simulated one)."""
-    pop = run.scenario.population
-    if pop.world is None:
+def _need_real(run: ScenarioRun) -> None:
+    if not run.treated.real:
         raise NotApplicable("this probe needs a real world (population.world); use the "
                             "simulated probes on generated populations")
-    return _load(Path(run.scenario.path or ".").parent / pop.world)
 
 
-def _score(run: ScenarioRun, scorer: Scorer, world: World, at: pd.Timestamp | None = None,
-           tag: str = "real") -> np.ndarray:
-    """Scores of ``world`` as of ``at`` (default its end), cached on the run by ``tag``."""
-    cache = run.__dict__.setdefault("_realdata_scores", {})
-    t = world.resolve_at(at)
-    key = (tag, scorer.id, repr(scorer.params), None if t is None else t.value)
-    if key not in cache:
-        try:
-            with _time_limit(run.time_limit, scorer.id):
-                cache[key] = run_scorer(scorer, world, t).to_numpy()
-        except ScorerError as exc:
-            cache[key] = exc
-    result = cache[key]
-    if isinstance(result, ScorerError):
-        raise result
-    return result
-
-
-def _lacks(world: World) -> str:
-    have = []
-    if len(world.follows):
-        have.append("follows")
-    if len(world.events):
-        have.append("events")
-    if any(c in world.accounts for c in ("followers_count", "following_count", "posts_count")):
-        have.append("profile counts")
-    return ", ".join(have) or "nothing a scorer reads"
-
-
-def _informative(values: np.ndarray, scorer: Scorer, world: World) -> np.ndarray:
-    """``values`` unless the scorer gave every account the same score (it cannot read what this
-    world holds): then NotApplicable, saying so."""
-    if len(values) == 0 or np.ptp(values) == 0:
-        raise NotApplicable(f"{scorer.id} gives every account the same score on this world "
-                            f"(it holds {_lacks(world)}; {scorer.id} reads "
-                            f"{', '.join(sorted(scorer.tags))})")
-    return values
-
-
-def _percentiles(values: np.ndarray) -> np.ndarray:
-    """Percentile rank 0-100 (ties averaged), as :meth:`ScenarioRun.percentiles`."""
-    ranks = stats.rankdata(values, method="average")
-    return 100.0 * (ranks - 0.5) / max(len(values), 1)
-
-
-def _real_members(run: ScenarioRun, name: str, n: int) -> np.ndarray:
-    """Codes of a cohort among the real accounts (the real world is copied first, in order,
-    so draft codes below ``n`` are the real world's codes)."""
-    codes = run.members(name)
-    codes = codes[codes < n]
-    if len(codes) == 0:
-        raise NotApplicable(f"cohort {name!r} has no accounts in this world")
-    return codes
-
-
-def _top_share(values: np.ndarray, member: np.ndarray, k: int) -> float:
-    """Percent of the top ``k`` held by ``member`` accounts; accounts tied at the cut-off count
-    in proportion (so ties are not broken by file order)."""
-    k = min(k, len(values))
-    cut = np.partition(values, len(values) - k)[len(values) - k]
-    above = values > cut
-    tied = values == cut
-    need = k - int(above.sum())
-    share = member[above].sum() + (need * member[tied].sum() / max(int(tied.sum()), 1))
-    return 100.0 * float(share) / k
+def _score(run: ScenarioRun, scorer: Scorer, world: World) -> np.ndarray:
+    """Scores of an attacked copy of the run's world at the run's end, in the run's time limit."""
+    with _time_limit(run.time_limit, scorer.id):
+        return run_scorer(scorer, world, run.end).to_numpy()
 
 
 def _seed(run: ScenarioRun, name: str) -> np.random.Generator:
@@ -172,7 +94,7 @@ class Labelled(Behaviour):
     description = (
         "Existing accounts of a real base world whose label is one of `labels` (e.g. bot, "
         "fake). Adds no account and changes nothing: it names a group for probes such as "
-        "observed_auc, observed_top_share and observed_percentile.")
+        "auc, top_share and cohort_percentile.")
     source = "docs/real-data.md"
 
     class Params(Params):
@@ -226,128 +148,10 @@ class WentSilent(Behaviour):
 
 
 # ---------------------------------------------------------------------------------------------
-# observational probes on the real world
+# observed decay: no counterfactual on a real world
 
 
-class _Observed(Probe):
-    """Base: the scores of the real world, once per scorer."""
-
-    def _scores(self, run: ScenarioRun, scorer: Scorer) -> tuple[World, np.ndarray]:
-        world = observed_world(run)
-        return world, _informative(_score(run, scorer, world), scorer, world)
-
-
-class ObservedAuc(_Observed):
-    id = "observed_auc"
-    unit = "AUC"
-    description = ("On a real world: probability that a random genuine account outranks a "
-                   "random bot (ties count half); 0.5 is chance, 1 is perfect.")
-    cohort_params = ("genuine", "spam")
-
-    class Params(Params):
-        genuine: str = Field(description="the genuine accounts (a labelled cohort)")
-        spam: str = Field(description="the bots or fakes (a labelled cohort)")
-
-    def measure(self, run, scorer):
-        p = self.params
-        world, s = self._scores(run, scorer)
-        g = s[_real_members(run, p.genuine, len(world))]
-        b = s[_real_members(run, p.spam, len(world))]
-        auc = float(stats.mannwhitneyu(g, b, alternative="two-sided").statistic
-                    / (len(g) * len(b)))
-        return Measurement(auc, f"a {p.genuine} account outranks a {p.spam} account with "
-                                f"probability {auc:.2f} ({len(g):,} vs {len(b):,} accounts)")
-
-
-class ObservedTopShare(_Observed):
-    id = "observed_top_share"
-    unit = "% of the top"
-    description = ("On a real world: share of the top-k (or top percent) held by a cohort; "
-                   "accounts tied at the cut-off count in proportion.")
-    cohort_params = ("cohort",)
-
-    class Params(Params):
-        cohort: str = Field(description="the cohort measured")
-        top: int | None = Field(None, ge=1, description="size of the top list")
-        top_percent: float | None = Field(None, gt=0, le=100, description="size as a percent "
-                                          "of the accounts (when top is not given; default 1)")
-
-    def measure(self, run, scorer):
-        p = self.params
-        world, s = self._scores(run, scorer)
-        n = len(world)
-        k = p.top or max(1, int(round(n * (p.top_percent or 1.0) / 100)))
-        member = np.zeros(n, bool)
-        member[_real_members(run, p.cohort, n)] = True
-        share = _top_share(s, member, k)
-        base = 100.0 * member.mean()
-        return Measurement(share, f"{p.cohort} hold {share:.1f}% of the top {min(k, n):,} "
-                                  f"(they are {base:.1f}% of accounts)", {"base_share": base})
-
-
-class ObservedPercentile(_Observed):
-    id = "observed_percentile"
-    unit = "percentile"
-    description = "On a real world: the median (or other) percentile of a cohort's accounts."
-    cohort_params = ("cohort",)
-
-    class Params(Params):
-        cohort: str = Field(description="the cohort measured")
-        statistic: Literal["median", "mean", "min", "max"] = Field("median")
-
-    def measure(self, run, scorer):
-        p = self.params
-        world, s = self._scores(run, scorer)
-        pct = _percentiles(s)[_real_members(run, p.cohort, len(world))]
-        v = float(getattr(np, p.statistic)(pct))
-        return Measurement(v, f"{p.cohort} sit at percentile {v:.1f} ({p.statistic})")
-
-
-class ObservedCorrelation(_Observed):
-    id = "observed_correlation"
-    unit = "rho"
-    description = ("On a real world: rank correlation of the score with log(1 + followers) "
-                   "(follow edges, else followers_count) or with another scorer; overall or "
-                   "among the top percent by the reference.")
-
-    class Params(Params):
-        versus: str = Field("log_followers", description="log_followers or a scorer id")
-        method: Literal["spearman", "kendall"] = Field("spearman")
-        top_percent: float | None = Field(None, gt=0, le=100, description="only the top "
-                                          "percent by the reference")
-
-    def measure(self, run, scorer):
-        p = self.params
-        world, s = self._scores(run, scorer)
-        if p.versus == "log_followers":
-            f = _followers(world)
-            if f is None:
-                raise NotApplicable("this world records no followers (no follow edges, no "
-                                    "followers_count)")
-            ref = np.log1p(f)
-            if np.ptp(ref) == 0:
-                raise NotApplicable("every account has the same number of followers")
-        else:
-            if p.versus == scorer.id:
-                raise NotApplicable("a scorer is not compared with itself")
-            other = run.registry.scorer(p.versus)
-            ref = _informative(_score(run, other, world), other, world)
-        idx = np.arange(len(world))
-        if p.top_percent:
-            k = max(3, int(round(len(idx) * p.top_percent / 100)))
-            idx = np.lexsort((idx, -ref))[:k]
-        a, b = s[idx], ref[idx]
-        if np.ptp(a) == 0 or np.ptp(b) == 0:
-            raise NotApplicable("constant scores or reference in that range")
-        f = stats.spearmanr if p.method == "spearman" else stats.kendalltau
-        r = float(f(a, b).statistic)
-        scope = f"the top {p.top_percent:g}% ({len(idx):,})" if p.top_percent else \
-            f"all {len(idx):,} accounts"
-        return Measurement(r, f"{p.method} correlation with {p.versus.replace('_', ' ')} over "
-                              f"{scope} is {r:.2f}")
-
-
-class ObservedDecay(_Observed):
+class ObservedDecay(Probe):
     id = "observed_decay"
     unit = "%"
     description = (
@@ -372,11 +176,13 @@ class ObservedDecay(_Observed):
 
     def measure(self, run, scorer):
         p = self.params
-        world = observed_world(run)
+        _need_real(run)
         cohort = run.treated.cohorts.get(p.cohort)
         if cohort is None or "day" not in cohort.facts:
             raise NotApplicable(f"cohort {p.cohort!r} is not a went_silent cohort")
-        codes = _real_members(run, p.cohort, len(world))
+        codes = run.members(p.cohort)
+        if len(codes) == 0:
+            raise NotApplicable(f"cohort {p.cohort!r} has no accounts in this world")
         start = run.treated.draft.start
         day = float(cohort.facts["day"])
         left = run.days - day
@@ -389,24 +195,25 @@ class ObservedDecay(_Observed):
         points = [d for d in CHECKPOINTS if d < horizon] + [horizon]
         lo = scorer.bounds[0]
 
-        def at(d: float) -> np.ndarray:
-            t = min(start + pd.Timedelta(days=day + d), world.end)
-            return _score(run, scorer, world, t)
+        def at(d: float) -> pd.Timestamp:
+            return min(run.day(day + d), run.end)
 
-        s0 = at(0.0)
-        _informative(s0, scorer, world)
+        def pct(s: np.ndarray) -> float:
+            return float(np.median(run.percentiles(pd.Series(s))[codes]))
+
+        s0 = ranked_scores(run, scorer, at(0.0))
         base = float(np.mean(s0[codes]) - lo)
-        pct0 = float(np.median(_percentiles(s0)[codes]))
+        pct0 = pct(s0)
         trail: dict[float, float] = {}
         for d in points:
-            s = at(d)
+            s = run.scores(scorer, at=at(d)).to_numpy()
             if p.measure == "relative":
                 if base <= 0:
                     raise NotApplicable(f"{p.cohort} all score the minimum when the silence "
                                         "starts")
                 trail[d] = 100.0 * ((float(np.mean(s[codes])) - lo) / base - 1.0)
             else:
-                trail[d] = float(np.median(_percentiles(s)[codes])) - pct0
+                trail[d] = pct(s) - pct0
         v = trail[points[-1]]
         unit = "%" if p.measure == "relative" else " points"
         shown = ", ".join(f"{d:.3g}d {x:+.1f}{unit}" for d, x in trail.items())
@@ -477,15 +284,7 @@ def _extended(world: World, n_new: int, prefix: str, label: str, *,
     return out
 
 
-class _Injected(Probe):
-    """Base: an attack added to the real world; gains read against the real world."""
-
-    def _base(self, run: ScenarioRun, scorer: Scorer) -> tuple[World, np.ndarray]:
-        world = observed_world(run)
-        return world, _informative(_score(run, scorer, world), scorer, world)
-
-
-class InjectedFollowers(_Injected):
+class InjectedFollowers(Probe):
     id = "injected_followers"
     unit = "percentile points"
     description = (
@@ -505,22 +304,24 @@ class InjectedFollowers(_Injected):
 
     def measure(self, run, scorer):
         p = self.params
-        world, before = self._base(run, scorer)
+        _need_real(run)
+        world = run.world
         followers = _followers(world)
         if followers is None:
             raise NotApplicable("this world records no followers (no follow edges, no "
                                 "followers_count); bought followers cannot be expressed")
+        before = ranked_scores(run, scorer)
         rng = _seed(run, self.id)
         n = len(world)
-        pool = np.arange(n)
+        pool = run.members("base")
         if "label" in world.accounts:
             labels = world.accounts["label"].astype(object).fillna("").to_numpy()
-            human = np.flatnonzero(np.isin(labels, HUMAN_LABELS))
+            human = pool[np.isin(labels[pool], HUMAN_LABELS)]
             pool = human if len(human) else pool
         lf = np.log1p(followers[pool])
         gap = np.abs(lf - np.median(lf)) + rng.random(len(pool)) * 1e-9
         targets = np.sort(pool[np.argsort(gap, kind="stable")[:p.targets]])
-        end = world.end.value / 1e9
+        end = run.end.value / 1e9
         if len(world.follows):
             fakes = n + np.arange(p.count)
             k = min(p.padding, n)
@@ -547,9 +348,9 @@ class InjectedFollowers(_Injected):
                     counts[col] = np.r_[values, np.full(p.count, fake)]
             treated = _extended(world, p.count, "injected-fake-", "fake", counts=counts)
             how = f"followers_count +{p.count:,} each"
-        after = _score(run, scorer, treated, tag=f"{self.id}:{p.count}:{p.targets}:{p.padding}")
-        pct0 = float(np.median(_percentiles(before)[targets]))
-        pct1 = float(np.median(_percentiles(after[:n])[targets]))
+        after = _score(run, scorer, treated)
+        pct0 = float(np.median(run.percentiles(pd.Series(before))[targets]))
+        pct1 = float(np.median(run.percentiles(pd.Series(after[:n]))[targets]))
         g = pct1 - pct0
         return Measurement(g, f"{len(targets)} median accounts bought followers ({how}): "
                               f"percentile {pct0:.1f} -> {pct1:.1f} ({g:+.1f} points)",
@@ -557,7 +358,7 @@ class InjectedFollowers(_Injected):
                             "targets": [str(world.ids[c]) for c in targets]})
 
 
-class InjectedSybils(_Injected):
+class InjectedSybils(Probe):
     id = "injected_sybils"
     unit = "% of the top"
     description = (
@@ -581,15 +382,18 @@ class InjectedSybils(_Injected):
 
     def measure(self, run, scorer):
         p = self.params
-        world, _ = self._base(run, scorer)
+        _need_real(run)
+        world = run.world
         if not len(world.events) and not len(world.follows):
             raise NotApplicable("this world has no events or follows; a sybil region's "
                                 "structure cannot be expressed in profile counts")
+        ranked_scores(run, scorer)
         rng = _seed(run, self.id)
         n, m = len(world), p.size
         syb = n + np.arange(m)
-        end = world.end.value / 1e9
-        span = min(p.days, max((world.end - world.start) / pd.Timedelta(days=1), 1.0))
+        end = run.end.value / 1e9
+        # the data's own span (the run's world starts earlier: accounts' creation dates)
+        span = min(p.days, run.days)
         lo = end - span * DAY
         k_posts = max(1, int(round(p.posts_per_day * span)))
         author = np.repeat(syb, k_posts)
@@ -633,10 +437,11 @@ class InjectedSybils(_Injected):
                             event_time=np.concatenate(e_time), event_actor=np.concatenate(e_actor),
                             event_action=np.concatenate(e_action),
                             event_target=np.concatenate(e_target), **follow)
-        s = _score(run, scorer, treated, tag=f"{self.id}:{p!r}")
+        s = _score(run, scorer, treated)
         member = np.r_[np.zeros(n, bool), np.ones(m, bool)]
-        share = _top_share(s, member, p.top)
-        best = float(_percentiles(s)[n:].max())
+        share = share_of_top(s, member, p.top)
+        # percentile among real and sybil accounts, as ScenarioRun.percentiles (ties averaged)
+        best = float(100.0 * (pd.Series(s).rank().to_numpy()[n:].max() - 0.5) / len(s))
         return Measurement(share, f"{m} sybils ({len(attackers)} attack edges, "
                                   f"{len(reactor):,} reactions among themselves) hold "
                                   f"{share:.1f}% of the top {p.top}; the best sits at "
@@ -659,7 +464,7 @@ def _expect_at_most(v: float) -> dict:
 def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
     """The scenarios whose checks this real world can answer (see the module docstring)."""
     root = Path(world_dir).resolve()
-    world = _load(root)
+    world = read_world(root)
     if world.start is None:
         raise ScenarioError(f"{root}: the world has no times (no events, follow times or "
                             "creation dates); a real-data audit needs at least one")
@@ -684,15 +489,15 @@ def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
                         {"name": "humans", "behaviour": "labelled",
                          "params": {"labels": humans}}],
             "checks": [
-                {"name": "genuine-outranks-bot", "probe": "observed_auc", "genuine": "humans",
+                {"name": "genuine-outranks-bot", "probe": "auc", "genuine": "humans",
                  "spam": "bots", "expect": {"kind": "minimum", "at_least": 0.8}},
-                {"name": "bots-in-top-1-percent", "probe": "observed_top_share",
+                {"name": "bots-in-top-1-percent", "probe": "top_share",
                  "cohort": "bots", "top_percent": 1, "expect": _expect_at_most(share)},
-                {"name": "bots-in-top-100", "probe": "observed_top_share", "cohort": "bots",
+                {"name": "bots-in-top-100", "probe": "top_share", "cohort": "bots",
                  "top": 100, "expect": _expect_at_most(share)},
-                {"name": "bots-median-percentile", "probe": "observed_percentile",
+                {"name": "bots-median-percentile", "probe": "cohort_percentile",
                  "cohort": "bots", "expect": _expect_at_most(50)},
-                {"name": "humans-median-percentile", "probe": "observed_percentile",
+                {"name": "humans-median-percentile", "probe": "cohort_percentile",
                  "cohort": "humans", "expect": {"kind": "minimum", "at_least": 50}}]})
     has_followers = _followers(world) is not None
     if has_followers:
@@ -703,9 +508,10 @@ def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
                           "and among the top 1%.",
             "source": source,
             "checks": [
-                {"name": "all-accounts", "probe": "observed_correlation",
-                 "expect": _expect_at_most(0.95)},
-                {"name": "top-1-percent", "probe": "observed_correlation", "top_percent": 1,
+                {"name": "all-accounts", "probe": "rank_correlation",
+                 "versus": "log_followers", "expect": _expect_at_most(0.95)},
+                {"name": "top-1-percent", "probe": "rank_correlation",
+                 "versus": "log_followers", "top_percent": 1,
                  "expect": _expect_at_most(0.95)}]})
     others = [s.id for s in registry.all()]
     out.append({
@@ -714,7 +520,7 @@ def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
         "acceptable": "Two scorers that agree above 0.95 measure the same thing; report the "
                       "agreement of each pair.",
         "source": source,
-        "checks": [{"name": f"versus-{o}", "probe": "observed_correlation", "versus": o,
+        "checks": [{"name": f"versus-{o}", "probe": "rank_correlation", "versus": o,
                     "expect": _expect_at_most(0.95)} for o in others]})
     if len(world.events):
         out.append({
@@ -760,8 +566,7 @@ def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
 
 
 REALDATA_BEHAVIOURS = (Labelled, WentSilent)
-REALDATA_PROBES = (ObservedAuc, ObservedTopShare, ObservedPercentile, ObservedCorrelation,
-                   ObservedDecay, InjectedFollowers, InjectedSybils)
+REALDATA_PROBES = (ObservedDecay, InjectedFollowers, InjectedSybils)
 
 
 @hookimpl

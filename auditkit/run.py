@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +70,7 @@ class ScenarioRun:
         pop = self.scenario.population
         real = pop.world is not None
         if real:
-            base = read_world(Path(self.scenario.path or ".").parent / pop.world)
+            base = _read_base(Path(self.scenario.path or ".").parent / pop.world)
             if base.start is None:
                 raise ScenarioError(f"{self.scenario.path}: population.world {pop.world!r} has "
                                     "no times; a base world needs timed events or follows")
@@ -166,6 +166,19 @@ class ScenarioRun:
         ranks = pd.Series(values[mask]).rank(method="average").to_numpy()
         out[mask] = 100.0 * (ranks - 0.5) / max(mask.sum(), 1)
         return out
+
+
+def _read_base(path: Path) -> World:
+    """Read a base world once per process while its files are unchanged (worlds are
+    immutable, and one real world is the base of several scenarios and of both their worlds)."""
+    files = sorted(p for p in Path(path).glob("*") if p.is_file())
+    stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _read_base_cached(str(Path(path).resolve()), stamp)
+
+
+@lru_cache(maxsize=4)
+def _read_base_cached(path: str, stamp: tuple) -> World:
+    return read_world(path)
 
 
 def _add_real_world(draft: Draft, world: World) -> None:

@@ -1,6 +1,6 @@
-"""Real-data audits: cohorts of existing accounts, observational probes, injected attacks and
-the scenarios a world can answer; small hand-made worlds with known answers, then the real
-data sets in ../shared/data (skipped when absent)."""
+"""Real-data audits: cohorts of existing accounts, the core probes on a real base, observed
+decay, injected attacks and the scenarios a world can answer; small hand-made worlds with known
+answers, then the real data sets in ../shared/data (skipped when absent)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from auditkit import Registry, ScenarioError, World, audit, read_world
 from auditkit.cli import main
 from auditkit.importers import import_world
-from auditkit.realdata import _top_share, real_world_scenarios
+from auditkit.probes import share_of_top
+from auditkit.realdata import real_world_scenarios
 from auditkit.run import ScenarioRun
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -59,16 +60,39 @@ def counts_world(tmp_path):
     return tmp_path / "counts"
 
 
-def test_top_share_splits_ties_in_proportion():
+def test_share_of_top_splits_ties_in_proportion():
     values = np.array([5.0, 3.0, 3.0, 3.0, 3.0, 1.0])
     member = np.array([False, True, True, False, False, True])
     # top 3: the 5 and two of four tied 3s, half of which are members
-    assert _top_share(values, member, 3) == pytest.approx(100 * (0 + 2 * 2 / 4) / 3)
-    assert _top_share(values, member, 1) == 0.0
+    assert share_of_top(values, member, 3) == pytest.approx(100 * (0 + 2 * 2 / 4) / 3)
+    assert share_of_top(values, member, 1) == 0.0
+    assert share_of_top(values, member, 100) == pytest.approx(100 * 3 / 6)   # k capped at n
+
+
+def test_the_run_world_is_the_real_world_with_its_counts(counts_world, registry):
+    """The labelled cohorts select existing accounts: no account, follow or event is added, so
+    the followers scorer keeps reading followers_count (it would switch to follow edges if the
+    simulation had drawn organic follows among new members)."""
+    scenarios = {s.id.rsplit("-", 1)[1]: s for s in real_world_scenarios(counts_world, registry)}
+    real = read_world(counts_world)
+    for kind in ("spam", "followers", "agreement", "attacks"):
+        run = ScenarioRun(scenarios[kind], 0, registry)
+        w = run.world
+        assert list(w.ids) == list(real.ids) and len(w.follows) == 0 and len(w.events) == 0
+        np.testing.assert_array_equal(w.profile_count("followers_count"),
+                                      real.profile_count("followers_count"))
+        assert (run.treated.role == "base").all()
+    run = ScenarioRun(scenarios["spam"], 0, registry)
+    assert sorted(real.ids[run.members("bots")]) == [f"b{i}" for i in range(8)]
+    followers = run.scores(registry.scorer("followers")).to_numpy()
+    # ranks follow followers_count: b7 (5 followers) is last
+    assert np.argmin(followers) == real.code_of("b7")
 
 
 def test_spam_checks_on_a_counts_world(counts_world, registry):
     t = _table(counts_world, registry)
+    assert set(t.probe) == {"auc", "top_share", "cohort_percentile", "rank_correlation",
+                            "injected_followers"}
     auc = _value(t, "-spam", "genuine-outranks-bot", "followers")
     # humans outrank bots only against b7 (5 followers): 4 wins of 32 pairs
     assert auc.value == pytest.approx(4 / 32) and auc.verdict == "fail"
@@ -95,7 +119,11 @@ def test_bought_followers_on_counts_lift_a_median_human(counts_world, registry):
 def test_constant_scores_are_skipped_with_the_reason(counts_world, registry):
     t = _table(counts_world, registry, scorers=("klout",))
     row = _value(t, "-spam", "genuine-outranks-bot", "klout")
-    assert row.verdict == "skip" and "same score on this world" in row.finding
+    assert row.verdict == "skip" and "constant scores: nothing to rank" in row.finding
+    assert "this world holds profile counts" in row.finding
+    for check in ("bots-in-top-100", "bots-median-percentile"):
+        assert _value(t, "-spam", check, "klout").verdict == "skip"
+    assert _value(t, "-followers", "all-accounts", "klout").verdict == "skip"
 
 
 @pytest.fixture
@@ -142,22 +170,42 @@ def test_sybil_region_on_an_events_world(events_world, registry):
     assert row.verdict == "fail" and row.value > 90
 
 
+def test_sybil_region_spans_the_data_not_the_creation_dates(tmp_path, registry):
+    """On a 10-day world the region posts for 10 days (not 30): the run's world starts a year
+    before the data (default creation dates), which must not stretch the attack."""
+    rows = []
+    for d in range(10):
+        rows += [(f"2024-03-{d + 1:02d}T10:00:00Z", "a", "post", None),
+                 (f"2024-03-{d + 1:02d}T10:30:00Z", "c", "post", None),
+                 (f"2024-03-{d + 1:02d}T11:00:00Z", "b", "share", "a")]
+    World(events=pd.DataFrame(rows, columns=["time", "actor", "action", "target"])).write(
+        tmp_path / "short")
+    t = _table(tmp_path / "short", registry, scorers=("kred",))
+    row = _value(t, "-attacks", "sybil-region-top-100", "kred")
+    # 200 sybils x 9 posts (one a day over the 9.5 days the data spans) x 5 reactions
+    assert "(3 attack edges, 9,000 reactions among themselves)" in row.finding
+
+
 def test_a_world_without_times_is_refused(tmp_path, registry):
     World(accounts={"account": ["a", "b"], "label": ["bot", "human"]}).write(tmp_path / "w")
     with pytest.raises(ScenarioError, match="no times"):
         real_world_scenarios(tmp_path / "w", registry)
 
 
-def test_observed_probes_need_a_real_world(registry, tmp_path):
+def test_real_data_probes_need_a_real_world(registry, tmp_path):
     (tmp_path / "s.yaml").write_text(
         "id: sim\nflaw: F1\ntitle: simulated\nacceptable: anything\nsource: test\n"
         "population: {accounts: 50, days: 10, seed: 1}\n"
-        "checks:\n  - {probe: observed_correlation, expect: {kind: minimum, at_most: 1}}\n")
+        "cohorts:\n  - {name: silent, behaviour: went_silent}\n"
+        "checks:\n  - {probe: injected_followers, expect: {kind: minimum, at_most: 1}}\n"
+        "  - {probe: injected_sybils, expect: {kind: minimum, at_most: 1}}\n"
+        "  - {probe: observed_decay, cohort: silent, expect: {kind: minimum, at_most: 1}}\n")
     from auditkit import load_scenarios
 
     t = audit(load_scenarios([tmp_path / "s.yaml"], registry), [registry.scorer("kred")],
               registry=registry).table
-    assert t.verdict.iloc[0] == "skip" and "needs a real world" in t.finding.iloc[0]
+    assert len(t) == 3 and (t.verdict == "skip").all()
+    assert t.finding.str.contains("needs a real world").all()
 
 
 # ---------------------------------------------------------------------------------------------
