@@ -4,8 +4,10 @@ deliberately broken scorers caught by the check meant for them."""
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import json
+import pkgutil
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from auditkit.checks import (
     CHECKS,
     CheckFailed,
     CheckReport,
+    builders,
     check_scorer,
     parametrize_with_checks,
     scorer_label,
@@ -444,11 +447,13 @@ def test_scorer_label_shows_non_default_parameters():
 
 
 def test_exports_match_the_checks():
-    tree = ast.parse(inspect.getsource(checks))
-    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+    modules = [checks, *(importlib.import_module(f"auditkit.checks.{m.name}")
+                         for m in pkgutil.iter_modules(checks.__path__))]
+    body = [n for m in modules for n in ast.parse(inspect.getsource(m)).body]
+    defined = {n.name for n in body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    defined |= {t.id for n in body if isinstance(n, ast.Assign) for t in n.targets
                 if isinstance(t, ast.Name)}
-    defined |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
+    defined |= {n.target.id for n in body if isinstance(n, ast.AnnAssign)}
     public = {n for n in defined if not n.startswith("_")} - {"Follow", "Event"}
     assert set(checks.__all__) == public
     assert {n for n in public if n.startswith("check_") and n != "check_scorer"} == set(CHECKS)
@@ -544,19 +549,19 @@ def test_fast_world_builders_match_validated_worlds(world, rnd):
     ids = [str(a) for a in world.ids]
     follows = [("new-a", ids[0], when)] if ids else []
     events = [(when, "new-a", "post", None, "np"), (when, "new-b", "share", "new-a", "np")]
-    same(checks._extend(world, new_accounts=["new-a", "new-b"], follows=follows, events=events),
-         checks._extend_validated(world, ["new-a", "new-b"], follows, events))
+    same(builders._extend(world, new_accounts=["new-a", "new-b"], follows=follows, events=events),
+         builders._extend_validated(world, ["new-a", "new-b"], follows, events))
     f = list(range(len(world.follows)))
     e = list(range(len(world.events)))
     rnd.shuffle(f)
     rnd.shuffle(e)
-    same(checks._rebuild(world, follow_rows=f, event_rows=e),
+    same(builders._rebuild(world, follow_rows=f, event_rows=e),
          World(accounts=t["accounts"], follows=t["follows"].iloc[f], events=t["events"].iloc[e]))
     new = [f"x{i}" for i in range(len(world))][::-1]
-    renamed = checks._rebuild(world, ids=new)
+    renamed = builders._rebuild(world, ids=new)
     assert list(renamed.ids) == new
-    same(checks._rebuild(renamed, ids=ids), world)
-    same(checks._rebuild(world, event_rows=[]),
+    same(builders._rebuild(renamed, ids=ids), world)
+    same(builders._rebuild(world, event_rows=[]),
          World(accounts=t["accounts"], follows=t["follows"]))
 
 

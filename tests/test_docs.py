@@ -60,3 +60,15 @@ def test_readme_test_command_is_what_ci_runs():
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command in ci.splitlines()
     assert any("auditkit audit" in c for c in commands)
+
+
+def test_every_package_is_in_the_wheel():
+    """pyproject lists packages explicitly (scenarios/ ships as auditkit.scenarios); a new
+    subpackage missing from the list would be absent from a non-editable install."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for top in ("auditkit", "scorers") for p in (ROOT / top).rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"
