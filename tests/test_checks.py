@@ -69,7 +69,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "trustrank": {
         "check_sybil_gain_bounded": "without labelled seeds the default pick takes the "
                                     "most-followed accounts, and a link farm's target becomes "
-                                    "one (F10)",
+                                    "one (F9)",
     },
 }
 
