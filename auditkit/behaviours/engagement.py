@@ -1,0 +1,242 @@
+"""Behaviours that add reactions to the members' posts: an engagement pod and its organic
+comparison (the same reactions from strangers), reactions borrowed from a celebrity, and one
+post that becomes a large cascade."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from auditkit.behaviour import Cohort
+from auditkit.behaviours.common import (
+    Reaction,
+    _active_base,
+    _base,
+    _clip,
+    _distinct_rows,
+    _member_posts,
+    _on_day,
+    _Organic,
+    _reaction_codes,
+    _TraitParams,
+)
+from auditkit.draft import DAY, Draft
+
+# ---------------------------------------------------------------------------------------------
+# 6-7. pods and their organic comparison
+
+
+class EngagementPod(_Organic):
+    id = "engagement_pod"
+    flaws = ("F6",)
+    description = (
+        "An engagement pod (reciprocity ring). From `day` to the end, every post of a member "
+        "gets one reaction from every other member, within delay_minutes; the kind of each "
+        "reaction is drawn uniformly from `reactions`. So a pod of s members adds s-1 "
+        "coordinated reactions per post, N in all (cohort.facts['reactions']). Members are "
+        "otherwise ordinary organic accounts.")
+    source = ("flaws.md F6 (Weerasinghe et al., 'The Pod People: Understanding Manipulation of "
+              "Social Media Popularity via Reciprocity Abuse', WWW 2020)")
+
+    class Params(_TraitParams):
+        day: float | None = Field(None, ge=0, description="day the pod starts (default: 0.5 "
+                                  "of the period)")
+        reactions: tuple[Reaction, ...] = Field(
+            ("like", "share", "reply"), min_length=1,
+            description="kinds a pod reaction is drawn from (uniformly, one per member per "
+            "post)")
+        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
+                                     "within this many minutes of the post")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = _on_day(draft, p.day, 0.5)
+        members = cohort.members
+        ptime, author, post = _member_posts(draft, members, draft.time_of_day(day))
+        grid = np.broadcast_to(members, (len(author), len(members)))
+        keep = grid != author[:, None]
+        reactor = grid[keep]
+        rep = keep.sum(axis=1)
+        n = len(reactor)
+        if n:
+            kinds = _reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
+            when = _clip(draft, np.repeat(ptime, rep) + rng.uniform(1, p.delay_minutes * 60, n))
+            draft.add_events(when, reactor, kinds, target=np.repeat(author, rep),
+                             post=np.repeat(post, rep))
+        cohort.cost = {"coordinated_reactions": float(n)}
+        cohort.treatment_start, cohort.treatment_end = day, draft.days
+        cohort.facts.update(reactions=int(n), posts=int(len(post)))
+
+
+class OutsiderEngagement(_Organic):
+    id = "outsider_engagement"
+    flaws = ("F6",)
+    description = (
+        "The organic comparison for a pod: from `day` to the end, every post of a member gets "
+        "one reaction each from per_post distinct random base accounts (active, organic), drawn "
+        "afresh for every post, with the same kinds and timing as the pod's reactions. With "
+        "per_post = pod size - 1 it is the same number of reactions as a pod, from strangers.")
+    source = EngagementPod.source
+
+    class Params(_TraitParams):
+        day: float | None = Field(None, ge=0, description="day it starts (default: 0.5 of "
+                                  "the period)")
+        per_post: int = Field(9, ge=0, description="distinct outsiders reacting to each post")
+        reactions: tuple[Reaction, ...] = Field(
+            ("like", "share", "reply"), min_length=1,
+            description="kinds a reaction is drawn from (uniformly)")
+        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
+                                     "within this many minutes of the post")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = _on_day(draft, p.day, 0.5)
+        ptime, author, post = _member_posts(draft, cohort.members, draft.time_of_day(day))
+        pool = _active_base(draft)
+        rows = _distinct_rows(rng, len(pool), p.per_post, len(post))
+        k = rows.shape[1] if rows.ndim == 2 else 0
+        n = rows.size
+        if n:
+            kinds = _reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
+            when = _clip(draft, np.repeat(ptime, k) + rng.uniform(1, p.delay_minutes * 60, n))
+            draft.add_events(when, pool[rows].ravel(), kinds, target=np.repeat(author, k),
+                             post=np.repeat(post, k))
+        cohort.cost = {"organic_reactions": float(n)}
+        cohort.treatment_start, cohort.treatment_end = day, draft.days
+        cohort.facts.update(reactions=int(n), posts=int(len(post)))
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. borrowed influence
+
+
+class CelebrityEngagement(_Organic):
+    id = "celebrity_engagement"
+    flaws = ("F5",)
+    description = (
+        "Borrowed influence: at `day` one engager reacts (`action`, a share by default) to the "
+        "first `count` posts each member makes from `day` on, delay_hours after each post; a "
+        "member with too few posts then gets extra posts within a day of `day` to react to. "
+        "The engager is a base account chosen by true attention: 'top' is the highest-attention "
+        "base account, 'median' the base account of median attention (by followers when the "
+        "population has no traits). Two cohorts, one per engager, make the F5 comparison.")
+    source = ("flaws.md F5 (Klout: engaging people with higher scores raises yours; replies "
+              "from Gary Vaynerchuk; Kred: extra points when the actor has over 10,000 "
+              "followers)")
+
+    class Params(_TraitParams):
+        day: float | None = Field(None, ge=0, description="day of the engagement (default: "
+                                  "0.5 of the period)")
+        engager: Literal["top", "median"] = Field("top", description="'top': the base account "
+                                                  "with the highest attention; 'median': the "
+                                                  "one with median attention")
+        action: Reaction = Field("share", description="what the engager does")
+        count: int = Field(1, ge=1, description="posts of each member it reacts to")
+        delay_hours: float = Field(1.0, ge=0, description="hours between a post and the "
+                                   "reaction")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = _on_day(draft, p.day, 0.5)
+        t = draft.time_of_day(day)
+        base = _base(draft)
+        att = draft.column("attention")[base]
+        if not (att > 0).any():
+            _, dst = draft.follow_arrays()
+            att = np.bincount(dst, minlength=draft.n)[base].astype(np.float64)
+        order = np.argsort(att, kind="stable")
+        engager = int(base[order[-1] if p.engager == "top" else order[(len(order) - 1) // 2]])
+        ptime, author, post = _member_posts(draft, cohort.members, t)
+        order = np.lexsort((post, ptime, author))
+        ptime, author, post = ptime[order], author[order], post[order]
+        first = np.r_[True, author[1:] != author[:-1]] if len(author) else np.zeros(0, bool)
+        rank = np.arange(len(author)) - np.maximum.accumulate(np.where(first,
+                                                                       np.arange(len(author)), 0))
+        take = rank < p.count
+        have = np.bincount(author[take], minlength=draft.n)[cohort.members]
+        missing = np.maximum(p.count - have, 0)
+        extra_author = np.repeat(cohort.members, missing)
+        extra_time = _clip(draft, t + rng.uniform(0, DAY, len(extra_author)))
+        extra_post = draft.new_posts(len(extra_author))
+        if len(extra_author):
+            draft.add_events(extra_time, extra_author, "post", post=extra_post)
+        rt = np.r_[ptime[take], extra_time]
+        ra = np.r_[author[take], extra_author]
+        rp = np.r_[post[take], extra_post]
+        when = _clip(draft, rt + p.delay_hours * 3600.0)
+        draft.add_events(when, engager, p.action, target=ra, post=rp)
+        cohort.cost = {"engager_reactions": float(len(rp))}
+        cohort.treatment_start = day
+        cohort.treatment_end = float((when.max() - draft.t0) / DAY) if len(when) else day
+        cohort.facts.update(engager=draft.ids[engager], engager_kind=p.engager,
+                            engager_attention=float(draft.column("attention")[engager]),
+                            reactions=int(len(rp)), added_posts=int(len(extra_author)))
+
+
+# ---------------------------------------------------------------------------------------------
+# 15. small sparks
+
+
+class SmallSpark(_Organic):
+    id = "small_spark"
+    flaws = ("F12",)
+    description = (
+        "A small account whose one post becomes a large cascade. At `day` each member (low "
+        "attention, few followers) posts once; then cascade_size distinct base accounts share "
+        "it over spread_days. The cascade travels through small accounts: sharers are drawn "
+        "among active base accounts whose attention is at most the max_attention_quantile of "
+        "the base population, and form a random recursive tree (each share's parent is the "
+        "original or an earlier share, recorded in facts). As on Twitter, every share, also a "
+        "share of a share, credits the ORIGINAL author with the original post id. No follow "
+        "edges are added: the cascade is visible only in the events.")
+    source = ("flaws.md F12 (a tweet from an account with 6 followers retweeted by one with 39 "
+              "became national news, Vaynerchuk; Watts; Bakshy et al., 'Everyone's an "
+              "Influencer', WSDM 2011)")
+
+    class Params(_TraitParams):
+        attention: float = Field(0.5, ge=0, description="how much others react to one post")
+        sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
+        day: float | None = Field(None, ge=0, description="day of the post (default: 0.5 of "
+                                  "the period)")
+        cascade_size: int = Field(300, ge=0, description="shares, each by a distinct base "
+                                  "account (capped at the eligible accounts)")
+        spread_days: float = Field(2.0, gt=0, description="days over which the shares arrive")
+        max_attention_quantile: float = Field(0.5, gt=0, le=1, description="sharers are base "
+                                              "accounts with attention at most this quantile")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = _on_day(draft, p.day, 0.5)
+        t = float(np.floor(_clip(draft, draft.time_of_day(day))))
+        pool = _active_base(draft)
+        att = draft.column("attention")[pool]
+        pool = pool[att <= np.quantile(att, p.max_attention_quantile)] if len(pool) else pool
+        members = cohort.members
+        posts = draft.new_posts(len(members))
+        draft.add_events(np.full(len(members), t), members, "post", post=posts)
+        k = min(p.cascade_size, len(pool))
+        rows = _distinct_rows(rng, len(pool), k, len(members))
+        sharers = pool[rows]                                             # (members, k)
+        when = _clip(draft, t + np.sort(rng.uniform(1, p.spread_days * DAY, rows.shape), axis=1))
+        # parent j of share i: 0 is the original post, j > 0 the share j - 1 (earlier in time)
+        parent = np.floor(rng.random(rows.shape) * np.arange(1, k + 1)).astype(np.int64)
+        depth = np.zeros(rows.shape, np.int64)
+        cur = parent.copy()
+        while (cur > 0).any():                                           # depth levels only
+            depth += cur > 0
+            cur = np.where(cur > 0, np.take_along_axis(parent, np.maximum(cur - 1, 0), axis=1),
+                           0)
+        if rows.size:
+            draft.add_events(when.ravel(), sharers.ravel(), "share",
+                             target=np.repeat(members, k), post=np.repeat(posts, k))
+        cohort.treatment_start = day
+        cohort.treatment_end = min(draft.days, day + p.spread_days)
+        cohort.facts.update(
+            cascade_size=int(k), posts=[int(x) for x in posts],
+            max_depth=int(depth.max()) + 1 if depth.size else 0,
+            direct_shares=int((parent == 0).sum()),
+            parents=[[draft.ids[a] if j == 0 else draft.ids[s[j - 1]] for j in row]
+                     for a, s, row in zip(members, sharers, parent, strict=True)]
+            if k <= 10_000 else None)

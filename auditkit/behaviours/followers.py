@@ -1,0 +1,182 @@
+"""Behaviours that inflate follower counts: followers bought from fake accounts, and mass-following
+to harvest follow-backs (once, or in follow/unfollow cycles)."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from auditkit.behaviour import Cohort
+from auditkit.behaviours.common import (
+    _base,
+    _clip,
+    _distinct_rows,
+    _index_of,
+    _on_day,
+    _Organic,
+    _trait,
+    _TraitParams,
+    _weighted_sample,
+)
+from auditkit.draft import DAY, Draft
+
+# ---------------------------------------------------------------------------------------------
+# 3. bought followers
+
+
+class BoughtFollowers(_Organic):
+    id = "bought_followers"
+    flaws = ("F7",)
+    description = (
+        "Ordinary accounts that buy followers. At `day` the treatment adds `count` fake accounts "
+        "(auxiliary, label 'fake', created in the week before) that each follow every member "
+        "within two days after `day`, plus `padding` random base accounts each so that they look "
+        "real. The fakes never post, react or reshare (organic false, attention and activity "
+        "0): the followers are dead.")
+    source = ("flaws.md F7 (Klout: followers who never interact do not help; Stringhini et al., "
+              "'Follow the Green', IMC 2013; cresci-2015 fake followers); scoring-references.md "
+              "§2 (Kred scores follows)")
+
+    class Params(_TraitParams):
+        count: int = Field(1000, ge=0, description="fake followers bought")
+        day: float | None = Field(None, ge=0, description="day of the purchase (default: 0.6 "
+                                  "of the period)")
+        padding: int = Field(20, ge=0, description="other (base) accounts each fake follows")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = _on_day(draft, p.day, 0.6)
+        t = draft.time_of_day(day)
+        created = np.floor(t - rng.uniform(DAY, 7 * DAY, p.count))
+        fakes = draft.add_accounts(
+            p.count, prefix=f"{cohort.name}-fake-", cohort=cohort.name, role="auxiliary",
+            label="fake", attention=0.0, activity=0.0, sociability=0.0, organic=False,
+            created=created)
+        members = cohort.members
+        size = len(members)
+        when = _clip(draft, t + rng.uniform(0, 2 * DAY, (p.count, size)))
+        draft.add_follows(np.repeat(fakes, size), np.tile(members, p.count), when.ravel())
+        base = _base(draft)
+        rows = _distinct_rows(rng, len(base), p.padding, p.count)
+        if rows.size:
+            pad = created[:, None] + rng.uniform(0, 1, rows.shape) * (t - created)[:, None]
+            draft.add_follows(np.repeat(fakes, rows.shape[1]), base[rows].ravel(),
+                              np.floor(pad).ravel())
+        cohort.cost = {"fake_accounts": float(p.count)}
+        cohort.treatment_start, cohort.treatment_end = day, min(day + 2.0, draft.days)
+        cohort.facts.update(fake_accounts=int(p.count), bought_follows=int(p.count * size),
+                            padding_follows=int(rows.size))
+
+
+# ---------------------------------------------------------------------------------------------
+# 4-5. follow-back farming and follow churn
+
+
+class _FarmParams(_TraitParams):
+    day: float | None = Field(None, ge=0, description="day the mass-following starts "
+                              "(default: 0.5 of the period)")
+    follows: int = Field(800, ge=0, description="accounts each member follows (per cycle), "
+                         "drawn in proportion to sociability")
+    follow_back: float = Field(0.3, ge=0, le=1, description="probability that a followed "
+                               "account follows back")
+    unfollow_after_days: float = Field(7.0, gt=0, description="days after which the member "
+                                       "unfollows those who did not follow back")
+
+
+class FollowBackFarm(_Organic):
+    id = "follow_back_farm"
+    flaws = ("F8",)
+    description = (
+        "Ordinary accounts that mass-follow to be followed back. At `day` each member follows "
+        "`follows` base accounts it did not follow yet, drawn in proportion to sociability (the "
+        "'social capitalists' who follow back anyone), spread over a day. Each followed account "
+        "follows back with probability follow_back (one that already followed the member counts "
+        "as reciprocated). With churn, the member unfollows everyone who did not follow back "
+        "unfollow_after_days later (the follow gets an `until`), so its following/follower "
+        "ratio looks clean again.")
+    source = ("flaws.md F8 ('get more people to follow you than you follow'; Ghosh et al., WWW "
+              "2012); scoring-references.md (Tweepcred lowers the teleport mass of accounts "
+              "following more than 500 with ratio > 0.6)")
+
+    class Params(_FarmParams):
+        churn: bool = Field(True, description="unfollow those who did not follow back")
+
+    def _cycles(self) -> tuple[int, float, float]:
+        return 1, 0.0, 0.5
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        cycles, cycle_days, share = self._cycles()
+        churn = getattr(p, "churn", True)
+        day = _on_day(draft, p.day, share)
+        starts = [d for d in day + cycle_days * np.arange(cycles) if d < draft.days]
+        base = _base(draft)
+        soc = _trait(draft, "sociability", base)
+        pos = np.full(draft.n, -1, np.int64)
+        pos[base] = np.arange(len(base))
+        # the members' follow edges with the base so far (organic and scripted)
+        src, dst = draft.follow_arrays()
+        idx = _index_of(draft, cohort.members)
+        out = (idx[src] >= 0) & (pos[dst] >= 0)
+        inn = (idx[dst] >= 0) & (pos[src] >= 0)
+        out_m, out_b = idx[src[out]], pos[dst[out]]
+        in_m, in_b = idx[dst[inn]], pos[src[inn]]
+        unfollow = p.unfollow_after_days * DAY
+        follows: list[tuple[np.ndarray, ...]] = []
+        backs: list[tuple[np.ndarray, ...]] = []
+        for i, m in enumerate(cohort.members):
+            targeted = np.zeros(len(base), bool)      # followed now or in an earlier cycle
+            targeted[out_b[out_m == i]] = True
+            follower = np.zeros(len(base), bool)      # follows the member
+            follower[in_b[in_m == i]] = True
+            for d0 in starts:
+                cand = np.flatnonzero(~targeted)
+                pick = cand[_weighted_sample(rng, soc[cand], p.follows)]
+                k = len(pick)
+                targeted[pick] = True
+                tf = np.floor(draft.time_of_day(d0) + rng.uniform(0, DAY, k))
+                back = follower[pick] | (rng.random(k) < p.follow_back)
+                new = back & ~follower[pick]
+                follower[pick[new]] = True
+                delay = np.minimum(rng.exponential(DAY, k), unfollow - 60.0)
+                until = np.where(back | (not churn), np.nan, tf + unfollow)
+                follows.append((np.full(k, m), base[pick], tf, until))
+                backs.append((base[pick[new]], np.full(int(new.sum()), m),
+                               _clip(draft, tf[new] + delay[new])))
+        made = unfollows = n_back = 0
+        if follows:
+            f_src, f_dst, f_time, f_until = (np.concatenate(x) for x in zip(*follows,
+                                                                              strict=True))
+            b_src, b_dst, b_time = (np.concatenate(x) for x in zip(*backs, strict=True))
+            finite = np.isfinite(f_until)
+            draft.add_follows(f_src, f_dst, f_time, f_until if finite.any() else None)
+            draft.add_follows(b_src, b_dst, b_time)
+            made, unfollows, n_back = len(f_src), int(finite.sum()), len(b_src)
+        last = starts[-1] if starts else day
+        cohort.cost = {"follows": float(made)}
+        cohort.treatment_start = day
+        cohort.treatment_end = min(draft.days, last + 1.0 + p.unfollow_after_days)
+        cohort.facts.update(follows=made, follow_backs=n_back, unfollows=unfollows,
+                            cycles=len(starts))
+
+
+class FollowChurn(FollowBackFarm):
+    id = "follow_churn"
+    flaws = ("F8",)
+    description = (
+        "Follow churn: the follow-back farm repeated `cycles` times, `cycle_days` apart. Each "
+        "cycle a member follows `follows` fresh base accounts (never followed before, drawn in "
+        "proportion to sociability), keeps those who follow back (probability follow_back) and "
+        "unfollows all the others unfollow_after_days later. The cost counts every follow made.")
+    source = FollowBackFarm.source
+
+    class Params(_FarmParams):
+        day: float | None = Field(None, ge=0, description="day the first cycle starts "
+                                  "(default: 0.25 of the period)")
+        cycles: int = Field(4, ge=1, description="follow/unfollow cycles (those that would "
+                            "start after the end are dropped)")
+        cycle_days: float = Field(8.0, gt=0, description="days between the starts of two "
+                                  "cycles")
+
+    def _cycles(self) -> tuple[int, float, float]:
+        return self.params.cycles, self.params.cycle_days, 0.25
