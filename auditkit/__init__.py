@@ -24,7 +24,7 @@ _EXPORTS = {
     "Scenario": "auditkit.scenario", "load_scenario": "auditkit.scenario",
     "load_scenarios": "auditkit.scenario",
     "Params": "auditkit.scorer", "Scorer": "auditkit.scorer", "Statement": "auditkit.scorer",
-    "run_scorer": "auditkit.scorer",
+    "run_scorer": "auditkit.scorer", "statement_items": "auditkit.scorer",
     "generate_world": "auditkit.synth",
     "ACTIONS": "auditkit.world", "REACTIONS": "auditkit.world", "World": "auditkit.world",
     "read_world": "auditkit.world",
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from auditkit.plugins import Registry, get_registry
     from auditkit.probe import Measurement, NotApplicable, Probe
     from auditkit.scenario import Scenario, load_scenario, load_scenarios
-    from auditkit.scorer import Params, Scorer, Statement, run_scorer
+    from auditkit.scorer import Params, Scorer, Statement, run_scorer, statement_items
     from auditkit.synth import generate_world
     from auditkit.world import ACTIONS, REACTIONS, World, read_world
 
@@ -98,4 +98,5 @@ __all__ = [
     "load_scenarios",
     "read_world",
     "run_scorer",
+    "statement_items",
 ]

@@ -34,9 +34,8 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from auditkit import Params, Scorer, Statement, World, hookimpl
+from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.errors import ScorerError
-from auditkit.scorer import statement_items
 
 __all__ = ["CommandScorer", "world_document", "scores_from_json", "scores_from_csv",
            "PROTOCOL_VERSION"]

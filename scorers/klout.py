@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl
-from auditkit.scorer import statement_items
+from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
 
 __all__ = ["KloutLike"]
 

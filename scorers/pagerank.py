@@ -15,9 +15,8 @@ import pandas as pd
 import pydantic
 import scipy.sparse as sp
 
-from auditkit import Params, Scorer, Statement, World, hookimpl
+from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.errors import ScorerError
-from auditkit.scorer import statement_items
 from auditkit.world import ACTIONS, NS_PER_DAY, REACTIONS
 
 __all__ = [
