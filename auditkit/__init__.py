@@ -2,36 +2,39 @@
 
 Data flows one way: a :class:`World` is scored by :class:`Scorer` plugins; a :class:`Scenario`
 builds worlds in which cohorts of accounts follow a :class:`Behaviour`; :class:`Probe` plugins
-measure each scorer on them; :func:`audit` collects the verdicts into :class:`Results`.
+measure each scorer on them; :func:`audit` collects the verdicts into :class:`Results`. The
+layers, bottom up: ``data`` -> ``plugin`` -> ``scenario`` -> ``auditing`` -> ``report`` ->
+``cli`` and ``pytest_plugin`` (``docs/design.md``).
 """
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING
+
+__version__ = importlib.metadata.version("auditkit")
 
 # Names are imported on first use, so that importing auditkit (as pytest does for the plugin in
 # every session) does not load pandas, scipy and pydantic until something needs them.
-_EXPORTS = {
-    "Results": "auditkit.auditing", "audit": "auditkit.auditing",
-    "bundled_scenarios": "auditkit.auditing",
-    "Behaviour": "auditkit.behaviour", "Cohort": "auditkit.behaviour",
-    "AuditkitError": "auditkit.errors", "ParameterError": "auditkit.errors",
-    "PluginError": "auditkit.errors", "ScenarioError": "auditkit.errors",
-    "ScorerError": "auditkit.errors", "UnknownScorerError": "auditkit.errors",
-    "WorldError": "auditkit.errors",
-    "hookimpl": "auditkit.hookspecs",
-    "Registry": "auditkit.plugins", "get_registry": "auditkit.plugins",
-    "Measurement": "auditkit.probe", "NotApplicable": "auditkit.probe", "Probe": "auditkit.probe",
-    "Scenario": "auditkit.scenario", "load_scenario": "auditkit.scenario",
-    "load_scenarios": "auditkit.scenario",
-    "Params": "auditkit.scorer", "Scorer": "auditkit.scorer", "Statement": "auditkit.scorer",
-    "run_scorer": "auditkit.scorer", "statement_items": "auditkit.scorer",
-    "generate_world": "auditkit.synth",
-    "ACTIONS": "auditkit.world", "REACTIONS": "auditkit.world", "World": "auditkit.world",
-    "read_world": "auditkit.world",
+_MODULES = {
+    "auditkit.auditing.engine": ("audit",),
+    "auditkit.auditing.results": ("Results",),
+    "auditkit.scenario.library": ("bundled_scenarios",),
+    "auditkit.errors": ("AuditkitError", "ParameterError", "PluginError", "ScenarioError",
+                        "ScorerError", "UnknownScorerError", "WorldError"),
+    "auditkit.plugin.hookspecs": ("hookimpl",),
+    "auditkit.plugin.registry": ("Registry", "get_registry"),
+    "auditkit.plugin.behaviour": ("Behaviour", "Cohort"),
+    "auditkit.plugin.probe": ("Measurement", "NotApplicable", "Probe"),
+    "auditkit.plugin.params": ("Params",),
+    "auditkit.plugin.scorer": ("Scorer", "Statement", "run_scorer", "statement_items"),
+    "auditkit.scenario.model": ("Scenario", "load_scenario", "load_scenarios"),
+    "auditkit.data.synth": ("generate_world",),
+    "auditkit.data.world": ("ACTIONS", "REACTIONS", "World", "read_world"),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     try:
         module = _EXPORTS[name]
     except KeyError:
@@ -46,8 +49,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from auditkit.auditing import Results, audit, bundled_scenarios
-    from auditkit.behaviour import Behaviour, Cohort
+    from auditkit.auditing.engine import audit
+    from auditkit.auditing.results import Results
+    from auditkit.data.synth import generate_world
+    from auditkit.data.world import ACTIONS, REACTIONS, World, read_world
     from auditkit.errors import (
         AuditkitError,
         ParameterError,
@@ -57,19 +62,17 @@ if TYPE_CHECKING:
         UnknownScorerError,
         WorldError,
     )
-    from auditkit.hookspecs import hookimpl
-    from auditkit.plugins import Registry, get_registry
-    from auditkit.probe import Measurement, NotApplicable, Probe
-    from auditkit.scenario import Scenario, load_scenario, load_scenarios
-    from auditkit.scorer import Params, Scorer, Statement, run_scorer, statement_items
-    from auditkit.synth import generate_world
-    from auditkit.world import ACTIONS, REACTIONS, World, read_world
-
-__version__ = "0.1.0"
+    from auditkit.plugin.behaviour import Behaviour, Cohort
+    from auditkit.plugin.hookspecs import hookimpl
+    from auditkit.plugin.params import Params
+    from auditkit.plugin.probe import Measurement, NotApplicable, Probe
+    from auditkit.plugin.registry import Registry, get_registry
+    from auditkit.plugin.scorer import Scorer, Statement, run_scorer, statement_items
+    from auditkit.scenario.library import bundled_scenarios
+    from auditkit.scenario.model import Scenario, load_scenario, load_scenarios
 
 __all__ = [
     "ACTIONS",
-    "REACTIONS",
     "AuditkitError",
     "Behaviour",
     "Cohort",
@@ -79,6 +82,7 @@ __all__ = [
     "Params",
     "PluginError",
     "Probe",
+    "REACTIONS",
     "Registry",
     "Results",
     "Scenario",

@@ -15,12 +15,16 @@ import click
 import pandas as pd
 from tabulate import tabulate
 
+from auditkit.data.world import read_world
 from auditkit.errors import AuditkitError
-from auditkit.plugins import get_registry
-from auditkit.scorer import parse_param_value, run_scorer
-from auditkit.world import read_world
+from auditkit.plugin.params import scorer_params
+from auditkit.plugin.registry import Registry, get_registry
+from auditkit.plugin.scorer import Scorer, run_scorer
 
 __all__ = ["main"]
+
+#: The output formats of the built-in renderers (plugins may add more; --format accepts them).
+FORMATS_HELP = "table, markdown or json (or a format a plugin adds)"
 
 
 class _Group(click.Group):
@@ -45,20 +49,47 @@ def _done() -> None:
         click.echo("\r\033[K", err=True, nl=False)
 
 
-def _warn_plugin_errors() -> None:
-    for error in get_registry().errors:
+def _registry() -> Registry:
+    """The installed plugins; each plugin that failed to load is named on stderr."""
+    registry = get_registry()
+    for error in registry.errors:
         click.echo(f"Warning: {error}", err=True)
+    return registry
 
 
-def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE, e.g. --param window_days=30",
-                                     param_hint="--param")
-        params[key.strip()] = parse_param_value(value)
-    return params
+def _scorers(registry: Registry, ids: list[str], params: tuple[str, ...]) -> list[Scorer]:
+    """Instances of the scorers ``ids`` with their ``--param ID.NAME=VALUE`` parameters."""
+    per = scorer_params(params, ids)
+    return [registry.scorer(s, **per.get(s, {})) for s in ids]
+
+
+def _emit(report: object, fmt: str, output: str | None) -> None:
+    """Print ``report`` as ``fmt``, or write it to ``output`` atomically."""
+    from auditkit.report import render, write
+
+    if output:
+        write(report, output, fmt)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(render(report, fmt), nl=False)
+
+
+def _format_option(default: str = "table", *, alias_json: bool = False):  # type: ignore[no-untyped-def]
+    """``--format`` (one grammar for every command); ``--json`` kept as its alias."""
+
+    def decorate(f):  # type: ignore[no-untyped-def]
+        f = click.option("--format", "fmt", default=default, show_default=True,
+                         metavar="FORMAT", help=f"Output format: {FORMATS_HELP}.")(f)
+        if alias_json:
+            f = click.option("--json", "fmt", flag_value="json",
+                             help="Same as --format json.")(f)
+        return f
+
+    return decorate
+
+
+_PARAM_HELP = ("A scorer parameter as ID.NAME=VALUE (e.g. klout.window_days=60); NAME=VALUE "
+               "when one scorer is named. Repeat for several.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,26 +98,35 @@ def main() -> None:
     """Audit and compare social-influence scores for gaming, decay and spam inflation."""
 
 
-@main.command("scorers")
-@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
-def scorers_command(as_json: bool) -> None:
-    """List every installed scorer: id, version, range, tags, description."""
-    registry = get_registry()
-    _warn_plugin_errors()
-    infos = [_scorer_info(registry, sid) for sid in sorted(registry.scorers)]
-    if as_json:
-        click.echo(json.dumps(infos, indent=2, default=str))
-        return
-    rows = [[i["id"], i["version"], f"{i['range'][0]:g}-{i['range'][1]:g}", ",".join(i["tags"]),
-             i["name"]] for i in infos]
-    click.echo(tabulate(rows, headers=["id", "version", "range", "tags", "name"],
-                        disable_numparse=True))
+def _listing(title: str, infos: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    """A plugin listing (scorers, behaviours, probes) in any output format."""
+    from auditkit.plugin.renderer import Document, Fields
+
+    def text(value: Any) -> str:
+        return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    blocks: list[Any] = []
     for info in infos:
         params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
-        click.echo(f"\n{info['id']}: {info['description']}\n  parameters: {params or 'none'}")
+        blocks.append(Fields([(c, text(info[c])) for c in columns[1:]]
+                             + [("description", info["description"]),
+                                ("parameters", params or "none")], title=str(info[columns[0]])))
+    _emit(Document("listing", title, blocks, infos), fmt, None)  # type: ignore[arg-type]
 
 
-def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
+@main.command("scorers")
+@_format_option(alias_json=True)
+def scorers_command(fmt: str) -> None:
+    """List every installed scorer: id, version, range, tags, description, parameters."""
+    registry = _registry()
+    infos = [_scorer_info(registry, sid) for sid in sorted(registry.scorers)]
+    for info in infos:
+        info["range_text"] = f"{info['range'][0]:g}-{info['range'][1]:g}"
+    _listing("Installed scorers", infos, ["id", "name", "version", "range_text", "tags",
+                                          "plugin"], fmt)
+
+
+def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
     cls = registry.scorers[scorer_id]
     info = cls.spec() if registry.needs_configuration(scorer_id) else cls().info()
     return info | {"plugin": registry.scorer_origin(scorer_id)}
@@ -94,21 +134,21 @@ def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
 
 @main.command("score")
 @click.argument("world", type=click.Path(file_okay=False))
-@click.option("--scorer", "scorer_id", required=True,
+@click.option("--scorer", "scorer_id", required=True, metavar="ID",
               help="Id of the scorer (see `auditkit scorers`).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A scorer parameter; repeat for several.")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--at", default=None, metavar="TIME",
               help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N highest.")
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Show only the N highest.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 @click.option("--explain", "account", default=None, metavar="ACCOUNT",
               help="Print the itemised statement of one account's score instead.")
 def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str | None,
                   top: int | None, fmt: str, account: str | None) -> None:
     """Score every account of the WORLD directory with one scorer."""
-    scorer = get_registry().scorer(scorer_id, **_parse_params(params))
+    (scorer,) = _scorers(get_registry(), [scorer_id], params)
     _progress(f"loading {world} ...")
     w = read_world(world)
     at_ts = w.resolve_at(at)
@@ -141,7 +181,7 @@ def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str |
                    f"{len(w):,} accounts scored in {elapsed:.2f} s", err=True)
 
 
-def _print_statement(statement, fmt: str) -> None:
+def _print_statement(statement: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(statement.to_dict(), indent=2, default=str))
         return
@@ -162,34 +202,36 @@ def _print_statement(statement, fmt: str) -> None:
 @click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
               help="Audit only this scorer; repeat for several. Default: every installed one "
               "that needs no configuration.")
-@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE",
-              help="A parameter of one audited scorer, e.g. klout.window_days=60; repeat.")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--world", "world_dir", type=click.Path(file_okay=False), default=None,
+              metavar="DIR",
               help="Audit on this real world directory: the probes that apply to real data "
               "(label-based spam checks, follower correlation, decay, injected attacks).")
-@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Run each scenario with this many seeds (a spread of results).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
-              default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the results to this file (atomically) instead of printing them.")
+@_format_option()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write the report to this file (atomically) instead of printing it; its "
+              "extension chooses the format when --format is not given (.json, .md, .txt).")
 @click.option("--fail-on", type=click.Choice(["never", "fail", "error"]), default="never",
               show_default=True, help="Exit 1 when any check failed (fail) or failed or "
               "errored (error).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds one scoring may take before it becomes an error verdict.")
+              metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
+              "verdict.")
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
                   world_dir: str | None, seeds: int, fmt: str, output: str | None, fail_on: str,
                   time_limit: float) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers and
     print the scorecard: which scorer is fooled by what, and by how much."""
-    from auditkit.auditing import audit, bundled_scenarios
-    from auditkit.scenario import load_scenarios
+    from auditkit.auditing.engine import audit
+    from auditkit.scenario.library import bundled_scenarios
+    from auditkit.scenario.model import load_scenarios
 
-    registry = get_registry()
-    _warn_plugin_errors()
+    registry = _registry()
+    fmt = _output_format(fmt, output)
     if world_dir is not None:
-        from auditkit.realdata import real_world_scenarios
+        from auditkit.probes.realdata import real_world_scenarios
 
         scenarios = real_world_scenarios(world_dir, registry)
         scenarios += load_scenarios(list(paths), registry) if paths else []
@@ -197,22 +239,12 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
         scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
     if not scenarios:
         raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
-    per_scorer = _scorer_params(params)
-    ids = list(scorer_ids) or [s.id for s in registry.all()]
-    unknown = sorted(set(per_scorer) - set(ids))
-    if unknown:
-        raise click.BadParameter(f"--param names scorer {unknown[0]!r}, which is not audited; "
-                                 "add --scorer " + unknown[0], param_hint="--param")
-    scorers = [registry.scorer(s, **per_scorer.get(s, {})) for s in ids]
+    scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()], params)
     started = time.perf_counter()
     results = audit(scenarios, scorers, seeds=seeds, registry=registry, time_limit=time_limit,
                     progress=_progress)
     _done()
-    if output:
-        results.write(output, fmt)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(results.render(fmt), nl=False)
+    _emit(results, fmt, output)
     counts = results.counts()
     click.echo(f"{len(scenarios)} scenarios x {seeds} seed(s) x {len(scorers)} scorers in "
                f"{time.perf_counter() - started:.1f} s: "
@@ -222,24 +254,26 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
         sys.exit(1)
 
 
-def _scorer_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for key, value in _parse_params(pairs).items():
-        scorer_id, dot, name = key.partition(".")
-        if not dot or not name:
-            raise click.BadParameter(f"{key!r} is not ID.NAME, e.g. klout.window_days=60",
-                                     param_hint="--param")
-        out.setdefault(scorer_id, {})[name] = value
-    return out
+def _output_format(fmt: str, output: str | None) -> str:
+    """``--format`` as given, or the format of ``-o``'s extension when ``--format`` was left at
+    its default."""
+    from auditkit.report import format_for_path
+    from auditkit.report.output import renderer
+
+    source = click.get_current_context().get_parameter_source("fmt")
+    if output and source is click.core.ParameterSource.DEFAULT:
+        fmt = format_for_path(output) or "json"
+    renderer(fmt)  # an unknown format is a usage error before any work starts
+    return fmt
 
 
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def validate_command(paths: tuple[str, ...]) -> None:
     """Check scenario files: YAML, fields, behaviours, probes and cohort names."""
-    from auditkit.scenario import load_scenarios
+    from auditkit.scenario.model import load_scenarios
 
-    scenarios = load_scenarios(list(paths), get_registry())
+    scenarios = load_scenarios(list(paths), _registry())
     for s in scenarios:
         click.echo(f"ok  {s.path}  ({s.id}, {s.flaw}, {len(s.checks)} checks)")
 
@@ -247,43 +281,32 @@ def validate_command(paths: tuple[str, ...]) -> None:
 @main.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
-    from auditkit.schema import scenario_json_schema
+    from auditkit.scenario.schema import scenario_json_schema
 
-    click.echo(json.dumps(scenario_json_schema(get_registry()), indent=2))
+    click.echo(json.dumps(scenario_json_schema(_registry()), indent=2))
 
 
 @main.command("behaviours")
-@click.option("--json", "as_json", is_flag=True)
-def behaviours_command(as_json: bool) -> None:
+@_format_option(alias_json=True)
+def behaviours_command(fmt: str) -> None:
     """List the cohort behaviours scenarios can use."""
-    infos = [cls.info() for _, cls in sorted(get_registry().behaviours.items())]
-    _list(infos, as_json, ["id", "flaws", "treatment"])
+    infos = [cls.info() for _, cls in sorted(_registry().behaviours.items())]
+    _listing("Cohort behaviours", infos, ["id", "flaws", "treatment"], fmt)
 
 
 @main.command("probes")
-@click.option("--json", "as_json", is_flag=True)
-def probes_command(as_json: bool) -> None:
+@_format_option(alias_json=True)
+def probes_command(fmt: str) -> None:
     """List the probes scenarios can measure with."""
-    infos = [cls.info() for _, cls in sorted(get_registry().probes.items())]
-    _list(infos, as_json, ["id", "unit"])
-
-
-def _list(infos: list[dict], as_json: bool, columns: list[str]) -> None:
-    if as_json:
-        click.echo(json.dumps(infos, indent=2, default=str))
-        return
-    for info in infos:
-        head = "  ".join(str(info[c]) if not isinstance(info[c], list) else ",".join(info[c])
-                         for c in columns)
-        params = ", ".join(f"{k}={v['default']!r}" for k, v in info["params"].items())
-        click.echo(f"{head}\n    {info['description']}\n    parameters: {params or 'none'}")
+    infos = [cls.info() for _, cls in sorted(_registry().probes.items())]
+    _listing("Probes", infos, ["id", "unit"], fmt)
 
 
 @main.command("import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(
     ["caverlee2011", "cresci2015", "higgs", "influence-propagation", "edgelist", "activity"]))
 @click.argument("source", type=click.Path())
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="The world directory to write (replaced atomically if it exists).")
 @click.option("--format", "out_format", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True, help="File format of the world's tables.")
@@ -297,7 +320,7 @@ def import_command(fmt: str, source: str, output: str, out_format: str,
     FORMAT is caverlee2011, cresci2015, higgs or influence-propagation (the public data sets of
     docs/real-data.md), edgelist (follower followee [time]) or activity (a CSV with time,
     actor, action, target). See docs/importing.md."""
-    from auditkit.importers import import_world
+    from auditkit.data.importers import import_world
 
     started = time.perf_counter()
     _progress(f"reading {source} as {fmt} ...")
@@ -319,14 +342,13 @@ def import_command(fmt: str, source: str, output: str, out_format: str,
 @click.option("--target-percentile", type=click.FloatRange(0, 100), default=50.0,
               show_default=True, metavar="P",
               help="The target's traits sit at this percentile of the base population.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="Seed of the population and of the search.")
 @click.option("--population", "accounts", type=click.IntRange(10, 1_000_000), default=1000,
               show_default=True, metavar="N", help="Accounts in the generated base population.")
 @click.option("--max-evaluations", type=click.IntRange(min=1), default=300, show_default=True,
               metavar="K", help="Distinct attacks evaluated per scorer.")
-@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE",
-              help="A parameter of one attacked scorer, e.g. pagerank.damping=0.9; repeat.")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--freeze-seeds", is_flag=True,
               help="Seeded scorers (trustrank) keep the seeds their default pick chooses "
               "before the attack, as a vetting oracle would, instead of re-picking them on the "
@@ -335,8 +357,7 @@ def import_command(fmt: str, source: str, output: str, out_format: str,
               metavar="SCENARIO.yaml",
               help="Write the best attack as a scenario `auditkit audit` reruns (several "
               "scorers: one file per scorer, SCENARIO-<id>.yaml).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@_format_option()
 def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: float,
                    seed: int, accounts: int, max_evaluations: int, params: tuple[str, ...],
                    freeze_seeds: bool, output: str | None, fmt: str) -> None:
@@ -344,24 +365,17 @@ def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: 
     fake followers, bought reactions, follow-back harvesting, pods, a sybil farm behind attack
     edges, celebrity reshares. Seeded local search; see docs/attack.md."""
     from auditkit.attack import run_attack
+    from auditkit.report.output import renderer
 
-    registry = get_registry()
-    _warn_plugin_errors()
-    per_scorer = _scorer_params(params)
-    unknown = sorted(set(per_scorer) - set(scorer_ids))
-    if unknown:
-        raise click.BadParameter(f"--param names scorer {unknown[0]!r}, which is not attacked; "
-                                 "add --scorer " + unknown[0], param_hint="--param")
-    scorers = [registry.scorer(s, **per_scorer.get(s, {})) for s in scorer_ids]
+    registry = _registry()
+    renderer(fmt)
+    scorers = _scorers(registry, list(scorer_ids), params)
     started = time.perf_counter()
     report = run_attack(registry, scorers, budget, accounts=accounts, seed=seed,
                         target_percentile=target_percentile, max_evaluations=max_evaluations,
                         frozen_seeds=freeze_seeds, output=output, progress=_progress)
     _done()
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
-    else:
-        click.echo(report.render(), nl=False)
+    _emit(report, fmt, None)
     click.echo(f"{len(scorers)} scorer(s), {sum(r.evaluations for r in report.results)} "
                f"evaluations in {time.perf_counter() - started:.1f} s", err=True)
 
@@ -372,11 +386,9 @@ def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: 
 @main.command("check")
 @click.option("--scorer", "scorer_id", required=True, metavar="ID",
               help="Id of the scorer to check (see `auditkit scorers`).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A scorer parameter; repeat for several.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
-@click.option("--max-examples", type=click.IntRange(min=1), default=None,
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
+@_format_option()
+@click.option("--max-examples", type=click.IntRange(min=1), default=None, metavar="N",
               help="Examples drawn by each property check (default 25).")
 @click.option("--expect-fail", "expected", multiple=True, metavar="CHECK=REASON",
               help="Declare a known failure and why (reported as xfail); repeat.")
@@ -389,8 +401,10 @@ def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_example
     behavioural properties (engagement, sybils, silence, spam, bought followers), each with a
     minimal counterexample. Findings exit 0 unless --fail-on fail; see docs/checks.md."""
     from auditkit.checks import check_scorer
+    from auditkit.report.output import renderer
 
-    scorer = get_registry().scorer(scorer_id, **_parse_params(params))
+    renderer(fmt)
+    (scorer,) = _scorers(_registry(), [scorer_id], params)
     declared: dict[str, str] = {}
     for pair in expected:
         name, sep, reason = pair.partition("=")
@@ -403,7 +417,7 @@ def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_example
     report = check_scorer(scorer, expected_failed_checks=declared, max_examples=max_examples,
                           progress=_progress)
     _done()
-    click.echo(report.render(fmt), nl=False)
+    _emit(report, fmt, None)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     click.echo(f"{len(report.results)} checks of {report.scorer} in "
                f"{time.perf_counter() - started:.1f} s: {counts}", err=True)

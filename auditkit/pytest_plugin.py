@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from auditkit.run import ScenarioRun
-    from auditkit.scenario import Check, Scenario
-    from auditkit.scorer import Scorer
+    from auditkit.plugin.scorer import Scorer
+    from auditkit.scenario.model import Check, Scenario
+    from auditkit.scenario.run import ScenarioRun
 
 __all__ = ["ScenarioFile", "ScenarioNode", "CheckItem", "Finding", "ScorerFault",
            "AuditkitWarning"]
@@ -128,7 +128,7 @@ class _State:
     @property
     def registry(self) -> Any:
         if self._registry is None:
-            from auditkit.plugins import get_registry
+            from auditkit.plugin.registry import get_registry
 
             self._registry = get_registry()
             for error in self._registry.errors:
@@ -140,25 +140,15 @@ class _State:
         """The audited scorers; raises :class:`pytest.UsageError` on a bad id or parameter."""
         if self._scorers is None:
             from auditkit.errors import AuditkitError
-            from auditkit.scorer import parse_param_value
+            from auditkit.plugin.params import scorer_params
 
             registry = self.registry
             ids: list[str] = list(dict.fromkeys(self.config.getoption("auditkit_scorer")))
-            per: dict[str, dict[str, Any]] = {}
-            for pair in self.config.getoption("auditkit_param"):
-                key, sep, value = pair.partition("=")
-                sid, dot, name = key.strip().partition(".")
-                if not sep or not dot or not sid or not name:
-                    raise pytest.UsageError(f"--auditkit-param {pair!r} is not ID.NAME=VALUE, "
-                                            "e.g. --auditkit-param klout.window_days=60")
-                per.setdefault(sid, {})[name] = parse_param_value(value)
             try:
                 chosen = ids or [s.id for s in registry.all()]
-                unknown = sorted(set(per) - set(chosen))
-                if unknown:
-                    raise pytest.UsageError(
-                        f"--auditkit-param names scorer {unknown[0]!r}, which is not audited; "
-                        f"add --auditkit-scorer {unknown[0]}")
+                per = scorer_params(self.config.getoption("auditkit_param"), chosen,
+                                    option="--auditkit-param",
+                                    scorer_option="--auditkit-scorer")
                 self._scorers = [registry.scorer(s, **per.get(s, {})) for s in chosen]
             except AuditkitError as exc:
                 raise pytest.UsageError(f"auditkit: {exc}") from None
@@ -187,7 +177,7 @@ class _State:
         return self._known
 
     def run(self, scenario: Scenario, seed: int) -> ScenarioRun:
-        from auditkit.run import ScenarioRun
+        from auditkit.scenario.run import ScenarioRun
 
         key = (scenario.path or scenario.id, seed)
         if key not in self.runs:
@@ -232,7 +222,7 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
                                 f"{getattr(exc, 'problem', exc)}") from None
     known: dict[tuple[str, str, str], str] = {}
     if isinstance(data, dict) and data.get("format") == "auditkit-results":
-        from auditkit.auditing import Results
+        from auditkit.auditing.results import Results
         from auditkit.errors import AuditkitError
 
         try:
@@ -307,10 +297,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
 
 
 class ScenarioFile(pytest.File):
-    """One scenario file: validated with :func:`auditkit.scenario.load_scenario`."""
+    """One scenario file: validated with :func:`auditkit.scenario.model.load_scenario`."""
 
     def collect(self) -> Iterator[ScenarioNode]:
-        from auditkit.scenario import load_scenario
+        from auditkit.scenario.model import load_scenario
 
         state = _state(self.config)
         scenario = load_scenario(self.path, state.registry)
@@ -397,11 +387,11 @@ class CheckItem(pytest.Item):
         self.row: dict[str, Any] | None = None
 
     def runtest(self) -> None:
-        from auditkit.auditing import _row
+        from auditkit.auditing.engine import measure_check
 
         state = _state(self.config)
         run = state.run(self.scenario, self.seed)
-        row = _row(run, self.scenario, self.seed, self.scorer, self.check, self.probe)
+        row = measure_check(run, self.scorer, self.check, self.probe)
         self.row = row
         state.verdicts[row["verdict"]] += 1
         state.scenarios.add(self.scenario.id)

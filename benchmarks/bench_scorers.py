@@ -13,7 +13,7 @@ Steps:
    benchmark records peak RSS while scoring (``VmHWM``, reset before each scorer through
    ``/proc/self/clear_refs``, Linux only) and, in a separate untimed pass, the tracemalloc peak
    of the scorer's own allocations.
-3. Compare :func:`scorers.pagerank.pagerank_vector` with a bare scipy.sparse power iteration
+3. Compare :func:`auditkit.scorers.pagerank.pagerank_vector` with a bare scipy.sparse power iteration
    (written below) and with ``networkx.pagerank``, all in the same run:
    - on a 100k-account / 1M-follow graph;
    - on the full graph (networkx there only with ``--networkx-full``: building the networkx
@@ -40,10 +40,10 @@ from typing import Any
 import numpy as np
 import scipy
 import scipy.sparse as sp
+from auditkit.scorers.pagerank import pagerank_vector
 
 import auditkit
 from auditkit import World, generate_world, get_registry, run_scorer
-from scorers.pagerank import pagerank_vector
 
 SCORERS = ("followers", "klout", "kred", "pagerank", "trustrank")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"

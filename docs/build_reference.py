@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from auditkit.cli import main
-from auditkit.plugins import Registry
+from auditkit.plugin.registry import Registry
 
 DOCS = Path(__file__).parent
 
@@ -31,7 +31,7 @@ def cli_reference() -> str:
 
 
 def probes_reference() -> str:
-    registry = Registry(entry_points=False, plugins=[("probes", __import__("auditkit.probes"
+    registry = Registry(entry_points=False, plugins=[("probes", __import__("auditkit.probes.core"
                                                                            ).probes)])
     out = ["# Probes", "",
            "Generated from the probe classes by `docs/build_reference.py`. A probe measures one",
@@ -52,11 +52,11 @@ def probes_reference() -> str:
 def scenario_schema() -> str:
     import json
 
-    from auditkit.schema import scenario_json_schema
+    from auditkit.scenario.schema import scenario_json_schema
 
     registry = Registry(entry_points=False, plugins=[
         ("behaviours", __import__("auditkit.behaviours").behaviours),
-        ("probes", __import__("auditkit.probes").probes)])
+        ("probes", __import__("auditkit.probes.core").probes)])
     return json.dumps(scenario_json_schema(registry), indent=2)
 
 

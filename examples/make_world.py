@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from auditkit import Registry
-from auditkit.run import ScenarioRun
-from auditkit.scenario import parse_scenario
+from auditkit.scenario.model import parse_scenario
+from auditkit.scenario.run import ScenarioRun
 
 SCENARIO = """\
 id: example-world

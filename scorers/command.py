@@ -47,7 +47,7 @@ _SNIPPET = 300
 
 
 # ---------------------------------------------------------------------------------------------
-# the protocol, shared with scorers.http
+# the protocol, shared with auditkit.scorers.http
 
 
 def iso(t: pd.Timestamp | None) -> str | None:

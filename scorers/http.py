@@ -1,6 +1,6 @@
 """Black-box scorer: a web service that answers a world with one score per account.
 
-The adapter POSTs the JSON world document of :func:`scorers.command.world_document`
+The adapter POSTs the JSON world document of :func:`auditkit.scorers.command.world_document`
 (``Content-Type: application/json``) to ``url`` and reads back a JSON object
 ``{account: score}`` — the same protocol as the ``command`` adapter's ``json`` format
 (``docs/blackbox.md``). Connection errors, timeouts and 5xx answers are retried ``retries``
@@ -20,10 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pydantic
-
-from auditkit import World, hookimpl
-from auditkit.errors import ScorerError
-from scorers.command import (
+from auditkit.scorers.command import (
     _External,
     _ExternalParams,
     scores_from_json,
@@ -31,6 +28,9 @@ from scorers.command import (
     snippet,
     world_document,
 )
+
+from auditkit import World, hookimpl
+from auditkit.errors import ScorerError
 
 __all__ = ["HttpScorer"]
 

@@ -1,7 +1,7 @@
 """PageRank over the follow graph, plain or with the constants of Twitter's Tweepcred.
 
 :func:`pagerank_vector` is the shared, vectorised power iteration (scipy.sparse); it reproduces
-``networkx.pagerank`` with default arguments, and :mod:`scorers.trustrank` reuses its parts.
+``networkx.pagerank`` with default arguments, and :mod:`auditkit.scorers.trustrank` reuses its parts.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pydantic
 import scipy.sparse as sp
 
 from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit.data.world import ACTIONS, NS_PER_DAY, REACTIONS
 from auditkit.errors import ScorerError
-from auditkit.world import ACTIONS, NS_PER_DAY, REACTIONS
 
 __all__ = [
     "PageRank",

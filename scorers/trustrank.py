@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 import pydantic
 import scipy.sparse as sp
-
-from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
-from auditkit.errors import ScorerError
-from scorers.pagerank import (
+from auditkit.scorers.pagerank import (
     _balanced,
     _follower_rows,
     _power_iterate,
     _share,
     _transition,
 )
+
+from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit.errors import ScorerError
 
 __all__ = ["TrustRank", "SEED_LABEL", "EXCLUDED_LABELS"]
 

@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from auditkit.scorers.pagerank import pagerank_vector
 from click.testing import CliRunner
 
 from auditkit import AuditkitError, ScenarioError, get_registry
@@ -26,8 +27,7 @@ from auditkit.attack import (
     search,
 )
 from auditkit.cli import main
-from auditkit.scenario import load_scenario
-from scorers.pagerank import pagerank_vector
+from auditkit.scenario.model import load_scenario
 
 
 def cli(*args):
@@ -120,7 +120,7 @@ def test_kinds_draw_from_their_own_streams(small):
 
 
 def test_treated_world_is_what_a_scenario_run_builds(small):
-    from auditkit.run import ScenarioRun
+    from auditkit.scenario.run import ScenarioRun
 
     comp = Composition.of(fake_followers=25, sybils=6, attack_edges=1, pod_partners=2)
     run = ScenarioRun(small.scenario(comp), small.seed, get_registry())
@@ -303,7 +303,7 @@ def test_same_seed_same_report():
     [
         (["--scorer", "pagernak", "--budget", "10"], "Did you mean 'pagerank'"),
         (["--scorer", "kred", "--budget", "10", "--param", "klout.window_days=30"],
-         "which is not attacked"),
+         "which is not among the scorers given"),
         (["--scorer", "kred", "--budget", "10", "--param", "kred.nope=1"],
          "has no parameter 'nope'"),
         (["--scorer", "kred", "--budget", str(MAX_BUDGET + 1)], "--budget"),

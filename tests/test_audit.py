@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditkit import Registry, Results, Scorer, audit, bundled_scenarios, hookimpl, load_scenarios
-from auditkit.auditing import COLUMNS
+from auditkit import report
+from auditkit.auditing.results import COLUMNS
 from auditkit.cli import main
 
 BUILT_IN = ["followers", "klout", "kred", "pagerank", "trustrank"]
@@ -49,7 +50,7 @@ def test_results_table_is_tidy_and_json_round_trips(library_results, tmp_path):
     t = library_results.table
     assert list(t.columns) == COLUMNS
     assert set(t["verdict"]) <= {"pass", "fail", "error", "skip"}
-    path = library_results.write(tmp_path / "r.json", "json")
+    path = report.write(library_results, tmp_path / "r.json", "json")
     back = Results.from_json(path.read_text())
     pd.testing.assert_frame_equal(back.table, t, check_dtype=False)
     assert json.loads(path.read_text())["version"] == 1
@@ -187,8 +188,8 @@ def test_a_real_world_can_be_the_base_population(tmp_path, registry):
 
 def test_real_base_keeps_profile_counts(tmp_path, registry):
     """A counts-only real world (most bot data sets) keeps its followers_count in scenarios."""
-    from auditkit.run import ScenarioRun
-    from auditkit.scenario import parse_scenario
+    from auditkit.scenario.model import parse_scenario
+    from auditkit.scenario.run import ScenarioRun
 
     base = tmp_path / "base"
     base.mkdir()

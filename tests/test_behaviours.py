@@ -9,9 +9,9 @@ import yaml
 
 from auditkit import ACTIONS, Registry, ScenarioError
 from auditkit import behaviours as builtins
-from auditkit.draft import DAY
-from auditkit.run import ScenarioRun
-from auditkit.scenario import parse_scenario
+from auditkit.data.draft import DAY
+from auditkit.scenario.model import parse_scenario
+from auditkit.scenario.run import ScenarioRun
 
 IDS = {
     "conversationalist", "spam_bot", "bought_followers", "follow_back_farm", "follow_churn",

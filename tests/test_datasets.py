@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit import datasets
-from auditkit.datasets import DATASETS, Dataset, DatasetError, Remote, fetch, load
+from auditkit.data import datasets
+from auditkit.data.datasets import DATASETS, Dataset, DatasetError, Remote, fetch, load
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data sets not found at {DATA} "

@@ -70,5 +70,7 @@ def test_every_package_is_in_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
                  ["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts)
-             for top in ("auditkit", "scorers") for p in (ROOT / top).rglob("__init__.py")}
+             for p in (ROOT / "auditkit").rglob("__init__.py")}
+    found |= {".".join(("auditkit", *p.parent.relative_to(ROOT).parts))
+              for top in ("scorers", "scenarios") for p in (ROOT / top).rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from auditkit import WorldError, read_world
 from auditkit.cli import main
-from auditkit.importers import import_world
+from auditkit.data.importers import import_world
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

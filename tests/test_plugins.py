@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from auditkit import PluginError, Registry, Scorer, UnknownScorerError, hookimpl
-from auditkit.plugins import ENTRY_POINT_GROUP
+from auditkit.plugin.registry import ENTRY_POINT_GROUP
 
 BUILT_INS = {"followers", "klout", "kred", "pagerank", "trustrank"}
 
@@ -36,7 +36,7 @@ def installed_plugin(tmp_path, monkeypatch):
 GOOD = """
     import pandas as pd
     from auditkit import Scorer, Statement, hookimpl
-    from auditkit.scorer import statement_items
+    from auditkit.plugin.scorer import statement_items
 
     class Constant(Scorer):
         id = "constant"
@@ -95,7 +95,7 @@ def test_misspelt_hook_fails_loudly():
 
 
 def test_duplicate_scorer_id_names_both_plugins():
-    from scorers.followers import FollowerCount
+    from auditkit.scorers.followers import FollowerCount
 
     class Again:
         @hookimpl

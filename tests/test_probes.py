@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from auditkit import Registry, Scorer, audit, hookimpl, load_scenarios
-from auditkit.run import ScenarioRun
+from auditkit.scenario.run import ScenarioRun
 
 SCENARIO = textwrap.dedent("""\
     id: ranking
@@ -111,7 +111,7 @@ def test_top_share_counts_ties_at_the_cut_off_in_proportion(scenarios, registry)
 
 
 def test_top_share_is_capped_at_the_population(scenarios, registry):
-    from auditkit.probes import TopShare
+    from auditkit.probes.core import TopShare
 
     run = ScenarioRun(scenarios[0], 3, registry)
     m = TopShare(cohort="talkers", top=1000).measure(run, registry.scorer("two-above"))

@@ -13,27 +13,28 @@ from click.testing import CliRunner
 
 from auditkit import Registry, ScenarioError, World, audit, read_world
 from auditkit.cli import main
-from auditkit.importers import import_world
-from auditkit.probes import share_of_top
-from auditkit.realdata import real_world_scenarios
-from auditkit.run import ScenarioRun
+from auditkit.data.importers import import_world
+from auditkit.probes.core import share_of_top
+from auditkit.probes.realdata import real_world_scenarios
+from auditkit.scenario.run import ScenarioRun
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
 def registry():
+    import auditkit.scorers.followers
+    import auditkit.scorers.klout
+    import auditkit.scorers.kred
+
     import auditkit.behaviours
-    import auditkit.probes
-    import auditkit.realdata
-    import scorers.followers
-    import scorers.klout
-    import scorers.kred
+    import auditkit.probes.core
+    import auditkit.probes.realdata
 
     return Registry(entry_points=False, plugins=[
-        ("followers", scorers.followers), ("klout", scorers.klout), ("kred", scorers.kred),
-        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),
-        ("realdata", auditkit.realdata)])
+        ("followers", auditkit.scorers.followers), ("klout", auditkit.scorers.klout), ("kred", auditkit.scorers.kred),
+        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes.core),
+        ("realdata", auditkit.probes.realdata)])
 
 
 def _table(world_dir, registry, scorers=("followers", "kred")):

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from auditkit import ScenarioError, get_registry
-from auditkit.scenario import Expectation, load_scenario, parse_scenario
-from auditkit.schema import scenario_json_schema
+from auditkit.scenario.model import Expectation, load_scenario, parse_scenario
+from auditkit.scenario.schema import scenario_json_schema
 
 GOOD = textwrap.dedent("""\
     id: spam-test

@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from auditkit import AuditkitError, Registry, World, strategies
-from auditkit.run import ScenarioRun
-from auditkit.scenario import CohortSpec, load_scenario
-from auditkit.strategies import (
+from auditkit import AuditkitError, Registry, World
+from auditkit.checks import strategies
+from auditkit.checks.strategies import (
     ATTACK_BEHAVIOURS,
     LABELS,
     accounts,
@@ -25,7 +24,9 @@ from auditkit.strategies import (
     scenarios,
     worlds,
 )
-from auditkit.world import ACTIONS, REACTIONS
+from auditkit.data.world import ACTIONS, REACTIONS
+from auditkit.scenario.model import CohortSpec, load_scenario
+from auditkit.scenario.run import ScenarioRun
 
 FAST = settings(max_examples=40, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -6,9 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import spearmanr
 
-from auditkit.draft import Draft
-from auditkit.synth import add_population
-from auditkit.truth import expected_spread, reshare_matrix
+from auditkit.data.draft import Draft
+from auditkit.data.synth import add_population
+from auditkit.data.truth import expected_spread, reshare_matrix
 
 
 def simulated_draft(n=400, seed=4):

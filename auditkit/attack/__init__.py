@@ -24,6 +24,7 @@ from __future__ import annotations
 # register_behaviours (the hook implementation) is re-exported because the entry point
 # `attack = "auditkit.attack"` names this package; pluggy looks for it here.
 from auditkit.attack.bound import farm_bound, pagerank_bound
+from auditkit.attack.campaign import freeze_seeds, run_attack
 from auditkit.attack.composite import REACTION_KINDS as REACTION_KINDS
 from auditkit.attack.composite import CompositeAttack
 from auditkit.attack.composite import register_behaviours as register_behaviours
@@ -31,7 +32,6 @@ from auditkit.attack.cost import KINDS, MAX_BUDGET, Composition, Kind
 from auditkit.attack.local_search import SearchResult, search
 from auditkit.attack.report import AttackReport
 from auditkit.attack.reproduction import COHORT, attack_scenario, write_scenario
-from auditkit.attack.runner import freeze_seeds, run_attack
 from auditkit.attack.worlds import AttackWorlds, Evaluation, target_traits
 
 __all__ = ["KINDS", "Kind", "Composition", "CompositeAttack", "Evaluation", "SearchResult",

@@ -7,7 +7,7 @@ import numpy as np
 
 from auditkit.attack.reproduction import COHORT
 from auditkit.attack.worlds import AttackWorlds
-from auditkit.run import Built
+from auditkit.scenario.run import Built
 
 
 def farm_bound(pr: np.ndarray, src: np.ndarray, dst: np.ndarray, target: int,
@@ -47,7 +47,7 @@ def pagerank_bound(worlds: AttackWorlds, built: Built, damping: float, *,
     """:func:`farm_bound` for the target of ``worlds`` in ``built`` (as of the end), the farm
     being the attacker's accounts that follow the target (fake followers and sybils), with the
     target's PageRank in the control world beside it (``control``, ``control_per_avg``)."""
-    from scorers.pagerank import pagerank_vector
+    from auditkit.scorers.pagerank import pagerank_vector
 
     snap = built.world.as_of(worlds.end)
     src, dst = (np.asarray(c, np.int64) for c in snap.follow_codes)
@@ -62,7 +62,7 @@ def pagerank_bound(worlds: AttackWorlds, built: Built, damping: float, *,
         "control": float(control[t]), "control_per_avg": float(control[t]) * len(control)}
 
 
-def _bound_text(b: dict[str, float]) -> str:
+def bound_text(b: dict[str, float]) -> str:
     return (f"PageRank closed form of the optimal farm (Gyöngyi & Garcia-Molina 2005; MMDS "
             f"5.4.2): y = x/(1-β²) + β/(1+β)·m/n with β = {b['damping']:g} "
             f"(amplification {b['amplification']:.2f}, c = {b['c']:.2f}), m = {b['m']:,} "

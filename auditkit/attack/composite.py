@@ -11,7 +11,6 @@ import pydantic
 from pydantic import Field
 
 from auditkit.attack.cost import KINDS, Composition
-from auditkit.behaviour import Behaviour, Cohort
 from auditkit.behaviours import (
     BoughtFollowers,
     CelebrityEngagement,
@@ -26,9 +25,10 @@ from auditkit.behaviours import (
     _TraitParams,
     _weighted_sample,
 )
-from auditkit.draft import DAY, Draft
+from auditkit.data.draft import DAY, Draft
 from auditkit.errors import ScenarioError
-from auditkit.hookspecs import hookimpl
+from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.hookspecs import hookimpl
 
 #: Reactions a pod partner or a bought reaction is drawn from (as EngagementPod's default).
 REACTION_KINDS = ("like", "share", "reply")

@@ -50,7 +50,7 @@ KINDS: tuple[Kind, ...] = (
          "a generated population of 1,000); sponsored posts are priced by audience (an "
          "assumption)"),
 )
-_KIND = {k.name: k for k in KINDS}
+KIND_BY_NAME = {k.name: k for k in KINDS}
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class Composition:
 
     @classmethod
     def of(cls, **counts: int) -> Composition:
-        unknown = set(counts) - set(_KIND)
+        unknown = set(counts) - set(KIND_BY_NAME)
         if unknown:
             raise AuditkitError(f"unknown attack kind(s) {sorted(unknown)}; kinds: "
-                                f"{', '.join(_KIND)}")
+                                f"{', '.join(KIND_BY_NAME)}")
         if counts.get("sybils", 0) <= 0:
             counts["attack_edges"] = 0   # an attack edge needs a sybil to point at
         return cls(tuple((k.name, int(counts[k.name])) for k in KINDS
@@ -82,20 +82,20 @@ class Composition:
 
     @property
     def cost(self) -> int:
-        return sum(_KIND[k].cost * v for k, v in self.items)
+        return sum(KIND_BY_NAME[k].cost * v for k, v in self.items)
 
     def units(self) -> dict[str, int]:
         """Cost units spent on each kind bought."""
-        return {k: _KIND[k].cost * v for k, v in self.items}
+        return {k: KIND_BY_NAME[k].cost * v for k, v in self.items}
 
     def describe(self) -> str:
         if not self.items:
             return "nothing"
-        return ", ".join(f"{v:,} {_KIND[k].label}" for k, v in self.items)
+        return ", ".join(f"{v:,} {KIND_BY_NAME[k].label}" for k, v in self.items)
 
     def flaw(self) -> str:
         """The flaw of the kind the most units went to (F7 when nothing is bought)."""
         units = self.units()
         if not units:
             return "F7"
-        return _KIND[max(units, key=lambda k: (units[k], k))].flaw
+        return KIND_BY_NAME[max(units, key=lambda k: (units[k], k))].flaw

@@ -4,7 +4,6 @@ and its atomic writer (:func:`write_scenario`)."""
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ import yaml
 
 from auditkit.attack.composite import CompositeAttack
 from auditkit.attack.cost import Composition
+from auditkit.files import atomic_write
 
 if TYPE_CHECKING:  # worlds.py builds its scenarios with attack_scenario
     from auditkit.attack.worlds import AttackWorlds, Evaluation
@@ -60,13 +60,5 @@ def write_scenario(path: str | os.PathLike, scenario: dict[str, Any], *,
     rerun = rerun or f"auditkit audit {target.name}"
     text = (f"# Written by `auditkit attack`; rerun with:\n#   {rerun}\n"
             + yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=100))
-    # a hidden sibling created exclusively (mode from the umask, unlike mkstemp's 0600)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(target, text)
     return target

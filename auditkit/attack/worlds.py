@@ -16,12 +16,12 @@ import pydantic
 from auditkit.attack.composite import CompositeAttack
 from auditkit.attack.cost import Composition
 from auditkit.attack.reproduction import COHORT, attack_scenario
-from auditkit.draft import Draft
+from auditkit.data.draft import Draft
+from auditkit.data.synth import add_population
 from auditkit.errors import AuditkitError
-from auditkit.run import Built, ScenarioRun
-from auditkit.scenario import Population, Scenario
-from auditkit.scorer import Scorer, run_scorer
-from auditkit.synth import add_population
+from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.scenario.model import Population, Scenario
+from auditkit.scenario.run import Built, ScenarioRun
 
 
 def target_traits(population: Population, seed: int, percentile: float) -> dict[str, float]:
@@ -71,7 +71,7 @@ class Evaluation:
 
 class AttackWorlds:
     """The control world of the target and treated worlds for attacks, built as
-    :class:`~auditkit.run.ScenarioRun` would build them for :func:`attack_scenario`.
+    :class:`~auditkit.scenario.run.ScenarioRun` would build them for :func:`attack_scenario`.
 
     The control draft (after setup, organic simulation and finish) is built once; an attack's
     treated world is a copy of it with the attack's treatment applied, which is what a run of

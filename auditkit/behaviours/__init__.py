@@ -1,6 +1,6 @@
 """The built-in cohort behaviours: what the accounts under audit do.
 
-Each class is a :class:`~auditkit.behaviour.Behaviour` plugin (see that module for the stages
+Each class is a :class:`~auditkit.plugin.behaviour.Behaviour` plugin (see that module for the stages
 ``setup`` -> organic simulation -> ``finish`` -> ``treat``). The honest baselines
 (``conversationalist``, ``offline_influential``, ``newcomer``, ...) only give their members
 traits and let the organic simulation act for them; the manipulations (``bought_followers``,
@@ -26,9 +26,6 @@ outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and s
 
 from __future__ import annotations
 
-# The `X as X` imports are private helpers, re-exported (not in __all__) because other modules,
-# such as auditkit.attack.composite, import them from auditkit.behaviours.
-from auditkit.behaviour import Behaviour
 from auditkit.behaviours.common import POST as POST
 from auditkit.behaviours.common import Reaction as Reaction
 from auditkit.behaviours.common import _active_base as _active_base
@@ -66,7 +63,11 @@ from auditkit.behaviours.people import (
     SecondNetwork,
     SmallCommunity,
 )
-from auditkit.hookspecs import hookimpl
+
+# The `X as X` imports are private helpers, re-exported (not in __all__) because other modules,
+# such as auditkit.attack.composite, import them from auditkit.behaviours.
+from auditkit.plugin.behaviour import Behaviour
+from auditkit.plugin.hookspecs import hookimpl
 
 __all__ = [
     "Conversationalist", "SpamBot", "BoughtFollowers", "FollowBackFarm", "FollowChurn",

@@ -1,5 +1,5 @@
 """What the built-in behaviours share: helpers that pick accounts and add scripted posts and
-reactions to a :class:`~auditkit.draft.Draft`, the trait parameters of ordinary accounts, and
+reactions to a :class:`~auditkit.data.draft.Draft`, the trait parameters of ordinary accounts, and
 :class:`_Organic`, the base of behaviours whose members take part in the organic simulation."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from auditkit.behaviour import Behaviour, Cohort
-from auditkit.draft import REACTION_MIX, Draft
-from auditkit.scorer import Params
-from auditkit.world import ACTIONS
+from auditkit.data.draft import REACTION_MIX, Draft
+from auditkit.data.world import ACTIONS
+from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.params import Params
 
 Reaction = Literal["share", "reply", "mention", "like"]
 POST = ACTIONS.index("post")

@@ -9,7 +9,6 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from auditkit.behaviour import Cohort
 from auditkit.behaviours.common import (
     Reaction,
     _active_base,
@@ -22,7 +21,8 @@ from auditkit.behaviours.common import (
     _reaction_codes,
     _TraitParams,
 )
-from auditkit.draft import DAY, Draft
+from auditkit.data.draft import DAY, Draft
+from auditkit.plugin.behaviour import Cohort
 
 # ---------------------------------------------------------------------------------------------
 # 6-7. pods and their organic comparison

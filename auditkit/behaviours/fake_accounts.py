@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from auditkit.behaviour import Behaviour, Cohort
 from auditkit.behaviours.common import (
     _base,
     _clip,
@@ -16,8 +15,9 @@ from auditkit.behaviours.common import (
     _trait,
     _weighted_sample,
 )
-from auditkit.draft import DAY, Draft
-from auditkit.scorer import Params
+from auditkit.data.draft import DAY, Draft
+from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.params import Params
 
 # ---------------------------------------------------------------------------------------------
 # 2. spam

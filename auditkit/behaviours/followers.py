@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from auditkit.behaviour import Cohort
 from auditkit.behaviours.common import (
     _base,
     _clip,
@@ -18,7 +17,8 @@ from auditkit.behaviours.common import (
     _TraitParams,
     _weighted_sample,
 )
-from auditkit.draft import DAY, Draft
+from auditkit.data.draft import DAY, Draft
+from auditkit.plugin.behaviour import Cohort
 
 # ---------------------------------------------------------------------------------------------
 # 3. bought followers

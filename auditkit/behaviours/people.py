@@ -8,7 +8,6 @@ import numpy as np
 import pydantic
 from pydantic import Field
 
-from auditkit.behaviour import Cohort
 from auditkit.behaviours.common import (
     POST,
     _active_base,
@@ -22,7 +21,8 @@ from auditkit.behaviours.common import (
     _posts_over,
     _TraitParams,
 )
-from auditkit.draft import DAY, Draft
+from auditkit.data.draft import DAY, Draft
+from auditkit.plugin.behaviour import Cohort
 
 # ---------------------------------------------------------------------------------------------
 # 1. the honest baseline

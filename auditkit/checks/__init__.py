@@ -4,7 +4,7 @@ Modelled on scikit-learn's ``sklearn.utils.estimator_checks`` (``check_estimator
 ``parametrize_with_checks``, ``expected_failed_checks={"check": "reason"}``). Every check is a
 plain function ``check_<property>(scorer)`` that returns ``None`` or raises :class:`CheckFailed`,
 whose message names the scorer, the check and a minimal counterexample (shrunk by hypothesis and
-printed with :func:`auditkit.strategies.describe_world`). The scorer's capability tags decide
+printed with :func:`auditkit.checks.strategies.describe_world`). The scorer's capability tags decide
 which checks apply (:data:`CHECKS`, :func:`yield_checks`).
 
 Two kinds of checks:
@@ -38,7 +38,7 @@ from auditkit.checks.api import (
     check_scores_only_world_accounts,
     check_single_account,
 )
-from auditkit.checks.behaviour import (
+from auditkit.checks.behavioural import (
     BOUGHT_FOLLOWERS_BOUND,
     SILENCE_DAYS,
     SPAM_GAP_BOUND,
@@ -55,7 +55,7 @@ from auditkit.checks.harness import DEFAULT_MAX_EXAMPLES, RTOL, SHRINK_BUDGET
 from auditkit.checks.parametrize import parametrize_with_checks
 from auditkit.checks.registry import CHECKS, CheckFailed, CheckInfo, scorer_label
 from auditkit.checks.report import STATUSES, CheckReport, CheckResult
-from auditkit.checks.runner import check_scorer, yield_checks
+from auditkit.checks.suite import check_scorer, yield_checks
 
 __all__ = [
     "BOUGHT_FOLLOWERS_BOUND",

@@ -26,9 +26,9 @@ from auditkit.checks.harness import (
     _worlds_for,
 )
 from auditkit.checks.registry import CheckFailed, _register, scorer_label
-from auditkit.scorer import Scorer, Statement
-from auditkit.strategies import DEFAULT_START, accounts, describe_world
-from auditkit.world import World
+from auditkit.checks.strategies import DEFAULT_START, accounts, describe_world
+from auditkit.data.world import World
+from auditkit.plugin.scorer import Scorer, Statement
 
 
 @_register("api", "every score is a finite number within scorer.bounds, at any time")
@@ -271,7 +271,7 @@ def check_accounts_without_events(scorer: Scorer, *, max_examples: int | None = 
 def check_explain_sums_to_score(scorer: Scorer, *, max_examples: int | None = None,
                                 shrink: bool = True) -> None:
     """For the first, the last and the highest-scored account, ``explain`` returns a
-    :class:`~auditkit.scorer.Statement` for that account whose points sum to its ``score``,
+    :class:`~auditkit.plugin.scorer.Statement` for that account whose points sum to its ``score``,
     which equals ``score()``'s value, within a relative 1e-9 (absolute: 1e-9 of the range)."""
     tol = RTOL * _width(scorer)
 

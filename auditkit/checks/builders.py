@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.world import ACTIONS, World
+from auditkit.data.world import ACTIONS, World
 
 Follow = tuple[str, str, pd.Timestamp]
 Event = tuple[pd.Timestamp, str, str, "str | None", "str | None"]

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from auditkit.checks.registry import CheckFailed, scorer_label
+from auditkit.checks.strategies import describe_world, worlds
+from auditkit.data.world import World
 from auditkit.errors import AuditkitError
-from auditkit.scorer import Scorer
-from auditkit.strategies import describe_world, worlds
-from auditkit.world import World
+from auditkit.plugin.scorer import Scorer
 
 #: Examples each property check draws unless ``max_examples`` says otherwise.
 DEFAULT_MAX_EXAMPLES = 25

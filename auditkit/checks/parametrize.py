@@ -8,8 +8,8 @@ import functools
 from collections.abc import Callable, Mapping
 
 from auditkit.checks.registry import CheckFailed, scorer_label
-from auditkit.checks.runner import _expected, _require_scorer, yield_checks
-from auditkit.scorer import Scorer
+from auditkit.checks.suite import _expected, _require_scorer, yield_checks
+from auditkit.plugin.scorer import Scorer
 
 
 def parametrize_with_checks(scorers: list[Scorer], *,

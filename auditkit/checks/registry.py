@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditkit.errors import AuditkitError
-from auditkit.scorer import Scorer
+from auditkit.plugin.scorer import Scorer
 
 
 class CheckFailed(AuditkitError):

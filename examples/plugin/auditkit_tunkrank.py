@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pydantic
 
-from auditkit import Params, Scorer, Statement, World, hookimpl
-from auditkit.scorer import statement_items
+from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 
 
 class TunkRank(Scorer):

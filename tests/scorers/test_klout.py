@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from auditkit.scorers.klout import KloutLike
 
 from auditkit import ParameterError, World, generate_world, get_registry, run_scorer
-from scorers.klout import KloutLike
 
 T0 = pd.Timestamp("2024-03-01T12:00:00Z")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "klout.md"

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from auditkit.scorers.kred import OUTREACH_THRESHOLDS, KredLike, outreach_level
 
 from auditkit import ParameterError, World, generate_world, get_registry, run_scorer
-from scorers.kred import OUTREACH_THRESHOLDS, KredLike, outreach_level
 
 T0 = pd.Timestamp("2024-03-01T12:00:00Z")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "kred.md"

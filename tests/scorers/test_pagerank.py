@@ -10,10 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from scipy.stats import rankdata
-
-from auditkit import ParameterError, ScorerError, World, generate_world, get_registry, run_scorer
-from scorers.pagerank import (
+from auditkit.scorers.pagerank import (
     PageRank,
     interaction_weights,
     pagerank_vector,
@@ -21,6 +18,9 @@ from scorers.pagerank import (
     tweepcred_post_adjust,
     tweepcred_scale,
 )
+from scipy.stats import rankdata
+
+from auditkit import ParameterError, ScorerError, World, generate_world, get_registry, run_scorer
 
 # ---- helpers ---------------------------------------------------------------------------------
 

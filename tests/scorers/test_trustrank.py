@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from auditkit.scorers.pagerank import PageRank, pagerank_vector
+from auditkit.scorers.trustrank import TrustRank
 
 from auditkit import ScorerError, World, generate_world, get_registry, run_scorer
-from scorers.pagerank import PageRank, pagerank_vector
-from scorers.trustrank import TrustRank
 
 # ---- helpers ---------------------------------------------------------------------------------
 

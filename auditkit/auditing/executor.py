@@ -1,0 +1,72 @@
+"""How the audit's tasks run: the one seam between *what* to compute and *where*.
+
+An audit is a list of independent :class:`~auditkit.auditing.engine.AuditTask` objects (one
+scenario and seed each, every check and scorer inside). An :class:`Executor` runs them and
+yields ``(index, rows)`` pairs as they finish, in any order; the engine puts them back in task
+order, so every executor gives identical results. A task and the registry pickle, so an
+executor may run them in other threads or processes, or on a cluster.
+
+:class:`SerialExecutor`, in this process, is the default.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditkit.auditing.engine import AuditTask
+    from auditkit.plugin.registry import Registry
+
+__all__ = ["Executor", "SerialExecutor", "Rows", "run_all"]
+
+Rows = list[dict[str, Any]]
+
+
+class Executor(ABC):
+    """Runs audit tasks. Subclasses implement :meth:`run`."""
+
+    #: shown in results' metadata
+    name: str = "executor"
+
+    @abstractmethod
+    def run(self, tasks: list[AuditTask], registry: Registry) -> Iterator[tuple[int, Rows]]:
+        """Run every task (``task.run(registry)``) and yield ``(index in tasks, rows)`` for each,
+        as each finishes. A task never raises for a scorer's or probe's failure (those are
+        ``error`` rows); an exception from here means the executor itself failed."""
+
+    def close(self) -> None:  # noqa: B027 - most executors hold nothing
+        """Release what the executor holds (workers, a cluster client)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """One task after the other, in this process and thread."""
+
+    name = "serial"
+
+    def run(self, tasks: list[AuditTask], registry: Registry) -> Iterator[tuple[int, Rows]]:
+        for i, task in enumerate(tasks):
+            yield i, task.run(registry)
+
+
+def run_all(executor: Executor, tasks: list[AuditTask], registry: Registry, *,
+            progress: Callable[[int, int, AuditTask], None] | None = None) -> Rows:
+    """Every task's rows, in task order, whatever order the executor finishes them in."""
+    done: dict[int, Rows] = {}
+    for i, rows in executor.run(tasks, registry):
+        done[i] = rows
+        if progress:
+            progress(len(done), len(tasks), tasks[i])
+    missing = sorted(set(range(len(tasks))) - set(done))
+    if missing:
+        raise RuntimeError(f"executor {executor.name!r} returned no rows for task "
+                           f"{tasks[missing[0]].label}")
+    return [row for i in range(len(tasks)) for row in done[i]]
+

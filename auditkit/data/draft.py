@@ -1,0 +1,412 @@
+"""A world under construction, with the latent truth the simulation knows.
+
+A :class:`Draft` holds accounts with hidden traits (``attention``: how much others react to them
+per post; ``activity``: how much they post and react; ``sociability``: how many they follow),
+cohort membership, and follows and events as numpy chunks. Generators and behaviours add to it;
+:meth:`Draft.simulate` draws the organic follows and events from the traits; :meth:`Draft.build`
+makes the immutable :class:`~auditkit.data.world.World`. Scorers never see the traits: they are the
+ground truth an audit compares scores with (see :mod:`auditkit.data.truth`).
+
+Random streams are named (:meth:`Draft.rng`), so switching one cohort's treatment off does not
+change what any other part of the world draws.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data.world import ACTIONS, World
+
+__all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
+
+#: Where generated time starts (UTC).
+DEFAULT_START = pd.Timestamp("2024-01-01T00:00:00Z")
+#: Shares of organic reactions by kind.
+REACTION_MIX: dict[str, float] = {"like": 0.45, "share": 0.25, "reply": 0.18, "mention": 0.12}
+DAY = 86_400.0
+#: How strongly a follower's chance of reacting to one post grows with the author's attention.
+#: Followers already grow in proportion to attention, so reactions received grow as
+#: attention ** (1 + ATTENTION_EXPONENT); 0.5 keeps engagement heavy-tailed without letting a
+#: handful of accounts absorb nearly every reaction.
+ATTENTION_EXPONENT = 0.5
+
+
+def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Indices drawn with probability proportional to ``weights`` (zero weight: never drawn)."""
+    cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
+    if size == 0 or cdf[-1] <= 0:
+        return np.zeros(0, np.int64)
+    cdf /= cdf[-1]
+    # sorted queries make searchsorted cache-friendly; the permutation restores random order
+    picks = np.searchsorted(cdf, np.sort(rng.random(size)), side="right")
+    return rng.permutation(np.minimum(picks, len(cdf) - 1).astype(np.int64))
+
+
+@dataclass
+class _Events:
+    time: list[np.ndarray] = field(default_factory=list)
+    actor: list[np.ndarray] = field(default_factory=list)
+    action: list[np.ndarray] = field(default_factory=list)
+    target: list[np.ndarray] = field(default_factory=list)
+    post: list[np.ndarray] = field(default_factory=list)
+    network: list[np.ndarray] = field(default_factory=list)
+    link: list[np.ndarray] = field(default_factory=list)
+    organic: list[np.ndarray] = field(default_factory=list)
+
+
+class Draft:
+    """A mutable world under construction. See the module docstring."""
+
+    def __init__(self, *, days: float = 120.0, start: pd.Timestamp | str = DEFAULT_START,
+                 seed: int = 0, network: str | None = None) -> None:
+        start = pd.Timestamp(start)
+        self.start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        self.days = float(days)
+        self.seed = int(seed)
+        self.t0 = self.start.value / 1e9
+        self.t_end = self.t0 + self.days * DAY
+        self.default_network = network
+        self.ids: list[str] = []
+        self._cols: dict[str, list] = {k: [] for k in (
+            "created", "group", "label", "cohort", "role", "attention", "activity",
+            "sociability", "organic")}
+        self._f_src: list[np.ndarray] = []
+        self._f_dst: list[np.ndarray] = []
+        self._f_time: list[np.ndarray] = []
+        self._f_until: list[np.ndarray] = []
+        self._ev = _Events()
+        self._next_post = 0
+        self._networks: list[str] = [""]
+        #: observed profile counts (followers_count, ...) of some accounts, e.g. a real base
+        self._counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._drops: list[np.ndarray] = []  # boolean masks over concatenated events, or callables
+        self._silences: list[tuple[np.ndarray, float, float]] = []
+
+    # ---- randomness ----
+    def rng(self, *names: object) -> np.random.Generator:
+        """A generator seeded by the draft's seed and ``names`` (stable across runs and edits)."""
+        keys = [zlib.crc32(str(n).encode()) for n in names]
+        return np.random.default_rng(np.random.SeedSequence([self.seed, *keys]))
+
+    # ---- time ----
+    def time_of_day(self, day: float) -> float:
+        """Unix seconds of ``day`` days after the start."""
+        return self.t0 + float(day) * DAY
+
+    # ---- accounts ----
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def add_accounts(self, count: int, *, prefix: str, cohort: str = "", role: str = "base",
+                     label: str | None = None, group=None, attention=1.0, activity=1.0,
+                     sociability=1.0, created=None, organic: bool = True) -> np.ndarray:
+        """Append ``count`` accounts and return their codes.
+
+        ``attention``, ``activity`` and ``sociability`` (scalars or arrays) are the hidden
+        traits; ``organic=False`` keeps the accounts out of the organic simulation (they act
+        only through scripted events and follows). ``created`` is unix seconds (default: a
+        year before the start).
+        """
+        count = int(count)
+        first = self.n
+        width = len(str(max(count - 1, 0)))
+        self.ids.extend(f"{prefix}{i:0{width}d}" if cohort else f"{prefix}{i}"
+                        for i in range(count))
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError(f"account prefix {prefix!r} collides with existing ids")
+
+        def full(value, dtype=np.float64):
+            arr = np.asarray(value)
+            return np.full(count, value, dtype=dtype if arr.dtype != object else object) \
+                if arr.ndim == 0 else arr.astype(dtype if arr.dtype != object else object)
+
+        self._cols["created"].append(full(self.t0 - 365 * DAY if created is None else created))
+        self._cols["group"].append(full("c0" if group is None else group, object))
+        self._cols["label"].append(full(label, object))
+        self._cols["cohort"].append(full(cohort, object))
+        self._cols["role"].append(full(role, object))
+        self._cols["attention"].append(full(attention))
+        self._cols["activity"].append(full(activity))
+        self._cols["sociability"].append(full(sociability))
+        self._cols["organic"].append(full(organic, bool))
+        return np.arange(first, self.n, dtype=np.int64)
+
+    def set_counts(self, name: str, codes: np.ndarray, values: np.ndarray) -> None:
+        """Record an observed profile count column (``followers_count`` ...) for some accounts;
+        the others get no value (NaN) in the built world."""
+        self._counts[name] = (np.asarray(codes, np.int64), np.asarray(values, np.float64))
+
+    def column(self, name: str) -> np.ndarray:
+        """A trait or account column over all accounts so far (a copy)."""
+        parts = self._cols[name]
+        if not parts:
+            return np.zeros(0)
+        return np.concatenate(parts)
+
+    def set_trait(self, name: str, codes: np.ndarray, values) -> None:
+        """Overwrite a trait (or label/group/cohort/role) for some accounts."""
+        full = self.column(name)
+        full[np.asarray(codes, dtype=np.int64)] = values
+        self._cols[name] = [full]
+
+    # ---- follows and events ----
+    def add_follows(self, src, dst, time=None, until=None) -> None:
+        """Append follow edges (codes); ``time``/``until`` in unix seconds (NaN: unknown/never)."""
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        self._f_src.append(src)
+        self._f_dst.append(dst)
+        self._f_time.append(np.full(len(src), self.t0 - DAY) if time is None
+                            else np.broadcast_to(np.asarray(time, np.float64), src.shape).copy())
+        self._f_until.append(np.full(len(src), np.nan) if until is None
+                             else np.broadcast_to(np.asarray(until, np.float64), src.shape).copy())
+
+    def new_posts(self, count: int) -> np.ndarray:
+        """Fresh post ids."""
+        ids = np.arange(self._next_post, self._next_post + int(count), dtype=np.int64)
+        self._next_post += int(count)
+        return ids
+
+    def add_events(self, time, actor, action, target=None, post=None, network=None,
+                   link=None, *, organic: bool = False) -> None:
+        """Append events. ``action`` is a name or codes into :data:`ACTIONS`; ``target`` -1 or
+        absent for posts; ``post`` ids default to fresh ids for posts and -1 otherwise."""
+        time = np.asarray(time, dtype=np.float64)
+        k = len(time)
+        actor = np.broadcast_to(np.asarray(actor, np.int64), (k,)).copy()
+        if isinstance(action, str):
+            action = np.full(k, ACTIONS.index(action), np.int8)
+        action = np.broadcast_to(np.asarray(action, np.int8), (k,)).copy()
+        target = (np.full(k, -1, np.int64) if target is None
+                  else np.broadcast_to(np.asarray(target, np.int64), (k,)).copy())
+        if post is None:
+            post = np.full(k, -1, np.int64)
+            is_post = action == 0
+            post[is_post] = self.new_posts(int(is_post.sum()))
+        post = np.broadcast_to(np.asarray(post, np.int64), (k,)).copy()
+        network = self._network_codes(network, k)
+        link = np.zeros(k, bool) if link is None else np.broadcast_to(
+            np.asarray(link, bool), (k,)).copy()
+        ev = self._ev
+        for store, value in ((ev.time, time), (ev.actor, actor), (ev.action, action),
+                             (ev.target, target), (ev.post, post), (ev.network, network),
+                             (ev.link, link), (ev.organic, np.full(k, organic))):
+            store.append(value)
+
+    def _network_codes(self, network, k: int) -> np.ndarray:
+        if network is None:
+            network = self.default_network or ""
+        if np.ndim(network) == 0:
+            if network not in self._networks:
+                self._networks.append(network)
+            return np.full(k, self._networks.index(network), np.int16)
+        return np.array([self._network_codes(x, 1)[0] for x in network], np.int16)
+
+    def events(self) -> dict[str, np.ndarray]:
+        """All events so far as one dict of arrays, which later edits act on.
+
+        Keys: ``time`` (unix s), ``actor``, ``action`` (codes into ACTIONS), ``target`` (-1 for
+        none), ``post``, ``network`` (codes), ``link``, ``organic``. Edit them with
+        :meth:`keep_events` and :meth:`update_events`.
+        """
+        ev = self.event_arrays()
+        self._ev = _Events(**{k: [v] for k, v in ev.items()}) if len(ev["time"]) else _Events()
+        return ev
+
+    def keep_events(self, mask: np.ndarray) -> None:
+        """Keep only the events where ``mask`` (over :meth:`events`) is true."""
+        ev = self.events()
+        if len(ev["time"]):
+            self._ev = _Events(**{k: [v[mask]] for k, v in ev.items()})
+
+    def update_events(self, mask: np.ndarray, **fields) -> None:
+        """Set fields (e.g. ``link=True``) of the events where ``mask`` is true."""
+        ev = self.events()
+        for key, value in fields.items():
+            if key == "network":
+                value = self._network_codes(value, 1)[0]
+            ev[key][mask] = value
+        self._ev = _Events(**{k: [v] for k, v in ev.items()})
+
+    def network_code(self, name: str) -> int:
+        """The code of a network name in :meth:`events` (registering it if new)."""
+        return int(self._network_codes(name, 1)[0])
+
+    def silence(self, codes, start_day: float, end_day: float) -> None:
+        """Remove everything ``codes`` do between two days, and reactions to posts they would
+        have made then. Applied at :meth:`build`, after every event exists."""
+        self._silences.append((np.asarray(codes, np.int64), self.time_of_day(start_day),
+                               self.time_of_day(end_day)))
+
+    def follow_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """All follow edges so far as (src, dst) codes."""
+        if not self._f_src:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(self._f_src), np.concatenate(self._f_dst)
+
+    def event_arrays(self) -> dict[str, np.ndarray]:
+        """All events so far, concatenated."""
+        ev = self._ev
+        if not ev.time:
+            return {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
+        return {k: np.concatenate(getattr(ev, k)) for k in
+                ("time", "actor", "action", "target", "post", "network", "link", "organic")}
+
+    # ---- the organic simulation ----
+    def simulate(self, *, follows_per_account: float = 12.0, events_per_account: float = 20.0,
+                 communities_locality: float = 0.8, reciprocity: float = 0.25,
+                 post_share: float = 0.35) -> None:
+        """Draw organic follows and events from the traits of the accounts marked organic.
+
+        Follows: a follower is drawn in proportion to ``sociability * sqrt(activity)``, a
+        followee to ``attention``, inside the follower's group with probability
+        ``communities_locality``; a share ``reciprocity`` is followed back. Events: posts in
+        proportion to ``activity``, uniform over the period; a reaction picks a follow edge in
+        proportion to the follower's activity times the followee's attention to the power
+        :data:`ATTENTION_EXPONENT`, then one of the
+        followee's posts, an exponential delay (mean 6 h) after it.
+        """
+        organic = self.column("organic").astype(bool)
+        n_org = int(organic.sum())
+        if n_org == 0:
+            return
+        att = np.where(organic, self.column("attention"), 0.0)
+        act = np.where(organic, self.column("activity"), 0.0)
+        soc = np.where(organic, self.column("sociability"), 0.0)
+        group = self.column("group")
+        rng = self.rng("organic")
+        m = int(follows_per_account * n_org)
+        src, dst = _draw_follows(rng, m, group, att, soc * np.sqrt(act), communities_locality,
+                                 reciprocity)
+        created = self.column("created")
+        # a follow starts within 30 days of the later account's creation; accounts that existed
+        # before the period have all their organic follows in place when it starts
+        born = np.maximum(created[src], created[dst])
+        ftime = born + rng.uniform(0, 30 * DAY, len(src))
+        ftime = np.floor(np.where(born < self.t0, np.minimum(ftime, self.t0 - 1), ftime))
+        self.add_follows(src, dst, ftime)
+        self._organic_follows = (src, dst)
+        n_events = int(events_per_account * n_org)
+        self._draw_events(rng, n_events, src, dst, att, act, post_share)
+
+    def _draw_events(self, rng, n_events, src, dst, att, act, post_share) -> None:
+        n = self.n
+        n_posts = int(n_events * post_share)
+        author = np.sort(weighted_choice(rng, act, n_posts))
+        n_posts = len(author)
+        post_time = np.floor(self.t0 + rng.uniform(0, self.days * DAY, n_posts))
+        post_ids = self.new_posts(n_posts)
+        self.add_events(post_time, author, "post", post=post_ids, organic=True)
+        n_react = n_events - n_posts
+        if not len(src) or n_react <= 0 or n_posts == 0:
+            return
+        first = np.searchsorted(author, np.arange(n))
+        count = np.bincount(author, minlength=n)
+        weight = act[src] * att[dst] ** ATTENTION_EXPONENT * (count[dst] > 0)
+        # what the ground truth (auditkit.data.truth) needs to know about this simulation
+        self.organic_stats = {"posts": float(n_posts), "reactions": float(n_react),
+                              "reaction_weight": float(weight.sum())}
+        edge = weighted_choice(rng, weight, n_react)
+        reactor, authored = src[edge], dst[edge]
+        which = first[authored] + (rng.random(len(authored)) * count[authored]).astype(np.int64)
+        when = np.floor(np.minimum(post_time[which] + rng.exponential(6 * 3600.0, len(which)),
+                                   self.t_end - 1))
+        kinds = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)
+        action = kinds[weighted_choice(rng, np.array(list(REACTION_MIX.values())), len(which))]
+        self.add_events(when, reactor, action, target=authored, post=post_ids[which],
+                        organic=True)
+
+    # ---- the result ----
+    def build(self) -> World:
+        """The immutable world: silences applied, events sorted, ids and times validated."""
+        ev = self.event_arrays()
+        keep = np.ones(len(ev["time"]), bool)
+        for codes, lo, hi in self._silences:
+            member = np.zeros(self.n, bool)
+            member[codes] = True
+            during = (ev["time"] >= lo) & (ev["time"] < hi)
+            own = member[ev["actor"].astype(np.int64)] & during
+            silenced_posts = ev["post"][own & (ev["action"] == 0)]
+            reacts_to = np.isin(ev["post"], silenced_posts) & (ev["action"] != 0)
+            keep &= ~own & ~reacts_to
+        if len(keep):
+            # nobody acts, or is acted on, before the account exists
+            created = self.column("created")
+            keep &= ev["time"] >= created[ev["actor"].astype(np.int64)]
+            tgt = ev["target"].astype(np.int64)
+            keep &= (tgt < 0) | (ev["time"] >= created[np.maximum(tgt, 0)])
+        ev = {k: v[keep] for k, v in ev.items()}
+        src, dst = self.follow_arrays()
+        f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)
+        f_until = np.concatenate(self._f_until) if self._f_until else np.zeros(0)
+        accounts_extra = {
+            "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True
+                                      ).astype("datetime64[ns, UTC]"),
+            "label": pd.array(self.column("label"), dtype="string"),
+            "group": pd.array(self.column("group"), dtype="string"),
+        }
+        for name, (codes, values) in self._counts.items():
+            full = np.full(self.n, np.nan)
+            full[codes] = values
+            accounts_extra[name] = pd.array(full, dtype="Float64")
+        if len(src):
+            key = src * max(self.n, 1) + dst
+            order = np.lexsort((f_time, key))
+            src, dst, f_time, f_until = src[order], dst[order], f_time[order], f_until[order]
+        has_until = bool(np.isfinite(f_until).any())
+        if len(src) and not has_until:
+            first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]
+            src, dst, f_time = src[first], dst[first], f_time[first]
+        events_extra = {}
+        if "network" in ev and len(self._networks) > 1 and ev["network"].any():
+            names = np.array([x or (self.default_network or "main") for x in self._networks],
+                             dtype=object)
+            events_extra["network"] = pd.Categorical(
+                names[ev["network"].astype(np.int64)], categories=pd.unique(names))
+        if "link" in ev and ev["link"].any():
+            events_extra["link"] = ev["link"].astype(bool)
+        world = World.from_codes(
+            self.ids, follower=src if len(src) else None, followee=dst, follow_time=f_time,
+            event_time=ev["time"], actor=ev["actor"] if len(ev["time"]) else None,
+            action=ev["action"], target=ev["target"],
+            post=ev["post"] if len(ev["time"]) else None,
+            accounts_extra=accounts_extra, events_extra=events_extra)
+        if has_until:
+            follows = world.follows.copy()
+            follows["until"] = pd.to_datetime(f_until, unit="s", utc=True).astype(
+                "datetime64[ns, UTC]")
+            world = World._trusted(world.accounts, follows, world.events, world.ids)
+        return world
+
+
+def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):
+    n = len(group)
+    group, _ = pd.factorize(group)
+    base = int(m / (1.0 + reciprocity) * 1.08) + 8
+    follower = weighted_choice(rng, out_weight, base)
+    followee = np.empty(len(follower), np.int64)
+    local = rng.random(len(follower)) < locality
+    followee[~local] = weighted_choice(rng, attention, int((~local).sum()))
+    for g in range(group.max() + 1 if n else 0):
+        members = np.flatnonzero(group == g)
+        pick = local & (group[follower] == g)
+        if pick.any():
+            w = attention[members]
+            if w.sum() > 0:
+                followee[pick] = members[weighted_choice(rng, w, int(pick.sum()))]
+            else:
+                followee[pick] = weighted_choice(rng, attention, int(pick.sum()))
+    back = rng.random(len(follower)) < reciprocity
+    src = np.concatenate([follower, followee[back]])
+    dst = np.concatenate([followee, follower[back]])
+    keep = src != dst
+    key = np.sort(src[keep] * n + dst[keep])
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    if len(key) > m:
+        key = np.sort(rng.choice(key, size=m, replace=False))
+    return key // n, key % n

@@ -1,0 +1,657 @@
+"""The world: a population of accounts, who follows whom, and what happened, over time.
+
+A :class:`World` holds three pandas tables (the public contract, documented in
+``docs/world-format.md``):
+
+``accounts``
+    ``account`` (string id, unique); optional ``created`` (time), ``label``, ``group`` and observed
+    profile counts ``followers_count``, ``following_count``, ``posts_count``.
+``follows``
+    ``follower``, ``followee``; optional ``time`` (when it started) and ``until`` (when it ended).
+``events``
+    ``time``, ``actor``, ``action`` (one of :data:`ACTIONS`); optional ``target``, ``post``,
+    ``network`` and ``link``.
+
+Account-id columns of ``follows`` and ``events`` are ``Categorical`` whose categories are the
+account ids, so every table joins on the same integer codes: a million accounts and ten million
+rows fit in memory and scorers work on numpy arrays. Times are ``datetime64[ns, UTC]``.
+Events are kept sorted by time, which makes :meth:`World.window` a binary search.
+
+A world is immutable by convention: methods return new worlds sharing unchanged tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from auditkit.errors import WorldError
+from auditkit.files import atomic_directory
+
+__all__ = ["ACTIONS", "REACTIONS", "World", "read_world", "parse_time"]
+
+#: Every action an event may record.
+ACTIONS: tuple[str, ...] = ("post", "share", "reply", "mention", "like")
+#: The actions that are a reaction to another account (they need a ``target``).
+REACTIONS: tuple[str, ...] = ("share", "reply", "mention", "like")
+
+ACCOUNT_COLUMNS = ("account", "created", "label", "group",
+                   "followers_count", "following_count", "posts_count")
+FOLLOW_COLUMNS = ("follower", "followee", "time", "until")
+EVENT_COLUMNS = ("time", "actor", "action", "target", "post", "network", "link")
+_COUNT_COLUMNS = ("followers_count", "following_count", "posts_count")
+_TABLES = {"accounts": ACCOUNT_COLUMNS, "follows": FOLLOW_COLUMNS, "events": EVENT_COLUMNS}
+_REQUIRED = {"accounts": ("account",), "follows": ("follower", "followee"),
+             "events": ("time", "actor", "action")}
+_ID_COLUMNS = {"accounts": ("account",), "follows": ("follower", "followee"),
+               "events": ("actor", "target")}
+
+RowLabel = Callable[[int], int]
+"""Maps a 0-based row position to the number shown to a user (a file line or a 1-based row)."""
+
+NS_PER_DAY = 86_400 * 10**9
+
+
+def _one_based(position: int) -> int:
+    return position + 1
+
+
+class _Where:
+    """Where a table came from, so an error can name the file and the line."""
+
+    def __init__(self, source: str, row_label: RowLabel = _one_based, unit: str = "row") -> None:
+        self.source, self.row_label, self.unit = source, row_label, unit
+
+    def error(self, message: str, *, position: int | None = None,
+              column: str | None = None) -> WorldError:
+        row = None if position is None else self.row_label(position)
+        err = WorldError(message, source=self.source, row=row, column=column)
+        if row is not None and self.unit != "line":
+            # WorldError says "line N"; a table that is not a text file has rows.
+            err.args = (str(err).replace(f"line {row}", f"row {row}", 1),)
+        return err
+
+
+def parse_time(values: pd.Series | Iterable, *, where: _Where | None = None,
+               column: str = "time") -> pd.Series:
+    """Parse ISO-8601 strings, unix seconds or datetimes into ``datetime64[ns, UTC]``.
+
+    Missing values stay ``NaT``. An unparsable value raises :class:`WorldError` naming the
+    row and the column.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values))
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = pd.to_datetime(s, unit="s", utc=True, errors="coerce")
+        bad = s.notna() & out.isna()
+    else:
+        text = s.astype("object").where(s.notna(), None)
+        numeric = pd.to_numeric(text, errors="coerce")
+        out = pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")
+        rest = numeric.isna() & text.notna()
+        if rest.any():
+            out[rest] = pd.to_datetime(text[rest].astype(str), format="ISO8601", utc=True,
+                                       errors="coerce")
+        bad = text.notna() & out.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        where = where or _Where("table")
+        raise where.error(
+            f"cannot read time {s.iloc[pos]!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
+            "or unix seconds (1714564800)", position=pos, column=column)
+    return out.astype("datetime64[ns, UTC]")
+
+
+def _as_timestamp(at: object) -> pd.Timestamp:
+    if isinstance(at, pd.Timestamp):
+        ts = at
+    elif isinstance(at, int | float | np.integer | np.floating):
+        ts = pd.Timestamp(float(at), unit="s")
+    else:
+        try:
+            ts = pd.Timestamp(at)
+        except (ValueError, TypeError) as exc:
+            raise WorldError(f"cannot read time {at!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
+                             "or unix seconds") from exc
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+class World:
+    """Accounts, follows and events over time; see the module docstring for the tables.
+
+    Build one with ``World(accounts=..., follows=..., events=...)`` from DataFrames (or anything
+    ``pd.DataFrame`` accepts) or with :func:`read_world` from a directory. Any table may be
+    absent; without ``accounts`` the accounts are the ids the other tables name, in order of
+    first appearance. Input is validated: an unknown action, a duplicate account, an edge or
+    event naming an unknown account or an unreadable time raises :class:`WorldError`.
+    """
+
+    def __init__(self, accounts=None, follows=None, events=None, *,
+                 _where: dict[str, _Where] | None = None) -> None:
+        where = {name: (_where or {}).get(name, _Where(name)) for name in _TABLES}
+        frames = {}
+        for name, table in (("accounts", accounts), ("follows", follows), ("events", events)):
+            frames[name] = None if table is None else _to_frame(table, name, where[name])
+        acc = frames["accounts"]
+        if acc is None:
+            acc = pd.DataFrame({"account": _ids_in(frames["follows"], frames["events"])})
+        self._accounts = _validate_accounts(acc, where["accounts"])
+        ids = pd.Index(self._accounts["account"].to_numpy(dtype=object), dtype=object)
+        self._ids = ids
+        self._follows = _validate_follows(frames["follows"], ids, where["follows"])
+        self._events = _validate_events(frames["events"], ids, where["events"])
+
+    # ---- construction without validation (internal, used by snapshots and generators) ----
+    @classmethod
+    def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame,
+                 events: pd.DataFrame, ids: pd.Index | None = None) -> World:
+        world = cls.__new__(cls)
+        world._accounts, world._follows, world._events = accounts, follows, events
+        world._ids = ids if ids is not None else pd.Index(
+            accounts["account"].to_numpy(dtype=object), dtype=object)
+        return world
+
+    @classmethod
+    def from_codes(cls, ids: Iterable[str], *, follower=None, followee=None, follow_time=None,
+                   event_time=None, actor=None, action=None, target=None, post=None,
+                   accounts_extra: dict | None = None, events_extra: dict | None = None
+                   ) -> World:
+        """Build a world from integer codes into ``ids`` without per-row validation.
+
+        For generators that already hold numpy arrays: ``follower``/``followee``/``actor``/
+        ``target`` are codes (``-1`` for no target), ``action`` codes index :data:`ACTIONS`,
+        times are ``datetime64`` or unix-second arrays. Codes are range-checked.
+        """
+        ids = pd.Index(list(ids), dtype=object)
+        if ids.has_duplicates:
+            raise WorldError(f"duplicate account id {ids[ids.duplicated()][0]!r}",
+                             source="accounts")
+        n = len(ids)
+        accounts = pd.DataFrame({"account": pd.array(ids, dtype="string")})
+        for key, value in (accounts_extra or {}).items():
+            accounts[key] = value
+        follows = _empty_follows(ids)
+        if follower is not None:
+            src = _checked_codes(follower, n, "follower")
+            dst = _checked_codes(followee, n, "followee")
+            follows = pd.DataFrame({
+                "follower": pd.Categorical.from_codes(src, categories=ids),
+                "followee": pd.Categorical.from_codes(dst, categories=ids)})
+            if follow_time is not None:
+                follows["time"] = _times_from_array(follow_time)
+        events = _empty_events(ids)
+        if actor is not None:
+            act = _checked_codes(actor, n, "actor")
+            tgt = (np.full(len(act), -1, np.int32) if target is None
+                   else _checked_codes(target, n, "target", allow_missing=True))
+            events = pd.DataFrame({
+                "time": _times_from_array(event_time),
+                "actor": pd.Categorical.from_codes(act, categories=ids),
+                "action": pd.Categorical.from_codes(np.asarray(action, dtype=np.int8),
+                                                    categories=list(ACTIONS)),
+                "target": pd.Categorical.from_codes(tgt, categories=ids)})
+            if post is not None:
+                events["post"] = np.asarray(post)
+            for key, value in (events_extra or {}).items():
+                events[key] = value
+            events = _sort_events(events)
+        return cls._trusted(accounts, follows, events, ids)
+
+    # ---- the tables ----
+    @property
+    def accounts(self) -> pd.DataFrame:
+        """One row per account; ``account`` is the id."""
+        return self._accounts
+
+    @property
+    def follows(self) -> pd.DataFrame:
+        """One row per follow edge ``follower -> followee``."""
+        return self._follows
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per action, sorted by ``time``."""
+        return self._events
+
+    @property
+    def ids(self) -> pd.Index:
+        """The account ids, in table order; codes in other tables index into this."""
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return (f"<World {len(self):,} accounts, {len(self._follows):,} follows, "
+                f"{len(self._events):,} events>")
+
+    # ---- time ----
+    @cached_property
+    def start(self) -> pd.Timestamp | None:
+        """The earliest time any table records, or None for a timeless world."""
+        return self._time_bound(min)
+
+    @cached_property
+    def end(self) -> pd.Timestamp | None:
+        """The latest time any table records; the default ``at`` of every scorer."""
+        return self._time_bound(max)
+
+    def _time_bound(self, pick) -> pd.Timestamp | None:
+        candidates = []
+        if len(self._events):
+            candidates.append(self._events["time"].iloc[0 if pick is min else -1])
+        for frame, col in ((self._follows, "time"), (self._accounts, "created")):
+            if col in frame and frame[col].notna().any():
+                candidates.append(frame[col].min() if pick is min else frame[col].max())
+        return pick(candidates) if candidates else None
+
+    def resolve_at(self, at: object = None) -> pd.Timestamp | None:
+        """``at`` as a UTC timestamp; ``None`` means the end of the world."""
+        return self.end if at is None else _as_timestamp(at)
+
+    def as_of(self, at: object) -> World:
+        """The world as it stood at ``at``: events up to and including it, follows active then.
+
+        Every account is kept (also those created later) so that scores of two snapshots
+        align account by account.
+        """
+        t = _as_timestamp(at)
+        if self.end is not None and t >= self.end and "until" not in self._follows:
+            return self
+        return self._trusted(self._accounts, self._follows_at(t), self._events_between(None, t),
+                             self._ids)
+
+    def window(self, days: float, at: object = None) -> World:
+        """Events of the ``days`` before ``at`` (``at - days < t <= at``); follows as of ``at``."""
+        t = self.resolve_at(at)
+        if t is None:
+            return self
+        lo = t - pd.Timedelta(days=days)
+        return self._trusted(self._accounts, self._follows_at(t), self._events_between(lo, t),
+                             self._ids)
+
+    def _events_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> pd.DataFrame:
+        times = self.event_time_ns
+        a = 0 if lo is None else int(np.searchsorted(times, lo.value, side="right"))
+        b = int(np.searchsorted(times, hi.value, side="right"))
+        if a == 0 and b == len(times):
+            return self._events
+        return self._events.iloc[a:b]
+
+    def _follows_at(self, t: pd.Timestamp) -> pd.DataFrame:
+        f = self._follows
+        keep = None
+        if "time" in f:
+            keep = ~(f["time"] > t).to_numpy()
+        if "until" in f:
+            alive = ~(f["until"] <= t).to_numpy()
+            keep = alive if keep is None else keep & alive
+        if keep is None or keep.all():
+            return f
+        return f[keep]
+
+    # ---- numeric views for scorers (cached; never mutate them) ----
+    @cached_property
+    def event_time_ns(self) -> np.ndarray:
+        """Event times as int64 nanoseconds since the epoch (sorted)."""
+        return self._events["time"].array.asi8 if len(self._events) else np.zeros(0, np.int64)
+
+    @cached_property
+    def event_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(actor, action, target)`` as integer codes; target is -1 where absent."""
+        e = self._events
+        return (e["actor"].cat.codes.to_numpy(np.int32), e["action"].cat.codes.to_numpy(np.int8),
+                e["target"].cat.codes.to_numpy(np.int32))
+
+    @cached_property
+    def follow_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(follower, followee)`` codes of the active follow edges, duplicates removed."""
+        f = self._follows
+        src = f["follower"].cat.codes.to_numpy(np.int64)
+        dst = f["followee"].cat.codes.to_numpy(np.int64)
+        if "until" in f and len(src):
+            key = np.unique(src * len(self) + dst)
+            src, dst = key // len(self), key % len(self)
+        return src.astype(np.int32), dst.astype(np.int32)
+
+    @cached_property
+    def follow_matrix(self) -> sp.csr_matrix:
+        """``A[i, j] = 1`` when account ``i`` follows account ``j`` (CSR, n x n)."""
+        src, dst = self.follow_codes
+        n = len(self)
+        return sp.csr_matrix((np.ones(len(src), np.float64), (src, dst)), shape=(n, n))
+
+    @cached_property
+    def in_degree(self) -> np.ndarray:
+        """Followers per account, counted from the follow edges."""
+        return np.bincount(self.follow_codes[1], minlength=len(self)).astype(np.int64)
+
+    @cached_property
+    def out_degree(self) -> np.ndarray:
+        """Accounts followed per account, counted from the follow edges."""
+        return np.bincount(self.follow_codes[0], minlength=len(self)).astype(np.int64)
+
+    def profile_count(self, column: str) -> np.ndarray:
+        """An observed profile count column as floats (0 where missing or absent)."""
+        if column not in self._accounts:
+            return np.zeros(len(self))
+        return self._accounts[column].astype("float64").fillna(0.0).to_numpy()
+
+    def series(self, values: np.ndarray | Iterable[float], name: str | None = None) -> pd.Series:
+        """Wrap one value per account as a Series indexed by account id."""
+        return pd.Series(np.asarray(values, dtype=np.float64), index=self._ids, name=name)
+
+    def code_of(self, account: str) -> int:
+        """The integer code of an account id; :class:`WorldError` if it is not in the world."""
+        loc = self._ids.get_indexer([account])[0]
+        if loc < 0:
+            raise WorldError(f"account {account!r} is not in this world of {len(self):,} "
+                             "accounts; check the id (ids are case-sensitive strings)")
+        return int(loc)
+
+    # ---- derived worlds ----
+    def with_tables(self, *, accounts=None, follows=None, events=None) -> World:
+        """A new, validated world with some tables replaced (the others kept)."""
+        return World(accounts=self._public(self._accounts) if accounts is None else accounts,
+                     follows=self._public(self._follows) if follows is None else follows,
+                     events=self._public(self._events) if events is None else events)
+
+    @staticmethod
+    def _public(frame: pd.DataFrame) -> pd.DataFrame:
+        """A table with categorical id columns turned back into plain strings."""
+        out = frame.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.CategoricalDtype) and col != "action":
+                out[col] = out[col].astype(object).where(out[col].notna(), None)
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The three tables with plain string id columns, as they are written to files."""
+        return {"accounts": self._public(self._accounts), "follows": self._public(self._follows),
+                "events": self._public(self._events)}
+
+    def write(self, path: str | os.PathLike, *, format: str = "csv") -> Path:
+        """Write the world to directory ``path`` (``csv`` or ``parquet``), atomically.
+
+        The tables go to a temporary sibling directory that is renamed into place, so a failure
+        never leaves half a world behind. Times are written as ISO-8601 UTC.
+        """
+        if format not in ("csv", "parquet"):
+            raise WorldError(f"unknown world format {format!r}; use 'csv' or 'parquet'")
+        with atomic_directory(path) as tmp:
+            for name, frame in self.tables().items():
+                if name != "accounts" and frame.empty:
+                    continue
+                if format == "csv":
+                    out = frame.copy()
+                    for col in out.columns:
+                        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+                            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    out.to_csv(tmp / f"{name}.csv", index=False)
+                else:
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        return Path(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def _to_frame(table, name: str, where: _Where) -> pd.DataFrame:
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+    frame = frame.reset_index(drop=True)
+    missing = [c for c in _REQUIRED[name] if c not in frame.columns]
+    if missing and not (name == "accounts" and frame.empty and not len(frame.columns)):
+        known = ", ".join(_TABLES[name])
+        raise where.error(f"missing required column {missing[0]!r}; the {name} table has "
+                          f"columns {known} (required: {', '.join(_REQUIRED[name])})",
+                          column=missing[0])
+    return frame
+
+
+def _ids_in(follows: pd.DataFrame | None, events: pd.DataFrame | None) -> list[str]:
+    parts = []
+    for frame, cols in ((follows, ("follower", "followee")), (events, ("actor", "target"))):
+        if frame is None:
+            continue
+        for col in cols:
+            if col in frame:
+                parts.append(_id_strings(frame[col]).dropna())
+    if not parts:
+        return []
+    # interleave follower/followee order of first appearance deterministically
+    return list(pd.unique(pd.concat(parts, ignore_index=True)))
+
+
+def _id_strings(col: pd.Series) -> pd.Series:
+    """Ids as python strings; missing stays missing. Integer ids become their decimal text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(object)
+    out = col.astype(object).where(col.notna(), None)
+    if pd.api.types.is_float_dtype(col.dtype):
+        out = out.map(lambda v: None if v is None else (str(int(v)) if float(v).is_integer()
+                                                        else str(v)))
+    else:
+        out = out.map(lambda v: None if v is None else str(v))
+    return out
+
+
+def _validate_accounts(acc: pd.DataFrame, where: _Where) -> pd.DataFrame:
+    acc = acc.copy()
+    if "account" not in acc:
+        acc["account"] = pd.Series([], dtype=object)
+    ids = _id_strings(acc["account"])
+    blank = ids.isna() | (ids == "")
+    if blank.any():
+        pos = int(np.flatnonzero(blank.to_numpy())[0])
+        raise where.error("empty account id; every account needs a non-empty id",
+                          position=pos, column="account")
+    dup = ids.duplicated()
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+        raise where.error(f"duplicate account {ids.iloc[pos]!r} (first at "
+                          f"{where.unit} {where.row_label(first)}); account ids must be unique",
+                          position=pos, column="account")
+    acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
+    if "created" in acc:
+        acc["created"] = parse_time(acc["created"], where=where, column="created")
+    for col in ("label", "group"):
+        if col in acc:
+            acc[col] = pd.array(_id_strings(acc[col]).to_numpy(dtype=object), dtype="string")
+    for col in _COUNT_COLUMNS:
+        if col in acc:
+            num = pd.to_numeric(acc[col], errors="coerce")
+            bad = (acc[col].notna() & num.isna()) | (num < 0)
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                raise where.error(f"{col} must be a non-negative number, got "
+                                  f"{acc[col].iloc[pos]!r}", position=pos, column=col)
+            acc[col] = num.astype("Float64")
+    return acc
+
+
+def _categorical_ids(col: pd.Series, ids: pd.Index, where: _Where, name: str,
+                     allow_missing: bool = False) -> pd.Categorical:
+    values = _id_strings(col)
+    codes = ids.get_indexer(values.to_numpy(dtype=object))
+    missing = values.isna().to_numpy()
+    if not allow_missing and missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise where.error(f"empty {name}; every row needs the id of an account", position=pos,
+                          column=name)
+    unknown = (codes < 0) & ~missing
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown)[0])
+        raise where.error(f"{name} {values.iloc[pos]!r} is not an account of this world; add it "
+                          "to the accounts table or fix the id", position=pos, column=name)
+    return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
+
+
+def _empty_follows(ids: pd.Index) -> pd.DataFrame:
+    empty = pd.Categorical.from_codes(np.zeros(0, np.int32), categories=ids)
+    return pd.DataFrame({"follower": empty, "followee": empty.copy()})
+
+
+def _empty_events(ids: pd.Index) -> pd.DataFrame:
+    empty = pd.Categorical.from_codes(np.zeros(0, np.int32), categories=ids)
+    return pd.DataFrame({
+        "time": pd.Series([], dtype="datetime64[ns, UTC]"), "actor": empty,
+        "action": pd.Categorical([], categories=list(ACTIONS)), "target": empty.copy()})
+
+
+def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: _Where) -> pd.DataFrame:
+    if f is None:
+        return _empty_follows(ids)
+    out = f.copy()
+    out["follower"] = _categorical_ids(f["follower"], ids, where, "follower")
+    out["followee"] = _categorical_ids(f["followee"], ids, where, "followee")
+    src = out["follower"].cat.codes.to_numpy()
+    dst = out["followee"].cat.codes.to_numpy()
+    self_loop = src == dst
+    if self_loop.any():
+        pos = int(np.flatnonzero(self_loop)[0])
+        raise where.error(f"account {ids[src[pos]]!r} follows itself; remove the row",
+                          position=pos, column="followee")
+    for col in ("time", "until"):
+        if col in out:
+            out[col] = parse_time(out[col], where=where, column=col)
+    if "until" not in out:
+        dup = pd.Series(src.astype(np.int64) * len(ids) + dst).duplicated().to_numpy()
+        if dup.any():
+            pos = int(np.flatnonzero(dup)[0])
+            raise where.error(
+                f"{ids[src[pos]]!r} follows {ids[dst[pos]]!r} twice; keep one row, or add an "
+                "'until' column to record when a follow ended", position=pos, column="followee")
+    return out
+
+
+def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: _Where) -> pd.DataFrame:
+    if e is None:
+        return _empty_events(ids)
+    out = e.copy()
+    out["time"] = parse_time(e["time"], where=where, column="time")
+    action = e["action"].astype(object).where(e["action"].notna(), None)
+    bad = ~action.isin(ACTIONS).to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise where.error(f"unknown action {action.iloc[pos]!r}; use one of "
+                          f"{', '.join(ACTIONS)}", position=pos, column="action")
+    out["action"] = pd.Categorical(action, categories=list(ACTIONS))
+    out["actor"] = _categorical_ids(e["actor"], ids, where, "actor")
+    if "target" in e:
+        out["target"] = _categorical_ids(e["target"], ids, where, "target", allow_missing=True)
+    else:
+        out["target"] = pd.Categorical.from_codes(np.full(len(e), -1, np.int32), categories=ids)
+    is_reaction = out["action"].isin(REACTIONS).to_numpy()
+    no_target = out["target"].isna().to_numpy()
+    lacking = is_reaction & no_target
+    if lacking.any():
+        pos = int(np.flatnonzero(lacking)[0])
+        raise where.error(f"a {action.iloc[pos]!r} needs a target (the account acted on); "
+                          "fill the target column", position=pos, column="target")
+    if "network" in out:
+        out["network"] = pd.Categorical(_id_strings(out["network"]))
+    if "link" in out:
+        out["link"] = _booleans(out["link"], where)
+    return _sort_events(out)
+
+
+def _booleans(col: pd.Series, where: _Where) -> pd.Series:
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype(bool)
+    table = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
+             "": False}
+    text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip().lower())
+    mapped = text.map(table)
+    if mapped.isna().any():
+        pos = int(np.flatnonzero(mapped.isna().to_numpy())[0])
+        raise where.error(f"link must be true or false, got {col.iloc[pos]!r}", position=pos,
+                          column="link")
+    return mapped.astype(bool)
+
+
+def _sort_events(events: pd.DataFrame) -> pd.DataFrame:
+    times = events["time"].array.asi8
+    if len(times) and not (np.diff(times) >= 0).all():
+        events = events.iloc[np.argsort(times, kind="stable")]
+    return events.reset_index(drop=True)
+
+
+def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
+    codes = np.asarray(values, dtype=np.int32)
+    lo = -1 if allow_missing else 0
+    if len(codes) and (codes.min() < lo or codes.max() >= n):
+        raise WorldError(f"{name} codes must lie in [{lo}, {n}); got {codes.min()}..{codes.max()}")
+    return codes
+
+
+def _times_from_array(values) -> pd.Series:
+    arr = np.asarray(values)
+    if np.issubdtype(arr.dtype, np.datetime64):
+        return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
+    return pd.Series(pd.to_datetime(arr.astype(np.float64), unit="s", utc=True)).astype(
+        "datetime64[ns, UTC]")
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+
+
+_ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "followee": str,
+              "actor": str, "target": str, "post": str, "network": str, "action": str}
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, _Where]:
+    suffixes = "".join(path.suffixes)
+    try:
+        if suffixes.endswith(".parquet"):
+            frame = pd.read_parquet(path)
+            return frame, _Where(str(path), _one_based, "row")
+        frame = pd.read_csv(path, dtype=_ID_DTYPES, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
+        raise WorldError(f"cannot read this file: {exc}".strip(), source=str(path)) from exc
+    # header is line 1, so data row i (0-based) is on line i + 2
+    return frame, _Where(str(path), lambda i: i + 2, "line")
+
+
+def read_world(path: str | os.PathLike) -> World:
+    """Load a world directory holding ``accounts``, ``follows`` and ``events`` files.
+
+    Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``; any may be absent, but not all.
+    Errors name the file, the line (CSV) or row (Parquet) and the column.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise WorldError(f"world directory {str(root)!r} does not exist; a world is a directory "
+                         "with accounts.csv, follows.csv and/or events.csv")
+    tables: dict[str, pd.DataFrame] = {}
+    where: dict[str, _Where] = {}
+    for name in _TABLES:
+        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
+                 if (root / f"{name}{ext}").is_file()]
+        if len(found) > 1:
+            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
+                             source=str(root))
+        if found:
+            tables[name], where[name] = _read_table(found[0])
+    if not tables:
+        raise WorldError(f"no accounts, follows or events file in {str(root)!r}; expected "
+                         "accounts.csv, follows.csv, events.csv (or .parquet)")
+    for name, frame in tables.items():
+        unknown = [c for c in frame.columns if c not in _TABLES[name]]
+        if unknown and name != "accounts":
+            raise where[name].error(
+                f"unknown column {unknown[0]!r}; the {name} table has columns "
+                f"{', '.join(_TABLES[name])}", column=unknown[0])
+    return World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
+                 _where=where)

@@ -1,0 +1,77 @@
+"""Probes: one measurement per scorer, on a scenario run.
+
+A probe reads the run (the treated and control worlds, the cohorts, the ground truth) and a
+scorer, and returns a :class:`Measurement`: a number in the probe's unit and a phrase a reviewer
+can read. Scenarios pair each probe with an expectation. Probes are plugins: register them with
+the ``register_probes`` hook.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pydantic
+
+from auditkit.errors import AuditkitError, ScenarioError
+from auditkit.plugin.params import Params, describe_param_errors, params_info
+from auditkit.plugin.scorer import Scorer
+
+if TYPE_CHECKING:
+    from auditkit.scenario.run import ScenarioRun
+
+__all__ = ["Probe", "Measurement", "NotApplicable"]
+
+
+class NotApplicable(AuditkitError):
+    """The probe cannot measure this scorer on this run (the verdict is ``skip``)."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a probe measured: ``value`` in the probe's unit, ``text`` saying it in words."""
+
+    value: float
+    text: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Probe(ABC):
+    """Base class of a probe.
+
+    Class attributes: ``id`` (used as ``probe:`` in YAML), ``unit`` (of the value, e.g.
+    ``percentile points``), ``description``, ``Params``, ``cohort_params`` (names of parameters
+    that hold cohort names, checked when a scenario loads) and ``special_cohorts`` (names that
+    are not cohorts but are accepted there, e.g. ``population``).
+    """
+
+    id: ClassVar[str]
+    unit: ClassVar[str] = ""
+    description: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+    cohort_params: ClassVar[tuple[str, ...]] = ()
+    special_cohorts: ClassVar[tuple[str, ...]] = ("population",)
+
+    def __init__(self, **params: Any) -> None:
+        try:
+            self.params = self.Params(**params)
+        except pydantic.ValidationError as exc:
+            raise ScenarioError("; ".join(
+                describe_param_errors(repr(self.id), exc, self.Params))) from None
+
+    def cohort_fields(self) -> tuple[str, ...]:
+        return self.cohort_params
+
+    def unit_for_params(self) -> str:
+        """The unit of the value for these parameters (defaults to :attr:`unit`)."""
+        return self.unit
+
+    @abstractmethod
+    def measure(self, run: ScenarioRun, scorer: Scorer) -> Measurement:
+        """Measure ``scorer`` on ``run``; raise :class:`NotApplicable` when it cannot."""
+
+    @classmethod
+    def info(cls) -> dict[str, Any]:
+        return {"id": cls.id, "unit": cls.unit, "description": cls.description,
+                "params": params_info(cls.Params)}

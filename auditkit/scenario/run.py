@@ -1,0 +1,205 @@
+"""A scenario run: the worlds one scenario builds for one seed, and scores cached on them.
+
+The *treated* world has every cohort's setup and treatment; the *control* world the same setup
+without any treatment, drawn from the same random streams. Both are built lazily, once.
+Scores are cached per scorer (id and parameters), world and time, so probes that share a
+measurement do not score twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data.draft import Draft
+from auditkit.data.synth import add_population
+from auditkit.data.truth import expected_spread
+from auditkit.data.world import World, read_world
+from auditkit.errors import ScenarioError, ScorerError
+from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.scenario.model import Scenario
+
+__all__ = ["ScenarioRun", "Built"]
+
+
+@dataclass
+class Built:
+    """One built world with what the simulation knows about it."""
+
+    world: World
+    cohorts: dict[str, Cohort]
+    #: role of each account: ``base``, ``member`` or ``auxiliary`` (fakes, bots bought, ...)
+    role: np.ndarray
+    draft: Draft
+    real: bool = False
+
+    @cached_property
+    def truth(self) -> np.ndarray:
+        """Expected spread of one post per account (NaN when the base is a real world)."""
+        if self.real:
+            return np.full(self.draft.n, np.nan)
+        return expected_spread(self.draft)
+
+
+class ScenarioRun:
+    """The worlds of ``scenario`` for ``seed``; see the module docstring."""
+
+    def __init__(self, scenario: Scenario, seed: int, registry, *,
+                 time_limit: float | None = None) -> None:
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.registry = registry
+        self.time_limit = time_limit
+        self._scores: dict[tuple, pd.Series | ScorerError] = {}
+
+    # ---- worlds ----
+    def _behaviours(self) -> list[tuple[Behaviour, Cohort]]:
+        return [(self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
+                for c in self.scenario.cohorts]
+
+    def _build(self, treated: bool) -> Built:
+        pop = self.scenario.population
+        real = pop.world is not None
+        if real:
+            base = _read_base(Path(self.scenario.path or ".").parent / pop.world)
+            if base.start is None:
+                raise ScenarioError(f"{self.scenario.path}: population.world {pop.world!r} has "
+                                    "no times; a base world needs timed events or follows")
+            start = base.start.floor("D")
+            days = max(1.0, (base.end - start) / pd.Timedelta(days=1))
+            draft = Draft(days=days, start=start, seed=self.seed)
+            _add_real_world(draft, base)
+        else:
+            draft = Draft(days=pop.days, seed=self.seed)
+            add_population(draft, pop.accounts, communities=pop.communities)
+        pairs = self._behaviours()
+        for behaviour, cohort in pairs:
+            behaviour.setup(draft, cohort, draft.rng("setup", cohort.name))
+        draft.simulate(follows_per_account=pop.follows_per_account,
+                       events_per_account=pop.events_per_account,
+                       communities_locality=pop.locality, reciprocity=pop.reciprocity,
+                       post_share=pop.post_share)
+        for behaviour, cohort in pairs:
+            behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
+        if treated:
+            for behaviour, cohort in pairs:
+                behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        world = draft.build()
+        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft, real)
+
+    @cached_property
+    def treated(self) -> Built:
+        return self._build(True)
+
+    @cached_property
+    def control(self) -> Built:
+        if not any(b.has_treatment for b, _ in self._behaviours()):
+            return self.treated
+        return self._build(False)
+
+    @property
+    def world(self) -> World:
+        return self.treated.world
+
+    def day(self, d: float) -> pd.Timestamp:
+        """The time ``d`` days after the start of the scenario's worlds."""
+        return self.treated.draft.start + pd.Timedelta(days=d)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.day(self.days)
+
+    @property
+    def days(self) -> float:
+        """Length of the scenario's worlds in days (a real base world sets its own)."""
+        return self.treated.draft.days
+
+    def members(self, name: str, built: Built | None = None) -> np.ndarray:
+        """Account codes of a cohort, or of ``population`` (every base and member account)."""
+        built = built or self.treated
+        if name == "population":
+            return np.flatnonzero(built.role != "auxiliary")
+        if name == "base":
+            return np.flatnonzero(built.role == "base")
+        return built.cohorts[name].members
+
+    def population_mask(self, built: Built | None = None) -> np.ndarray:
+        built = built or self.treated
+        return built.role != "auxiliary"
+
+    # ---- scores ----
+    def scores(self, scorer: Scorer, *, control: bool = False, at: object = None) -> pd.Series:
+        """Scores of every account of the treated (or control) world at ``at`` (default: end)."""
+        built = self.control if control else self.treated
+        t = self.end if at is None else pd.Timestamp(at)
+        # the control world may be the treated world itself (no cohort has a treatment)
+        key = (scorer.id, repr(scorer.params), id(built), t.value)
+        if key not in self._scores:
+            try:
+                self._scores[key] = run_scorer(scorer, built.world, t,
+                                               time_limit=self.time_limit)
+            except ScorerError as exc:
+                self._scores[key] = exc
+        result = self._scores[key]
+        if isinstance(result, ScorerError):
+            raise result
+        return result
+
+    def percentiles(self, scores: pd.Series, built: Built | None = None) -> np.ndarray:
+        """Percentile rank (0-100, ties averaged) of every account among the population.
+
+        Auxiliary accounts (fakes, bought followers) are not in the population; their entries
+        are NaN.
+        """
+        mask = self.population_mask(built)
+        values = scores.to_numpy()
+        out = np.full(len(values), np.nan)
+        ranks = pd.Series(values[mask]).rank(method="average").to_numpy()
+        out[mask] = 100.0 * (ranks - 0.5) / max(mask.sum(), 1)
+        return out
+
+
+def _read_base(path: Path) -> World:
+    """Read a base world once per process while its files are unchanged (worlds are
+    immutable, and one real world is the base of several scenarios and of both their worlds)."""
+    files = sorted(p for p in Path(path).glob("*") if p.is_file())
+    stamp = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _read_base_cached(str(Path(path).resolve()), stamp)
+
+
+@lru_cache(maxsize=4)
+def _read_base_cached(path: str, stamp: tuple) -> World:
+    return read_world(path)
+
+
+def _add_real_world(draft: Draft, world: World) -> None:
+    """Copy a real world into a draft as scripted accounts, follows and events."""
+    acc = world.accounts
+    created = None
+    if "created" in acc:
+        created = acc["created"].array.asi8 / 1e9
+        created = np.where(acc["created"].isna().to_numpy(), draft.t0 - 365 * 86_400.0, created)
+    labels = acc["label"].astype(object).fillna("").to_numpy() if "label" in acc else None
+    groups = acc["group"].astype(object).fillna("c0").to_numpy() if "group" in acc else None
+    codes = draft.add_accounts(len(world), prefix="", cohort="", role="base", label=labels,
+                               group=groups, attention=0.0, activity=0.0, sociability=0.0,
+                               created=created, organic=False)
+    draft.ids[codes[0]:codes[-1] + 1] = list(world.ids)
+    for column in ("followers_count", "following_count", "posts_count"):
+        if column in acc:
+            draft.set_counts(column, codes, acc[column].astype("float64").to_numpy())
+    f = world.follows
+    times = None
+    if "time" in f and "until" not in f:
+        t = f["time"].array.asi8 / 1e9
+        times = np.where(f["time"].isna().to_numpy(), draft.t0 - 86_400.0, t)
+    src, dst = world.follow_codes
+    draft.add_follows(src, dst, times if times is not None and len(times) == len(src) else None)
+    actor, action, target = world.event_codes
+    draft.add_events(world.event_time_ns / 1e9, actor, action, target=target)
+
