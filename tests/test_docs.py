@@ -147,3 +147,21 @@ def test_every_cited_flaw_has_a_catalogue_entry():
     missing = {flaw: where for flaw, where in cited.items() if flaw not in catalogue}
     assert not missing, f"flaw ids without a '## Fn — ' heading in docs/flaws.md: {missing}"
     assert {f"F{i}" for i in range(1, 19)} <= catalogue, "docs/flaws.md lacks an entry of F1-F18"
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_cited_reference_anchor_exists():
+    page = (ROOT / "docs" / "references.md").read_text()
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", page, flags=re.M)}
+    cited = set()
+    for path in _tracked_files():
+        try:
+            cited |= set(re.findall(r"docs/references\.md#([\w-]+)", path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    assert cited, "nothing cites docs/references.md by section"
+    assert cited <= anchors, f"no such section in docs/references.md: {sorted(cited - anchors)}"
