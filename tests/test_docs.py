@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from auditkit import Registry, get_registry
 from auditkit.cli import main
@@ -74,3 +77,93 @@ def test_every_package_is_in_the_wheel():
     found |= {".".join(("auditkit", *p.parent.relative_to(ROOT).parts))
               for top in ("scorers", "scenarios") for p in (ROOT / top).rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"
+
+
+def _built_in_plugins() -> set[str]:
+    """Names of the plugins the package itself registers (its own entry points)."""
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+               ["auditkit"])
+
+
+def test_every_behaviour_source_is_on_its_docs_page():
+    """docs/behaviours.md repeats each built-in behaviour's ``source`` attribute verbatim."""
+    page = (ROOT / "docs" / "behaviours.md").read_text()
+    for bid, cls in get_registry().behaviours.items():
+        if get_registry().origin[("behaviour", bid)] != "behaviours":
+            continue
+        body = page.split(f"## {bid}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"**Source.** {cls.source}\n" in body + "\n", (
+            f"docs/behaviours.md, {bid}: the Source line differs from {cls.__name__}.source")
+
+
+def _tracked_files() -> list[Path]:
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: no tracked files to check")
+    return [ROOT / name for name in out.decode().split("\0") if name]
+
+
+#: Research notes that live outside the repository; a user of the package never has them. Split
+#: so that this file does not match itself.
+EXTERNAL_NOTES = ("shared" + "/docs", "scoring" + "-references")
+#: The catalogue's file name without its directory (a citation must say ``docs/`` before it).
+BARE_CATALOGUE = re.compile(r"(?<![\w/\"'])flaws\.md")
+
+
+def test_no_tracked_file_cites_notes_outside_the_repository():
+    offenders = []
+    for path in _tracked_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if any(note in line for note in EXTERNAL_NOTES) or BARE_CATALOGUE.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
+    assert not offenders, ("cite docs/flaws.md and docs/references.md instead of notes outside "
+                           "the repository:\n" + "\n".join(offenders))
+
+
+def _catalogue_ids() -> set[str]:
+    page = (ROOT / "docs" / "flaws.md").read_text()
+    return set(re.findall(r"^## (F\d+) — ", page, flags=re.M))
+
+
+def test_every_cited_flaw_has_a_catalogue_entry():
+    from auditkit.attack.cost import KINDS
+
+    cited: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        flaw = str(yaml.safe_load(path.read_text()).get("flaw"))
+        cited.setdefault(flaw, []).append(f"scenarios/{path.name}")
+    registry, built_in = get_registry(), _built_in_plugins()
+    for bid, cls in registry.behaviours.items():
+        if registry.origin[("behaviour", bid)] in built_in:
+            for flaw in cls.flaws:
+                cited.setdefault(flaw, []).append(f"behaviour {bid}")
+    for kind in KINDS:
+        cited.setdefault(kind.flaw, []).append(f"attack kind {kind.name}")
+    catalogue = _catalogue_ids()
+    missing = {flaw: where for flaw, where in cited.items() if flaw not in catalogue}
+    assert not missing, f"flaw ids without a '## Fn — ' heading in docs/flaws.md: {missing}"
+    assert {f"F{i}" for i in range(1, 19)} <= catalogue, "docs/flaws.md lacks an entry of F1-F18"
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_cited_reference_anchor_exists():
+    page = (ROOT / "docs" / "references.md").read_text()
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", page, flags=re.M)}
+    cited = set()
+    for path in _tracked_files():
+        try:
+            cited |= set(re.findall(r"docs/references\.md#([\w-]+)", path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    assert cited, "nothing cites docs/references.md by section"
+    assert cited <= anchors, f"no such section in docs/references.md: {sorted(cited - anchors)}"

@@ -81,7 +81,7 @@ class CompositeAttack(Behaviour):
         "farm of Gyöngyi & Garcia-Molina) and celebrity reshares. Fakes and sybils are "
         "auxiliary accounts (out of percentiles). Written by `auditkit attack`; each kind has "
         "its own random stream, so changing one kind does not redraw the others.")
-    source = ("flaws.md F5-F9; Gyöngyi & Garcia-Molina, 'Link Spam Alliances', VLDB 2005; "
+    source = ("docs/flaws.md F5-F9; Gyöngyi & Garcia-Molina, 'Link Spam Alliances', VLDB 2005; "
               "Stringhini et al., 'Follow the Green', IMC 2013; Weerasinghe et al., 'The Pod "
               "People', WWW 2020")
     Params = _AttackParams

@@ -19,7 +19,7 @@ class Kind:
 
     name: str        # parameter of CompositeAttack
     cost: int        # units per item
-    flaw: str        # flaws.md id it exercises
+    flaw: str        # docs/flaws.md id it exercises
     label: str       # plural noun for reports
     why: str         # the reason for the price
 

@@ -41,7 +41,7 @@ def attack_scenario(worlds: AttackWorlds, comp: Composition, *, scorer: str = "a
         "acceptable": (f"An ordinary account (traits at the {worlds.target_percentile:g}th "
                        f"percentile) that buys {what} ({spent}) gains at most 5 percentile "
                        "points."),
-        "source": (f"{search}; cost model and search in docs/attack.md; flaws.md F5-F9; "
+        "source": (f"{search}; cost model and search in docs/attack.md; docs/flaws.md F5-F9; "
                    "Gyöngyi & Garcia-Molina, Link Spam Alliances, VLDB 2005"),
         "population": {"accounts": pop.accounts, "seed": worlds.seed},
         "cohorts": [{"name": COHORT, "behaviour": CompositeAttack.id, "size": 1,

@@ -5,7 +5,7 @@ Each class is a :class:`~auditkit.plugin.behaviour.Behaviour` plugin (see that m
 (``conversationalist``, ``offline_influential``, ``newcomer``, ...) only give their members
 traits and let the organic simulation act for them; the manipulations (``bought_followers``,
 ``engagement_pod``, ``follow_churn``, ...) add scripted follows and events in ``treat``, which
-runs only in the treated world. Docs: ``docs/behaviours.md``; flaw ids: ``flaws.md``.
+runs only in the treated world. Docs: ``docs/behaviours.md``; flaw ids: ``docs/flaws.md``.
 
 Conventions shared by every behaviour here:
 

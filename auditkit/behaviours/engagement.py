@@ -37,8 +37,8 @@ class EngagementPod(_Organic):
         "reaction is drawn uniformly from `reactions`. So a pod of s members adds s-1 "
         "coordinated reactions per post, N in all (cohort.facts['reactions']). Members are "
         "otherwise ordinary organic accounts.")
-    source = ("flaws.md F6 (Weerasinghe et al., 'The Pod People: Understanding Manipulation of "
-              "Social Media Popularity via Reciprocity Abuse', WWW 2020)")
+    source = ("docs/flaws.md F6 (Weerasinghe et al., 'The Pod People: Understanding Manipulation "
+              "of Social Media Popularity via Reciprocity Abuse', WWW 2020)")
 
     class Params(_TraitParams):
         day: float | None = Field(None, ge=0, description="day the pod starts (default: 0.5 "
@@ -122,7 +122,7 @@ class CelebrityEngagement(_Organic):
         "The engager is a base account chosen by true attention: 'top' is the highest-attention "
         "base account, 'median' the base account of median attention (by followers when the "
         "population has no traits). Two cohorts, one per engager, make the F5 comparison.")
-    source = ("flaws.md F5 (Klout: engaging people with higher scores raises yours; replies "
+    source = ("docs/flaws.md F5 (Klout: engaging people with higher scores raises yours; replies "
               "from Gary Vaynerchuk; Kred: extra points when the actor has over 10,000 "
               "followers)")
 
@@ -191,8 +191,8 @@ class SmallSpark(_Organic):
         "original or an earlier share, recorded in facts). As on Twitter, every share, also a "
         "share of a share, credits the ORIGINAL author with the original post id. No follow "
         "edges are added: the cascade is visible only in the events.")
-    source = ("flaws.md F12 (a tweet from an account with 6 followers retweeted by one with 39 "
-              "became national news, Vaynerchuk; Watts; Bakshy et al., 'Everyone's an "
+    source = ("docs/flaws.md F12 (a tweet from an account with 6 followers retweeted by one with "
+              "39 became national news, Vaynerchuk; Watts; Bakshy et al., 'Everyone's an "
               "Influencer', WSDM 2011)")
 
     class Params(_TraitParams):

@@ -34,7 +34,7 @@ class SpamBot(Behaviour):
         "'social capitalists' who follow back anyone) follow it back. Nobody reacts to their "
         "posts: they have no organic audience (attention 0, organic false), so their followers "
         "are only the follow-backs.")
-    source = ("flaws.md F1 (Schaefer, Return on Influence review, 2012; caverlee-2011 "
+    source = ("docs/flaws.md F1 (Schaefer, Return on Influence review, 2012; caverlee-2011 "
               "honeypot: polluters median 295 followers); Ghosh et al., 'Understanding and "
               "combating link farming in the Twitter social network', WWW 2012")
 
@@ -99,7 +99,7 @@ class SybilRegion(Behaviour):
         "links with the honest region are attack_edges follows from distinct honest base "
         "accounts (drawn in proportion to sociability) to one random sybil each; no sybil "
         "follows or reacts to an honest account, and no honest account reacts to a sybil.")
-    source = ("flaws.md F9 (Cao et al., 'Aiding the Detection of Fake Accounts in Large Scale "
+    source = ("docs/flaws.md F9 (Cao et al., 'Aiding the Detection of Fake Accounts in Large Scale "
               "Social Online Services' (SybilRank), NSDI 2012; Yu et al., SybilLimit; "
               "Gyöngyi and Garcia-Molina, link spam alliances / optimal spam farms)")
 

@@ -33,9 +33,9 @@ class BoughtFollowers(_Organic):
         "within two days after `day`, plus `padding` random base accounts each so that they look "
         "real. The fakes never post, react or reshare (organic false, attention and activity "
         "0): the followers are dead.")
-    source = ("flaws.md F7 (Klout: followers who never interact do not help; Stringhini et al., "
-              "'Follow the Green', IMC 2013; cresci-2015 fake followers); scoring-references.md "
-              "§2 (Kred scores follows)")
+    source = ("docs/flaws.md F7 (Klout: followers who never interact do not help; Stringhini et "
+              "al., 'Follow the Green', IMC 2013; cresci-2015 fake followers); "
+              "docs/references.md#kred-influence (Kred scores follows)")
 
     class Params(_TraitParams):
         count: int = Field(1000, ge=0, description="fake followers bought")
@@ -94,9 +94,9 @@ class FollowBackFarm(_Organic):
         "as reciprocated). With churn, the member unfollows everyone who did not follow back "
         "unfollow_after_days later (the follow gets an `until`), so its following/follower "
         "ratio looks clean again.")
-    source = ("flaws.md F8 ('get more people to follow you than you follow'; Ghosh et al., WWW "
-              "2012); scoring-references.md (Tweepcred lowers the teleport mass of accounts "
-              "following more than 500 with ratio > 0.6)")
+    source = ("docs/flaws.md F8 ('get more people to follow you than you follow'; Ghosh et al., "
+              "WWW 2012); docs/references.md#tweepcred (Tweepcred lowers the teleport mass of "
+              "accounts following more than 500 with ratio > 0.6)")
 
     class Params(_FarmParams):
         churn: bool = Field(True, description="unfollow those who did not follow back")

@@ -37,8 +37,8 @@ class Conversationalist(_Organic):
         "simulation acts for them from their traits (attention 8, activity 1.5, sociability 3 by "
         "default: well above the median account). The comparison every manipulation is "
         "measured against.")
-    source = ("flaws.md (the baseline of F1, F2, F6, F11); scoring-references.md §1.3 (Klout's "
-              "True Reach: the engaged audience)")
+    source = ("docs/flaws.md (the baseline of F1, F2, F6, F11); "
+              "docs/references.md#klout-components (Klout's True Reach: the engaged audience)")
 
     class Params(_ConversationalParams):
         pass
@@ -57,9 +57,9 @@ class Inactive(_Organic):
         "nor react, and the reactions their missing posts would have drawn disappear too; "
         "their followers stay (follows are untouched), so their audience and true reach do "
         "not change.")
-    source = ("flaws.md F4; scoring-references.md §1.5 (Klout's rolling 90-day window; 66->57 "
-              "after a week off-line, 54->51 over a two-week holiday, 46->34 after a silent "
-              "month)")
+    source = ("docs/flaws.md F4; docs/references.md#klout-window-and-decay (Klout's rolling "
+              "90-day window; 66->57 after a week off-line, 54->51 over a two-week holiday, 46->34 "
+              "after a silent month)")
 
     class Params(_ConversationalParams):
         start_day: float = Field(30.0, ge=0, description="day the silence starts")
@@ -87,8 +87,9 @@ class HighVolumePoster(_Organic):
         "extra_posts_per_day posts at uniform times, each drawing on average "
         "reactions_per_post reactions from the member's followers (default none, so their "
         "engagement per post falls while their volume rises).")
-    source = ("flaws.md F2 (a designer tweeting 'at least 200 times a day' won a Klout perk; "
-              "Twitalyzer's velocity); scoring-references.md §1.3 (Klout: reactions per post)")
+    source = ("docs/flaws.md F2 (a designer tweeting 'at least 200 times a day' won a Klout perk; "
+              "Twitalyzer's velocity); docs/references.md#klout-components (Klout: reactions per "
+              "post)")
 
     class Params(_TraitParams):
         attention: float = Field(3.0, ge=0, description="how much others react to one post")
@@ -125,7 +126,7 @@ class LinkBroadcaster(_Organic):
         "each member adds posts_per_day link posts (a news aggregator's volume) that draw "
         "reactions_per_post reactions from its followers, all its posts are marked as links "
         "and all its own reactions to others are removed. Reactions it receives are kept.")
-    source = "flaws.md F11 (Klout said posting links 100% of the time does not help)"
+    source = "docs/flaws.md F11 (Klout said posting links 100% of the time does not help)"
 
     class Params(_ConversationalParams):
         posts_per_day: float = Field(0.0, ge=0, description="extra link posts per member per "
@@ -161,8 +162,8 @@ class Institution(_Organic):
         "recognition: passive_followers random base accounts follow each member before the "
         "period, without ever engaging. After the simulation a share link_share of their posts "
         "are marked as links.")
-    source = ("flaws.md F10 (a 'space technology' search returned mostly institutions; the NASA "
-              "brand scored 99, its scientist was absent)")
+    source = ("docs/flaws.md F10 (a 'space technology' search returned mostly institutions; the "
+              "NASA brand scored 99, its scientist was absent)")
 
     class Params(_TraitParams):
         attention: float = Field(3.0, ge=0, description="how much others react to one post")
@@ -210,8 +211,8 @@ class OfflineInfluential(_Organic):
         "and tiny activity, so the organic simulation gives them few posts and almost no "
         "reactions to others, while what they do post travels far (their true reach, the "
         "expected cascade size, is high).")
-    source = ("flaws.md F3 (Seth Godin had Klout 0; NASA's director of astrophysics was absent "
-              "while the NASA brand scored 99)")
+    source = ("docs/flaws.md F3 (Seth Godin had Klout 0; NASA's director of astrophysics was "
+              "absent while the NASA brand scored 99)")
 
     class Params(_TraitParams):
         attention: float = Field(40.0, ge=0, description="how much others react to one post")
@@ -236,8 +237,8 @@ class SecondNetwork(_Organic):
         "the single unnamed network, which is equivalent. Put this cohort after the other "
         "treated cohorts: events their treatments add later land on the unnamed default "
         "network ('main').")
-    source = ("flaws.md F15 (Slate: merging Instagram and LinkedIn waters down who a person is; "
-              "Klout combined 9 networks, Rao et al., IEEE BigData 2015)")
+    source = ("docs/flaws.md F15 (Slate: merging Instagram and LinkedIn waters down who a person "
+              "is; Klout combined 9 networks, Rao et al., IEEE BigData 2015)")
 
     class Params(_ConversationalParams):
         day: float = Field(0.0, ge=0, description="day the second network starts")
@@ -287,7 +288,7 @@ class Newcomer(_Organic):
         "Engaged people (conversationalist traits) who join during the period, at joined_day. "
         "They have no events before they exist, and their organic follows start after they "
         "join (within 30 days), so a threshold on a windowed score sees only part of them.")
-    source = ("flaws.md F14 (employers and hotels used Klout thresholds; perks went to high "
+    source = ("docs/flaws.md F14 (employers and hotels used Klout thresholds; perks went to high "
               "scores)")
 
     class Params(_ConversationalParams):
@@ -311,8 +312,8 @@ class SmallCommunity(_Organic):
         "language minority, say): all members are in a new group, so the organic follows they "
         "make and draw stay mostly inside it (the population's locality). The cohort size is "
         "the community size.")
-    source = ("flaws.md F14 (thresholds sort people: small and non-English communities); "
-              "scoring-references.md §2 (Kred normalises per community)")
+    source = ("docs/flaws.md F14 (thresholds sort people: small and non-English communities); "
+              "docs/references.md#kred-windows-and-communities (Kred normalises per community)")
 
     class Params(_ConversationalParams):
         group: str = Field("lang-minority", min_length=1, description="the community's group "

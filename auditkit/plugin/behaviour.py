@@ -55,8 +55,9 @@ class Behaviour:
     :meth:`setup` and, when there is a manipulation, :meth:`treat`.
 
     Class attributes: ``id`` (used as ``behaviour:`` in YAML), ``flaws`` (ids from
-    ``flaws.md`` it exercises), ``description`` (one paragraph), ``source`` (where the behaviour
-    is documented), ``Params`` (typed parameters with defaults, unknown names rejected).
+    ``docs/flaws.md`` it exercises), ``description`` (one paragraph), ``source`` (where the
+    behaviour is documented), ``Params`` (typed parameters with defaults, unknown names
+    rejected).
     """
 
     id: ClassVar[str]

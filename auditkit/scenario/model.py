@@ -138,8 +138,8 @@ class Scenario(_Model):
     """One scenario file."""
 
     id: str = pydantic.Field(pattern=_NAME, description="unique id, e.g. spam-squirrel")
-    flaw: str = pydantic.Field(pattern=r"^F([1-9]|1[0-7])$",
-                               description="the flaw it probes, F1..F17 (docs/flaws)")
+    flaw: str = pydantic.Field(pattern=r"^F([1-9]|1[0-8])$",
+                               description="the flaw it probes, F1..F18 (docs/flaws.md)")
     title: str = pydantic.Field(min_length=3)
     acceptable: str = pydantic.Field(
         min_length=3, description="one sentence: what an acceptable scorer would do")
