@@ -231,7 +231,7 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     registry = _registry()
     fmt = _output_format(fmt, output)
     if world_dir is not None:
-        from auditkit.probes.realdata import real_world_scenarios
+        from auditkit.scenario.realworld import real_world_scenarios
 
         scenarios = real_world_scenarios(world_dir, registry)
         scenarios += load_scenarios(list(paths), registry) if paths else []

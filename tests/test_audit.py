@@ -11,8 +11,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from auditkit import Registry, Results, Scorer, audit, bundled_scenarios, hookimpl, load_scenarios
-from auditkit import report
+from auditkit import (
+    Registry,
+    Results,
+    Scorer,
+    audit,
+    bundled_scenarios,
+    hookimpl,
+    load_scenarios,
+    report,
+)
 from auditkit.auditing.results import COLUMNS
 from auditkit.cli import main
 

@@ -76,13 +76,9 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
 
 
 def _built_in_registry() -> Registry:
-    import auditkit.scorers.followers
-    import auditkit.scorers.klout
-    import auditkit.scorers.kred
-    import auditkit.scorers.pagerank
-    import auditkit.scorers.trustrank
+    from auditkit.scorers import followers, klout, kred, pagerank, trustrank
 
-    mods = (auditkit.scorers.followers, auditkit.scorers.klout, auditkit.scorers.kred, auditkit.scorers.pagerank, auditkit.scorers.trustrank)
+    mods = (followers, klout, kred, pagerank, trustrank)
     return Registry(entry_points=False, plugins=[(m.__name__, m) for m in mods])
 
 

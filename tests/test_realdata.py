@@ -15,7 +15,7 @@ from auditkit import Registry, ScenarioError, World, audit, read_world
 from auditkit.cli import main
 from auditkit.data.importers import import_world
 from auditkit.probes.core import share_of_top
-from auditkit.probes.realdata import real_world_scenarios
+from auditkit.scenario.realworld import real_world_scenarios
 from auditkit.scenario.run import ScenarioRun
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -23,18 +23,13 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="module")
 def registry():
-    import auditkit.scorers.followers
-    import auditkit.scorers.klout
-    import auditkit.scorers.kred
+    from auditkit.scorers import followers, klout, kred
 
-    import auditkit.behaviours
-    import auditkit.probes.core
-    import auditkit.probes.realdata
+    from auditkit import behaviours, probes
 
     return Registry(entry_points=False, plugins=[
-        ("followers", auditkit.scorers.followers), ("klout", auditkit.scorers.klout), ("kred", auditkit.scorers.kred),
-        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes.core),
-        ("realdata", auditkit.probes.realdata)])
+        ("followers", followers), ("klout", klout), ("kred", kred),
+        ("behaviours", behaviours), ("probes", probes)])
 
 
 def _table(world_dir, registry, scorers=("followers", "kred")):

@@ -11,19 +11,17 @@ import pydantic
 from pydantic import Field
 
 from auditkit.attack.cost import KINDS, Composition
-from auditkit.behaviours import (
-    BoughtFollowers,
-    CelebrityEngagement,
-    FollowBackFarm,
-    _active_base,
-    _base,
-    _clip,
-    _member_posts,
-    _on_day,
-    _reaction_codes,
-    _trait,
-    _TraitParams,
-    _weighted_sample,
+from auditkit.behaviours import BoughtFollowers, CelebrityEngagement, FollowBackFarm
+from auditkit.behaviours.common import (
+    TraitParams,
+    active_base,
+    base_accounts,
+    clip_times,
+    member_posts,
+    on_day,
+    reaction_codes,
+    trait_of,
+    weighted_sample,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.errors import ScenarioError
@@ -34,7 +32,7 @@ from auditkit.plugin.hookspecs import hookimpl
 REACTION_KINDS = ("like", "share", "reply")
 
 
-class _AttackParams(_TraitParams):
+class _AttackParams(TraitParams):
     day: float | None = Field(None, ge=0, description="day the attack starts (default: 0.6 "
                               "of the period)")
     fake_followers: int = Field(0, ge=0, description="fake accounts that follow the target "
@@ -98,7 +96,7 @@ class CompositeAttack(Behaviour):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.6)
+        day = on_day(draft, p.day, 0.6)
         facts: dict[str, Any] = {"day": day}
 
         def stream(kind: str) -> np.random.Generator:
@@ -147,11 +145,11 @@ def _posts_to_react_to(draft: Draft, members: np.ndarray, day: float,
     """(time, author, post) of the members' posts from ``day`` on; a member without one makes
     one post within a day of ``day`` (the post the reactions are bought for)."""
     t = draft.time_of_day(day)
-    ptime, author, post = _member_posts(draft, members, t)
+    ptime, author, post = member_posts(draft, members, t)
     missing = np.setdiff1d(members, author)
     if len(missing):
         extra = draft.new_posts(len(missing))
-        when = _clip(draft, t + rng.uniform(0, DAY, len(missing)))
+        when = clip_times(draft, t + rng.uniform(0, DAY, len(missing)))
         draft.add_events(when, missing, "post", post=extra)
         ptime, author, post = np.r_[ptime, when], np.r_[author, missing], np.r_[post, extra]
     return ptime, author, post
@@ -160,8 +158,8 @@ def _posts_to_react_to(draft: Draft, members: np.ndarray, day: float,
 def _add_reactions(draft: Draft, rng: np.random.Generator, reactor: np.ndarray,
                    ptime: np.ndarray, author: np.ndarray, post: np.ndarray,
                    delay_s: float) -> None:
-    kinds = _reaction_codes(REACTION_KINDS)[rng.integers(0, len(REACTION_KINDS), len(reactor))]
-    when = _clip(draft, ptime + rng.uniform(1, delay_s, len(reactor)))
+    kinds = reaction_codes(REACTION_KINDS)[rng.integers(0, len(REACTION_KINDS), len(reactor))]
+    when = clip_times(draft, ptime + rng.uniform(1, delay_s, len(reactor)))
     draft.add_events(when, reactor, kinds, target=author, post=post)
 
 
@@ -179,7 +177,7 @@ def _fake_reactions(draft: Draft, cohort: Cohort, rng: np.random.Generator, post
 
 def _real_reactions(draft: Draft, rng: np.random.Generator, posts, n: int):
     ptime, author, post = posts
-    pool = _active_base(draft)
+    pool = active_base(draft)
     counts = rng.multinomial(n, np.full(len(post), 1.0 / len(post)))
     reactors = [rng.choice(pool, c, replace=bool(c > len(pool))) for c in counts]
     which = np.repeat(np.arange(len(post)), counts)
@@ -190,14 +188,14 @@ def _real_reactions(draft: Draft, rng: np.random.Generator, posts, n: int):
 
 def _pod(draft: Draft, cohort: Cohort, rng: np.random.Generator, posts, k: int, day: float):
     ptime, author, post = posts
-    pool = _active_base(draft)
+    pool = active_base(draft)
     partners = np.sort(rng.choice(pool, min(k, len(pool)), replace=False))
     # every target post gets one reaction from every partner, within 30 minutes
     reactor = np.tile(partners, len(post))
     rep = np.repeat(np.arange(len(post)), len(partners))
     _add_reactions(draft, rng, reactor, ptime[rep], author[rep], post[rep], 30 * 60.0)
     # the price: the target reacts to every partner post from `day` on
-    qtime, qauthor, qpost = _member_posts(draft, partners, draft.time_of_day(day))
+    qtime, qauthor, qpost = member_posts(draft, partners, draft.time_of_day(day))
     target = np.resize(cohort.members, len(qpost))
     _add_reactions(draft, rng, target, qtime, qauthor, qpost, 30 * 60.0)
     return {"partners": int(len(partners)), "reactions_received": int(len(reactor)),
@@ -214,14 +212,14 @@ def _link_farm(draft: Draft, cohort: Cohort, rng: np.random.Generator, m: int, e
         attention=0.0, activity=0.0, sociability=0.0, organic=False,
         created=np.floor(t - rng.uniform(DAY, 60 * DAY, m)))
     for member in cohort.members:
-        draft.add_follows(sybils, np.full(m, member), _clip(draft, t + rng.uniform(0, DAY, m)))
+        draft.add_follows(sybils, np.full(m, member), clip_times(draft, t + rng.uniform(0, DAY, m)))
         draft.add_follows(np.full(m, member), sybils,
-                          _clip(draft, t + rng.uniform(DAY, 2 * DAY, m)))
-    base = _base(draft)
-    honest = base[_weighted_sample(rng, _trait(draft, "sociability", base), edges)]
+                          clip_times(draft, t + rng.uniform(DAY, 2 * DAY, m)))
+    base = base_accounts(draft)
+    honest = base[weighted_sample(rng, trait_of(draft, "sociability", base), edges)]
     if len(honest):
         draft.add_follows(honest, sybils[rng.integers(0, m, len(honest))],
-                          _clip(draft, t + rng.uniform(0, 2 * DAY, len(honest))))
+                          clip_times(draft, t + rng.uniform(0, 2 * DAY, len(honest))))
     return {"sybils": m, "attack_edges": int(len(honest)),
             "attackers": [draft.ids[c] for c in honest]}
 

@@ -19,30 +19,16 @@ Conventions shared by every behaviour here:
 - scripted times are whole unix seconds inside the period; everything is drawn from the stream
   the stage receives, vectorised with numpy.
 
-Modules: ``common`` (the shared helpers and parameter bases), ``people`` (honest accounts and how
-people use the network), ``followers`` (bought and farmed followers), ``engagement`` (pods,
-outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and sybils).
+Modules: ``common`` (the shared building blocks and parameter bases, public so that other
+behaviours, such as the attack search's composite, can build on them), ``people`` (honest
+accounts and how people use the network), ``followers`` (bought and farmed followers),
+``engagement`` (pods,
+outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and sybils),
+``realdata`` (selections of accounts of a real base world).
 """
 
 from __future__ import annotations
 
-from auditkit.behaviours.common import POST as POST
-from auditkit.behaviours.common import Reaction as Reaction
-from auditkit.behaviours.common import _active_base as _active_base
-from auditkit.behaviours.common import _audience_reactions as _audience_reactions
-from auditkit.behaviours.common import _base as _base
-from auditkit.behaviours.common import _clip as _clip
-from auditkit.behaviours.common import _ConversationalParams as _ConversationalParams
-from auditkit.behaviours.common import _distinct_rows as _distinct_rows
-from auditkit.behaviours.common import _index_of as _index_of
-from auditkit.behaviours.common import _member_posts as _member_posts
-from auditkit.behaviours.common import _on_day as _on_day
-from auditkit.behaviours.common import _Organic as _Organic
-from auditkit.behaviours.common import _posts_over as _posts_over
-from auditkit.behaviours.common import _reaction_codes as _reaction_codes
-from auditkit.behaviours.common import _trait as _trait
-from auditkit.behaviours.common import _TraitParams as _TraitParams
-from auditkit.behaviours.common import _weighted_sample as _weighted_sample
 from auditkit.behaviours.engagement import (
     CelebrityEngagement,
     EngagementPod,
@@ -51,7 +37,6 @@ from auditkit.behaviours.engagement import (
 )
 from auditkit.behaviours.fake_accounts import SpamBot, SybilRegion
 from auditkit.behaviours.followers import BoughtFollowers, FollowBackFarm, FollowChurn
-from auditkit.behaviours.followers import _FarmParams as _FarmParams
 from auditkit.behaviours.people import (
     Conversationalist,
     HighVolumePoster,
@@ -63,9 +48,7 @@ from auditkit.behaviours.people import (
     SecondNetwork,
     SmallCommunity,
 )
-
-# The `X as X` imports are private helpers, re-exported (not in __all__) because other modules,
-# such as auditkit.attack.composite, import them from auditkit.behaviours.
+from auditkit.behaviours.realdata import Labelled, WentSilent
 from auditkit.plugin.behaviour import Behaviour
 from auditkit.plugin.hookspecs import hookimpl
 
@@ -73,18 +56,18 @@ __all__ = [
     "Conversationalist", "SpamBot", "BoughtFollowers", "FollowBackFarm", "FollowChurn",
     "EngagementPod", "OutsiderEngagement", "SybilRegion", "CelebrityEngagement", "Inactive",
     "HighVolumePoster", "LinkBroadcaster", "Institution", "OfflineInfluential", "SmallSpark",
-    "SecondNetwork", "Newcomer", "SmallCommunity", "BEHAVIOURS",
+    "SecondNetwork", "Newcomer", "SmallCommunity", "Labelled", "WentSilent", "BEHAVIOURS",
 ]
 
 BEHAVIOURS: tuple[type[Behaviour], ...] = (
     Conversationalist, SpamBot, BoughtFollowers, FollowBackFarm, FollowChurn, EngagementPod,
     OutsiderEngagement, SybilRegion, CelebrityEngagement, Inactive, HighVolumePoster,
     LinkBroadcaster, Institution, OfflineInfluential, SmallSpark, SecondNetwork, Newcomer,
-    SmallCommunity,
+    SmallCommunity, Labelled, WentSilent,
 )
 
 
 @hookimpl
-def register_behaviours(register):
+def register_behaviours(register):  # type: ignore[no-untyped-def]
     for cls in BEHAVIOURS:
         register(cls)

@@ -1,6 +1,7 @@
 """What the built-in behaviours share: helpers that pick accounts and add scripted posts and
-reactions to a :class:`~auditkit.data.draft.Draft`, the trait parameters of ordinary accounts, and
-:class:`_Organic`, the base of behaviours whose members take part in the organic simulation."""
+reactions to a :class:`~auditkit.data.draft.Draft`, the trait parameters of ordinary accounts,
+and :class:`OrganicBehaviour`, the base of behaviours whose members take part in the organic
+simulation."""
 
 from __future__ import annotations
 
@@ -22,46 +23,46 @@ POST = ACTIONS.index("post")
 # helpers
 
 
-def _on_day(draft: Draft, day: float | None, share: float) -> float:
+def on_day(draft: Draft, day: float | None, share: float) -> float:
     """``day`` (or ``share`` of the period when None), clamped to ``[0, draft.days]``."""
     d = draft.days * share if day is None else float(day)
     return min(max(d, 0.0), draft.days)
 
 
-def _clip(draft: Draft, t: np.ndarray) -> np.ndarray:
+def clip_times(draft: Draft, t: np.ndarray) -> np.ndarray:
     """Whole seconds, inside the period."""
     return np.floor(np.minimum(np.asarray(t, np.float64), draft.t_end - 1))
 
 
-def _base(draft: Draft) -> np.ndarray:
+def base_accounts(draft: Draft) -> np.ndarray:
     """Codes of the base population."""
     return np.flatnonzero(draft.column("role") == "base")
 
 
-def _active_base(draft: Draft) -> np.ndarray:
+def active_base(draft: Draft) -> np.ndarray:
     """Base accounts that act organically (activity > 0); all base accounts when none do (a
     real world copied in has no traits)."""
-    base = _base(draft)
+    base = base_accounts(draft)
     act = draft.column("activity")[base]
     organic = draft.column("organic").astype(bool)[base]
     active = base[organic & (act > 0)]
     return active if len(active) else base
 
 
-def _trait(draft: Draft, name: str, codes: np.ndarray) -> np.ndarray:
+def trait_of(draft: Draft, name: str, codes: np.ndarray) -> np.ndarray:
     """A trait of ``codes``; ones when it is zero everywhere (no traits known)."""
     w = draft.column(name)[codes].astype(np.float64)
     return w if w.sum() > 0 else np.ones(len(codes))
 
 
-def _index_of(draft: Draft, members: np.ndarray) -> np.ndarray:
+def index_of(draft: Draft, members: np.ndarray) -> np.ndarray:
     """For every account, its position among ``members`` or -1."""
     pos = np.full(draft.n, -1, np.int64)
     pos[members] = np.arange(len(members))
     return pos
 
 
-def _distinct_rows(rng: np.random.Generator, n: int, k: int, rows: int) -> np.ndarray:
+def distinct_rows(rng: np.random.Generator, n: int, k: int, rows: int) -> np.ndarray:
     """``rows`` independent uniform samples of ``k`` distinct values of ``range(n)``, as a
     (rows, k) array. Small ``k``: Floyd's algorithm vectorised over rows; large ``k``: one
     ``choice`` per row (a handful of rows)."""
@@ -78,7 +79,7 @@ def _distinct_rows(rng: np.random.Generator, n: int, k: int, rows: int) -> np.nd
     return out
 
 
-def _weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
+def weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
     """``k`` distinct indices drawn one after another in proportion to ``weights``
     (Efraimidis-Spirakis keys); zero weights are never drawn."""
     w = np.asarray(weights, np.float64)
@@ -91,11 +92,11 @@ def _weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> n
     return np.argpartition(keys, k - 1)[:k] if k < len(w) else np.argsort(keys)[:k]
 
 
-def _reaction_codes(names) -> np.ndarray:
+def reaction_codes(names) -> np.ndarray:
     return np.array([ACTIONS.index(a) for a in names], np.int8)
 
 
-def _member_posts(draft: Draft, members: np.ndarray, since: float):
+def member_posts(draft: Draft, members: np.ndarray, since: float):
     """(time, author, post) of the members' posts at or after unix time ``since``."""
     ev = draft.events()
     if not len(ev["time"]):
@@ -108,14 +109,14 @@ def _member_posts(draft: Draft, members: np.ndarray, since: float):
     return ev["time"][sel], ev["actor"][sel].astype(np.int64), ev["post"][sel].astype(np.int64)
 
 
-def _posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day: float,
+def posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day: float,
                 network=None, link=None):
     """Each member posts ``per_day`` times a day, at uniform times from ``start_day`` to the
     end. Returns (time, author, post)."""
     k = int(round(per_day * (draft.days - start_day)))
     actor = np.repeat(members, k)
     lo = draft.time_of_day(start_day)
-    time = _clip(draft, rng.uniform(lo, draft.t_end, len(actor)))
+    time = clip_times(draft, rng.uniform(lo, draft.t_end, len(actor)))
     post = draft.new_posts(len(actor))
     if len(actor):
         draft.add_events(time, actor, "post", post=post, network=network,
@@ -123,7 +124,7 @@ def _posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_da
     return time, actor, post
 
 
-def _audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
+def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
                         post: np.ndarray, per_post: float) -> int:
     """Give each post a Poisson(``per_post``) number of reactions from the author's followers
     (random active base accounts for an author nobody follows), in the organic mix of kinds,
@@ -141,16 +142,16 @@ def _audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
     degree = np.bincount(dst, minlength=draft.n)
     a = author[which]
     pick = start[a] + (rng.random(len(which)) * np.maximum(degree[a], 1)).astype(np.int64)
-    pool = _active_base(draft)
+    pool = active_base(draft)
     fallback = pool[rng.integers(0, len(pool), len(which))]
     reactor = np.where(degree[a] > 0, fans[np.minimum(pick, max(len(fans) - 1, 0))]
                        if len(fans) else fallback, fallback)
     keep = reactor != a
-    kinds = _reaction_codes(list(REACTION_MIX))
+    kinds = reaction_codes(list(REACTION_MIX))
     action = kinds[np.searchsorted(np.cumsum(list(REACTION_MIX.values())),
                                    rng.random(int(keep.sum())) * sum(REACTION_MIX.values()))]
     delay = rng.exponential(6 * 3600.0, int(keep.sum()))
-    draft.add_events(_clip(draft, time[which][keep] + delay), reactor[keep], action,
+    draft.add_events(clip_times(draft, time[which][keep] + delay), reactor[keep], action,
                      target=a[keep], post=post[which][keep])
     return int(keep.sum())
 
@@ -159,7 +160,7 @@ def _audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
 # organic members
 
 
-class _TraitParams(Params):
+class TraitParams(Params):
     """An ordinary account: attention and activity about the population's medians."""
 
     attention: float = Field(2.0, ge=0, description="how much others react to one post "
@@ -170,7 +171,7 @@ class _TraitParams(Params):
                                "population: median about 1.6)")
 
 
-class _ConversationalParams(_TraitParams):
+class ConversationalParams(TraitParams):
     """An engaged, conversational account."""
 
     attention: float = Field(8.0, ge=0, description="how much others react to one post "
@@ -181,7 +182,7 @@ class _ConversationalParams(_TraitParams):
                                "population: median about 1.6)")
 
 
-class _Organic(Behaviour):
+class OrganicBehaviour(Behaviour):
     """Members that take part in the organic simulation with the traits of their params."""
 
     label: str = "human"

@@ -10,16 +10,16 @@ import numpy as np
 from pydantic import Field
 
 from auditkit.behaviours.common import (
+    OrganicBehaviour,
     Reaction,
-    _active_base,
-    _base,
-    _clip,
-    _distinct_rows,
-    _member_posts,
-    _on_day,
-    _Organic,
-    _reaction_codes,
-    _TraitParams,
+    TraitParams,
+    active_base,
+    base_accounts,
+    clip_times,
+    distinct_rows,
+    member_posts,
+    on_day,
+    reaction_codes,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Cohort
@@ -28,7 +28,7 @@ from auditkit.plugin.behaviour import Cohort
 # 6-7. pods and their organic comparison
 
 
-class EngagementPod(_Organic):
+class EngagementPod(OrganicBehaviour):
     id = "engagement_pod"
     flaws = ("F6",)
     description = (
@@ -40,7 +40,7 @@ class EngagementPod(_Organic):
     source = ("docs/flaws.md F6 (Weerasinghe et al., 'The Pod People: Understanding Manipulation "
               "of Social Media Popularity via Reciprocity Abuse', WWW 2020)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         day: float | None = Field(None, ge=0, description="day the pod starts (default: 0.5 "
                                   "of the period)")
         reactions: tuple[Reaction, ...] = Field(
@@ -52,17 +52,17 @@ class EngagementPod(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.5)
+        day = on_day(draft, p.day, 0.5)
         members = cohort.members
-        ptime, author, post = _member_posts(draft, members, draft.time_of_day(day))
+        ptime, author, post = member_posts(draft, members, draft.time_of_day(day))
         grid = np.broadcast_to(members, (len(author), len(members)))
         keep = grid != author[:, None]
         reactor = grid[keep]
         rep = keep.sum(axis=1)
         n = len(reactor)
         if n:
-            kinds = _reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
-            when = _clip(draft, np.repeat(ptime, rep) + rng.uniform(1, p.delay_minutes * 60, n))
+            kinds = reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
+            when = clip_times(draft, np.repeat(ptime, rep) + rng.uniform(1, p.delay_minutes * 60, n))
             draft.add_events(when, reactor, kinds, target=np.repeat(author, rep),
                              post=np.repeat(post, rep))
         cohort.cost = {"coordinated_reactions": float(n)}
@@ -70,7 +70,7 @@ class EngagementPod(_Organic):
         cohort.facts.update(reactions=int(n), posts=int(len(post)))
 
 
-class OutsiderEngagement(_Organic):
+class OutsiderEngagement(OrganicBehaviour):
     id = "outsider_engagement"
     flaws = ("F6",)
     description = (
@@ -80,7 +80,7 @@ class OutsiderEngagement(_Organic):
         "per_post = pod size - 1 it is the same number of reactions as a pod, from strangers.")
     source = EngagementPod.source
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         day: float | None = Field(None, ge=0, description="day it starts (default: 0.5 of "
                                   "the period)")
         per_post: int = Field(9, ge=0, description="distinct outsiders reacting to each post")
@@ -92,15 +92,15 @@ class OutsiderEngagement(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.5)
-        ptime, author, post = _member_posts(draft, cohort.members, draft.time_of_day(day))
-        pool = _active_base(draft)
-        rows = _distinct_rows(rng, len(pool), p.per_post, len(post))
+        day = on_day(draft, p.day, 0.5)
+        ptime, author, post = member_posts(draft, cohort.members, draft.time_of_day(day))
+        pool = active_base(draft)
+        rows = distinct_rows(rng, len(pool), p.per_post, len(post))
         k = rows.shape[1] if rows.ndim == 2 else 0
         n = rows.size
         if n:
-            kinds = _reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
-            when = _clip(draft, np.repeat(ptime, k) + rng.uniform(1, p.delay_minutes * 60, n))
+            kinds = reaction_codes(p.reactions)[rng.integers(0, len(p.reactions), n)]
+            when = clip_times(draft, np.repeat(ptime, k) + rng.uniform(1, p.delay_minutes * 60, n))
             draft.add_events(when, pool[rows].ravel(), kinds, target=np.repeat(author, k),
                              post=np.repeat(post, k))
         cohort.cost = {"organic_reactions": float(n)}
@@ -112,7 +112,7 @@ class OutsiderEngagement(_Organic):
 # 9. borrowed influence
 
 
-class CelebrityEngagement(_Organic):
+class CelebrityEngagement(OrganicBehaviour):
     id = "celebrity_engagement"
     flaws = ("F5",)
     description = (
@@ -126,7 +126,7 @@ class CelebrityEngagement(_Organic):
               "from Gary Vaynerchuk; Kred: extra points when the actor has over 10,000 "
               "followers)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         day: float | None = Field(None, ge=0, description="day of the engagement (default: "
                                   "0.5 of the period)")
         engager: Literal["top", "median"] = Field("top", description="'top': the base account "
@@ -139,16 +139,16 @@ class CelebrityEngagement(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.5)
+        day = on_day(draft, p.day, 0.5)
         t = draft.time_of_day(day)
-        base = _base(draft)
+        base = base_accounts(draft)
         att = draft.column("attention")[base]
         if not (att > 0).any():
             _, dst = draft.follow_arrays()
             att = np.bincount(dst, minlength=draft.n)[base].astype(np.float64)
         order = np.argsort(att, kind="stable")
         engager = int(base[order[-1] if p.engager == "top" else order[(len(order) - 1) // 2]])
-        ptime, author, post = _member_posts(draft, cohort.members, t)
+        ptime, author, post = member_posts(draft, cohort.members, t)
         order = np.lexsort((post, ptime, author))
         ptime, author, post = ptime[order], author[order], post[order]
         first = np.r_[True, author[1:] != author[:-1]] if len(author) else np.zeros(0, bool)
@@ -158,14 +158,14 @@ class CelebrityEngagement(_Organic):
         have = np.bincount(author[take], minlength=draft.n)[cohort.members]
         missing = np.maximum(p.count - have, 0)
         extra_author = np.repeat(cohort.members, missing)
-        extra_time = _clip(draft, t + rng.uniform(0, DAY, len(extra_author)))
+        extra_time = clip_times(draft, t + rng.uniform(0, DAY, len(extra_author)))
         extra_post = draft.new_posts(len(extra_author))
         if len(extra_author):
             draft.add_events(extra_time, extra_author, "post", post=extra_post)
         rt = np.r_[ptime[take], extra_time]
         ra = np.r_[author[take], extra_author]
         rp = np.r_[post[take], extra_post]
-        when = _clip(draft, rt + p.delay_hours * 3600.0)
+        when = clip_times(draft, rt + p.delay_hours * 3600.0)
         draft.add_events(when, engager, p.action, target=ra, post=rp)
         cohort.cost = {"engager_reactions": float(len(rp))}
         cohort.treatment_start = day
@@ -179,7 +179,7 @@ class CelebrityEngagement(_Organic):
 # 15. small sparks
 
 
-class SmallSpark(_Organic):
+class SmallSpark(OrganicBehaviour):
     id = "small_spark"
     flaws = ("F12",)
     description = (
@@ -195,7 +195,7 @@ class SmallSpark(_Organic):
               "39 became national news, Vaynerchuk; Watts; Bakshy et al., 'Everyone's an "
               "Influencer', WSDM 2011)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         attention: float = Field(0.5, ge=0, description="how much others react to one post")
         sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
         day: float | None = Field(None, ge=0, description="day of the post (default: 0.5 of "
@@ -208,18 +208,18 @@ class SmallSpark(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.5)
-        t = float(np.floor(_clip(draft, draft.time_of_day(day))))
-        pool = _active_base(draft)
+        day = on_day(draft, p.day, 0.5)
+        t = float(np.floor(clip_times(draft, draft.time_of_day(day))))
+        pool = active_base(draft)
         att = draft.column("attention")[pool]
         pool = pool[att <= np.quantile(att, p.max_attention_quantile)] if len(pool) else pool
         members = cohort.members
         posts = draft.new_posts(len(members))
         draft.add_events(np.full(len(members), t), members, "post", post=posts)
         k = min(p.cascade_size, len(pool))
-        rows = _distinct_rows(rng, len(pool), k, len(members))
+        rows = distinct_rows(rng, len(pool), k, len(members))
         sharers = pool[rows]                                             # (members, k)
-        when = _clip(draft, t + np.sort(rng.uniform(1, p.spread_days * DAY, rows.shape), axis=1))
+        when = clip_times(draft, t + np.sort(rng.uniform(1, p.spread_days * DAY, rows.shape), axis=1))
         # parent j of share i: 0 is the original post, j > 0 the share j - 1 (earlier in time)
         parent = np.floor(rng.random(rows.shape) * np.arange(1, k + 1)).astype(np.int64)
         depth = np.zeros(rows.shape, np.int64)

@@ -7,13 +7,13 @@ import numpy as np
 from pydantic import Field
 
 from auditkit.behaviours.common import (
-    _base,
-    _clip,
-    _distinct_rows,
-    _posts_over,
-    _reaction_codes,
-    _trait,
-    _weighted_sample,
+    base_accounts,
+    clip_times,
+    distinct_rows,
+    posts_over,
+    reaction_codes,
+    trait_of,
+    weighted_sample,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Behaviour, Cohort
@@ -56,11 +56,11 @@ class SpamBot(Behaviour):
             attention=0.0, activity=0.0, sociability=0.0, organic=False,
             created=draft.t0 - 30 * DAY)
         cohort.members = members
-        _, _, posts = _posts_over(draft, rng, members, p.posts_per_day, 0.0,
+        _, _, posts = posts_over(draft, rng, members, p.posts_per_day, 0.0,
                                   link=lambda k: rng.random(k) < p.link_share)
-        base = _base(draft)
+        base = base_accounts(draft)
         k = min(p.follows, len(base))
-        rows = _distinct_rows(rng, len(base), k, size)
+        rows = distinct_rows(rng, len(base), k, size)
         followed = base[rows]                                   # (size, k)
         ftime = np.floor(draft.t0 - rng.uniform(0, DAY, followed.shape))
         draft.add_follows(np.repeat(members, k), followed.ravel(), ftime.ravel())
@@ -68,17 +68,17 @@ class SpamBot(Behaviour):
         m = int(round(p.follow_back * k))
         backs = 0
         if m and k:
-            soc = _trait(draft, "sociability", followed.ravel()).reshape(followed.shape)
+            soc = trait_of(draft, "sociability", followed.ravel()).reshape(followed.shape)
             keys = rng.exponential(1.0, followed.shape) / np.maximum(soc, 1e-12)
             pick = np.argsort(keys, axis=1)[:, :m]
             who = np.take_along_axis(followed, pick, axis=1)
             when = np.take_along_axis(ftime, pick, axis=1) + rng.exponential(DAY, pick.shape)
-            draft.add_follows(who.ravel(), np.repeat(members, m), _clip(draft, when).ravel())
+            draft.add_follows(who.ravel(), np.repeat(members, m), clip_times(draft, when).ravel())
             backs = who.size
         km = int(round(p.mentions_per_day * draft.days))
         mentions = km * size
         if mentions and len(base):
-            draft.add_events(_clip(draft, rng.uniform(draft.t0, draft.t_end, mentions)),
+            draft.add_events(clip_times(draft, rng.uniform(draft.t0, draft.t_end, mentions)),
                              np.repeat(members, km), "mention",
                              target=base[rng.integers(0, len(base), mentions)])
         cohort.facts.update(posts=int(len(posts)), follows=int(k * size), follow_backs=backs,
@@ -119,23 +119,23 @@ class SybilRegion(Behaviour):
             attention=0.0, activity=0.0, sociability=0.0, organic=False)
         cohort.members = members
         own = np.arange(n)[:, None]
-        rows = _distinct_rows(rng, n - 1, p.degree, n) if n > 1 else np.zeros((n, 0), np.int64)
+        rows = distinct_rows(rng, n - 1, p.degree, n) if n > 1 else np.zeros((n, 0), np.int64)
         rows = rows + (rows >= own)                             # skip oneself
         draft.add_follows(np.repeat(members, rows.shape[1]), members[rows].ravel(),
                           np.floor(draft.t0 - rng.uniform(DAY, 60 * DAY, rows.size)))
-        ptime, author, post = _posts_over(draft, rng, members, p.posts_per_day, 0.0)
+        ptime, author, post = posts_over(draft, rng, members, p.posts_per_day, 0.0)
         who = author - members[0] if n else author
-        r = _distinct_rows(rng, n - 1, p.reactions_per_post, len(post)) if n > 1 else \
+        r = distinct_rows(rng, n - 1, p.reactions_per_post, len(post)) if n > 1 else \
             np.zeros((len(post), 0), np.int64)
         r = r + (r >= who[:, None])
         k = r.shape[1]
         if r.size:
-            kinds = _reaction_codes(("like", "share"))[rng.integers(0, 2, r.size)]
-            draft.add_events(_clip(draft, np.repeat(ptime, k) + rng.exponential(3600.0, r.size)),
+            kinds = reaction_codes(("like", "share"))[rng.integers(0, 2, r.size)]
+            draft.add_events(clip_times(draft, np.repeat(ptime, k) + rng.exponential(3600.0, r.size)),
                              members[r].ravel(), kinds, target=np.repeat(author, k),
                              post=np.repeat(post, k))
-        base = _base(draft)
-        honest = base[_weighted_sample(rng, _trait(draft, "sociability", base), p.attack_edges)]
+        base = base_accounts(draft)
+        honest = base[weighted_sample(rng, trait_of(draft, "sociability", base), p.attack_edges)]
         if len(honest) and n:
             draft.add_follows(honest, members[rng.integers(0, n, len(honest))],
                               np.floor(draft.t0 - rng.uniform(DAY, 60 * DAY, len(honest))))

@@ -7,15 +7,15 @@ import numpy as np
 from pydantic import Field
 
 from auditkit.behaviours.common import (
-    _base,
-    _clip,
-    _distinct_rows,
-    _index_of,
-    _on_day,
-    _Organic,
-    _trait,
-    _TraitParams,
-    _weighted_sample,
+    OrganicBehaviour,
+    TraitParams,
+    base_accounts,
+    clip_times,
+    distinct_rows,
+    index_of,
+    on_day,
+    trait_of,
+    weighted_sample,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Cohort
@@ -24,7 +24,7 @@ from auditkit.plugin.behaviour import Cohort
 # 3. bought followers
 
 
-class BoughtFollowers(_Organic):
+class BoughtFollowers(OrganicBehaviour):
     id = "bought_followers"
     flaws = ("F7",)
     description = (
@@ -37,7 +37,7 @@ class BoughtFollowers(_Organic):
               "al., 'Follow the Green', IMC 2013; cresci-2015 fake followers); "
               "docs/references.md#kred-influence (Kred scores follows)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         count: int = Field(1000, ge=0, description="fake followers bought")
         day: float | None = Field(None, ge=0, description="day of the purchase (default: 0.6 "
                                   "of the period)")
@@ -45,7 +45,7 @@ class BoughtFollowers(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.6)
+        day = on_day(draft, p.day, 0.6)
         t = draft.time_of_day(day)
         created = np.floor(t - rng.uniform(DAY, 7 * DAY, p.count))
         fakes = draft.add_accounts(
@@ -54,10 +54,10 @@ class BoughtFollowers(_Organic):
             created=created)
         members = cohort.members
         size = len(members)
-        when = _clip(draft, t + rng.uniform(0, 2 * DAY, (p.count, size)))
+        when = clip_times(draft, t + rng.uniform(0, 2 * DAY, (p.count, size)))
         draft.add_follows(np.repeat(fakes, size), np.tile(members, p.count), when.ravel())
-        base = _base(draft)
-        rows = _distinct_rows(rng, len(base), p.padding, p.count)
+        base = base_accounts(draft)
+        rows = distinct_rows(rng, len(base), p.padding, p.count)
         if rows.size:
             pad = created[:, None] + rng.uniform(0, 1, rows.shape) * (t - created)[:, None]
             draft.add_follows(np.repeat(fakes, rows.shape[1]), base[rows].ravel(),
@@ -72,7 +72,7 @@ class BoughtFollowers(_Organic):
 # 4-5. follow-back farming and follow churn
 
 
-class _FarmParams(_TraitParams):
+class FarmParams(TraitParams):
     day: float | None = Field(None, ge=0, description="day the mass-following starts "
                               "(default: 0.5 of the period)")
     follows: int = Field(800, ge=0, description="accounts each member follows (per cycle), "
@@ -83,7 +83,7 @@ class _FarmParams(_TraitParams):
                                        "unfollows those who did not follow back")
 
 
-class FollowBackFarm(_Organic):
+class FollowBackFarm(OrganicBehaviour):
     id = "follow_back_farm"
     flaws = ("F8",)
     description = (
@@ -98,7 +98,7 @@ class FollowBackFarm(_Organic):
               "WWW 2012); docs/references.md#tweepcred (Tweepcred lowers the teleport mass of "
               "accounts following more than 500 with ratio > 0.6)")
 
-    class Params(_FarmParams):
+    class Params(FarmParams):
         churn: bool = Field(True, description="unfollow those who did not follow back")
 
     def _cycles(self) -> tuple[int, float, float]:
@@ -108,15 +108,15 @@ class FollowBackFarm(_Organic):
         p = self.params
         cycles, cycle_days, share = self._cycles()
         churn = getattr(p, "churn", True)
-        day = _on_day(draft, p.day, share)
+        day = on_day(draft, p.day, share)
         starts = [d for d in day + cycle_days * np.arange(cycles) if d < draft.days]
-        base = _base(draft)
-        soc = _trait(draft, "sociability", base)
+        base = base_accounts(draft)
+        soc = trait_of(draft, "sociability", base)
         pos = np.full(draft.n, -1, np.int64)
         pos[base] = np.arange(len(base))
         # the members' follow edges with the base so far (organic and scripted)
         src, dst = draft.follow_arrays()
-        idx = _index_of(draft, cohort.members)
+        idx = index_of(draft, cohort.members)
         out = (idx[src] >= 0) & (pos[dst] >= 0)
         inn = (idx[dst] >= 0) & (pos[src] >= 0)
         out_m, out_b = idx[src[out]], pos[dst[out]]
@@ -131,7 +131,7 @@ class FollowBackFarm(_Organic):
             follower[in_b[in_m == i]] = True
             for d0 in starts:
                 cand = np.flatnonzero(~targeted)
-                pick = cand[_weighted_sample(rng, soc[cand], p.follows)]
+                pick = cand[weighted_sample(rng, soc[cand], p.follows)]
                 k = len(pick)
                 targeted[pick] = True
                 tf = np.floor(draft.time_of_day(d0) + rng.uniform(0, DAY, k))
@@ -142,7 +142,7 @@ class FollowBackFarm(_Organic):
                 until = np.where(back | (not churn), np.nan, tf + unfollow)
                 follows.append((np.full(k, m), base[pick], tf, until))
                 backs.append((base[pick[new]], np.full(int(new.sum()), m),
-                               _clip(draft, tf[new] + delay[new])))
+                               clip_times(draft, tf[new] + delay[new])))
         made = unfollows = n_back = 0
         if follows:
             f_src, f_dst, f_time, f_until = (np.concatenate(x) for x in zip(*follows,
@@ -170,7 +170,7 @@ class FollowChurn(FollowBackFarm):
         "unfollows all the others unfollow_after_days later. The cost counts every follow made.")
     source = FollowBackFarm.source
 
-    class Params(_FarmParams):
+    class Params(FarmParams):
         day: float | None = Field(None, ge=0, description="day the first cycle starts "
                                   "(default: 0.25 of the period)")
         cycles: int = Field(4, ge=1, description="follow/unfollow cycles (those that would "

@@ -10,16 +10,16 @@ from pydantic import Field
 
 from auditkit.behaviours.common import (
     POST,
-    _active_base,
-    _audience_reactions,
-    _base,
-    _clip,
-    _ConversationalParams,
-    _distinct_rows,
-    _on_day,
-    _Organic,
-    _posts_over,
-    _TraitParams,
+    ConversationalParams,
+    OrganicBehaviour,
+    TraitParams,
+    active_base,
+    audience_reactions,
+    base_accounts,
+    clip_times,
+    distinct_rows,
+    on_day,
+    posts_over,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Cohort
@@ -28,7 +28,7 @@ from auditkit.plugin.behaviour import Cohort
 # 1. the honest baseline
 
 
-class Conversationalist(_Organic):
+class Conversationalist(OrganicBehaviour):
     id = "conversationalist"
     flaws = ()
     description = (
@@ -40,7 +40,7 @@ class Conversationalist(_Organic):
     source = ("docs/flaws.md (the baseline of F1, F2, F6, F11); "
               "docs/references.md#klout-components (Klout's True Reach: the engaged audience)")
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         pass
 
 
@@ -48,7 +48,7 @@ class Conversationalist(_Organic):
 # 10. inactivity
 
 
-class Inactive(_Organic):
+class Inactive(OrganicBehaviour):
     id = "inactive"
     flaws = ("F4",)
     description = (
@@ -61,15 +61,15 @@ class Inactive(_Organic):
               "90-day window; 66->57 after a week off-line, 54->51 over a two-week holiday, 46->34 "
               "after a silent month)")
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         start_day: float = Field(30.0, ge=0, description="day the silence starts")
         days: float | None = Field(None, gt=0, description="length of the silence in days "
                                    "(default: until the end of the period)")
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        start = _on_day(draft, p.start_day, 0.0)
-        end = draft.days if p.days is None else _on_day(draft, start + p.days, 0.0)
+        start = on_day(draft, p.start_day, 0.0)
+        end = draft.days if p.days is None else on_day(draft, start + p.days, 0.0)
         draft.silence(cohort.members, start, end)
         cohort.treatment_start, cohort.treatment_end = start, end
         cohort.facts.update(silent_days=end - start)
@@ -79,7 +79,7 @@ class Inactive(_Organic):
 # 11. volume
 
 
-class HighVolumePoster(_Organic):
+class HighVolumePoster(OrganicBehaviour):
     id = "high_volume_poster"
     flaws = ("F2",)
     description = (
@@ -91,7 +91,7 @@ class HighVolumePoster(_Organic):
               "Twitalyzer's velocity); docs/references.md#klout-components (Klout: reactions per "
               "post)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         attention: float = Field(3.0, ge=0, description="how much others react to one post")
         activity: float = Field(1.5, ge=0, description="how much they post and react")
         day: float | None = Field(None, ge=0, description="day the extra posting starts "
@@ -104,9 +104,9 @@ class HighVolumePoster(_Organic):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        day = _on_day(draft, p.day, 0.25)
-        time, author, post = _posts_over(draft, rng, cohort.members, p.extra_posts_per_day, day)
-        reactions = _audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
+        day = on_day(draft, p.day, 0.25)
+        time, author, post = posts_over(draft, rng, cohort.members, p.extra_posts_per_day, day)
+        reactions = audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
         cohort.facts.update(extra_reactions=reactions)
         cohort.cost = {"posts": float(len(post))}
         cohort.treatment_start, cohort.treatment_end = day, draft.days
@@ -117,7 +117,7 @@ class HighVolumePoster(_Organic):
 # 12-13. broadcasters and institutions
 
 
-class LinkBroadcaster(_Organic):
+class LinkBroadcaster(OrganicBehaviour):
     id = "link_broadcaster"
     flaws = ("F11",)
     description = (
@@ -128,7 +128,7 @@ class LinkBroadcaster(_Organic):
         "and all its own reactions to others are removed. Reactions it receives are kept.")
     source = "docs/flaws.md F11 (Klout said posting links 100% of the time does not help)"
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         posts_per_day: float = Field(0.0, ge=0, description="extra link posts per member per "
                                      "day, over the whole period (a news-aggregator's volume)")
         reactions_per_post: float = Field(0.5, ge=0, description="mean reactions each extra "
@@ -136,9 +136,9 @@ class LinkBroadcaster(_Organic):
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        time, author, post = _posts_over(draft, rng, cohort.members, p.posts_per_day, 0.0,
+        time, author, post = posts_over(draft, rng, cohort.members, p.posts_per_day, 0.0,
                                          link=lambda k: np.ones(k, bool))
-        _audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
+        audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
         ev = draft.events()
         if not len(ev["time"]):
             return
@@ -152,7 +152,7 @@ class LinkBroadcaster(_Organic):
                             removed_reactions=int((mine & (ev["action"] != POST)).sum()))
 
 
-class Institution(_Organic):
+class Institution(OrganicBehaviour):
     id = "institution"
     label = "institution"
     flaws = ("F10",)
@@ -165,7 +165,7 @@ class Institution(_Organic):
     source = ("docs/flaws.md F10 (a 'space technology' search returned mostly institutions; the "
               "NASA brand scored 99, its scientist was absent)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         attention: float = Field(3.0, ge=0, description="how much others react to one post")
         activity: float = Field(2.0, ge=0, description="how much they post and react")
         sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
@@ -176,10 +176,10 @@ class Institution(_Organic):
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         super().setup(draft, cohort, rng)
-        base = _base(draft)
+        base = base_accounts(draft)
         k = int(round(0.15 * len(base))) if self.params.passive_followers is None \
             else self.params.passive_followers
-        rows = _distinct_rows(rng, len(base), k, cohort.size)
+        rows = distinct_rows(rng, len(base), k, cohort.size)
         if rows.size:
             draft.add_follows(base[rows].ravel(), np.repeat(cohort.members, rows.shape[1]),
                               np.floor(draft.t0 - rng.uniform(DAY, 365 * DAY, rows.size)))
@@ -202,7 +202,7 @@ class Institution(_Organic):
 # 14. offline influence
 
 
-class OfflineInfluential(_Organic):
+class OfflineInfluential(OrganicBehaviour):
     id = "offline_influential"
     flaws = ("F3", "F14")
     description = (
@@ -214,7 +214,7 @@ class OfflineInfluential(_Organic):
     source = ("docs/flaws.md F3 (Seth Godin had Klout 0; NASA's director of astrophysics was "
               "absent while the NASA brand scored 99)")
 
-    class Params(_TraitParams):
+    class Params(TraitParams):
         attention: float = Field(40.0, ge=0, description="how much others react to one post")
         activity: float = Field(0.4, ge=0, description="how much they post and react (base "
                                 "median 1; with the default population 0.4 is about one or "
@@ -226,7 +226,7 @@ class OfflineInfluential(_Organic):
 # 16. a second network
 
 
-class SecondNetwork(_Organic):
+class SecondNetwork(OrganicBehaviour):
     id = "second_network"
     flaws = ("F15",)
     description = (
@@ -240,7 +240,7 @@ class SecondNetwork(_Organic):
     source = ("docs/flaws.md F15 (Slate: merging Instagram and LinkedIn waters down who a person "
               "is; Klout combined 9 networks, Rao et al., IEEE BigData 2015)")
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         day: float = Field(0.0, ge=0, description="day the second network starts")
         network: str = Field("linkedin", min_length=1, description="the second network")
         main_network: str = Field("twitter", min_length=1, description="name given to the "
@@ -263,14 +263,14 @@ class SecondNetwork(_Organic):
             default = [0, draft.network_code(draft.default_network or "")]
             draft.update_events(np.isin(ev["network"], default), network=p.main_network)
         draft.default_network = p.main_network  # later events land on the named network too
-        day = _on_day(draft, p.day, 0.0)
-        ptime, author, post = _posts_over(draft, rng, cohort.members, p.posts_per_day, day,
+        day = on_day(draft, p.day, 0.0)
+        ptime, author, post = posts_over(draft, rng, cohort.members, p.posts_per_day, day,
                                           network=p.network)
         liked = rng.random(len(post)) < p.reaction_rate
-        pool = _active_base(draft)
+        pool = active_base(draft)
         n = int(liked.sum())
         if n and len(pool):
-            draft.add_events(_clip(draft, ptime[liked] + rng.exponential(6 * 3600.0, n)),
+            draft.add_events(clip_times(draft, ptime[liked] + rng.exponential(6 * 3600.0, n)),
                              pool[rng.integers(0, len(pool), n)], "like", target=author[liked],
                              post=post[liked], network=p.network)
         cohort.treatment_start, cohort.treatment_end = day, draft.days
@@ -281,7 +281,7 @@ class SecondNetwork(_Organic):
 # 17-18. who crosses thresholds
 
 
-class Newcomer(_Organic):
+class Newcomer(OrganicBehaviour):
     id = "newcomer"
     flaws = ("F14",)
     description = (
@@ -291,20 +291,20 @@ class Newcomer(_Organic):
     source = ("docs/flaws.md F14 (employers and hotels used Klout thresholds; perks went to high "
               "scores)")
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         joined_day: float | None = Field(None, ge=0, description="day the accounts are created "
                                          "(default: 0.5 of the period)")
 
     def _extra(self, draft: Draft) -> dict:
-        return {"created": np.floor(draft.time_of_day(_on_day(draft, self.params.joined_day,
+        return {"created": np.floor(draft.time_of_day(on_day(draft, self.params.joined_day,
                                                               0.5)))}
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         super().setup(draft, cohort, rng)
-        cohort.facts.update(joined_day=_on_day(draft, self.params.joined_day, 0.5))
+        cohort.facts.update(joined_day=on_day(draft, self.params.joined_day, 0.5))
 
 
-class SmallCommunity(_Organic):
+class SmallCommunity(OrganicBehaviour):
     id = "small_community"
     flaws = ("F14",)
     description = (
@@ -315,7 +315,7 @@ class SmallCommunity(_Organic):
     source = ("docs/flaws.md F14 (thresholds sort people: small and non-English communities); "
               "docs/references.md#kred-windows-and-communities (Kred normalises per community)")
 
-    class Params(_ConversationalParams):
+    class Params(ConversationalParams):
         group: str = Field("lang-minority", min_length=1, description="the community's group "
                            "name (must differ from the base groups c0, c1, ...)")
 

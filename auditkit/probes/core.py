@@ -16,7 +16,6 @@ import pydantic
 from scipy import stats
 
 from auditkit.data.world import World
-from auditkit.plugin.hookspecs import hookimpl
 from auditkit.plugin.params import Params
 from auditkit.plugin.probe import Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer
@@ -588,8 +587,3 @@ BUILT_IN_PROBES = (CohortPercentile, PercentileGap, Auc, TopShare, Gain, GainPer
                    Decay, HalfLife, Recovery, RankCorrelation, SpreadGap, ThresholdDisparity,
                    BystanderShift, VersionChurn)
 
-
-@hookimpl
-def register_probes(register):
-    for probe in BUILT_IN_PROBES:
-        register(probe)

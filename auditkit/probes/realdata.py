@@ -1,57 +1,28 @@
-"""Audits on real data: the checks a real world can answer, and nothing it cannot.
-
-``auditkit audit --world DIR`` calls :func:`real_world_scenarios`, which inspects the world and
-builds scenarios whose population is that world:
-
-- **spam inflation** (F1) when labels hold both bot-like (``bot``, ``spam``, ``fake``,
-  ``sybil``) and ``human`` accounts: ``auc``, the bots' ``top_share``, median
-  ``cohort_percentile``;
-- **follower correlation** (F17) when followers are known (follow edges or ``followers_count``):
-  ``rank_correlation`` with log(1 + followers) overall and in the top 1%;
-- **rank agreement** (F17): ``rank_correlation`` of each scorer with every other installed one;
-- **observed decay** (F4) when events are timed: the score trajectory of accounts that fell
-  silent, next to accounts that kept acting (observational: there is no counterfactual);
-- **injected attacks** on the real base: bought followers (F7) when followers are known, a
-  sybil region (F9) when the world has events or follows.
-
-Every scenario's population is the real world (``population.world``), copied into the run with
-its profile counts, so the core probes score it through :class:`~auditkit.scenario.run.ScenarioRun`.
-The cohorts (``labelled``, ``went_silent``) only select existing accounts: they add none, so
-the simulation draws no organic follows and a counts-only world stays counts-only. The probes
-defined here are those with no core equivalent: ``observed_decay`` and the ``injected_*``
-attacks, which extend the run's world. Figures and caveats: ``docs/real-data.md``.
-"""
+"""Probes for real worlds (``auditkit audit --world DIR``; the scenarios are built by
+:mod:`auditkit.scenario.realworld`): ``observed_decay`` and the ``injected_*`` attacks, which
+extend the run's world. Figures and caveats: ``docs/real-data.md``."""
 
 from __future__ import annotations
 
 import math
-import re
 import zlib
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import Field
 
-from auditkit.data.draft import DAY, Draft
-from auditkit.data.world import ACTIONS, World, read_world
-from auditkit.errors import ScenarioError, WorldError
-from auditkit.plugin.behaviour import Behaviour, Cohort
-from auditkit.plugin.hookspecs import hookimpl
+from auditkit.data.accounts import HUMAN_LABELS, known_followers
+from auditkit.data.draft import DAY
+from auditkit.data.world import ACTIONS, World
+from auditkit.errors import WorldError
 from auditkit.plugin.params import Params
 from auditkit.plugin.probe import Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer, run_scorer
 from auditkit.probes.core import ranked_scores, share_of_top
-from auditkit.scenario.model import Scenario, _check_references, parse_scenario
 from auditkit.scenario.run import ScenarioRun
 
-__all__ = ["BOT_LABELS", "HUMAN_LABELS", "real_world_scenarios"]
-
-#: Labels counted as automated or fake accounts; ``human`` is the genuine class.
-BOT_LABELS: tuple[str, ...] = ("bot", "spam", "fake", "sybil")
-HUMAN_LABELS: tuple[str, ...] = ("human",)
+__all__ = ["ObservedDecay", "InjectedFollowers", "InjectedSybils", "REALDATA_PROBES"]
 #: Checkpoints (days after the silence starts) of the observed decay trajectory.
 CHECKPOINTS: tuple[float, ...] = (1, 3, 7, 14, 30)
 _SHARE, _LIKE, _POST = (ACTIONS.index(a) for a in ("share", "like", "post"))
@@ -76,75 +47,8 @@ def _seed(run: ScenarioRun, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([run.seed, zlib.crc32(name.encode())]))
 
 
-def _followers(world: World) -> np.ndarray | None:
-    """Followers per account from follow edges, else ``followers_count``; None if unknown."""
-    if len(world.follows):
-        return world.in_degree.astype(np.float64)
-    if "followers_count" in world.accounts and world.accounts["followers_count"].notna().any():
-        return world.profile_count("followers_count")
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # behaviours: cohorts of existing accounts
-
-
-class Labelled(Behaviour):
-    id = "labelled"
-    description = (
-        "Existing accounts of a real base world whose label is one of `labels` (e.g. bot, "
-        "fake). Adds no account and changes nothing: it names a group for probes such as "
-        "auc, top_share and cohort_percentile.")
-    source = "docs/real-data.md"
-
-    class Params(Params):
-        labels: list[str] = Field(min_length=1, description="labels of the members")
-
-    def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
-        labels = draft.column("label")
-        base = draft.column("role") == "base"
-        cohort.members = np.flatnonzero(base & np.isin(labels.astype(str),
-                                                        self.params.labels))
-        cohort.facts.update(labels=list(self.params.labels))
-
-
-def silence_day(days: float) -> float:
-    """Default start of the observed silence: 30 days before the end, or the middle of a
-    shorter world, rounded to a whole day."""
-    return float(round(days - min(30.0, days / 2)))
-
-
-class WentSilent(Behaviour):
-    id = "went_silent"
-    flaws = ("F4",)
-    description = (
-        "Existing accounts of a real base world that acted (posted or reacted) at least "
-        "min_events times before `day` and never from `day` to the end of the data; with "
-        "still_active: true, those that acted both before and after instead (the comparison "
-        "group). Adds no account and changes nothing: an observational selection for the "
-        "observed_decay probe.")
-    source = "docs/real-data.md (observed decay)"
-
-    class Params(Params):
-        day: float | None = Field(None, ge=0, description="day the silence starts, from the "
-                                  "start of the world (default: 30 days before the end, or "
-                                  "the middle of a shorter world)")
-        min_events: int = Field(3, ge=1, description="actions before the day")
-        still_active: bool = Field(False, description="select accounts that kept acting")
-
-    def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
-        p = self.params
-        day = silence_day(draft.days) if p.day is None else min(p.day, draft.days)
-        ev = draft.event_arrays()
-        actor = np.asarray(ev["actor"], np.int64)
-        cut = draft.time_of_day(day)
-        before = np.bincount(actor[ev["time"] < cut], minlength=draft.n)
-        after = np.bincount(actor[ev["time"] >= cut], minlength=draft.n)
-        base = draft.column("role") == "base"
-        keep = base & (before >= p.min_events) & ((after > 0) if p.still_active else
-                                                   (after == 0))
-        cohort.members = np.flatnonzero(keep)
-        cohort.facts.update(day=day, still_active=p.still_active)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +210,7 @@ class InjectedFollowers(Probe):
         p = self.params
         _need_real(run)
         world = run.world
-        followers = _followers(world)
+        followers = known_followers(world)
         if followers is None:
             raise NotApplicable("this world records no followers (no follow edges, no "
                                 "followers_count); bought followers cannot be expressed")
@@ -452,130 +356,4 @@ class InjectedSybils(Probe):
 # the scenarios a real world can answer
 
 
-def _slug(name: str) -> str:
-    s = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
-    return s if s and s[0].isalpha() else f"world-{s}"
-
-
-def _expect_at_most(v: float) -> dict:
-    return {"kind": "minimum", "at_most": round(float(v), 2)}
-
-
-def real_world_scenarios(world_dir: str | Path, registry) -> list[Scenario]:
-    """The scenarios whose checks this real world can answer (see the module docstring)."""
-    root = Path(world_dir).resolve()
-    world = read_world(root)
-    if world.start is None:
-        raise ScenarioError(f"{root}: the world has no times (no events, follow times or "
-                            "creation dates); a real-data audit needs at least one")
-    slug = _slug(root.name)
-    source = f"real data: {root}"
-    out: list[dict] = []
-    labels = (world.accounts["label"].astype(object).dropna().to_numpy()
-              if "label" in world.accounts else np.zeros(0, object))
-    bots = [x for x in BOT_LABELS if (labels == x).any()]
-    humans = [x for x in HUMAN_LABELS if (labels == x).any()]
-    n = len(world)
-    if bots and humans:
-        share = 100.0 * np.isin(labels, bots).sum() / n
-        out.append({
-            "id": f"{slug}-spam", "flaw": "F1",
-            "title": "Labelled bots should not outrank genuine accounts",
-            "acceptable": "A genuine account outranks a bot with probability at least 0.8; "
-                          "bots hold no more of the top than their share of accounts and sit "
-                          "below the median.",
-            "source": source,
-            "cohorts": [{"name": "bots", "behaviour": "labelled", "params": {"labels": bots}},
-                        {"name": "humans", "behaviour": "labelled",
-                         "params": {"labels": humans}}],
-            "checks": [
-                {"name": "genuine-outranks-bot", "probe": "auc", "genuine": "humans",
-                 "spam": "bots", "expect": {"kind": "minimum", "at_least": 0.8}},
-                {"name": "bots-in-top-1-percent", "probe": "top_share",
-                 "cohort": "bots", "top_percent": 1, "expect": _expect_at_most(share)},
-                {"name": "bots-in-top-100", "probe": "top_share", "cohort": "bots",
-                 "top": 100, "expect": _expect_at_most(share)},
-                {"name": "bots-median-percentile", "probe": "cohort_percentile",
-                 "cohort": "bots", "expect": _expect_at_most(50)},
-                {"name": "humans-median-percentile", "probe": "cohort_percentile",
-                 "cohort": "humans", "expect": {"kind": "minimum", "at_least": 50}}]})
-    has_followers = _followers(world) is not None
-    if has_followers:
-        out.append({
-            "id": f"{slug}-followers", "flaw": "F17",
-            "title": "A score should add something to a follower count",
-            "acceptable": "Rank correlation with log(followers) at most 0.95 over all accounts "
-                          "and among the top 1%.",
-            "source": source,
-            "checks": [
-                {"name": "all-accounts", "probe": "rank_correlation",
-                 "versus": "log_followers", "expect": _expect_at_most(0.95)},
-                {"name": "top-1-percent", "probe": "rank_correlation",
-                 "versus": "log_followers", "top_percent": 1,
-                 "expect": _expect_at_most(0.95)}]})
-    others = [s.id for s in registry.all()]
-    out.append({
-        "id": f"{slug}-agreement", "flaw": "F17",
-        "title": "Rank agreement between scorers",
-        "acceptable": "Two scorers that agree above 0.95 measure the same thing; report the "
-                      "agreement of each pair.",
-        "source": source,
-        "checks": [{"name": f"versus-{o}", "probe": "rank_correlation", "versus": o,
-                    "expect": _expect_at_most(0.95)} for o in others]})
-    if len(world.events):
-        out.append({
-            "id": f"{slug}-decay", "flaw": "F4",
-            "title": "Accounts that fell silent: observed score trajectory",
-            "acceptable": "Accounts keep at least half their score over the silence the data "
-                          "covers (observational: no counterfactual).",
-            "source": source,
-            "cohorts": [{"name": "silent", "behaviour": "went_silent"},
-                        {"name": "active", "behaviour": "went_silent",
-                         "params": {"still_active": True}}],
-            "checks": [
-                {"name": "silent-score", "probe": "observed_decay", "cohort": "silent",
-                 "expect": {"kind": "minimum", "at_least": -50}},
-                {"name": "silent-percentile", "probe": "observed_decay", "cohort": "silent",
-                 "measure": "percentile", "expect": {"kind": "minimum", "at_least": -25}},
-                {"name": "active-score", "probe": "observed_decay", "cohort": "active",
-                 "expect": {"kind": "minimum", "at_least": -50}}]})
-    attacks = []
-    if has_followers:
-        attacks.append({"name": "bought-1000-followers", "probe": "injected_followers",
-                        "expect": _expect_at_most(5)})
-    if len(world.events) or len(world.follows):
-        attacks.append({"name": "sybil-region-top-100", "probe": "injected_sybils",
-                        "expect": _expect_at_most(5)})
-    if attacks:
-        out.append({
-            "id": f"{slug}-attacks", "flaw": "F7",
-            "title": "Attacks injected into the real world",
-            "acceptable": "1,000 bought followers lift a median account by at most 5 "
-                          "percentile points; 200 sybils with 3 attack edges hold at most 5% "
-                          "of the top 100.",
-            "source": source, "checks": attacks})
-    scenarios = []
-    for data in out:
-        data["population"] = {"world": str(root), "seed": 0}
-        path = str(root / f"{data['id']}.yaml")
-        text = yaml.safe_dump(data, sort_keys=False)
-        scenario, located = parse_scenario(text, path)
-        _check_references(scenario, located, registry)
-        scenarios.append(scenario)
-    return scenarios
-
-
-REALDATA_BEHAVIOURS = (Labelled, WentSilent)
 REALDATA_PROBES = (ObservedDecay, InjectedFollowers, InjectedSybils)
-
-
-@hookimpl
-def register_behaviours(register):
-    for cls in REALDATA_BEHAVIOURS:
-        register(cls)
-
-
-@hookimpl
-def register_probes(register):
-    for cls in REALDATA_PROBES:
-        register(cls)

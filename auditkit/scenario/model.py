@@ -162,7 +162,7 @@ class Scenario(_Model):
 # loading with line numbers
 
 
-class _Located:
+class Located:
     """Maps a pydantic error location to the line of the YAML node it points at."""
 
     def __init__(self, node: yaml.Node | None) -> None:
@@ -240,7 +240,7 @@ def scenario_error(path: str, line: int | None, field: str, message: str) -> Sce
     return ScenarioError(f"{where}, field {field!r}: {message}")
 
 
-def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, _Located]:
+def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located]:
     """Parse one scenario from YAML text; errors name ``path``, the line and the field."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -251,7 +251,7 @@ def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, _Locate
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{path}{line}: invalid YAML: {problem}; check indentation and "
                             "that every 'key: value' has a space after the colon") from None
-    located = _Located(node)
+    located = Located(node)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping with id, flaw, title, acceptable, "
                             "source, population, cohorts and checks; got "
@@ -287,11 +287,11 @@ def load_scenario(path: str | os.PathLike, registry=None) -> Scenario:
     scenario, located = parse_scenario(text, str(p))
     from auditkit.plugin.registry import get_registry
 
-    _check_references(scenario, located, registry or get_registry())
+    check_references(scenario, located, registry or get_registry())
     return scenario
 
 
-def _check_references(scenario: Scenario, located: _Located, registry) -> None:
+def check_references(scenario: Scenario, located: Located, registry) -> None:
     path = scenario.path or "<string>"
     names = [c.name for c in scenario.cohorts]
     for i, cohort in enumerate(scenario.cohorts):
