@@ -105,7 +105,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # ---------------------------------------------------------------------------------------------
 # session state: scorers, known findings, shared scenario runs (built lazily)
 
-_STATE = pytest.StashKey["_State"]()
+SESSION_STATE = pytest.StashKey["_State"]()
 
 
 class _State:
@@ -195,9 +195,9 @@ class _State:
 
 
 def _state(config: pytest.Config) -> _State:
-    if _STATE not in config.stash:
-        config.stash[_STATE] = _State(config)
-    return config.stash[_STATE]
+    if SESSION_STATE not in config.stash:
+        config.stash[SESSION_STATE] = _State(config)
+    return config.stash[SESSION_STATE]
 
 
 def read_known(path: Path) -> dict[tuple[str, str, str], str]:
@@ -441,9 +441,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     config = terminalreporter.config
-    if _STATE not in config.stash:
+    if SESSION_STATE not in config.stash:
         return
-    state = config.stash[_STATE]
+    state = config.stash[SESSION_STATE]
     if not state.verdicts:
         return
     counts = ", ".join(f"{state.verdicts[v]} {v}" for v in _VERDICTS)

@@ -192,7 +192,7 @@ def scores_from_csv(data: bytes, world: World, who: str) -> pd.Series:
     return _assemble(world, found, who)
 
 
-class _ExternalParams(Params):
+class ExternalParams(Params):
     range: tuple[float, float] = pydantic.Field(
         (0.0, 100.0), description="lowest and highest score the external scorer gives")
     name: str = pydantic.Field(
@@ -208,7 +208,7 @@ class _ExternalParams(Params):
         return value
 
 
-class _External(Scorer):
+class ExternalScorer(Scorer):
     """What the command and HTTP adapters share: range, reported id, one-line statements."""
 
     version = "1.0"
@@ -242,7 +242,7 @@ class _External(Scorer):
         return Statement(self.id, account, s, items, world.resolve_at(at))
 
 
-class CommandScorer(_External):
+class CommandScorer(ExternalScorer):
     """An external program as a scorer; the protocol is in the module docstring."""
 
     id = "command"
@@ -253,7 +253,7 @@ class CommandScorer(_External):
         "CSV). For scorers that cannot be imported; see docs/blackbox.md.")
     references = ("auditkit docs/blackbox.md: the black-box scorer protocol.",)
 
-    class Params(_ExternalParams):
+    class Params(ExternalParams):
         program: list[str] = pydantic.Field(
             min_length=1, description="the command line: a list of arguments, or one text "
             "split like a shell would (shlex), e.g. 'python my_scorer.py --fast'")

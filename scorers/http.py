@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 import pydantic
 from auditkit.scorers.command import (
-    _External,
-    _ExternalParams,
+    ExternalParams,
+    ExternalScorer,
     scores_from_json,
     snapshot,
     snippet,
@@ -35,7 +35,7 @@ from auditkit.errors import ScorerError
 __all__ = ["HttpScorer"]
 
 
-class HttpScorer(_External):
+class HttpScorer(ExternalScorer):
     """A scoring web service as a scorer; the protocol is in the module docstring."""
 
     id = "http"
@@ -46,7 +46,7 @@ class HttpScorer(_External):
         "exponential backoff. For scorers that cannot be imported; see docs/blackbox.md.")
     references = ("auditkit docs/blackbox.md: the black-box scorer protocol.",)
 
-    class Params(_ExternalParams):
+    class Params(ExternalParams):
         url: str = pydantic.Field(pattern=r"^https?://\S+$",
                                   description="the http:// or https:// address to POST to")
         timeout: float = pydantic.Field(30.0, gt=0, description="seconds to wait for the "

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.data.world import ACTIONS, NS_PER_DAY, REACTIONS
 from auditkit.errors import ScorerError
+from auditkit.plugin.scorer import RandomWalk
 
 __all__ = [
     "PageRank",
@@ -406,6 +407,18 @@ class PageRank(Scorer):
         return (p.damping if "damping" in given else TWEEPCRED_DAMPING,
                 p.max_iter if "max_iter" in given else TWEEPCRED_MAX_ITER,
                 p.tol if "tol" in given else TWEEPCRED_THRESHOLD)
+
+    def random_walk(self, world: World, at: object = None) -> RandomWalk | None:
+        """The standard variant's PageRank vector (uniform teleport, unweighted follows, as
+        the link-farm bound assumes); ``None`` for Tweepcred and weighted variants."""
+        p = self.params
+        if p.variant != "standard" or p.weight != "none":
+            return None
+        t = world.resolve_at(at)
+        snap = world if t is None else world.as_of(t)
+        damping, max_iter, tol = self.settings()
+        return RandomWalk(pagerank_vector(snap, damping=damping, max_iter=max_iter, tol=tol),
+                          damping)
 
     def _run(self, world: World, at: object) -> _Run:
         t = world.resolve_at(at)

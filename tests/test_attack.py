@@ -227,12 +227,14 @@ def test_closed_form_bounds_what_the_search_measures(small):
     scorer = get_registry().scorer("pagerank")
     for comp in (Composition.of(sybils=60), Composition.of(fake_followers=80),
                  Composition.of(sybils=30, attack_edges=4, follows=20)):
-        b = pagerank_bound(small, small.treated(comp), 0.85)
+        b = pagerank_bound(small, small.treated(comp), scorer)
         assert b["control"] < b["measured"] <= b["bound"] * (1 + 1e-6)
         assert b["m"] == comp.count("sybils") + comp.count("fake_followers")
         assert small.evaluate(scorer, comp).gain > 0
+    assert pagerank_bound(small, small.treated(Composition.of(sybils=60)),
+                          get_registry().scorer("followers")) is None
     # a large farm leaks little through the target's own follows: close to the optimum
-    b = pagerank_bound(small, small.treated(Composition.of(sybils=400)), 0.85)
+    b = pagerank_bound(small, small.treated(Composition.of(sybils=400)), scorer)
     assert b["measured"] > 0.9 * b["bound"]
 
 

@@ -215,9 +215,9 @@ def test_worlds_are_built_once_per_scenario_and_seed(tiny, monkeypatch):
     passed, skipped, failed = reprec.listoutcomes()
     assert len(passed) + len(skipped) + len(failed) == 3 * 2 * 2
     assert sorted(builds) == [False, False, True, True]  # treated + control, per seed
-    from auditkit.pytest_plugin import _STATE
+    from auditkit.pytest_plugin import SESSION_STATE
 
-    state = reprec.getcall("pytest_sessionfinish").session.config.stash[_STATE]
+    state = reprec.getcall("pytest_sessionfinish").session.config.stash[SESSION_STATE]
     assert state.runs == {}  # each run's worlds were dropped after its last item
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from auditkit.attack.reproduction import COHORT
 from auditkit.attack.worlds import AttackWorlds
+from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.run import Built
 
 
@@ -42,24 +43,25 @@ def farm_bound(pr: np.ndarray, src: np.ndarray, dst: np.ndarray, target: int,
             "measured_per_avg": float(pr[target]) * n, "x_per_avg": x * n}
 
 
-def pagerank_bound(worlds: AttackWorlds, built: Built, damping: float, *,
-                   max_iter: int = 100, tol: float = 1e-10) -> dict[str, float]:
+def pagerank_bound(worlds: AttackWorlds, built: Built, scorer: Scorer) -> dict[str, float] | None:
     """:func:`farm_bound` for the target of ``worlds`` in ``built`` (as of the end), the farm
     being the attacker's accounts that follow the target (fake followers and sybils), with the
-    target's PageRank in the control world beside it (``control``, ``control_per_avg``)."""
-    from auditkit.scorers.pagerank import pagerank_vector
-
+    target's PageRank in the control world beside it (``control``, ``control_per_avg``);
+    ``None`` when ``scorer`` is not built on a random walk (:meth:`Scorer.random_walk`)."""
+    walk = scorer.random_walk(built.world, worlds.end)
+    control = scorer.random_walk(worlds.control.world, worlds.end)
+    if walk is None or control is None:
+        return None
     snap = built.world.as_of(worlds.end)
     src, dst = (np.asarray(c, np.int64) for c in snap.follow_codes)
-    pr = pagerank_vector(snap, damping=damping, max_iter=max_iter, tol=tol)
+    pr = walk.vector
     t = worlds.target
     attacker = (built.draft.column("cohort") == COHORT) & (built.role == "auxiliary")
     farm = np.zeros(len(pr), bool)
     farm[src[(dst == t) & attacker[src]]] = True
-    control = pagerank_vector(worlds.control.world.as_of(worlds.end), damping=damping,
-                              max_iter=max_iter, tol=tol)
-    return farm_bound(pr, src, dst, t, farm, damping) | {
-        "control": float(control[t]), "control_per_avg": float(control[t]) * len(control)}
+    return farm_bound(pr, src, dst, t, farm, walk.damping) | {
+        "control": float(control.vector[t]),
+        "control_per_avg": float(control.vector[t]) * len(control.vector)}
 
 
 def bound_text(b: dict[str, float]) -> str:

@@ -75,10 +75,9 @@ def run_attack(registry, scorers: Sequence[Scorer], budget: int, *, accounts: in
              for r in results}
     bounds: dict[str, dict[str, float]] = {}
     for scorer, r in zip(scorers, results, strict=True):
-        if scorer.id == "pagerank" and getattr(scorer.params, "variant", "") == "standard":
-            damping, max_iter, tol = scorer.settings()
-            bounds[scorer.id] = pagerank_bound(worlds, worlds.treated(r.best.composition),
-                                               damping, max_iter=max_iter, tol=tol)
+        bound = pagerank_bound(worlds, worlds.treated(r.best.composition), scorer)
+        if bound is not None:
+            bounds[scorer.id] = bound
     report = AttackReport(worlds, budget, results, cross, bounds, list(scorers), frozen)
     if output is not None:
         out = Path(output)

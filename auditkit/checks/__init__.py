@@ -53,11 +53,14 @@ from auditkit.checks.builders import Event as Event  # type aliases, not in __al
 from auditkit.checks.builders import Follow as Follow
 from auditkit.checks.harness import DEFAULT_MAX_EXAMPLES, RTOL, SHRINK_BUDGET
 from auditkit.checks.parametrize import parametrize_with_checks
-from auditkit.checks.registry import CHECKS, CheckFailed, CheckInfo, scorer_label
+from auditkit.checks.registry import CHECKS, CheckFailed, CheckInfo, register_check, scorer_label
 from auditkit.checks.report import STATUSES, CheckReport, CheckResult
-from auditkit.checks.suite import check_scorer, yield_checks
+from auditkit.checks.suite import check_scorer, expected_failures, require_scorer, yield_checks
 
 __all__ = [
+    "expected_failures",
+    "register_check",
+    "require_scorer",
     "BOUGHT_FOLLOWERS_BOUND",
     "CHECKS",
     "CheckFailed",

@@ -12,19 +12,19 @@ import pandas as pd
 import yaml
 from hypothesis import strategies as st
 
-from auditkit.checks.builders import _extend
+from auditkit.checks.builders import extend_world
 from auditkit.checks.harness import (
     RTOL,
-    _for_all,
-    _fresh,
-    _percentile,
-    _shown,
-    _values,
-    _Violation,
-    _width,
-    _worlds_for,
+    Violation,
+    checked_values,
+    for_all,
+    fresh_id,
+    percentile_of,
+    score_width,
+    shown,
+    worlds_for,
 )
-from auditkit.checks.registry import CheckFailed, _register, scorer_label
+from auditkit.checks.registry import CheckFailed, register_check, scorer_label
 from auditkit.checks.strategies import DEFAULT_START, describe_world
 from auditkit.data.world import REACTIONS, World
 from auditkit.plugin.scorer import Scorer
@@ -43,7 +43,7 @@ SPAM_GAP_BOUND = 0.0
 _CHECK_SEEDS = (0, 1, 2)
 
 
-@_register("behaviour", "a reaction from a new, distinct account never lowers the score of "
+@register_check("behaviour", "a reaction from a new, distinct account never lowers the score of "
            "the account reacted to", needs=("events",))
 def check_monotone_in_engagement(scorer: Scorer, *, max_examples: int | None = None,
                                  shrink: bool = True) -> None:
@@ -52,9 +52,9 @@ def check_monotone_in_engagement(scorer: Scorer, *, max_examples: int | None = N
     least its score without it (same world otherwise, new account present in both, same
     ``at``). Tried for the first three accounts that posted (one drawn post each); in a world
     without posts, a drawn account posts first."""
-    strategy = st.tuples(_worlds_for(scorer, min_accounts=1), st.integers(0, 10**6),
+    strategy = st.tuples(worlds_for(scorer, min_accounts=1), st.integers(0, 10**6),
                          st.integers(0, 10**6), st.sampled_from(REACTIONS))
-    tol = RTOL * _width(scorer)
+    tol = RTOL * score_width(scorer)
 
     def body(example: tuple[World, int, int, str]) -> None:
         world, a, p, action = example
@@ -68,25 +68,25 @@ def check_monotone_in_engagement(scorer: Scorer, *, max_examples: int | None = N
                 chosen.append((str(target), None if pd.isna(row.get("post", None))
                                else str(row["post"])))
         else:
-            target, post = str(world.ids[a % len(world)]), _fresh(world, "check-post")
+            target, post = str(world.ids[a % len(world)]), fresh_id(world, "check-post")
             extra.append((world.end or DEFAULT_START, target, "post", None, post))
             chosen.append((target, post))
-        reactor = _fresh(world, "reactor")
-        base = _extend(world, new_accounts=[reactor], events=extra)
+        reactor = fresh_id(world, "reactor")
+        base = extend_world(world, new_accounts=[reactor], events=extra)
         at = base.end
-        before = _values(scorer, base, at, _shown(base))
+        before = checked_values(scorer, base, at, shown(base))
         for target, post in chosen:
-            treated = _extend(base, events=[(at, reactor, action, target, post)])
-            ex = _shown(treated, f"scored at the end; the {action} by {reactor} is the last "
+            treated = extend_world(base, events=[(at, reactor, action, target, post)])
+            ex = shown(treated, f"scored at the end; the {action} by {reactor} is the last "
                         "event")
             i = treated.code_of(target)
-            after = _values(scorer, treated, at, ex)[i]
+            after = checked_values(scorer, treated, at, ex)[i]
             if after < before[i] - tol:
-                raise _Violation(f"a {action} of {target}'s post {post} by the new account "
+                raise Violation(f"a {action} of {target}'s post {post} by the new account "
                                  f"{reactor} lowered {target}'s score from {before[i]:.6g} to "
                                  f"{after:.6g}", ex())
 
-    _for_all(scorer, "check_monotone_in_engagement", strategy, body, max_examples, shrink)
+    for_all(scorer, "check_monotone_in_engagement", strategy, body, max_examples, shrink)
 
 
 def _sybil_world(world: World, attackers: list[str], m: int, events: bool) -> World:
@@ -105,10 +105,10 @@ def _sybil_world(world: World, attackers: list[str], m: int, events: bool) -> Wo
     if events:
         evts.append((when, target, "post", None, "sybil-post"))
         evts += [(when, s, "share", target, "sybil-post") for s in sybils]
-    return _extend(world, new_accounts=[*sybils, target], follows=follows, events=evts)
+    return extend_world(world, new_accounts=[*sybils, target], follows=follows, events=evts)
 
 
-@_register("behaviour", f"a target fed by a sybil region gains at most {SYBIL_BOUND:g} "
+@register_check("behaviour", f"a target fed by a sybil region gains at most {SYBIL_BOUND:g} "
            "percentile points (and % of the score range) as the region grows from 1 to up to "
            "40 accounts behind the same attack edges", needs=("follows",))
 def check_sybil_gain_bounded(scorer: Scorer, *, max_examples: int | None = None,
@@ -120,10 +120,10 @@ def check_sybil_gain_bounded(scorer: Scorer, *, max_examples: int | None = None,
     rise by at most :data:`SYBIL_BOUND` percentile points among the honest accounts and by at
     most :data:`SYBIL_BOUND` % of the score range. (SybilRank bounds what a region gains by its
     attack edges, not its size; flaw F9.)"""
-    strategy = st.tuples(_worlds_for(scorer, min_accounts=10, max_accounts=20),
+    strategy = st.tuples(worlds_for(scorer, min_accounts=10, max_accounts=20),
                          st.integers(1, 3), st.integers(10, 40),
                          st.lists(st.integers(0, 10**6), min_size=3, max_size=3))
-    width = _width(scorer)
+    width = score_width(scorer)
     tol = RTOL * width
     with_events = "events" in scorer.tags
 
@@ -139,9 +139,9 @@ def check_sybil_gain_bounded(scorer: Scorer, *, max_examples: int | None = None,
         pct, score = [], []
         for size in (1, m):
             grown = _sybil_world(world, attackers, size, with_events)
-            values = _values(scorer, grown, None, _shown(grown))
+            values = checked_values(scorer, grown, None, shown(grown))
             score.append(float(values[grown.code_of("sybil-target")]))
-            pct.append(_percentile(values[: len(ids)], score[-1], tol))
+            pct.append(percentile_of(values[: len(ids)], score[-1], tol))
         gain, rise = pct[1] - pct[0], 100.0 * (score[1] - score[0]) / width
         if gain > SYBIL_BOUND + 1e-9 or rise > SYBIL_BOUND + 1e-9:
             edges = ", ".join(f"{a} -> sybil-{j}" for j, a in enumerate(attackers))
@@ -149,14 +149,14 @@ def check_sybil_gain_bounded(scorer: Scorer, *, max_examples: int | None = None,
                     f"sybil-{m - 1} follow sybil-target, which follows them back"
                     + (", posts sybil-post and gets a share from every sybil" if with_events
                        else "") + " (with 1 sybil, every attack edge goes to sybil-0)")
-            raise _Violation(
+            raise Violation(
                 f"with {k} attack edge(s), growing the region from 1 to {m} sybils moved "
                 f"sybil-target from the {pct[0]:.1f}th to the {pct[1]:.1f}th percentile of the "
                 f"honest accounts ({gain:+.1f} points) and its score from {score[0]:.4g} to "
                 f"{score[1]:.4g} ({rise:+.1f}% of the range); the bound is {SYBIL_BOUND:g}",
                 describe_world(world) + "\n" + farm)
 
-    _for_all(scorer, "check_sybil_gain_bounded", strategy, body, max_examples, shrink)
+    for_all(scorer, "check_sybil_gain_bounded", strategy, body, max_examples, shrink)
 
 
 #: Days after a world's end at which :func:`check_no_rise_in_silence` scores it again (around
@@ -166,32 +166,32 @@ SILENCE_DAYS: tuple[int, ...] = (1, 2, 3, 5, 7, 10, 14, 20, 25, 29, 30, 31, 35, 
                                  150, 180, 270, 365)
 
 
-@_register("behaviour", "with no new events, a later time never raises a score",
+@register_check("behaviour", "with no new events, a later time never raises a score",
            needs=("time",))
 def check_no_rise_in_silence(scorer: Scorer, *, max_examples: int | None = None,
                              shrink: bool = True) -> None:
     """No rise during pure silence: scored at its end and then 1 to 365 days later
     (:data:`SILENCE_DAYS`), when nothing has happened since, no account's score ever rises
     from one of these times to the next."""
-    tol = RTOL * _width(scorer)
+    tol = RTOL * score_width(scorer)
 
     def body(world: World) -> None:
         if world.end is None:
             return
-        ex = _shown(world, "scored at the end and " + ", ".join(map(str, SILENCE_DAYS))
+        ex = shown(world, "scored at the end and " + ", ".join(map(str, SILENCE_DAYS))
                     + " days later")
-        days, before = 0, _values(scorer, world, world.end, ex)
+        days, before = 0, checked_values(scorer, world, world.end, ex)
         for later in SILENCE_DAYS:
-            now = _values(scorer, world, world.end + pd.Timedelta(days=later), ex)
+            now = checked_values(scorer, world, world.end + pd.Timedelta(days=later), ex)
             rise = now - before
             i = int(np.argmax(rise)) if len(rise) else 0
             if len(rise) and rise[i] > tol:
-                raise _Violation(f"after {later} days of silence account {world.ids[i]!r} "
+                raise Violation(f"after {later} days of silence account {world.ids[i]!r} "
                                  f"rose from {before[i]:.6g} (after {days} days) to "
                                  f"{now[i]:.6g}", ex())
             days, before = later, now
 
-    _for_all(scorer, "check_no_rise_in_silence", _worlds_for(scorer, days=120.0), body,
+    for_all(scorer, "check_no_rise_in_silence", worlds_for(scorer, days=120.0), body,
              max_examples, shrink)
 
 
@@ -251,8 +251,8 @@ def _median_pct(run, scorer: Scorer, cohort: str, control: bool, check: str,
                 kind: str) -> float:
     built = run.control if control else run.treated
     try:
-        values = _values(scorer, built.world, run.end, lambda: _scenario_text(kind))
-    except _Violation as v:
+        values = checked_values(scorer, built.world, run.end, lambda: _scenario_text(kind))
+    except Violation as v:
         raise CheckFailed(scorer_label(scorer), check, v.detail,
                           v.example + f"\n(seed {run.seed}, "
                           f"{'control' if control else 'treated'} world)") from None
@@ -260,7 +260,7 @@ def _median_pct(run, scorer: Scorer, cohort: str, control: bool, check: str,
     return float(np.median(pct[run.members(cohort, built)]))
 
 
-@_register("behaviour", "spam bots do not outrank engaged conversationalists (median "
+@register_check("behaviour", "spam bots do not outrank engaged conversationalists (median "
            "percentiles)", needs=("events", "follows"))
 def check_spam_below_conversationalists(scorer: Scorer, *, max_examples: int | None = None,
                                         shrink: bool = True) -> None:
@@ -284,7 +284,7 @@ def check_spam_below_conversationalists(scorer: Scorer, *, max_examples: int | N
                           f"{SPAM_GAP_BOUND:g}", _scenario_text("spam"))
 
 
-@_register("behaviour", f"100 bought dead followers add at most {BOUGHT_FOLLOWERS_BOUND:g} "
+@register_check("behaviour", f"100 bought dead followers add at most {BOUGHT_FOLLOWERS_BOUND:g} "
            "percentile points", needs=("follows",))
 def check_bought_followers_bounded(scorer: Scorer, *, max_examples: int | None = None,
                                    shrink: bool = True) -> None:

@@ -15,7 +15,7 @@ Follow = tuple[str, str, pd.Timestamp]
 Event = tuple[pd.Timestamp, str, str, "str | None", "str | None"]
 
 
-def _extend_validated(world: World, new_accounts: list[str], follows: list[Follow],
+def extend_validated(world: World, new_accounts: list[str], follows: list[Follow],
                       events: list[Event]) -> World:
     """A validated copy of ``world`` with accounts, follows and events appended."""
     t = world.tables()
@@ -81,7 +81,7 @@ def _build(p: dict[str, Any]) -> World:
     return World.from_codes(p["ids"], accounts_extra=extra, **kw)
 
 
-def _extend(world: World, *, new_accounts: list[str] | tuple[str, ...] = (),
+def extend_world(world: World, *, new_accounts: list[str] | tuple[str, ...] = (),
             follows: list[Follow] | None = None, events: list[Event] | None = None) -> World:
     """A copy of ``world`` with accounts, follows and events appended (new ids must be new, new
     follows must not repeat old ones). Built from integer codes with ``World.from_codes``,
@@ -91,7 +91,7 @@ def _extend(world: World, *, new_accounts: list[str] | tuple[str, ...] = (),
     new_accounts, follows, events = list(new_accounts), follows or [], events or []
     p = _parts(world)
     if p is None:
-        return _extend_validated(world, new_accounts, follows, events)
+        return extend_validated(world, new_accounts, follows, events)
     p["ids"] = p["ids"] + new_accounts
     code = {a: i for i, a in enumerate(p["ids"])}
     if follows:
@@ -113,7 +113,7 @@ def _extend(world: World, *, new_accounts: list[str] | tuple[str, ...] = (),
     return _build(p)
 
 
-def _rebuild(world: World, *, ids: list[str] | None = None, follow_rows: Any = None,
+def rebuild_world(world: World, *, ids: list[str] | None = None, follow_rows: Any = None,
              event_rows: Any = None) -> World:
     """``world`` with its accounts renamed to ``ids`` (same order) and/or only the follow and
     event rows at the given positions, in that order (events are re-sorted by time, stably,

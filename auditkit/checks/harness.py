@@ -5,7 +5,8 @@ validated as one finite value per account within ``scorer.bounds``."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ RTOL = 1e-9
 SHRINK_BUDGET = 150
 
 
-class _Violation(Exception):
+class Violation(Exception):
     """Raised inside a property; becomes :class:`CheckFailed` after shrinking."""
 
     def __init__(self, detail: str, example: str) -> None:
@@ -36,7 +37,7 @@ class _Violation(Exception):
         self.detail, self.example = detail, example
 
 
-def _settings(max_examples: int | None, shrink: bool = True) -> settings:
+def check_settings(max_examples: int | None, shrink: bool = True) -> settings:
     if max_examples is not None and (isinstance(max_examples, bool)
                                      or not isinstance(max_examples, int) or max_examples < 1):
         raise AuditkitError(f"max_examples must be a whole number of at least 1, got "
@@ -66,13 +67,13 @@ class _Shrinking:
 
     def __init__(self) -> None:
         self.left: int | None = None
-        self.seen: dict[str, _Violation] = {}
+        self.seen: dict[str, Violation] = {}
 
     def __call__(self, body: Callable[[Any], None], example: Any) -> None:
         if self.left is None:
             try:
                 body(example)
-            except _Violation as v:
+            except Violation as v:
                 self.left = SHRINK_BUDGET
                 self.seen[_key(example)] = v
                 raise
@@ -85,25 +86,26 @@ class _Shrinking:
         self.left -= 1
         try:
             body(example)
-        except _Violation as v:
+        except Violation as v:
             self.seen[key] = v
             raise
 
 
-def _for_all(scorer: Scorer, check: str, strategy: st.SearchStrategy,
+def for_all(scorer: Scorer, check: str, strategy: st.SearchStrategy,
              body: Callable[[Any], None], max_examples: int | None, shrink: bool) -> None:
-    """Run ``body`` on examples of ``strategy``; a :class:`_Violation` becomes CheckFailed
+    """Run ``body`` on examples of ``strategy``; a :class:`Violation` becomes CheckFailed
     (with the example shrunk unless ``shrink`` is false)."""
     shrinking = _Shrinking()
 
-    @_settings(max_examples, shrink)
+    @check_settings(max_examples, shrink)
     @given(strategy)
     def run(example: Any) -> None:
         shrinking(body, example)
 
     try:
-        run()
-    except _Violation as v:
+        with _only_global_constants():
+            run()
+    except Violation as v:
         raise CheckFailed(scorer_label(scorer), check, v.detail, v.example) from None
     except Flaky as exc:
         found = _first_violation(exc)
@@ -114,8 +116,39 @@ def _for_all(scorer: Scorer, check: str, strategy: st.SearchStrategy,
                           "deterministic)", found.example) from None
 
 
-def _first_violation(exc: BaseException) -> _Violation | None:
-    if isinstance(exc, _Violation):
+@contextmanager
+def _only_global_constants() -> Iterator[None]:
+    """Hypothesis (6.131 and later) sometimes draws literals found in the source of every
+    *local* module already imported (``hypothesis.internal.conjecture.providers``), so the
+    examples of a derandomized run change with what else was imported, and with whether auditkit
+    is installed editable (local) or not. The checks promise the same counterexample on every
+    machine, so while they run hypothesis sees no local constants. (An internal of hypothesis:
+    when it is absent, nothing is changed.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - another hypothesis layout
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    empty = getattr(providers, "Constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if original is None or empty is None:  # pragma: no cover
+        yield
+        return
+    constants = empty()
+    providers._get_local_constants = lambda: constants
+    if cache is not None:
+        cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        if cache is not None:
+            cache.cache.clear()
+
+
+def _first_violation(exc: BaseException) -> Violation | None:
+    if isinstance(exc, Violation):
         return exc
     for inner in getattr(exc, "exceptions", ()):
         found = _first_violation(inner)
@@ -124,65 +157,65 @@ def _first_violation(exc: BaseException) -> _Violation | None:
     return None
 
 
-def _width(scorer: Scorer) -> float:
+def score_width(scorer: Scorer) -> float:
     lo, hi = scorer.bounds
     width = float(hi) - float(lo)
     return width if math.isfinite(width) and width > 0 else 1.0
 
 
-def _score(scorer: Scorer, world: World, at: object, example: Callable[[], str]) -> pd.Series:
+def checked_scores(scorer: Scorer, world: World, at: object, example: Callable[[], str]) -> pd.Series:
     """``scorer.score`` with any exception turned into a violation naming the example."""
     try:
         return scorer.score(world, at)
     except Exception as exc:
-        raise _Violation(f"score() raised {type(exc).__name__}: {exc}", example()) from None
+        raise Violation(f"score() raised {type(exc).__name__}: {exc}", example()) from None
 
 
-def _values(scorer: Scorer, world: World, at: object, example: Callable[[], str]
+def checked_values(scorer: Scorer, world: World, at: object, example: Callable[[], str]
             ) -> np.ndarray:
     """Scores as floats after checking they are one finite value per account within bounds."""
-    scores = _score(scorer, world, at, example)
+    scores = checked_scores(scorer, world, at, example)
     if not isinstance(scores, pd.Series):
-        raise _Violation(f"score() returned {type(scores).__name__}, not a pandas Series "
+        raise Violation(f"score() returned {type(scores).__name__}, not a pandas Series "
                          "indexed by world.ids", example())
     if len(scores) != len(world) or not scores.index.equals(world.ids):
-        raise _Violation(f"score() returned {len(scores)} scores indexed "
-                         f"{_short(list(scores.index))} for the {len(world)} accounts "
-                         f"{_short(list(world.ids))}; index them by world.ids, in order",
+        raise Violation(f"score() returned {len(scores)} scores indexed "
+                         f"{short_list(list(scores.index))} for the {len(world)} accounts "
+                         f"{short_list(list(world.ids))}; index them by world.ids, in order",
                          example())
     try:
         values = scores.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        raise _Violation(f"score() returned values that are not numbers ({exc})",
+        raise Violation(f"score() returned values that are not numbers ({exc})",
                          example()) from None
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise _Violation(f"score() gave account {world.ids[i]!r} the non-finite score "
+        raise Violation(f"score() gave account {world.ids[i]!r} the non-finite score "
                          f"{values[i]!r}", example())
     lo, hi = scorer.bounds
     outside = (values < lo - 1e-9) | (values > hi + 1e-9)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise _Violation(f"score() gave account {world.ids[i]!r} the score {values[i]:.10g}, "
+        raise Violation(f"score() gave account {world.ids[i]!r} the score {values[i]:.10g}, "
                          f"outside the declared bounds {lo:g}..{hi:g}", example())
     return values
 
 
-def _short(items: list, n: int = 6) -> str:
+def short_list(items: list, n: int = 6) -> str:
     shown = ", ".join(repr(x) for x in items[:n])
     return "[" + shown + (", ..." if len(items) > n else "") + "]"
 
 
-def _at_text(at: object) -> str:
+def at_text(at: object) -> str:
     return "at the world's end" if at is None else f"at {pd.Timestamp(at).isoformat()}"
 
 
-def _shown(world: World, *notes: str) -> Callable[[], str]:
+def shown(world: World, *notes: str) -> Callable[[], str]:
     return lambda: "\n".join([describe_world(world), *notes])
 
 
-def _fresh(world: World, stem: str) -> str:
+def fresh_id(world: World, stem: str) -> str:
     taken = set(map(str, world.ids))
     name, i = stem, 0
     while name in taken:
@@ -191,7 +224,7 @@ def _fresh(world: World, stem: str) -> str:
     return name
 
 
-def _worlds_for(scorer: Scorer, **kw: Any) -> st.SearchStrategy[World]:
+def worlds_for(scorer: Scorer, **kw: Any) -> st.SearchStrategy[World]:
     """Drawn worlds with the columns the scorer's tags say it reads. For a scorer that reads
     profile counts, half the worlds have no follow edges: audiences known only from
     ``followers_count``, as in crawled data."""
@@ -205,7 +238,7 @@ def _worlds_for(scorer: Scorer, **kw: Any) -> st.SearchStrategy[World]:
     return worlds(**opts)
 
 
-def _percentile(honest: np.ndarray, value: float, tol: float) -> float:
+def percentile_of(honest: np.ndarray, value: float, tol: float) -> float:
     below = float((honest < value - tol).sum())
     ties = float((np.abs(honest - value) <= tol).sum())
     return 100.0 * (below + 0.5 * ties) / max(len(honest), 1)

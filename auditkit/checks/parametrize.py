@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Mapping
 
 from auditkit.checks.registry import CheckFailed, scorer_label
-from auditkit.checks.suite import _expected, _require_scorer, yield_checks
+from auditkit.checks.suite import expected_failures, require_scorer, yield_checks
 from auditkit.plugin.scorer import Scorer
 
 
@@ -34,7 +34,7 @@ def parametrize_with_checks(scorers: list[Scorer], *,
 
     params = []
     for scorer in scorers:
-        scorer = _require_scorer(scorer)
+        scorer = require_scorer(scorer)
         label = scorer_label(scorer)
         if callable(expected_failed_checks):
             declared = expected_failed_checks(scorer)
@@ -42,7 +42,7 @@ def parametrize_with_checks(scorers: list[Scorer], *,
             declared = expected_failed_checks.get(label, expected_failed_checks.get(scorer.id))
         else:
             declared = None
-        expected = _expected(scorer, declared)
+        expected = expected_failures(scorer, declared)
         for check in yield_checks(scorer):
             reason = expected.get(check.__name__)
             marks = [pytest.mark.xfail(strict=True, raises=CheckFailed, reason=reason)] \

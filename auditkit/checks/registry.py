@@ -54,7 +54,7 @@ def scorer_label(scorer: Scorer) -> str:
     return f"{scorer.id}[{','.join(f'{k}={v}' for k, v in sorted(changed.items()))}]"
 
 
-def _register(kind: str, asserts: str, needs: tuple[str, ...] = ()
+def register_check(kind: str, asserts: str, needs: tuple[str, ...] = ()
               ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def deco(fn: Callable[..., None]) -> Callable[..., None]:
         CHECKS[fn.__name__] = CheckInfo(fn.__name__, fn, kind, frozenset(needs), asserts)

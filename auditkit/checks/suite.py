@@ -6,14 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 
-from auditkit.checks.harness import _settings
+from auditkit.checks.harness import check_settings
 from auditkit.checks.registry import CHECKS, CheckFailed, scorer_label
 from auditkit.checks.report import CheckReport, CheckResult
 from auditkit.errors import AuditkitError
 from auditkit.plugin.scorer import Scorer
 
 
-def _require_scorer(scorer: object) -> Scorer:
+def require_scorer(scorer: object) -> Scorer:
     if isinstance(scorer, type) and issubclass(scorer, Scorer):
         raise AuditkitError(f"the checks take a scorer instance, not the class "
                             f"{scorer.__name__}; pass {scorer.__name__}() (or "
@@ -27,13 +27,13 @@ def _require_scorer(scorer: object) -> Scorer:
 def yield_checks(scorer: Scorer) -> Iterator[Callable[..., None]]:
     """The checks that apply to ``scorer`` (by its tags), in order: call each as
     ``check(scorer)``."""
-    scorer = _require_scorer(scorer)
+    scorer = require_scorer(scorer)
     for info in CHECKS.values():
         if info.applies_to(scorer):
             yield info.func
 
 
-def _expected(scorer: Scorer, expected: Mapping[str, str] | None) -> dict[str, str]:
+def expected_failures(scorer: Scorer, expected: Mapping[str, str] | None) -> dict[str, str]:
     """Validate ``{check name: reason}`` for ``scorer``: known, applicable, with a reason."""
     out: dict[str, str] = {}
     label = scorer_label(scorer)
@@ -70,9 +70,9 @@ def check_scorer(scorer: Scorer, *, expected_failed_checks: Mapping[str, str] | 
     the name of each check before it runs. Bad arguments raise
     :class:`~auditkit.errors.AuditkitError`.
     """
-    scorer = _require_scorer(scorer)
-    expected = _expected(scorer, expected_failed_checks)
-    _settings(max_examples)  # validate before running anything
+    scorer = require_scorer(scorer)
+    expected = expected_failures(scorer, expected_failed_checks)
+    check_settings(max_examples)  # validate before running anything
     label = scorer_label(scorer)
     tags = ", ".join(sorted(scorer.tags)) or "none"
     rows: list[CheckResult] = []

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditkit.data.world import ACTIONS, World, _Where
+from auditkit.data.world import ACTIONS, Locator, World
 from auditkit.errors import WorldError
 
 __all__ = ["FORMATS", "Imported", "import_world"]
@@ -621,7 +621,7 @@ def load_activity(source: str | Path, limit: int | None = None) -> Imported:
     action = frame["action"].str.strip().str.lower()
     frame["action"] = action.map(lambda a: ACTION_ALIASES.get(a, a) if isinstance(a, str)
                                  else a)
-    where = _Where(str(path), lambda i: i + 2, "line")
+    where = Locator(str(path), lambda i: i + 2, "line")
     world = World(events=frame, _where={"events": where})
     k = world.event_codes[1]
     counts = ", ".join(f"{int((k == i).sum()):,} {a}" for i, a in enumerate(ACTIONS)

@@ -62,7 +62,7 @@ def _one_based(position: int) -> int:
     return position + 1
 
 
-class _Where:
+class Locator:
     """Where a table came from, so an error can name the file and the line."""
 
     def __init__(self, source: str, row_label: RowLabel = _one_based, unit: str = "row") -> None:
@@ -78,7 +78,7 @@ class _Where:
         return err
 
 
-def parse_time(values: pd.Series | Iterable, *, where: _Where | None = None,
+def parse_time(values: pd.Series | Iterable, *, where: Locator | None = None,
                column: str = "time") -> pd.Series:
     """Parse ISO-8601 strings, unix seconds or datetimes into ``datetime64[ns, UTC]``.
 
@@ -104,7 +104,7 @@ def parse_time(values: pd.Series | Iterable, *, where: _Where | None = None,
         bad = text.notna() & out.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        where = where or _Where("table")
+        where = where or Locator("table")
         raise where.error(
             f"cannot read time {s.iloc[pos]!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
             "or unix seconds (1714564800)", position=pos, column=column)
@@ -136,8 +136,8 @@ class World:
     """
 
     def __init__(self, accounts=None, follows=None, events=None, *,
-                 _where: dict[str, _Where] | None = None) -> None:
-        where = {name: (_where or {}).get(name, _Where(name)) for name in _TABLES}
+                 _where: dict[str, Locator] | None = None) -> None:
+        where = {name: (_where or {}).get(name, Locator(name)) for name in _TABLES}
         frames = {}
         for name, table in (("accounts", accounts), ("follows", follows), ("events", events)):
             frames[name] = None if table is None else _to_frame(table, name, where[name])
@@ -406,7 +406,7 @@ class World:
 # validation
 
 
-def _to_frame(table, name: str, where: _Where) -> pd.DataFrame:
+def _to_frame(table, name: str, where: Locator) -> pd.DataFrame:
     frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
     frame = frame.reset_index(drop=True)
     missing = [c for c in _REQUIRED[name] if c not in frame.columns]
@@ -445,7 +445,7 @@ def _id_strings(col: pd.Series) -> pd.Series:
     return out
 
 
-def _validate_accounts(acc: pd.DataFrame, where: _Where) -> pd.DataFrame:
+def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     acc = acc.copy()
     if "account" not in acc:
         acc["account"] = pd.Series([], dtype=object)
@@ -480,7 +480,7 @@ def _validate_accounts(acc: pd.DataFrame, where: _Where) -> pd.DataFrame:
     return acc
 
 
-def _categorical_ids(col: pd.Series, ids: pd.Index, where: _Where, name: str,
+def _categorical_ids(col: pd.Series, ids: pd.Index, where: Locator, name: str,
                      allow_missing: bool = False) -> pd.Categorical:
     values = _id_strings(col)
     codes = ids.get_indexer(values.to_numpy(dtype=object))
@@ -509,7 +509,7 @@ def _empty_events(ids: pd.Index) -> pd.DataFrame:
         "action": pd.Categorical([], categories=list(ACTIONS)), "target": empty.copy()})
 
 
-def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: _Where) -> pd.DataFrame:
+def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> pd.DataFrame:
     if f is None:
         return _empty_follows(ids)
     out = f.copy()
@@ -535,7 +535,7 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: _Where) -> p
     return out
 
 
-def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: _Where) -> pd.DataFrame:
+def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> pd.DataFrame:
     if e is None:
         return _empty_events(ids)
     out = e.copy()
@@ -566,7 +566,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: _Where) -> pd
     return _sort_events(out)
 
 
-def _booleans(col: pd.Series, where: _Where) -> pd.Series:
+def _booleans(col: pd.Series, where: Locator) -> pd.Series:
     if pd.api.types.is_bool_dtype(col.dtype):
         return col.astype(bool)
     table = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
@@ -611,17 +611,17 @@ _ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "foll
               "actor": str, "target": str, "post": str, "network": str, "action": str}
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, _Where]:
+def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
     suffixes = "".join(path.suffixes)
     try:
         if suffixes.endswith(".parquet"):
             frame = pd.read_parquet(path)
-            return frame, _Where(str(path), _one_based, "row")
+            return frame, Locator(str(path), _one_based, "row")
         frame = pd.read_csv(path, dtype=_ID_DTYPES, keep_default_na=False, na_values=[""])
     except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
         raise WorldError(f"cannot read this file: {exc}".strip(), source=str(path)) from exc
     # header is line 1, so data row i (0-based) is on line i + 2
-    return frame, _Where(str(path), lambda i: i + 2, "line")
+    return frame, Locator(str(path), lambda i: i + 2, "line")
 
 
 def read_world(path: str | os.PathLike) -> World:
@@ -635,7 +635,7 @@ def read_world(path: str | os.PathLike) -> World:
         raise WorldError(f"world directory {str(root)!r} does not exist; a world is a directory "
                          "with accounts.csv, follows.csv and/or events.csv")
     tables: dict[str, pd.DataFrame] = {}
-    where: dict[str, _Where] = {}
+    where: dict[str, Locator] = {}
     for name in _TABLES:
         found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
                  if (root / f"{name}{ext}").is_file()]

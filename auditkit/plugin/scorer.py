@@ -27,7 +27,7 @@ from auditkit.deadline import DeadlineExceeded, deadline
 from auditkit.errors import ParameterError, ScorerError
 from auditkit.plugin.params import Params, describe_param_errors
 
-__all__ = ["Scorer", "Statement", "TAGS", "run_scorer", "statement_items"]
+__all__ = ["Scorer", "Statement", "RandomWalk", "TAGS", "run_scorer", "statement_items"]
 
 #: Capability tags a scorer may declare.
 TAGS: dict[str, str] = {
@@ -66,6 +66,16 @@ class Statement:
         return {"scorer": self.scorer, "account": self.account, "score": self.score,
                 "at": None if self.at is None else self.at.isoformat(),
                 "items": self.items.to_dict(orient="records"), "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class RandomWalk:
+    """The stationary distribution of a damped random walk over the follow graph, for scorers
+    built on one (PageRank): ``vector`` (one value per account, summing to 1) and ``damping``
+    (the probability of following an edge rather than teleporting)."""
+
+    vector: np.ndarray
+    damping: float
 
 
 def statement_items(rows: list[tuple[str, float, float, str]]) -> pd.DataFrame:
@@ -141,6 +151,13 @@ class Scorer(ABC):
     @abstractmethod
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         """The itemised statement of ``account``'s score."""
+
+    def random_walk(self, world: World, at: object = None) -> RandomWalk | None:
+        """For a scorer whose scores order accounts as the stationary distribution of a damped
+        random walk over follows (PageRank with uniform teleport), that distribution on
+        ``world`` as of ``at``; ``None`` (the default) for any other scorer. The attack search
+        uses it to state the closed-form link-farm bound beside the gain it measured."""
+        return None
 
     @classmethod
     def spec(cls) -> dict[str, Any]:
