@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import auditkit
-from auditkit import Registry, audit, bundled_scenarios, load_scenarios
+from auditkit import Registry, audit, bundled_scenarios, get_registry, load_scenarios
 
-BUILT_IN = ["followers", "klout", "kred", "pagerank", "trustrank"]
+BUILT_IN = get_registry().built_in_scorers()
 
 
 def main() -> None:

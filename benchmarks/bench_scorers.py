@@ -45,7 +45,7 @@ from auditkit.scorers.pagerank import pagerank_vector
 import auditkit
 from auditkit import World, generate_world, get_registry, run_scorer
 
-SCORERS = ("followers", "klout", "kred", "pagerank", "trustrank")
+SCORERS = tuple(get_registry().built_in_scorers())
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 GB = 1024**3
 

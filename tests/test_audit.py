@@ -17,6 +17,7 @@ from auditkit import (
     Scorer,
     audit,
     bundled_scenarios,
+    get_registry,
     hookimpl,
     load_scenarios,
     report,
@@ -24,7 +25,7 @@ from auditkit import (
 from auditkit.auditing.results import COLUMNS
 from auditkit.cli import main
 
-BUILT_IN = ["followers", "klout", "kred", "pagerank", "trustrank"]
+BUILT_IN = get_registry().built_in_scorers()
 
 
 @pytest.fixture(scope="session")

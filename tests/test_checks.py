@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditkit import AuditkitError, Params, Registry, Scorer, Statement, World, checks
+from auditkit import AuditkitError, Params, Registry, Scorer, Statement, World, checks, get_registry
 from auditkit.checks import (
     CHECKS,
     CheckFailed,
@@ -36,7 +36,7 @@ from auditkit.report import render
 # ---------------------------------------------------------------------------------------------
 # the built-in scorers, with their known flaws declared (measured by running the suite)
 
-BUILT_IN = ["followers", "klout", "kred", "pagerank", "trustrank"]
+BUILT_IN = get_registry().built_in_scorers()
 
 #: examples each behavioural check draws for the built-in scorers
 BEHAVIOUR_EXAMPLES = 60
@@ -74,14 +74,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
 }
 
 
-def _built_in_registry() -> Registry:
-    from auditkit.scorers import followers, klout, kred, pagerank, trustrank
-
-    mods = (followers, klout, kred, pagerank, trustrank)
-    return Registry(entry_points=False, plugins=[(m.__name__, m) for m in mods])
-
-
-BUILT_IN_SCORERS = [_built_in_registry().scorer(s) for s in BUILT_IN]
+BUILT_IN_SCORERS = [get_registry().scorer(s) for s in BUILT_IN]
 
 
 @parametrize_with_checks(BUILT_IN_SCORERS, expected_failed_checks=EXPECTED_FAILURES)

@@ -163,6 +163,12 @@ class Registry:
         fields = self.scorers[scorer_id].Params.model_fields.values()
         return any(f.is_required() for f in fields)
 
+    def built_in_scorers(self) -> list[str]:
+        """Ids of auditkit's own scorers that run with their default parameters, sorted."""
+        return sorted(sid for sid, cls in self.scorers.items()
+                      if cls.__module__.startswith("auditkit.scorers.")
+                      and not self.needs_configuration(sid))
+
     def all(self) -> list[Scorer]:
         """One instance of every registered scorer that runs with its default parameters,
         sorted by id. Scorers that need configuration are left out; name them explicitly."""
