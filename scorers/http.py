@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pydantic
-from auditkit.scorers.command import (
+from .command import (
     ExternalParams,
     ExternalScorer,
     scores_from_json,

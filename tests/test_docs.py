@@ -167,3 +167,34 @@ def test_every_cited_reference_anchor_exists():
             continue
     assert cited, "nothing cites docs/references.md by section"
     assert cited <= anchors, f"no such section in docs/references.md: {sorted(cited - anchors)}"
+
+
+def test_plugin_guide_world_api_exists():
+    """Every `world.<member>` the plugin guide documents is a member of World."""
+    from auditkit import World
+
+    page = (ROOT / "docs" / "plugins.md").read_text()
+    table = page.split("## The World a scorer reads", 1)[1].split("###", 1)[0]
+    members = set(re.findall(r"`world\.(\w+)", table))
+    assert {"resolve_at", "as_of", "window", "event_codes", "follow_codes", "in_degree",
+            "code_of", "series"} <= members
+    missing = sorted(m for m in members if not hasattr(World, m))
+    assert not missing, f"docs/plugins.md documents World members that do not exist: {missing}"
+
+
+def test_plugin_guide_renderer_example_runs():
+    """The renderer example of docs/plugins.md registers and renders a real report."""
+    from auditkit import Registry
+    from auditkit.report import render
+
+    page = (ROOT / "docs" / "plugins.md").read_text()
+    code = page.split("### `register_renderers(register)`", 1)[1].split("```python\n", 1)[1]
+    namespace: dict = {}
+    exec(code.split("```", 1)[0], namespace)
+    plugin = type("Plugin", (), {"register_renderers": staticmethod(
+        namespace["register_renderers"])})()
+    registry = Registry(plugins=[("csv-example", plugin)], strict=True)
+    from auditkit.plugin.renderer import Document, Table
+
+    doc = Document("demo", "Demo", [Table(["a", "b"], [["1", "2"]])])
+    assert render(doc, "csv", registry) == "a,b\n1,2\n"
