@@ -74,10 +74,10 @@ def _emit(report: object, fmt: str, output: str | None) -> None:
         click.echo(render(report, fmt), nl=False)
 
 
-def _format_option(default: str = "table", *, alias_json: bool = False):  # type: ignore[no-untyped-def]
+def _format_option(default: str = "table", *, alias_json: bool = False):
     """``--format`` (one grammar for every command); ``--json`` kept as its alias."""
 
-    def decorate(f):  # type: ignore[no-untyped-def]
+    def decorate(f):
         f = click.option("--format", "fmt", default=default, show_default=True,
                          metavar="FORMAT", help=f"Output format: {FORMATS_HELP}.")(f)
         if alias_json:

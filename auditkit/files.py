@@ -33,8 +33,7 @@ def atomic_file(path: str | os.PathLike[str], *, binary: bool = False) -> Iterat
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_sibling(target)
     try:
-        with open(tmp, "xb" if binary else "x", **({} if binary else {"encoding": "utf-8"})) \
-                as fh:
+        with open(tmp, "xb") if binary else open(tmp, "x", encoding="utf-8") as fh:
             yield fh
         os.replace(tmp, target)
     finally:

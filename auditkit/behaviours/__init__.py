@@ -68,6 +68,6 @@ BEHAVIOURS: tuple[type[Behaviour], ...] = (
 
 
 @hookimpl
-def register_behaviours(register):  # type: ignore[no-untyped-def]
+def register_behaviours(register):
     for cls in BEHAVIOURS:
         register(cls)

@@ -13,6 +13,6 @@ __all__ = ["register_probes"]
 
 
 @hookimpl
-def register_probes(register):  # type: ignore[no-untyped-def]
+def register_probes(register):
     for probe in (*BUILT_IN_PROBES, *REALDATA_PROBES):
         register(probe)

@@ -12,6 +12,6 @@ BUILT_IN_RENDERERS = (TableRenderer, MarkdownRenderer, JsonRenderer)
 
 
 @hookimpl
-def register_renderers(register):  # type: ignore[no-untyped-def]
+def register_renderers(register):
     for cls in BUILT_IN_RENDERERS:
         register(cls)
