@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs"))
 import build_reference  # noqa: E402
 
-BUILT_IN_SCORERS = ["followers", "klout", "kred", "pagerank", "trustrank"]
+BUILT_IN_SCORERS = ["followers", "klout", "kred", "pagerank", "trustrank", "sybilrank"]
 
 
 @pytest.mark.parametrize("name", sorted(build_reference.GENERATED))
