@@ -49,9 +49,6 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
                                         "audience, so a reaction from a small account lowers it",
         "check_sybil_gain_bounded": "every sybil that shares is one more distinct engaged "
                                     "reactor in True Reach (F9)",
-        "check_no_rise_in_silence": "posts leave the 90-day window before the reactions to "
-                                    "them, and an account no longer active is calibrated "
-                                    "against fixed anchors (F4, F13)",
     },
     "kred": {
         "check_sybil_gain_bounded": "10 points per share and a point per follower, whoever "
