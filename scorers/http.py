@@ -59,6 +59,8 @@ class HttpScorer(_External):
             default_factory=dict, description="extra request headers, e.g. "
             "{Authorization: Bearer ...}")
 
+    params: Params
+
     @property
     def source(self) -> str:
         return self.params.url

@@ -419,6 +419,8 @@ class PageRank(Scorer):
             "standard", description="standard (log spread 0..100) or tweepcred (Twitter's "
             "teleport mass, post-adjust and rint(130 + 5.21 ln PR) scale)")
 
+    params: Params
+
     def settings(self) -> tuple[float, int, float]:
         """``(damping, max_iter, tol)`` in effect: Tweepcred's values unless set explicitly."""
         p = self.params
