@@ -21,7 +21,8 @@ Conventions shared by every behaviour here:
 
 Modules: ``common`` (the shared helpers and parameter bases), ``people`` (honest accounts and how
 people use the network), ``followers`` (bought and farmed followers), ``engagement`` (pods,
-outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and sybils).
+outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and sybils),
+``topics`` (chatting about a topic one never posts about).
 """
 
 from __future__ import annotations
@@ -66,20 +67,21 @@ from auditkit.behaviours.people import (
     SecondNetwork,
     SmallCommunity,
 )
+from auditkit.behaviours.topics import TopicChatter
 from auditkit.hookspecs import hookimpl
 
 __all__ = [
     "Conversationalist", "SpamBot", "BoughtFollowers", "FollowBackFarm", "FollowChurn",
     "EngagementPod", "OutsiderEngagement", "SybilRegion", "CelebrityEngagement", "Inactive",
     "HighVolumePoster", "LinkBroadcaster", "Institution", "OfflineInfluential", "SmallSpark",
-    "SecondNetwork", "Newcomer", "SmallCommunity", "BEHAVIOURS",
+    "SecondNetwork", "Newcomer", "SmallCommunity", "TopicChatter", "BEHAVIOURS",
 ]
 
 BEHAVIOURS: tuple[type[Behaviour], ...] = (
     Conversationalist, SpamBot, BoughtFollowers, FollowBackFarm, FollowChurn, EngagementPod,
     OutsiderEngagement, SybilRegion, CelebrityEngagement, Inactive, HighVolumePoster,
     LinkBroadcaster, Institution, OfflineInfluential, SmallSpark, SecondNetwork, Newcomer,
-    SmallCommunity,
+    SmallCommunity, TopicChatter,
 )
 
 
