@@ -147,7 +147,7 @@ def seed_ids_from(scorer_id: str, value: tuple[str, ...] | str | None) -> tuple[
 def resolve_given_seeds(scorer_id: str, world: World, ids: tuple[str, ...]) -> np.ndarray:
     """Codes of explicitly given seed ids (sorted, unique); :class:`ScorerError` naming the
     first id that is not in ``world``."""
-    codes = world.ids.get_indexer(list(ids))
+    codes = world.ids.get_indexer(pd.Index(list(ids), dtype=object))
     if (codes < 0).any():
         bad = ids[int(np.flatnonzero(codes < 0)[0])]
         raise ScorerError(f"scorer {scorer_id!r} parameter 'seeds': account {bad!r} is not in "

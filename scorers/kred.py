@@ -218,9 +218,10 @@ class KredLike(Scorer):
             return world.profile_count("followers_count")  # no edges: the observed count
         f = (world if t is None else world.as_of(t)).follows
         keep = np.ones(len(f), bool)
-        windowed = self.params.window_days is not None and t is not None and "time" in f
-        if windowed:
-            start = t - pd.Timedelta(days=self.params.window_days)
+        days = self.params.window_days
+        windowed = days is not None and t is not None and "time" in f
+        if days is not None and t is not None and "time" in f:
+            start = t - pd.Timedelta(days=days)
             keep = ~(f["time"] <= start).to_numpy()  # unknown (NaT) start times count
         src = f["follower"].cat.codes.to_numpy(np.int64)[keep]
         dst = f["followee"].cat.codes.to_numpy(np.int64)[keep]
@@ -275,7 +276,8 @@ class KredLike(Scorer):
                    if k < len(OUTREACH_THRESHOLDS) else "")
             rows.append(("outreach level", total, level - total, reached + nxt))
             score = level
-            notes = ("Outreach counts all history up to the scoring time and never goes down",)
+            notes: tuple[str, ...] = ("Outreach counts all history up to the scoring time "
+                                      "and never goes down",)
         else:
             rows.append((f"bonus: reactions from accounts with more than "
                          f"{p.big_actor_threshold:,} followers", float(pts.big_actor[i]),

@@ -58,6 +58,8 @@ class TopicChatter(_Organic):
                                  "topic and post about another)")
             return self
 
+    params: Params
+
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         members = cohort.members
