@@ -97,7 +97,8 @@ def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
 @click.option("--scorer", "scorer_id", required=True,
               help="Id of the scorer (see `auditkit scorers`).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A scorer parameter; repeat for several.")
+              help="A scorer parameter; repeat for several. ID.NAME=VALUE, as `audit` takes "
+              "it, works too when ID is this scorer.")
 @click.option("--at", default=None, metavar="TIME",
               help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N highest.")
@@ -108,7 +109,8 @@ def _scorer_info(registry, scorer_id: str) -> dict[str, Any]:
 def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str | None,
                   top: int | None, fmt: str, account: str | None) -> None:
     """Score every account of the WORLD directory with one scorer."""
-    scorer = get_registry().scorer(scorer_id, **_parse_params(params))
+    parsed = {k.removeprefix(f"{scorer_id}."): v for k, v in _parse_params(params).items()}
+    scorer = get_registry().scorer(scorer_id, **parsed)
     _progress(f"loading {world} ...")
     w = read_world(world)
     at_ts = w.resolve_at(at)

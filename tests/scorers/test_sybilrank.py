@@ -110,8 +110,10 @@ def test_command_line_scores_equal_the_transcription(tmp_path):
     n, edges = 150, random_graph(150, 700, 0.4, 9)
     world_of(n, edges).write(tmp_path / "w")
     seeds = [3, 17, 42, 99, 120]
+    # the issue's spelling, with the scorer id in front of the parameter, as `audit` takes it
     out = CliRunner().invoke(main, ["score", str(tmp_path / "w"), "--scorer", "sybilrank",
-                                    "--param", f"seeds=[{', '.join(f'u{i}' for i in seeds)}]",
+                                    "--param",
+                                    f"sybilrank.seeds=[{', '.join(f'u{i}' for i in seeds)}]",
                                     "--format", "json"])
     assert out.exit_code == 0, out.output
     got = {r["account"]: r["score"] for r in json.loads(out.stdout)["scores"]}
