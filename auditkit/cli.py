@@ -349,10 +349,11 @@ def import_command(fmt: str, source: str, output: str, out_format: str,
 @click.option("--max-evaluations", type=click.IntRange(min=1), default=300, show_default=True,
               metavar="K", help="Distinct attacks evaluated per scorer.")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
-@click.option("--freeze-seeds", is_flag=True,
-              help="Seeded scorers (trustrank) keep the seeds their default pick chooses "
-              "before the attack, as a vetting oracle would, instead of re-picking them on the "
-              "attacked world.")
+@click.option("--freeze-seeds/--no-freeze-seeds", default=True, show_default=True,
+              help="Seeded scorers (trustrank, sybilrank) keep the seeds their default pick "
+              "chooses before the attack, as a vetting oracle would; --no-freeze-seeds lets "
+              "them re-pick their seeds on every attacked world, so the attack can make its "
+              "target a seed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               metavar="SCENARIO.yaml",
               help="Write the best attack as a scenario `auditkit audit` reruns (several "

@@ -40,10 +40,10 @@ from typing import Any
 import numpy as np
 import scipy
 import scipy.sparse as sp
-from auditkit.scorers.pagerank import pagerank_vector
 
 import auditkit
 from auditkit import World, generate_world, get_registry, run_scorer
+from auditkit.scorers.pagerank import pagerank_vector
 
 SCORERS = tuple(get_registry().built_in_scorers())
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"

@@ -272,6 +272,8 @@ class CommandScorer(ExternalScorer):
                 return [str(v) for v in value]
             return value
 
+    params: Params
+
     @property
     def source(self) -> str:
         return f"program {shlex.join(self.params.program)!r}"

@@ -20,6 +20,10 @@ from typing import Any
 
 import pandas as pd
 import pydantic
+
+from auditkit import World, hookimpl
+from auditkit.errors import ScorerError
+
 from .command import (
     ExternalParams,
     ExternalScorer,
@@ -28,9 +32,6 @@ from .command import (
     snippet,
     world_document,
 )
-
-from auditkit import World, hookimpl
-from auditkit.errors import ScorerError
 
 __all__ = ["HttpScorer"]
 
@@ -58,6 +59,8 @@ class HttpScorer(ExternalScorer):
         headers: dict[str, str] = pydantic.Field(
             default_factory=dict, description="extra request headers, e.g. "
             "{Authorization: Bearer ...}")
+
+    params: Params
 
     @property
     def source(self) -> str:

@@ -1,23 +1,39 @@
-"""Klout-like score: True Reach, Amplification and Network over a rolling window, 1-100."""
+"""Klout-like score: True Reach, Amplification and Network over a rolling window, 1-100.
+
+What Klout published and what is our choice is separated point by point in the class docstring
+and in ``docs/scorers/klout.md``.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pydantic
+from scipy.optimize import brentq
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
 
-__all__ = ["KloutLike"]
+__all__ = ["KloutLike", "Calibration", "KloutComponents", "BOT_LABELS", "TARGET_MEAN",
+           "TARGET_SHARE_ABOVE_50"]
 
 _POST = ACTIONS.index("post")
 _NS_PER_DAY = 86_400 * 10**9
-#: Fallback calibration anchors (raw median, raw 95th percentile) for a world without any
-#: engaged active account: one reactor with a few followers is roughly raw 1.
-_FALLBACK_Q50, _FALLBACK_Q95 = 1.0, 3.0
+#: Labels that mark an account as a spam bot (``bots="labels"``).
+BOT_LABELS = frozenset({"bot", "spam", "fake", "sybil"})
+#: The follow-ratio rule of ``bots="follow-ratio"``: more than this many followings ...
+FOLLOW_SPAM_FOLLOWINGS = 500
+#: ... and (1 + followings) / (1 + followers) above this (Tweepcred's UserMass.scala penalty).
+FOLLOW_SPAM_RATIO = 0.6
+#: Published anchors: the average score is about 20 (Klout, The Realtime Report, 2012) ...
+TARGET_MEAN = 20.0
+#: ... and a score above 50 is about the 95th percentile (Cooke, "Reverse Engineering Klout").
+TARGET_SHARE_ABOVE_50 = 0.05
+#: Bracket of the calibration exponent gamma (see :meth:`KloutLike.calibration`).
+GAMMA_RANGE = (0.05, 20.0)
 
 
 @dataclass(frozen=True)
@@ -31,77 +47,132 @@ class KloutComponents:
     active: np.ndarray
     posts: np.ndarray
     reactions: np.ndarray
+    #: reactions received from reactors who neither follow the account nor are followed by it
+    unconnected: np.ndarray
+    #: reactions received from recognised bots and suspended accounts (not counted)
+    from_bots: np.ndarray
+    #: accounts recognised as spam bots (label or follow-ratio rule) or suspended
+    bots: np.ndarray
+    #: the calibration population: every account that is not a bot nor suspended
+    population: np.ndarray
     at: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The map from raw to 1-100: ``q95`` maps to 50, ``gamma`` shapes both sides."""
+
+    q95: float
+    gamma: float
+    mean: float          # the population mean the map gives
+    above_50: float      # the population share above 50
+    size: int            # accounts in the calibration population
+    note: str
 
 
 class KloutLike(Scorer):
     """Klout's legacy decomposition (True Reach, Amplification, Network) over a rolling window.
 
-    Every reaction (share, reply, mention, like) received in the ``window_days`` before ``at``
-    is weighted by Klout's three published signal rules:
+    Published by Klout (sources in ``references`` and ``docs/scorers/klout.md``):
 
-    1. *reactor selectivity*: a reaction weighs ``1/d`` where ``d`` is the number of reactions
-       its actor made that UTC day (one unit of attention per actor and day);
-    2. *unique reactors*: the weights of one (reactor, target) pair combine with diminishing
-       returns, ``s = sqrt(sum of weights)``;
-    3. *reactions per post*: Amplification divides by the posts made in the window.
+    - the score runs 1-100 and is relative to the population; it combines **True Reach** (the
+      engaged audience: followers and friends who engage, with spam bots and dead accounts
+      subtracted), **Amplification** (how likely a message draws reactions) and **Network**
+      (how influential the engaged audience is);
+    - a rolling 90-day window ("old data past 90 days old drops off");
+    - three signal rules: reactions per post count (100 retweets of 10 posts beat 100 of
+      1,000), a reactor who reacts a lot in a day counts less per reaction, and 100 reactions
+      from 100 people beat 100 from one person;
+    - the average score is about 20, and a score above 50 is about the 95th percentile.
+
+    Our choices, each a stand-in for something Klout learned but never published:
+
+    1. *who is a spam bot*: an account whose ``label`` is bot, spam, fake or sybil when the
+       world has labels (``bots="auto"``); without labels, one that follows more than 500
+       accounts at a (1 + followings)/(1 + followers) ratio above 0.6, the rule Twitter's
+       Tweepcred uses to discount follow spam; a ``suspended`` account counts as dead. Their
+       reactions count for nothing anywhere.
+    2. *dead accounts*: an account with no activity in the window; every reactor acted in the
+       window, so among reactors only suspended accounts are dead.
+    3. *engaged followers and friends*: a reactor counts in True Reach when it follows the
+       account or the account follows it, as of ``at``; in a world without follow edges the
+       relationship cannot be checked and every reactor counts.
+    4. *reactor selectivity*: a reaction weighs ``1/d``, ``d`` the reactions its actor made that
+       UTC day (one unit of attention per actor and day);
+    5. *unique reactors*: the weights of one (reactor, account) pair combine as
+       ``s = sqrt(sum of weights)``; True Reach counts each engaged reactor ``min(1, s)``;
+    6. the components and their weights:
 
     .. math::
 
-        R = \\sum_r \\min(1, s_r), \\quad A = \\frac{\\sum_r s_r}{P + c}, \\quad
-        N = \\frac{\\sum_r s_r \\ln(1 + f_r)}{\\sum_r s_r}
+        R = \\sum_{r \\in E} \\min(1, s_r), \\quad A = \\frac{\\sum_r s_r}{P + c}, \\quad
+        N = \\frac{\\sum_{r \\in E} s_r \\ln(1 + f_r)}{\\sum_{r \\in E} s_r}
 
         raw = w_R \\ln(1 + R) + w_A \\ln(1 + A) + w_N N
 
-    with ``f_r`` the reactor's followers as of ``at``. ``raw`` is calibrated to 1-100 relative
-    to the engaged population (accounts active in the window that received a reaction): raw 0
-    scores 1, their median scores 20, their 95th percentile 50, and higher values saturate
-    towards 100.
+       with ``E`` the engaged followers and friends (not bots), ``r`` in A any reactor that is
+       not a bot, ``P`` the posts in the window, ``f_r`` the reactor's followers as of ``at``;
+    7. *calibration*: over the population (every account that is not a bot nor suspended),
+       raw 0 scores 1, the 95th percentile ``q95`` scores 50, ``1 + 49 (raw/q95)^g`` below it
+       and ``100 - 50 (q95/raw)^(0.98 g)`` above it (same slope at q95, saturating to 100),
+       with ``g`` solved so that the population mean is 20. When no ``g`` in [0.05, 20] gives
+       20 (most of the population has no engagement), the nearest end is used and the
+       statement says so.
 
     With a ``network`` column, R, A and N are computed per network and combined: R summed,
-    A as the (posts + c)-weighted mean, N as the reach-weighted mean.
+    A as the (posts + c)-weighted mean, N as the reach-weighted mean. With ``topic`` set, only
+    reactions about that topic count (the reaction's ``topic``, else the topic of the post it
+    reacts to: Klout attributed topics from the engagement messages drew, including the topic
+    of the conversation a reply belongs to) and only posts about it; the raw score is mapped
+    with the calibration of the overall score, so topic scores share its scale.
 
     Notes
     -----
-    Klout's real weights were learned by a supervised model over thousands of features (Rao et
-    al. 2015) and never published; the weights here are a documented choice. Relative
-    calibration means an account's score moves when others change (F13); the rolling window
-    punishes a break (F4); merging a second, little-used network waters the score down (F15).
+    Relative calibration means an account's score moves when others change (F13); the rolling
+    window punishes a break (F4); merging a second, little-used network waters the score down
+    (F15); engagement in a conversation about a topic makes one "influential about" it (F16).
 
     References
     ----------
     .. [1] A. Rao, N. Spasojevic, Z. Li, T. DSouza, "Klout Score: Measuring Influence Across
        Multiple Social Networks", IEEE BigData 2015, arXiv:1510.08487.
     .. [2] Klout support, "What is the Klout Score?" (2011) and "Why did my Klout Score drop?"
-       (2016): 1-100, relative to the population, rolling 90-day window.
-    .. [3] Klout signal rules as quoted by zoomsphere / growingsocialmedia (reactions per post,
-       reactor selectivity, unique reactors).
+       (2016); Klout's 2010 definitions of True Reach, Amplification and Network.
+    .. [3] Klout signal rules as quoted by zoomsphere / growingsocialmedia.
+    .. [4] The Realtime Report (2012); Cooke, "Reverse Engineering Klout Score" (slides).
+    .. [5] Klout topics: M. Berry (Klout) interviewed by knecht-it.com, "Understanding Klout
+       Topics" (June 2011); inkhouse.com, "Klout, Klout, Let It All Out!" (Aug 2011).
     """
 
     id = "klout"
-    version = "1.0"
+    version = "2.0"
     name = "Klout-like (True Reach, Amplification, Network)"
     range = (1.0, 100.0)
     description = (
-        "Reactions received in a rolling window (default 90 days), weighted by Klout's published "
-        "rules: a reactor's reactions share one unit of attention per day, repeats from one "
-        "reactor have diminishing returns (sqrt), and reactions count per post. True Reach "
-        "(distinct engaged reactors), Amplification (reactions per post) and Network (log "
-        "followers of the engaged audience) are combined with documented weights and calibrated "
-        "relative to engaged active accounts: median 20, 95th percentile 50, saturating to 100; "
-        "no reaction in the window scores 1."
+        "Reactions received in a rolling window (default 90 days). True Reach counts engaged "
+        "followers and friends (reactors who follow the account or whom it follows) with spam "
+        "bots and suspended accounts subtracted; Amplification is weighted reactions per post; "
+        "Network the mean log followers of the engaged audience. A reactor's reactions share "
+        "one unit of attention per day and repeats have diminishing returns (sqrt). Calibrated "
+        "over the population (every account not recognised as a bot): no reaction scores 1, "
+        "the 95th percentile 50 and the mean 20 (Klout's published anchors). With topic set, "
+        "only engagement about that topic counts."
     )
     references = (
         "Rao, Spasojevic, Li, DSouza. Klout Score: Measuring Influence Across Multiple Social "
         "Networks. IEEE BigData 2015, arXiv:1510.08487.",
         "Klout support: 'What is the Klout Score?' (2011); 'Why did my Klout Score drop?' "
-        "(2016): rolling 90-day window, relative to the population.",
+        "(2016): rolling 90-day window, relative to the population; Klout's 2010 definitions "
+        "of True Reach (engaged followers and friends, spam bots and dead accounts removed), "
+        "Amplification and Network.",
         "Klout signal rules quoted by zoomsphere / growingsocialmedia: reactions per post, "
         "reactor selectivity, unique reactors.",
         "The Realtime Report (2012) and Cooke, 'Reverse Engineering Klout Score': average about "
         "20, above 50 about the 95th percentile.",
+        "Klout topics: Megan Berry (Klout) in knecht-it.com 'Understanding Klout Topics' "
+        "(2011); inkhouse.com 'Klout, Klout, Let It All Out!' (2011).",
     )
-    tags = frozenset({"events", "follows", "time", "counts"})
+    tags = frozenset({"events", "follows", "time", "counts", "labels"})
 
     class Params(Params):
         window_days: float = pydantic.Field(
@@ -116,7 +187,37 @@ class KloutLike(Scorer):
             "audience, in the raw score (our choice)")
         post_smoothing: float = pydantic.Field(
             1.0, gt=0, description="added to the posts in the window when dividing reactions by "
-            "posts, so an account with no posts is safe")
+            "posts, so an account with no posts is safe (our choice)")
+        bots: Literal["auto", "labels", "follow-ratio", "none"] = pydantic.Field(
+            "auto", description="how spam bots are recognised: labels (bot, spam, fake, sybil), "
+            "follow-ratio (more than 500 followings at a following/follower ratio above 0.6), "
+            "auto (labels when the world has a label column, else follow-ratio) or none")
+        topic: str | None = pydantic.Field(
+            None, description="score influence about one topic: only reactions about it (the "
+            "event's topic, else its post's) and posts about it count; default: all")
+
+    params: Params
+
+    # ---- who counts ----
+    def bot_mask(self, world: World, t: pd.Timestamp | None) -> np.ndarray:
+        """Accounts recognised as spam bots (the ``bots`` rule) or suspended, as of ``t``."""
+        n = len(world)
+        rule = self.params.bots
+        if rule == "auto":
+            rule = "labels" if "label" in world.accounts else "follow-ratio"
+        if rule == "labels" and "label" in world.accounts:
+            labels = world.accounts["label"].astype("string").fillna("").str.strip().str.lower()
+            bot = labels.isin(list(BOT_LABELS)).to_numpy(dtype=bool)
+        elif rule == "follow-ratio":
+            followings, followers = _follow_counts(world, t)
+            ratio = (1.0 + followings) / (1.0 + followers)
+            bot = (followings > FOLLOW_SPAM_FOLLOWINGS) & (ratio > FOLLOW_SPAM_RATIO)
+        else:
+            bot = np.zeros(n, bool)
+        if "suspended" in world.accounts:
+            bot = bot | world.accounts["suspended"].astype("boolean").fillna(False).to_numpy(
+                dtype=bool)
+        return bot
 
     # ---- measurement ----
     def components(self, world: World, at: object = None) -> KloutComponents:
@@ -124,9 +225,10 @@ class KloutLike(Scorer):
         n = len(world)
         t = world.resolve_at(at)
         zeros = np.zeros(n)
-        empty = KloutComponents(zeros, zeros, zeros, zeros, np.zeros(n, bool), zeros, zeros, t)
+        none = np.zeros(n, bool)
         if t is None or n == 0:
-            return empty
+            return KloutComponents(zeros, zeros, zeros, zeros, none, zeros, zeros, zeros, zeros,
+                                   none, ~none, t)
         p = self.params
         # the window's events are a contiguous slice of the time-sorted events: slice the
         # world's cached code arrays instead of building a windowed world
@@ -138,97 +240,138 @@ class KloutLike(Scorer):
         times = all_times[lo:hi]
         active = np.bincount(actor, minlength=n) > 0
         net, k = _network_codes(world, lo, hi)
+        bots = self.bot_mask(world, t)
+        about = _about_topic(world, lo, hi, p.topic)
 
-        is_post = action == _POST
+        is_post = (action == _POST) & about
         post_key = net[is_post].astype(np.int64) * n + actor[is_post]
         posts_k = np.bincount(post_key, minlength=n * k).astype(np.float64)
 
-        react = ~is_post & (target >= 0) & (target != actor)  # a reaction to oneself is no reach
-        r, tg, rn = actor[react].astype(np.int64), target[react].astype(np.int64), net[react]
-        weight = _selectivity(r, times[react] // _NS_PER_DAY)
+        reaction = (action != _POST) & (target >= 0) & (target != actor)  # not to oneself
+        from_bot = reaction & bots[actor]
+        react = reaction & ~bots[actor]
+        # selectivity counts every reaction of a (non-bot) reactor that day, on any topic
+        weight_all = _selectivity(actor[react].astype(np.int64), times[react] // _NS_PER_DAY)
+        keep = about[react]
+        r = actor[react][keep].astype(np.int64)
+        tg = target[react][keep].astype(np.int64)
+        rn = net[react][keep]
+        weight = weight_all[keep]
 
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
         codes, pairs = pd.factorize((rn.astype(np.int64) * n + r) * n + tg, sort=False)
         pairs = np.asarray(pairs, dtype=np.int64)
         strength = np.sqrt(np.bincount(codes, weights=weight, minlength=len(pairs)))
         p_reactor, p_target, p_net = (pairs // n) % n, pairs % n, pairs // (n * n)
+        engaged = _connected(world, t, p_reactor, p_target)
         slot = p_net * n + p_target
-        followers = _followers(world, t)
-        reach_k = np.bincount(slot, weights=np.minimum(1.0, strength), minlength=n * k)
+        followers = _follow_counts(world, t)[1]
+        reach_k = np.bincount(slot, weights=np.minimum(1.0, strength) * engaged,
+                              minlength=n * k)
         sum_k = np.bincount(slot, weights=strength, minlength=n * k)
-        audience_k = np.bincount(slot, weights=strength * np.log1p(followers[p_reactor]),
+        engaged_k = np.bincount(slot, weights=strength * engaged, minlength=n * k)
+        audience_k = np.bincount(slot, weights=strength * engaged * np.log1p(followers[p_reactor]),
                                  minlength=n * k)
-        reach_k, sum_k, audience_k, posts_k = (x.reshape(k, n) for x in
-                                               (reach_k, sum_k, audience_k, posts_k))
+        reach_k, sum_k, engaged_k, audience_k, posts_k = (
+            x.reshape(k, n) for x in (reach_k, sum_k, engaged_k, audience_k, posts_k))
 
         true_reach = reach_k.sum(axis=0)
-        # (posts + c)-weighted mean of per-network R_k / (P_k + c), over the networks used
+        # (posts + c)-weighted mean of per-network A_k = S_k / (P_k + c), over networks used
         used = (posts_k > 0) | (sum_k > 0)
         denom = (posts_k + p.post_smoothing * used).sum(axis=0)
         amplification = _ratio(sum_k.sum(axis=0), denom)
         # reach-weighted mean of the per-network audience influence
-        network_k = np.where(sum_k > 0, audience_k / np.where(sum_k > 0, sum_k, 1.0), 0.0)
+        network_k = _ratio(audience_k, engaged_k)
         network = _ratio((reach_k * network_k).sum(axis=0), true_reach)
         raw = (p.reach_weight * np.log1p(true_reach)
                + p.amplification_weight * np.log1p(amplification)
                + p.network_weight * network)
         reactions = np.bincount(tg, minlength=n).astype(np.float64)
+        pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
+        unconnected = np.bincount(p_target, weights=pair_count * ~engaged,
+                                  minlength=n).astype(np.float64)
+        bot_reactions = np.bincount(target[from_bot & about], minlength=n).astype(np.float64)
         return KloutComponents(true_reach, amplification, network, raw, active,
-                               posts_k.sum(axis=0), reactions, t)
+                               posts_k.sum(axis=0), reactions, unconnected, bot_reactions,
+                               bots, ~bots, t)
 
+    # ---- calibration ----
     @staticmethod
-    def anchors(raw: np.ndarray, active: np.ndarray) -> tuple[float, float]:
-        """The calibration anchors (q50, q95): raw median and 95th percentile of engaged accounts.
+    def calibration(raw: np.ndarray, population: np.ndarray) -> Calibration:
+        """The map's anchors from the population's raw scores: ``q95`` their 95th percentile
+        (50 points) and ``gamma`` solved so that their mean score is 20.
 
-        The population is the accounts active in the window (any event as actor) that received
-        at least one reaction (raw > 0). Anchoring on every active account would not work: in
-        typical worlds most active accounts receive nothing, so the median would be raw 0, which
-        must score 1. Degenerate populations are guarded so the map stays continuous and
-        increasing: with no spread above the median the 95th percentile anchor becomes twice
-        the median; with nothing engaged at all the fixed anchors (1, 3) are used.
+        Degenerate populations: with no positive raw score everyone scores 1 (``q95`` = 1);
+        when fewer than 5% have a positive raw score, ``q95`` is the smallest positive one.
+        When no gamma in :data:`GAMMA_RANGE` gives a mean of 20, the end nearer to it is used.
         """
-        pool = raw[active & (raw > 0)]
-        if len(pool):
-            q50, q95 = (float(q) for q in np.quantile(pool, [0.5, 0.95]))
+        pool = np.asarray(raw, dtype=np.float64)[np.asarray(population, bool)]
+        size = len(pool)
+        positive = pool[pool > 0]
+        if not len(positive):
+            return Calibration(1.0, 1.0, 1.0, 0.0, size, "nobody in the population has a "
+                               "reaction in the window: everyone scores 1")
+        q95 = float(np.quantile(pool, 1.0 - TARGET_SHARE_ABOVE_50))
+        note = ""
+        if q95 <= 0:
+            q95 = float(positive.min())
+            note = (f"only {len(positive) / size:.1%} of the population has a reaction, fewer "
+                    "than 5%: the least engaged of them is the 50-point anchor; ")
+
+        def mean(g: float) -> float:
+            return float(KloutLike.calibrate(pool, q95, g).mean())
+
+        lo, hi = GAMMA_RANGE
+        f_lo, f_hi = mean(lo) - TARGET_MEAN, mean(hi) - TARGET_MEAN
+        if f_lo * f_hi < 0:
+            gamma = float(brentq(lambda g: mean(g) - TARGET_MEAN, lo, hi, xtol=1e-12,
+                                 maxiter=200))
         else:
-            q50 = q95 = 0.0
-        if q95 <= 0.0:
-            return _FALLBACK_Q50, _FALLBACK_Q95
-        if q50 <= 0.0:
-            q50 = q95 / 2.0
-        if q95 - q50 <= 1e-9 * q50:
-            q95 = 2.0 * q50
-        return q50, q95
+            gamma = lo if abs(f_lo) <= abs(f_hi) else hi
+            note += (f"no exponent in [{lo:g}, {hi:g}] gives a population mean of 20 "
+                     f"(reachable: {min(f_lo, f_hi) + 20:.1f} to {max(f_lo, f_hi) + 20:.1f}); "
+                     f"using {gamma:g}; ")
+        scores = KloutLike.calibrate(pool, q95, gamma)
+        return Calibration(q95, gamma, float(scores.mean()), float((scores > 50).mean()), size,
+                           note.rstrip("; "))
 
     @staticmethod
-    def calibrate(raw: np.ndarray, q50: float, q95: float) -> np.ndarray:
-        """Map raw scores to 1-100: 0 -> 1, q50 -> 20, q95 -> 50, then saturating towards 100."""
+    def calibrate(raw: np.ndarray, q95: float, gamma: float) -> np.ndarray:
+        """Map raw scores to 1-100: 0 -> 1, ``1 + 49 (raw/q95)^g`` up to q95 (50 points), then
+        ``100 - 50 (q95/raw)^(0.98 g)``: the same slope at q95, approaching 100."""
         raw = np.maximum(np.asarray(raw, dtype=np.float64), 0.0)
-        z = (raw - q50) / (q95 - q50)
-        low = 1.0 + 19.0 * raw / q50
-        mid = 20.0 + 30.0 * z
-        high = 100.0 - 50.0 * np.exp(-0.6 * (np.maximum(z, 1.0) - 1.0))  # slope 30 at z = 1
-        out = np.where(raw <= q50, low, np.where(z <= 1.0, mid, high))
+        x = raw / q95
+        low = 1.0 + 49.0 * np.power(np.minimum(x, 1.0), gamma)
+        high = 100.0 - 50.0 * np.power(1.0 / np.maximum(x, 1.0), 49.0 * gamma / 50.0)
+        out = np.where(raw <= 0, 1.0, np.where(x <= 1.0, low, high))
         return np.clip(out, 1.0, 100.0)
 
-    def score(self, world: World, at: object = None) -> pd.Series:
+    def _scored(self, world: World, at: object) -> tuple[KloutComponents, Calibration,
+                                                          np.ndarray]:
         c = self.components(world, at)
-        q50, q95 = self.anchors(c.raw, c.active)
-        return world.series(self.calibrate(c.raw, q50, q95), name=self.id)
+        if self.params.topic is None:
+            cal = self.calibration(c.raw, c.population)
+        else:  # the overall score's calibration, so topic scores share its scale
+            overall = KloutLike(**self.params.model_dump(exclude={"topic"}))
+            base = overall.components(world, at)
+            cal = self.calibration(base.raw, base.population)
+        return c, cal, self.calibrate(c.raw, cal.q95, cal.gamma)
+
+    def score(self, world: World, at: object = None) -> pd.Series:
+        return world.series(self._scored(world, at)[2], name=self.id)
 
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         i = world.code_of(account)
         p = self.params
-        c = self.components(world, at)
-        q50, q95 = self.anchors(c.raw, c.active)
-        s = float(self.calibrate(c.raw[i : i + 1], q50, q95)[0])
+        c, cal, scores = self._scored(world, at)
+        s = float(scores[i])
         reach = p.reach_weight * math.log1p(c.true_reach[i])
         amp = p.amplification_weight * math.log1p(c.amplification[i])
         net = p.network_weight * float(c.network[i])
         items = statement_items([
             ("true_reach", float(c.true_reach[i]), reach,
-             f"distinct engaged reactors, each min(1, sqrt(sum of 1/daily-reactions)); "
-             f"{p.reach_weight:g} * ln(1 + value)"),
+             f"engaged followers and friends (bots subtracted), each min(1, sqrt(sum of "
+             f"1/daily-reactions)); {p.reach_weight:g} * ln(1 + value)"),
             ("amplification", float(c.amplification[i]), amp,
              f"weighted reactions per post ({c.posts[i]:g} posts in the window, smoothing "
              f"{p.post_smoothing:g}); {p.amplification_weight:g} * ln(1 + value)"),
@@ -236,14 +379,25 @@ class KloutLike(Scorer):
              f"mean ln(1 + followers) of the engaged audience; {p.network_weight:g} * value"),
             ("calibration to 1-100 relative to the population", float(c.raw[i]),
              s - (reach + amp + net),
-             f"raw {c.raw[i]:.4g} mapped with engaged median {q50:.4g} -> 20 and 95th "
-             f"percentile {q95:.4g} -> 50"),
+             f"raw {c.raw[i]:.4g}; 95th percentile {cal.q95:.4g} -> 50, exponent "
+             f"{cal.gamma:.4g} so the population mean is {cal.mean:.3g}"),
         ])
-        notes = (f"window: the {p.window_days:g} days up to {c.at}" if c.at is not None
+        about = "" if p.topic is None else f" about {p.topic!r}"
+        notes = [f"window: the {p.window_days:g} days up to {c.at}" if c.at is not None
                  else "the world records no time; nothing to score",
-                 f"{int(c.reactions[i])} reactions received in the window "
-                 f"(self-reactions ignored); {int(c.active.sum())} accounts active")
-        return Statement(self.id, account, s, items, c.at, notes)
+                 f"{int(c.reactions[i])} reactions received{about} in the window from non-bot "
+                 f"accounts (self-reactions ignored), {int(c.unconnected[i])} of them from "
+                 f"reactors who neither follow this account nor are followed by it (not in True "
+                 f"Reach), and {int(c.from_bots[i])} from recognised bots or suspended accounts "
+                 "(not counted)",
+                 f"calibration population: {cal.size:,} accounts (all but bots and suspended); "
+                 f"{cal.above_50:.1%} of them above 50"]
+        if bool(c.bots[i]):
+            notes.append("this account is recognised as a spam bot or is suspended: it is "
+                         "scored but is not part of the calibration population")
+        if cal.note:
+            notes.append(cal.note)
+        return Statement(self.id, account, s, items, c.at, tuple(notes))
 
 
 def _network_codes(world: World, lo: int, hi: int) -> tuple[np.ndarray, int]:
@@ -262,6 +416,31 @@ def _network_codes(world: World, lo: int, hi: int) -> tuple[np.ndarray, int]:
     return codes, max(k, 1)
 
 
+def _about_topic(world: World, lo: int, hi: int, topic: str | None) -> np.ndarray:
+    """Per event of ``events[lo:hi]``: whether it is about ``topic`` (all true without one).
+
+    An event is about its own ``topic``; a reaction without one is about the topic of the post
+    it reacts to (the conversation's topic), wherever that post is in the world's history.
+    """
+    if topic is None:
+        return np.ones(hi - lo, bool)
+    ev = world.events
+    if "topic" not in ev or hi <= lo:
+        return np.zeros(hi - lo, bool)
+    own = ev["topic"].iloc[lo:hi].astype(object).to_numpy()
+    about = np.array([v == topic for v in own], dtype=bool)
+    missing = np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in own])
+    if missing.any() and "post" in ev:
+        posts = ev[(ev["action"] == "post") & ev["topic"].notna()]
+        if len(posts):
+            post_topic = dict(zip(posts["post"].astype(str), posts["topic"].astype(str),
+                                  strict=True))
+            refs = ev["post"].iloc[lo:hi].astype(str).to_numpy()
+            inherited = np.array([post_topic.get(ref) == topic for ref in refs], dtype=bool)
+            about = np.where(missing, inherited, about)
+    return about
+
+
 def _selectivity(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
     """``1 / d`` per reaction, where ``d`` is how many reactions its actor made that day."""
     if not len(actor):
@@ -270,14 +449,42 @@ def _selectivity(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
     return 1.0 / np.bincount(codes)[codes]
 
 
-def _followers(world: World, t: pd.Timestamp) -> np.ndarray:
-    """Followers per account as of ``t`` (follow edges, else ``followers_count``)."""
+def _follow_counts(world: World, t: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
+    """(followings, followers) per account as of ``t``: from follow edges when the world has
+    any, else the ``following_count`` / ``followers_count`` columns."""
     if not len(world.follows):
-        return world.profile_count("followers_count")
-    snapshot = world.as_of(t)
+        return (world.profile_count("following_count"),
+                world.profile_count("followers_count"))
+    snapshot = world if t is None else world.as_of(t)
     # a snapshot that keeps every edge shares the world's table: reuse the world's cache
     source = world if snapshot.follows is world.follows else snapshot
-    return source.in_degree.astype(np.float64)
+    return source.out_degree.astype(np.float64), source.in_degree.astype(np.float64)
+
+
+def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarray
+               ) -> np.ndarray:
+    """Per pair: ``a`` follows ``b`` or ``b`` follows ``a`` as of ``t``; all true when the world
+    records no follow edges (the relationship cannot be checked)."""
+    if not len(world.follows):
+        return np.ones(len(a), bool)
+    snapshot = world if t is None else world.as_of(t)
+    source = world if snapshot.follows is world.follows else snapshot
+    n = np.int64(len(world))
+    src, dst = (x.astype(np.int64) for x in source.follow_codes)
+    keys = np.sort(src * n + dst)
+    if not len(keys):
+        return np.zeros(len(a), bool)
+
+    def has(x: np.ndarray) -> np.ndarray:
+        # sorted queries keep searchsorted cache-friendly on millions of edges
+        order = np.argsort(x, kind="stable")
+        q = x[order]
+        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        out = np.empty(len(x), bool)
+        out[order] = keys[pos] == q
+        return out
+
+    return has(a * n + b) | has(b * n + a)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 import pydantic
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit.errors import ScorerError
 
 __all__ = ["KredLike", "OUTREACH_THRESHOLDS", "outreach_level"]
 
@@ -60,6 +61,12 @@ class KredLike(Scorer):
     others over all history up to ``at``; the score is the level reached: level 1 at 100
     points, level 2 at 270, each further increment 1.7 times the previous.
 
+    Community scores (``community``), as published: influence in a community is driven by
+    interactions with its members, so only actions by members (Outreach: towards members) earn
+    points, every account is scored and the top one is 1000 (Kred's example: Stephen Colbert
+    high in "Students"). Membership is the world's ``group`` column (our stand-in for Kred's
+    bios, hashtags and keywords over 1,000 days).
+
     Notes
     -----
     Kred published the 10 points, that accounts with more than 10,000 followers give more, that
@@ -87,7 +94,9 @@ class KredLike(Scorer):
         "Influence maps points to 1-1000 by 1 + 999*ln(1+p)/ln(1+p_max) so the top account "
         "(globally or per group) is 1000. measure=outreach scores the Outreach Level (0-100) "
         "from your own shares, replies and mentions of others: level 1 at 100 points, 2 at 270, "
-        "never decreasing. No discount for repeated actions by one account."
+        "never decreasing. No discount for repeated actions by one account. community=NAME "
+        "scores influence in one community (the group column): only actions by its members "
+        "earn points."
     )
     references = (
         "Kred scoring rules: score.kred/rules; docs.score.kred (scoring-influence, "
@@ -119,8 +128,13 @@ class KredLike(Scorer):
             False, description="also give reaction_points for likes (Kred counted Facebook "
             "likes)")
         per_group: bool = pydantic.Field(
-            False, description="normalise Influence within each account group (Kred: the top "
-            "of every community is 1000)")
+            False, description="normalise Influence within each account's own group, points "
+            "from everyone (our approximation; the published per-community score is "
+            "'community')")
+        community: str | None = pydantic.Field(
+            None, description="Kred's community score: only actions by members of this "
+            "community (the group column) earn Influence points, and only your actions towards "
+            "its members earn Outreach points; every account is scored, the top one is 1000")
 
         @pydantic.field_validator("window_days")
         @classmethod
@@ -128,6 +142,8 @@ class KredLike(Scorer):
             if v is not None and v not in _WINDOWS:
                 raise ValueError("Kred's windows are 30, 60 or 90 days, or null for all history")
             return v
+
+    params: Params
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -152,6 +168,9 @@ class KredLike(Scorer):
                 lo = int(np.searchsorted(times, start.value, side="right"))
         actor, action, target = (x[lo:hi] for x in world.event_codes)
         react = (action != _CODE["post"]) & (target >= 0) & (target != actor)
+        member = self.members(world)
+        if member is not None:  # only actions by (influence) or towards (outreach) members
+            react &= member[target] if outreach else member[actor]
         who = actor if outreach else target
         key = action[react].astype(np.int64) * n + who[react]
         by_action = np.bincount(key, minlength=len(ACTIONS) * n).reshape(len(ACTIONS), n)
@@ -165,22 +184,51 @@ class KredLike(Scorer):
         big = react & np.isin(action, [_CODE[a] for a in counted])
         big &= followers[actor] > p.big_actor_threshold
         big_actor = np.bincount(target[big], minlength=n).astype(np.float64)
-        gained = self._followers_gained(world, t)
+        gained = self._followers_gained(world, t, member)
         total = total + p.big_actor_bonus * big_actor + p.follow_points * gained
         return KredPoints(counts, big_actor, gained, total, t)
 
-    def _followers_gained(self, world: World, t: pd.Timestamp | None) -> np.ndarray:
-        """Followers gained in the window (all current followers without a window or times)."""
+    def members(self, world: World) -> np.ndarray | None:
+        """Membership of the ``community`` (the ``group`` column), or None without one.
+
+        :class:`ScorerError` when the world has no ``group`` column or nobody in it."""
+        c = self.params.community
+        if c is None:
+            return None
+        if "group" not in world.accounts:
+            raise ScorerError(f"scorer 'kred' parameter 'community': {c!r} needs a 'group' "
+                              "column (the accounts' communities); this world has none, so "
+                              "score it without community")
+        group = world.accounts["group"].astype("string").fillna("").to_numpy(dtype=object)
+        member = group == c
+        if len(world) and not member.any():
+            known = ", ".join(sorted({g for g in group if g})[:10])
+            raise ScorerError(f"scorer 'kred' parameter 'community': no account is in "
+                              f"community {c!r}; the groups of this world include: {known}")
+        return member
+
+    def _followers_gained(self, world: World, t: pd.Timestamp | None,
+                          member: np.ndarray | None = None) -> np.ndarray:
+        """Followers gained in the window (all current followers without a window or times);
+        with ``member``, only followers who are members count."""
         n = len(world)
         if not len(world.follows):
+            if member is not None:  # counts say nothing about who the followers are
+                return np.zeros(n)
             return world.profile_count("followers_count")  # no edges: the observed count
-        if self.params.window_days is None or t is None or "time" not in world.follows:
-            return _followers(world, t)
-        f = world.as_of(t).follows
-        start = t - pd.Timedelta(days=self.params.window_days)
-        keep = ~(f["time"] <= start).to_numpy()  # unknown (NaT) start times count
+        f = (world if t is None else world.as_of(t)).follows
+        keep = np.ones(len(f), bool)
+        days = self.params.window_days
+        windowed = days is not None and t is not None and "time" in f
+        if days is not None and t is not None and "time" in f:
+            start = t - pd.Timedelta(days=days)
+            keep = ~(f["time"] <= start).to_numpy()  # unknown (NaT) start times count
         src = f["follower"].cat.codes.to_numpy(np.int64)[keep]
         dst = f["followee"].cat.codes.to_numpy(np.int64)[keep]
+        if member is None and not windowed:
+            return _followers(world, t)
+        if member is not None:
+            src, dst = src[member[src]], dst[member[src]]
         if "until" in f:  # a re-follow is one follower
             pairs = np.unique(src * n + dst)
             dst = pairs % n
@@ -228,7 +276,8 @@ class KredLike(Scorer):
                    if k < len(OUTREACH_THRESHOLDS) else "")
             rows.append(("outreach level", total, level - total, reached + nxt))
             score = level
-            notes = ("Outreach counts all history up to the scoring time and never goes down",)
+            notes: tuple[str, ...] = ("Outreach counts all history up to the scoring time "
+                                      "and never goes down",)
         else:
             rows.append((f"bonus: reactions from accounts with more than "
                          f"{p.big_actor_threshold:,} followers", float(pts.big_actor[i]),
@@ -247,6 +296,10 @@ class KredLike(Scorer):
             span = "all history" if p.window_days is None else f"the {p.window_days} days"
             notes = (f"window: {span} up to {pts.at}",
                      "no discount for repeated actions by the same account (Kred's rules)")
+        if p.community is not None:
+            towards = "towards" if outreach else "by"
+            notes = (*notes, f"community {p.community!r}: only actions {towards} its members "
+                     "(group column) count")
         return Statement(self.id, account, score, statement_items(rows), pts.at, notes)
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "tweepcred_mass",
     "tweepcred_post_adjust",
     "tweepcred_scale",
+    "account_flags",
 ]
 
 # ---- Tweepcred constants, as published in twitter/the-algorithm (2023) --------------------------
@@ -34,7 +35,10 @@ __all__ = [
 TWEEPCRED_DAMPING = 0.9  #: 1 - jumpprob (0.1)
 TWEEPCRED_MAX_ITER = 20  #: maxiterations
 TWEEPCRED_THRESHOLD = 1e-3  #: threshold on the total (L1) change between iterations
-TWEEPCRED_BASE_MASS = 0.05  #: deviceWeightAdditive * 0.1 (no valid device: our worlds have none)
+TWEEPCRED_BASE_MASS = 0.05  #: deviceWeightAdditive * 0.1: every account that is not verified
+TWEEPCRED_DEVICE_MASS = 0.5  #: deviceWeightAdditive: added with a valid device
+TWEEPCRED_RESTRICTED_FACTOR = 0.1  #: restrictedWeightMultiplicative
+TWEEPCRED_VERIFIED_MASS = 100.0  #: the mass of a verified account
 TWEEPCRED_MASS_FLOOR = 0.01
 TWEEPCRED_MASS_FRIENDS = 500  #: threshAbsNumFriendsUMass
 TWEEPCRED_MASS_RATIO = 0.6  #: threshFriendsToFollowersRatioUMass
@@ -112,10 +116,11 @@ class _Iteration:
 
 def _power_iterate(pt: sp.csr_matrix, dangling: np.ndarray, *, damping: float,
                    teleport: np.ndarray, dangling_to: np.ndarray | None, start: np.ndarray,
-                   max_iter: int, threshold: float) -> _Iteration:
+                   max_iter: int, threshold: float, inclusive: bool = False) -> _Iteration:
     """``x <- d (P^T x + (sum of x over dangling) * dangling_to) + (1 - d) teleport``.
 
-    Stops as soon as ``sum |x - x_last| < threshold`` or after ``max_iter`` steps; never raises
+    Stops as soon as ``sum |x - x_last| < threshold`` (``<=`` with ``inclusive``, Tweepcred's
+    rule) or after ``max_iter`` steps; never raises
     (networkx raises ``PowerIterationFailedConvergence``; a scorer returns the last iterate and
     says so in its statement). ``dangling_to=None`` drops the mass of dangling accounts.
     """
@@ -133,7 +138,7 @@ def _power_iterate(pt: sp.csr_matrix, dangling: np.ndarray, *, damping: float,
         if dangling_to is not None and len(dangling_idx):
             x += (damping * x_last[dangling_idx].sum()) * dangling_to
         change = float(np.abs(x - x_last).sum())
-        if change < threshold:
+        if change < threshold or (inclusive and change == threshold):
             done = True
             break
     return _Iteration(x, x_last, steps, change, done)
@@ -234,26 +239,42 @@ def interaction_weights(world: World, window_days: float, at: object = None) -> 
 
 
 def tweepcred_mass(followings: np.ndarray, followers: np.ndarray,
-                   age_days: np.ndarray | None = None) -> np.ndarray:
-    """Tweepcred's un-normalised user mass (teleport prior), ``UserMass.scala``.
+                   age_days: np.ndarray | None = None, *, device: np.ndarray | None = None,
+                   verified: np.ndarray | None = None, restricted: np.ndarray | None = None,
+                   suspended: np.ndarray | None = None) -> np.ndarray:
+    """Tweepcred's un-normalised user mass (teleport prior), ``UserMass.getUserMass``.
 
-    ``100 * clip(max(0.01, 0.05 * age_factor), 0, 1)`` with ``age_factor = 1`` above 30 days
-    and ``min(1, ln(1 + age/15))`` below; divided by ``exp(5 (r - 0.6))`` when
-    ``followings > 500`` and ``r = (1 + followings) / (1 + followers) > 0.6``. Our worlds know
-    nothing of devices, verification, suspension or restriction, so every account gets the
-    base mass 0.05 of a user without a valid device. ``age_days`` NaN counts as old (factor 1);
-    negative ages (accounts created after ``at``) count as 0 days.
+    As the Scala does it, in this order: a suspended account has mass 0 and a verified one
+    100; any other starts from ``0.05`` (``deviceWeightAdditive * 0.1``), plus ``0.5`` with a
+    valid device, times the age factor (1 above 30 days, else ``min(1, ln(1 + age/15))``),
+    floored at 0.01, times 0.1 when restricted, clipped to [0, 1], times 100. Then every mass
+    (verified and suspended ones too) is divided by ``exp(5 (r - 0.6))`` when
+    ``followings > 500`` and ``r = (1 + followings) / (1 + followers) > 0.6``.
+
+    ``device``, ``verified``, ``restricted`` and ``suspended`` are boolean arrays (the world's
+    optional account flags); ``None`` means false for every account. Our choices, not the
+    Scala's: ``age_days`` NaN (no ``created``) counts as old (factor 1), where the Scala's
+    default age 0 would give the floor; negative ages (created after ``at``) count as 0 days.
     """
     fo = np.asarray(followings, dtype=np.float64)
     fe = np.asarray(followers, dtype=np.float64)
+    n = len(fo)
+
+    def flag(values: np.ndarray | None) -> np.ndarray:
+        return np.zeros(n, bool) if values is None else np.asarray(values, dtype=bool)
+
     if age_days is None:
-        factor = np.ones(len(fo))
+        factor = np.ones(n)
     else:
         age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
         factor = np.where(np.isnan(age) | (age > 30), 1.0,
                           np.minimum(1.0, np.log1p(np.nan_to_num(age) / 15.0)))
-    mass = np.clip(np.maximum(TWEEPCRED_BASE_MASS * factor, TWEEPCRED_MASS_FLOOR), 0.0, 1.0)
-    mass = mass * 100.0
+    score = TWEEPCRED_BASE_MASS + np.where(flag(device), TWEEPCRED_DEVICE_MASS, 0.0)
+    score = np.maximum(score * factor, TWEEPCRED_MASS_FLOOR)
+    score = np.where(flag(restricted), score * TWEEPCRED_RESTRICTED_FACTOR, score)
+    mass = np.clip(score, 0.0, 1.0) * 100.0
+    mass = np.where(flag(verified), TWEEPCRED_VERIFIED_MASS, mass)
+    mass = np.where(flag(suspended), 0.0, mass)
     ratio = (1.0 + fo) / (1.0 + fe)
     penal = (fo > TWEEPCRED_MASS_FRIENDS) & (ratio > TWEEPCRED_MASS_RATIO)
     exponent = TWEEPCRED_MASS_DIVISION * (ratio - TWEEPCRED_MASS_RATIO)
@@ -335,7 +356,8 @@ class PageRank(Scorer):
 
     ``variant="tweepcred"``: the constants of Twitter's open-sourced Tweepcred: damping 0.9,
     at most 20 iterations, stop when the total change is below 0.001, start from ``t``,
-    dangling mass spread uniformly; ``t`` is the user mass (:func:`tweepcred_mass`), PR is
+    dangling mass spread uniformly; ``t`` is the user mass (:func:`tweepcred_mass`, which reads
+    the world's optional ``device``, ``verified``, ``restricted`` and ``suspended`` flags), PR is
     divided by :func:`tweepcred_post_adjust` and re-normalised, and the score is
     ``rint(130 + 5.21 ln PR)`` clipped to 0..100 (:func:`tweepcred_scale`). Those constants were
     fitted to Twitter's hundreds of millions of accounts: on a small world ``PR ~ 1/n`` is large
@@ -398,6 +420,8 @@ class PageRank(Scorer):
             "standard", description="standard (log spread 0..100) or tweepcred (Twitter's "
             "teleport mass, post-adjust and rint(130 + 5.21 ln PR) scale)")
 
+    params: Params
+
     def settings(self) -> tuple[float, int, float]:
         """``(damping, max_iter, tol)`` in effect: Tweepcred's values unless set explicitly."""
         p = self.params
@@ -440,12 +464,12 @@ class PageRank(Scorer):
             return _Run(snap, pt, dangling, damping, teleport, teleport, it, weights, divisor,
                         pr, scores)
         followers, followings = snap.in_degree, snap.out_degree
-        mass = tweepcred_mass(followings, followers, _age_days(snap, t))
+        mass = tweepcred_mass(followings, followers, _age_days(snap, t), **account_flags(snap))
         total = mass.sum()
         teleport = mass / total if total > 0 else uniform
         it = _power_iterate(pt, dangling, damping=damping, teleport=teleport,
                             dangling_to=uniform, start=teleport, max_iter=max_iter,
-                            threshold=tol)
+                            threshold=tol, inclusive=True)
         divisor = tweepcred_post_adjust(followings, followers)
         adjusted = it.x / divisor
         total = adjusted.sum()
@@ -492,6 +516,11 @@ class PageRank(Scorer):
                           f"score = clip(rint(130 + 5.21 ln PR), 0, 100) = {score:g}"))
             notes.append("Tweepcred's scale was fitted to Twitter's n (hundreds of millions); "
                          f"with n = {n:,} PageRank is large and scores clip high")
+            flags = account_flags(run.snapshot)
+            held = [k for k, v in flags.items() if v[code]]
+            notes.append("user mass (the teleport t) from UserMass.scala; flags of this "
+                         f"account: {', '.join(held) if held else 'none'} (columns in this "
+                         f"world: {', '.join(flags) if flags else 'none, so all false'})")
         else:
             lo = float(run.pr.min()) if n else 0.0
             hi = float(run.pr.max()) if n else 0.0
@@ -499,6 +528,17 @@ class PageRank(Scorer):
                           f"score = 100 ln(PR/{lo:.3g}) / ln({hi:.3g}/{lo:.3g}) = {score:.4g}"))
         table = _balanced(statement_items(items), score)
         return Statement(self.id, account, score, table, world.resolve_at(at), tuple(notes))
+
+
+def account_flags(world: World) -> dict[str, np.ndarray]:
+    """The optional boolean account columns the world has (``device``, ``verified``,
+    ``restricted``, ``suspended``) as numpy arrays; missing values are false."""
+    out = {}
+    for name in ("device", "verified", "restricted", "suspended"):
+        if name in world.accounts:
+            col = world.accounts[name]
+            out[name] = col.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def _age_days(world: World, t: pd.Timestamp | None) -> np.ndarray | None:

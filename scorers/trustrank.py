@@ -1,212 +1,267 @@
-"""TrustRank / SybilRank: trust propagated from known-good seed accounts along follows.
+"""TrustRank (Gyöngyi, Garcia-Molina, Pedersen, VLDB 2004) over the follow graph.
 
-The manipulation-resistant reference scorer: an account earns trust only when trusted accounts
-follow it, so a sybil region joined to the honest region by few attack edges receives at most
-what flows through those edges, however large it grows.
+Trust starts at a few vetted seed accounts and flows along follows, from follower to followee,
+as a PageRank whose random jump lands only on the seeds. An account earns trust only when
+trusted accounts follow it, so bought followers and a sybil region behind few attack edges
+gain little. See ``docs/scorers/trustrank.md`` for what is published and what is our choice.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pydantic
 import scipy.sparse as sp
-from auditkit.scorers.pagerank import (
-    _balanced,
-    _follower_rows,
-    _power_iterate,
-    _share,
-    _transition,
-)
 
 from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
-from auditkit.errors import ScorerError
 
-__all__ = ["TrustRank", "SEED_LABEL", "EXCLUDED_LABELS"]
+from .common import (
+    SEED_LABEL,
+    Seeds,
+    labels_of,
+    oracle,
+    parse_seeds_value,
+    parse_time_value,
+    proportional_points,
+    resolve_given_seeds,
+    seed_ids_from,
+    seed_snapshot,
+    seeds_as_of_field,
+    seeds_field,
+    top_with_ties,
+)
 
-#: Accounts with this label are the seeds, when any account has it.
-SEED_LABEL = "seed"
-#: Labels that keep an account out of the default seed pick (standing in for TrustRank's oracle).
-EXCLUDED_LABELS = frozenset({"bot", "spam", "sybil", "fake"})
-#: Power-iteration steps of the inverse PageRank behind the default seed pick.
-INVERSE_PAGERANK_STEPS = 20
+__all__ = ["TrustRank", "inverse_pagerank", "trust_vector"]
+
+#: Followers itemised by ``explain`` (the rest are summed in one line).
+EXPLAIN_TOP = 10
 
 
-@dataclass(frozen=True)
-class Seeds:
-    """The seed accounts (codes, sorted) and how they were chosen."""
+def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
+    ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
+    out = np.bincount(src, minlength=n).astype(np.float64)
+    data = 1.0 / out[src] if len(src) else np.zeros(0)
+    return sp.csr_matrix((data, (dst, src)), shape=(n, n)), out
 
-    codes: np.ndarray
-    source: Literal["labels", "param", "inverse-pagerank", "none"]
-    note: str
+
+def trust_vector(src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *,
+                 damping: float, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """TrustRank's biased PageRank: ``t <- a T t + (1 - a) d`` from ``t = d``, ``iterations``
+    times, ``d`` = 1/|seeds| on each seed. Returns ``(t, t before the last step)``.
+
+    ``T`` has an all-zero column for an account that follows no one, as in the paper's
+    definition, so trust that reaches such an account leaves the computation: it is not kept
+    there and not redistributed. With no seeds every value is 0.
+    """
+    t_mat, _ = _out_matrix(np.asarray(src, np.int64), np.asarray(dst, np.int64), n)
+    return _propagate(t_mat, seeds, damping, iterations)
+
+
+def _propagate(t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iterations: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    n = t_mat.shape[0]
+    d = np.zeros(n)
+    if len(seeds):
+        d[np.asarray(seeds, dtype=np.int64)] = 1.0 / len(seeds)
+    t = d.copy()
+    last = t
+    for _ in range(iterations):
+        last = t
+        t = damping * (t_mat @ t) + (1.0 - damping) * d
+    return t, last
+
+
+def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float,
+                     iterations: int) -> np.ndarray:
+    """TrustRank's seed desirability: PageRank on the inverse graph, ``s <- a U s + (1-a)/n``.
+
+    ``U[p, q] = 1/indeg(q)`` when ``p`` follows ``q`` (the paper's inverse transition matrix),
+    so an account collects from the accounts it follows: those from which trust would reach
+    many others rank first. Starts from the uniform vector; an account nobody follows has an
+    all-zero column, and its score leaks as in the paper's formula.
+    """
+    if n == 0:
+        return np.zeros(0)
+    src = np.asarray(src, np.int64)
+    dst = np.asarray(dst, np.int64)
+    indeg = np.bincount(dst, minlength=n).astype(np.float64)
+    data = 1.0 / indeg[dst] if len(dst) else np.zeros(0)
+    u = sp.csr_matrix((data, (src, dst)), shape=(n, n))
+    s = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        s = damping * (u @ s) + (1.0 - damping) / n
+    return s
 
 
 @dataclass(frozen=True)
 class _Run:
     snapshot: World
     seeds: Seeds
-    pt: sp.csr_matrix
-    iterations: int
+    t_mat: sp.csr_matrix
+    out: np.ndarray
     trust: np.ndarray
     trust_last: np.ndarray
-    divisor: np.ndarray
-    ranked: np.ndarray
     scores: np.ndarray
 
 
 class TrustRank(Scorer):
-    """Trust propagated from seed accounts along follows (TrustRank, SybilRank), 0..100.
+    """TrustRank (Gyöngyi, Garcia-Molina, Pedersen, VLDB 2004), 0..100.
 
     .. math::
 
-        T_0 = s, \\qquad T_{k+1} = d \\, P^T T_k + (1 - d) \\, s, \\qquad
-        score = 100 \\, \\frac{T_K(v) / (f(v) + 1)}{\\max_u T_K(u) / (f(u) + 1)}
+        t_0 = d, \\qquad t_{k+1} = \\alpha_B \\, T t_k + (1 - \\alpha_B) \\, d, \\qquad
+        score = 100 \\, t_{M_B}(v) / \\max_u t_{M_B}(u)
 
-    where ``s`` puts ``1/|S|`` on each seed, ``P`` is the follow matrix with each follower's row
-    divided by the accounts it follows (trust flows from follower to followee), ``d`` the
-    damping, ``K`` the number of iterations (default ``ceil(log2 n)``, SybilRank's early
-    termination) and ``f(v)`` the number of followers (``normalise="degree"``, SybilRank's
-    degree-normalised trust; ``normalise="none"`` ranks by ``T`` itself, plain TrustRank).
-    Trust that reaches an account who follows no one stays there: it is not redistributed (that
-    would leak trust to sybils). All scores are 0 when no trust reaches anyone (no seeds).
+    Published (the paper): ``T[p, q] = 1/ω(q)`` when ``q`` links to ``p`` (here: ``q`` follows
+    ``p``; trust flows from follower to followee); ``d`` is 1/|S| on each good seed;
+    ``α_B = 0.85`` and ``M_B = 20`` iterations; pages (accounts) are ranked by ``t``. Seeds:
+    candidates are ranked by inverse PageRank (``s = α U s + (1-α)/N``, ``U[p, q] = 1/ι(q)``
+    when ``p`` links to ``q``; α = 0.85, 20 iterations), the top ``L`` are put to an oracle
+    (a human expert) and the good ones become seeds. ``T`` has an all-zero column for an
+    account that follows no one, so trust reaching such a dead end leaves the computation, as
+    the paper's formula implies (it is neither kept there nor redistributed).
 
-    Seeds are the accounts labelled ``seed`` if any; else the ``seeds`` parameter; else, among
-    the ``candidate_pool`` accounts with most followers (at most ``pool_fraction`` of the world,
-    accounts labelled bot, spam, sybil or fake left out), the ``n_seeds`` with the highest
-    inverse PageRank (PageRank of the reversed graph, TrustRank's seed heuristic).
+    Our choices: the oracle is the world's ``label`` column (``seed``, ``human``,
+    ``institution``, ``celebrity`` are good; anything else, or no label, is not a seed); an
+    explicit ``seeds`` list or file, then ``seed`` labels, take precedence over the pick;
+    ``L = 20`` by default (the paper put 1,250 of 31 million sites to its expert); candidates
+    who follow no one are not put to the oracle (they cannot pass trust on), and accounts tied
+    at the ``L``-th candidate are all asked; the pick is made on the world as of
+    ``seeds_as_of`` (default: the scoring time); the inverse PageRank starts from the uniform
+    vector; the score is the share of the highest trust (all 0 when no trust is left, e.g.
+    without seeds).
 
     Notes
     -----
-    Resists sybil regions (F9): with the attack edges fixed, the trust of a sybil region does not
-    grow with its size. Bought followers (F7) and follow-back rings (F8) gain only the trust of
-    the honest accounts that follow them. It depends on its seeds: an account far from every
-    seed scores near 0 whatever its audience (F3, F14), and the default seed pick favours
-    popular accounts (F10).
+    Resists sybil regions (F9) and bought followers (F7): a follower passes on only the trust
+    it holds, and fakes hold none, so buying followers neither lifts nor sinks an account. It
+    depends on its seeds: accounts far from every seed score near 0 whatever their audience
+    (F3, F14), and inverse PageRank favours accounts that follow many (F8: a follow-back farmer
+    is a strong candidate unless ``seeds_as_of`` predates the farming). Without follow edges,
+    or without an oracle (no ``label`` column) and no ``seeds``, no seed is picked and every
+    account scores 0: probes report such constant scores as not applicable.
 
     References
     ----------
     .. [1] Z. Gyöngyi, H. Garcia-Molina, J. Pedersen, "Combating Web Spam with TrustRank",
-       VLDB 2004.
-    .. [2] Q. Cao, M. Sirivianos, X. Yang, T. Pregueiro, "Aiding the Detection of Fake Accounts
-       in Large Scale Social Online Services", NSDI 2012 (SybilRank).
+       VLDB 2004, pp. 576-587 (sections 2, 4 and 5; Figures of the TrustRank and SelectSeed
+       functions).
     """
 
     id = "trustrank"
-    version = "1.0"
-    name = "TrustRank / SybilRank (seeded trust)"
+    version = "2.0"
+    name = "TrustRank (seeded biased PageRank)"
     range = (0.0, 100.0)
     description = (
-        "Trust spread from seed accounts along follows (follower -> followee) by a TrustRank "
-        "biased PageRank, damping 0.85, stopped after ceil(log2 n) iterations as in SybilRank; "
-        "mass at accounts who follow no one is not redistributed. Ranked by trust per follower "
-        "(trust/(followers+1)) or raw trust, as a share of the highest, 0..100. Seeds: accounts "
-        "labelled 'seed', else the seeds parameter, else the top inverse-PageRank accounts among "
-        "the most-followed (bot/spam/sybil/fake labels excluded)."
+        "TrustRank as published (Gyöngyi, Garcia-Molina, Pedersen, VLDB 2004): trust spread "
+        "from vetted seeds along follows (follower -> followee) by a PageRank whose jump lands "
+        "only on the seeds, alpha 0.85, 20 iterations; trust reaching an account that follows "
+        "no one leaves the computation. Seeds: the seeds parameter (ids or a file), else "
+        "accounts labelled 'seed', else the top inverse-PageRank candidates that the label "
+        "oracle vouches for (human, institution, celebrity, seed), picked on the world as of "
+        "seeds_as_of. Score: 100 * trust / highest trust."
     )
     references = (
-        "Gyöngyi, Garcia-Molina, Pedersen. Combating Web Spam with TrustRank. VLDB 2004.",
-        "Cao, Sirivianos, Yang, Pregueiro. Aiding the Detection of Fake Accounts in Large Scale "
-        "Social Online Services. NSDI 2012.",
+        "Gyöngyi, Garcia-Molina, Pedersen. Combating Web Spam with TrustRank. VLDB 2004, "
+        "pp. 576-587.",
     )
     tags = frozenset({"follows", "labels", "seeds", "time"})
 
     class Params(Params):
-        seeds: tuple[str, ...] | None = pydantic.Field(
-            None, min_length=1, description="ids of trusted seed accounts (used when no account "
-            "is labelled 'seed'); default: picked by inverse PageRank")
-        n_seeds: int = pydantic.Field(
-            20, ge=1, description="seeds of the default pick (capped to the candidate pool)")
-        candidate_pool: int = pydantic.Field(
-            100, ge=1, description="the default pick chooses among this many most-followed "
-            "accounts")
-        pool_fraction: float = pydantic.Field(
-            0.1, gt=0.0, le=1.0, description="...and at most this share of all accounts "
-            "(rounded up)")
+        seeds: tuple[str, ...] | str | None = seeds_field()
+        seeds_as_of: str | None = seeds_as_of_field()
+        oracle_calls: int = pydantic.Field(
+            20, ge=1, description="L: candidates (highest inverse PageRank) put to the label "
+            "oracle by the default pick; accounts tied with the L-th are asked too (our "
+            "default; the paper asked about 1,250 of 31 million sites)")
         damping: float = pydantic.Field(
-            0.85, ge=0.0, lt=1.0, description="share of trust passed on per hop; the rest "
-            "returns to the seeds")
-        iterations: int | None = pydantic.Field(
-            None, ge=0, description="propagation steps; default ceil(log2 n) (SybilRank's "
-            "early termination)")
-        normalise: Literal["degree", "none"] = pydantic.Field(
-            "degree", description="degree: rank by trust/(followers+1) (SybilRank); none: by "
-            "trust (TrustRank)")
+            0.85, ge=0.0, lt=1.0, description="alpha_B: share of trust passed on per step; the "
+            "rest jumps back to the seeds (paper: 0.85)")
+        iterations: int = pydantic.Field(
+            20, ge=0, description="M_B: biased PageRank iterations (paper: 20)")
+        inverse_damping: float = pydantic.Field(
+            0.85, ge=0.0, lt=1.0, description="alpha_I: damping of the inverse PageRank that "
+            "ranks seed candidates (paper: 0.85)")
+        inverse_iterations: int = pydantic.Field(
+            20, ge=0, description="M_I: inverse PageRank iterations (paper: 20)")
+
+        @pydantic.field_validator("seeds", mode="before")
+        @classmethod
+        def _seeds_value(cls, v: Any) -> Any:
+            return parse_seeds_value(v)
+
+        @pydantic.field_validator("seeds_as_of", mode="before")
+        @classmethod
+        def _as_of_value(cls, v: Any) -> Any:
+            return parse_time_value(v)
+
+    params: Params
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        #: the seed ids given (read from the file when ``seeds`` names one), or None
+        self.seed_ids = seed_ids_from(self.id, self.params.seeds)
 
     # ---- seeds ----
     def seeds(self, world: World, at: object = None) -> Seeds:
-        """The seed accounts for ``world`` as of ``at``, and how they were chosen."""
-        t = world.resolve_at(at)
-        return self._seeds(world if t is None else world.as_of(t))
+        """The seed accounts for scoring ``world`` as of ``at``, and how they were chosen."""
+        return self._seeds(world, world.resolve_at(at))
 
-    def _seeds(self, snap: World) -> Seeds:
-        n = len(snap)
-        labels = _labels(snap)
-        if labels is not None:
-            labelled = np.flatnonzero(labels == SEED_LABEL)
-            if len(labelled):
-                ignored = " (the seeds parameter is ignored)" if self.params.seeds else ""
-                return Seeds(labelled, "labels",
-                             f"{len(labelled)} accounts labelled {SEED_LABEL!r}{ignored}")
-        if self.params.seeds is not None:
-            codes = snap.ids.get_indexer(list(self.params.seeds))
-            if (codes < 0).any():
-                bad = self.params.seeds[int(np.flatnonzero(codes < 0)[0])]
-                raise ScorerError(f"scorer 'trustrank' parameter 'seeds': account {bad!r} is not "
-                                  f"in this world of {n:,} accounts; check the id (ids are "
-                                  "case-sensitive strings)")
-            codes = np.unique(codes)
+    def _seeds(self, world: World, t: pd.Timestamp | None) -> Seeds:
+        p = self.params
+        if self.seed_ids is not None:
+            codes = resolve_given_seeds(self.id, world, self.seed_ids)
             return Seeds(codes, "param", f"{len(codes)} seeds given by the seeds parameter")
-        if n == 0:
-            return Seeds(np.zeros(0, np.int64), "none", "empty world: no seeds")
-        followers = snap.in_degree
-        eligible = np.ones(n, bool)
-        if labels is not None:
-            eligible &= ~np.isin(labels, list(EXCLUDED_LABELS))
-        pool_size = min(self.params.candidate_pool,
-                        max(1, math.ceil(self.params.pool_fraction * n)))
-        by_followers = np.lexsort((np.arange(n), -followers))
-        pool = by_followers[eligible[by_followers]][:pool_size]
-        if not len(pool):
-            return Seeds(np.zeros(0, np.int64), "none",
-                         "no eligible seed candidate (every account carries an excluded label)")
+        labels = labels_of(world)
+        if labels is not None and (labels == SEED_LABEL).any():
+            codes = np.flatnonzero(labels == SEED_LABEL).astype(np.int64)
+            return Seeds(codes, "labels", f"{len(codes)} accounts labelled {SEED_LABEL!r}")
+        snap, when = seed_snapshot(world, t, p.seeds_as_of)
+        stamp = "" if when is None else f" as of {when:%Y-%m-%d %H:%M UTC}"
+        n = len(snap)
         src, dst = snap.follow_codes
-        inverse = _inverse_pagerank(src, dst, n, self.params.damping)
-        order = np.lexsort((pool, -followers[pool], -inverse[pool]))
-        chosen = np.sort(pool[order[: self.params.n_seeds]])
-        return Seeds(chosen, "inverse-pagerank",
-                     f"{len(chosen)} seeds with the highest inverse PageRank among the "
-                     f"{len(pool)} most-followed eligible accounts")
+        follows_someone = np.bincount(src, minlength=n) > 0
+        if not follows_someone.any():
+            return Seeds(np.zeros(0, np.int64), "none",
+                         f"no seeds: no account follows anyone{stamp}, so no candidate can "
+                         "pass trust on; give seeds=[...] (ids or a file)", as_of=when)
+        desirability = inverse_pagerank(src, dst, n, damping=p.inverse_damping,
+                                        iterations=p.inverse_iterations)
+        candidates = top_with_ties(desirability, follows_someone, p.oracle_calls)
+        good = oracle(world, candidates)
+        codes = np.sort(candidates[good])
+        if not len(codes):
+            why = ("this world has no label column to vouch for anyone" if labels is None
+                   else "none of them carries a trusted label")
+            return Seeds(codes, "none",
+                         f"no seeds: the oracle was asked about the {len(candidates)} accounts "
+                         f"with the highest inverse PageRank{stamp}, and {why}; give "
+                         "seeds=[...] (ids or a file) or label trusted accounts", candidates,
+                         when)
+        return Seeds(codes, "pick",
+                     f"{len(codes)} of the {len(candidates)} accounts with the highest inverse "
+                     f"PageRank{stamp} vouched for by the label oracle", candidates, when)
 
     # ---- propagation ----
     def _run(self, world: World, at: object) -> _Run:
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         n = len(snap)
-        seeds = self._seeds(snap)
+        seeds = self._seeds(world, t)
         src, dst = snap.follow_codes
-        pt, dangling = _transition(src, dst, n)
-        iterations = (self.params.iterations if self.params.iterations is not None
-                      else max(1, math.ceil(math.log2(n))) if n > 1 else 1)
-        s = np.zeros(n)
-        if len(seeds.codes):
-            s[seeds.codes] = 1.0 / len(seeds.codes)
-            it = _power_iterate(pt, dangling, damping=self.params.damping, teleport=s,
-                                dangling_to=None, start=s, max_iter=iterations, threshold=0.0)
-            trust, trust_last, steps = it.x, it.x_last, it.iterations
-        else:
-            trust, trust_last, steps = s, s, 0
-        divisor = (snap.in_degree + 1.0 if self.params.normalise == "degree" else np.ones(n))
-        ranked = trust / divisor
-        top = ranked.max() if n else 0.0
-        scores = np.clip(100.0 * ranked / top, 0.0, 100.0) if top > 0 else np.zeros(n)
-        return _Run(snap, seeds, pt, steps, trust, trust_last, divisor, ranked, scores)
+        t_mat, out = _out_matrix(src.astype(np.int64), dst.astype(np.int64), n)
+        trust, last = _propagate(t_mat, seeds.codes, self.params.damping,
+                                 self.params.iterations)
+        top = trust.max() if n else 0.0
+        scores = np.clip(100.0 * trust / top, 0.0, 100.0) if top > 0 else np.zeros(n)
+        return _Run(snap, seeds, t_mat, out, trust, last, scores)
 
     def trust(self, world: World, at: object = None) -> np.ndarray:
-        """The raw trust ``T_K`` of every account (in ``world.ids`` order), before ranking."""
+        """The trust ``t`` of every account (in ``world.ids`` order) after ``iterations``."""
         return self._run(world, at).trust
 
     def score(self, world: World, at: object = None) -> pd.Series:
@@ -215,54 +270,43 @@ class TrustRank(Scorer):
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         code = world.code_of(account)
         run = self._run(world, at)
-        d = self.params.damping
+        a = self.params.damping
         score = float(run.scores[code])
         is_seed = bool(np.isin(code, run.seeds.codes))
-        seed_share = 1.0 / len(run.seeds.codes) if is_seed else 0.0
+        share = 1.0 / len(run.seeds.codes) if is_seed else 0.0
         rows: list[tuple[str, float, str]] = []
-        if run.iterations == 0:
-            rows.append(("seed", float(run.trust[code]), "no propagation step: trust = s"))
+        if self.params.iterations == 0:
+            rows.append(("seed", float(run.trust[code]), "no iteration: t = d"))
         else:
-            what = f"a seed, s = 1/|S| = {seed_share:.3g}" if is_seed else "not a seed, s = 0"
-            rows.append(("seed teleport", (1.0 - d) * seed_share, f"(1-d)*s: {what}"))
-            rows.extend(_follower_rows(run.pt, run.trust_last, d, code, world.ids, "T",
-                                       "follower"))
-        raw = np.array([r[1] for r in rows])
-        points = _share(score, raw)
-        items = [(sig, val, pts, note) for (sig, val, note), pts in zip(rows, points, strict=True)]
-        top = float(run.ranked.max()) if len(run.ranked) else 0.0
-        if self.params.normalise == "degree":
-            items.append(("followers + 1", float(run.divisor[code]), 0.0,
-                          "trust is divided by this (SybilRank's degree normalisation)"))
-        items.append(("share of the top", float(run.ranked[code]), 0.0,
-                      f"score = 100 * {run.ranked[code]:.4g} / {top:.4g} = {score:.4g}"))
+            what = f"a seed, d = 1/|S| = {share:.3g}" if is_seed else "not a seed, d = 0"
+            rows.append(("seed jump", (1.0 - a) * share, f"(1-alpha)*d: {what}"))
+            lo, hi = run.t_mat.indptr[code], run.t_mat.indptr[code + 1]
+            followers = run.t_mat.indices[lo:hi]
+            contrib = a * run.trust_last[followers] * run.t_mat.data[lo:hi]
+            order = np.lexsort((followers, -contrib))
+            for j in order[:EXPLAIN_TOP]:
+                u = int(followers[j])
+                rows.append((f"follower {world.ids[u]}", float(contrib[j]),
+                             f"alpha*t(u)/outdeg(u) = {a:g}*{run.trust_last[u]:.3g}/"
+                             f"{run.out[u]:g}"))
+            rest = order[EXPLAIN_TOP:]
+            if len(rest):
+                rows.append((f"{len(rest):,} other followers", float(contrib[rest].sum()),
+                             "the remaining followers' trust, summed"))
+        points = proportional_points(score, np.array([r[1] for r in rows]))
+        items = [(sig, val, float(pts), note)
+                 for (sig, val, note), pts in zip(rows, points, strict=True)]
+        top = float(run.trust.max()) if len(run.trust) else 0.0
+        items.append(("share of the top", float(run.trust[code]), 0.0,
+                      f"score = 100 * {run.trust[code]:.4g} / {top:.4g} = {score:.4g}"))
         notes = (f"seeds: {run.seeds.note}",
-                 f"trust after {run.iterations} iterations (damping {d:g}); values are the raw "
-                 f"trust arriving in the last step and add up to T = {run.trust[code]:.6g}. "
-                 f"Points share the score out in proportion to them.")
-        return Statement(self.id, account, score, _balanced(statement_items(items), score),
+                 f"trust after {self.params.iterations} iterations (alpha {a:g}); values are "
+                 f"the trust arriving in the last step and add up to t = "
+                 f"{run.trust[code]:.6g}; points share the score out in proportion to them. "
+                 "Trust reaching an account that follows no one leaves the computation "
+                 f"({float(run.trust.sum()):.4g} of 1 is left).")
+        return Statement(self.id, account, score, statement_items(items),
                          world.resolve_at(at), notes)
-
-
-def _labels(world: World) -> np.ndarray | None:
-    """Lower-cased labels as an object array ('' where missing), or None without a column."""
-    if "label" not in world.accounts:
-        return None
-    col = world.accounts["label"]
-    return col.astype("string").fillna("").str.strip().str.lower().to_numpy(dtype=object)
-
-
-def _inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, damping: float) -> np.ndarray:
-    """PageRank of the reversed follow graph (followee -> follower) after a fixed 20 steps.
-
-    Uniform teleport and dangling mass as in networkx; a fixed number of steps because
-    networkx's ``n * tol`` stopping rule ends after one step on large worlds, which would make
-    the pick a weighted out-degree.
-    """
-    pt, dangling = _transition(dst, src, n)
-    uniform = np.full(n, 1.0 / n)
-    return _power_iterate(pt, dangling, damping=damping, teleport=uniform, dangling_to=uniform,
-                          start=uniform, max_iter=INVERSE_PAGERANK_STEPS, threshold=0.0).x
 
 
 @hookimpl

@@ -17,7 +17,7 @@ IDS = {
     "conversationalist", "spam_bot", "bought_followers", "follow_back_farm", "follow_churn",
     "engagement_pod", "outsider_engagement", "sybil_region", "celebrity_engagement", "inactive",
     "high_volume_poster", "link_broadcaster", "institution", "offline_influential",
-    "small_spark", "second_network", "newcomer", "small_community",
+    "small_spark", "second_network", "newcomer", "small_community", "topic_chatter",
 }
 #: selections of a real base world's accounts (tested in test_realdata.py)
 REAL_DATA_IDS = {"labelled", "went_silent"}
@@ -501,3 +501,43 @@ def test_treatments_leave_the_base_population_untouched(registry):
     ot, oc = et["organic"], ec["organic"]
     for key in ("time", "actor", "action", "target", "post"):
         np.testing.assert_array_equal(et[key][ot], ec[key][oc])
+
+
+# ---- topic_chatter (F16) ----
+
+
+def test_topic_chatters_post_on_their_own_topic_and_only_chat_about_the_other(registry):
+    run = one(registry, "topic_chatter", size=3, partners=4, posts_per_partner=5)
+    assert run.control is run.treated  # no treatment: the same world
+    w = run.world
+    ev = w.events
+    topic = ev["topic"].astype(object).where(ev["topic"].notna(), None).to_numpy()
+    actor, action, target = codes(w)
+    members = run.members("m")
+    is_member = np.isin(actor, members)
+    own_posts = is_member & (action == POST)
+    assert own_posts.any() and (topic[own_posts] == "cooking").all()
+    assert not ((topic == "books") & own_posts).any()          # they never post about books
+    facts = run.treated.cohorts["m"].facts
+    assert facts["conversations"] == 3 * 4 * 5
+    partners = {w.code_of(p) for ps in facts["partners"].values() for p in ps}
+    books_posts = (action == POST) & (topic == "books")
+    assert books_posts.sum() == 60 and set(actor[books_posts]) <= partners
+    reply = ACTIONS.index("reply")
+    chat = (topic == "books") & (action == reply)
+    assert (is_member[chat]).sum() == 60 and np.isin(target[chat & is_member], list(partners)).all()
+    answers = chat & ~is_member
+    assert answers.sum() == 60 and np.isin(target[answers], members).all()
+    # every reply belongs to the conversation of a partner's books post
+    post_ids = set(ev["post"][books_posts].astype(str))
+    assert set(ev["post"][chat].astype(str)) <= post_ids
+    # members follow their partners
+    src, dst = edges(w)
+    have = set(zip(src.tolist(), dst.tolist(), strict=True))
+    for name, ps in facts["partners"].items():
+        assert all((w.code_of(name), w.code_of(p)) in have for p in ps)
+
+
+def test_topic_chatter_needs_two_topics(registry):
+    with pytest.raises(ScenarioError, match="must differ"):
+        registry.behaviours["topic_chatter"](topic="books", own_topic="books")

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from auditkit.scorers.command import CommandScorer
-from auditkit.scorers.followers import FollowerCount
-from auditkit.scorers.http import HttpScorer
 from click.testing import CliRunner
 
 from auditkit import ParameterError, Registry, ScorerError, get_registry, read_world, run_scorer
 from auditkit.cli import main
+from auditkit.scorers.command import CommandScorer
+from auditkit.scorers.followers import FollowerCount
+from auditkit.scorers.http import HttpScorer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blackbox" / "degree_scorer.py"
@@ -124,9 +124,8 @@ def test_csv_world_directory_and_environment(world, tmp_path):
 
 
 def test_empty_tables_are_still_written_with_their_header(tmp_path):
-    from auditkit.scorers.command import write_world_csv
-
     from auditkit import World
+    from auditkit.scorers.command import write_world_csv
 
     lonely = World(accounts={"account": ["a", "b"]})
     target = write_world_csv(lonely, tmp_path)

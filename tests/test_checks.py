@@ -38,8 +38,10 @@ from auditkit.report import render
 
 BUILT_IN = get_registry().built_in_scorers()
 
-#: examples each behavioural check draws for the built-in scorers
+#: examples each behavioural check draws for the built-in scorers, and where a known flaw needs
+#: more to be found (the counterexample is rare among drawn worlds)
 BEHAVIOUR_EXAMPLES = 60
+MORE_EXAMPLES = {("klout", "check_monotone_in_engagement"): 150}
 
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "followers": {
@@ -55,8 +57,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
         "check_sybil_gain_bounded": "every sybil that shares is one more distinct engaged "
                                     "reactor in True Reach (F9)",
         "check_no_rise_in_silence": "posts leave the 90-day window before the reactions to "
-                                    "them, and an account no longer active is calibrated "
-                                    "against fixed anchors (F4, F13)",
+                                    "them, so reactions per post rise in silence (F4, F13)",
     },
     "kred": {
         "check_sybil_gain_bounded": "10 points per share and a point per follower, whoever "
@@ -71,6 +72,18 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
         "check_bought_followers_bounded": "each bought follower passes on its teleport mass "
                                           "(F7)",
     },
+    "trustrank": {
+        "check_sybil_gain_bounded": "a link farm recirculates the trust that reaches its "
+                                    "target, up to 1/(1 - 0.85^2) = 3.6 times (F9)",
+        "check_spam_below_conversationalists": "spam bots that follow everyone collect "
+                                               "follow-backs, and a follow from a trusted "
+                                               "account passes trust (F1, F8)",
+    },
+    "sybilrank": {
+        "check_spam_below_conversationalists": "every follow-back is a mutual tie: bots that "
+                                               "follow everyone collect ties to honest "
+                                               "accounts, and trust with them (F1, F8)",
+    },
 }
 
 
@@ -81,7 +94,9 @@ BUILT_IN_SCORERS = [get_registry().scorer(s) for s in BUILT_IN]
 def test_built_in_scorers_conform(scorer, check):
     # behavioural flaws are searched for with more examples than the default
     behavioural = CHECKS[check.__name__].kind == "behaviour"
-    check(scorer, max_examples=BEHAVIOUR_EXAMPLES if behavioural else None)
+    examples = MORE_EXAMPLES.get((scorer.id, check.__name__),
+                                 BEHAVIOUR_EXAMPLES if behavioural else None)
+    check(scorer, max_examples=examples)
 
 
 def test_every_expected_failure_has_a_reason_and_names_a_check():

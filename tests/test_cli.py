@@ -30,7 +30,7 @@ def test_scorers_json_lists_metadata():
     result = run("scorers", "--json")
     assert result.exit_code == 0, result.output
     infos = {i["id"]: i for i in json.loads(result.stdout)}
-    assert {"followers", "klout", "kred", "pagerank", "trustrank"} <= set(infos)
+    assert {"followers", "klout", "kred", "pagerank", "trustrank", "sybilrank"} <= set(infos)
     for info in infos.values():
         assert info["description"] and info["references"] and info["version"]
         assert info["range"][0] < info["range"][1]

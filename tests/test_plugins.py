@@ -12,7 +12,7 @@ import pytest
 from auditkit import PluginError, Registry, Scorer, UnknownScorerError, hookimpl
 from auditkit.plugin.registry import ENTRY_POINT_GROUP
 
-BUILT_INS = {"followers", "klout", "kred", "pagerank", "trustrank"}
+BUILT_INS = {"followers", "klout", "kred", "pagerank", "trustrank", "sybilrank"}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from auditkit import Registry, Scorer, audit, hookimpl, load_scenarios
+from auditkit import Params, Registry, Scorer, audit, hookimpl, load_scenarios
 from auditkit.scenario.run import ScenarioRun
 
 SCENARIO = textwrap.dedent("""\
@@ -136,3 +136,90 @@ def test_ties_between_the_compared_cohorts_still_give_an_auc(scenarios, registry
     # talkers spread over 1..5 around the base's 3: half below, half above
     assert rows.loc["auc", "verdict"] == "fail"
     assert rows.loc["auc", "value"] == pytest.approx(0.5)
+
+
+# ---- misattributed_topics (F16) ----
+
+TOPICS = textwrap.dedent("""\
+    id: topics
+    flaw: F16
+    title: topics
+    acceptable: anything
+    source: tests
+    population: {accounts: 300, days: 60, seed: 4}
+    cohorts:
+      - {name: chatters, behaviour: topic_chatter, size: 6}
+    checks:
+      - {probe: misattributed_topics, cohort: chatters, expect: {kind: minimum, at_most: 0}}
+""")
+
+
+class OwnPostsTopics(_HandMade):
+    """A negative control: influential about a topic only through reactions to one's own posts
+    about it (reactions read through the post they react to; the reaction's own topic is
+    ignored)."""
+
+    id = "own-posts-topics"
+
+    class Params(Params):
+        topic: str | None = None
+
+    def score(self, world, at=None):
+        ev = world.events
+        s = np.zeros(len(world))
+        if self.params.topic is None or "topic" not in ev:
+            return world.series(s)
+        posts = ev[ev["action"] == "post"]
+        mine = {str(p): a for p, a, t in zip(posts["post"], posts["actor"], posts["topic"],
+                                               strict=True) if t == self.params.topic}
+        for action, target, post in zip(ev["action"], ev["target"], ev["post"], strict=True):
+            if action != "post" and mine.get(str(post)) == target:
+                s[world.code_of(target)] += 1
+        return world.series(np.minimum(s, 10.0))
+
+
+class _TopicPlugin:
+    @hookimpl
+    def register_scorers(self, register):
+        register(OwnPostsTopics)
+
+
+@pytest.fixture(scope="module")
+def topic_run():
+    from auditkit.scenario.model import parse_scenario
+
+    registry = Registry(plugins=[("topics", _TopicPlugin())])
+    scenario, _ = parse_scenario(TOPICS)
+    return ScenarioRun(scenario, 4, registry), registry
+
+
+def test_klouts_topic_attribution_fails_the_f16_probe(topic_run):
+    from auditkit.probes.core import MisattributedTopics
+
+    run, registry = topic_run
+    m = MisattributedTopics(cohort="chatters").measure(run, registry.scorer("klout"))
+    # every chatter is made influential about books, which it never posts about
+    assert m.detail["topics"] == ["books", "cooking"]
+    assert m.detail["misattributed"] == 6 and m.value == pytest.approx(100 * 6 / m.detail[
+        "attributed"])
+    assert "'books'" in m.text
+
+
+def test_a_scorer_that_reads_only_its_own_posts_passes_the_f16_probe(topic_run):
+    from auditkit.probes.core import MisattributedTopics
+
+    run, registry = topic_run
+    m = MisattributedTopics(cohort="chatters").measure(run, registry.scorer("own-posts-topics"))
+    assert m.value == 0.0 and m.detail["attributed"] >= 4
+
+
+def test_the_f16_probe_skips_scorers_and_worlds_without_topics(topic_run, scenarios):
+    from auditkit.plugin.probe import NotApplicable
+    from auditkit.probes.core import MisattributedTopics
+
+    run, registry = topic_run
+    with pytest.raises(NotApplicable, match="no topic parameter"):
+        MisattributedTopics(cohort="chatters").measure(run, registry.scorer("followers"))
+    plain = ScenarioRun(scenarios[0], 3, registry)
+    with pytest.raises(NotApplicable, match="carry no topic"):
+        MisattributedTopics(cohort="talkers").measure(plain, registry.scorer("klout"))

@@ -23,9 +23,8 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="module")
 def registry():
-    from auditkit.scorers import followers, klout, kred
-
     from auditkit import behaviours, probes
+    from auditkit.scorers import followers, klout, kred
 
     return Registry(entry_points=False, plugins=[
         ("followers", followers), ("klout", klout), ("kred", kred),

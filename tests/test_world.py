@@ -172,3 +172,54 @@ def test_generator_is_deterministic_and_heavy_tailed():
 def test_empty_world():
     w = World()
     assert len(w) == 0 and w.end is None and len(w.events) == 0
+
+
+# ---- optional account flags and event topics ----
+
+
+def test_account_flags_are_booleans_and_absent_means_false(tmp_path):
+    (tmp_path / "accounts.csv").write_text(
+        "account,device,verified,restricted,suspended\n"
+        "a,true,,0,no\nb,,TRUE,1,\nc,False,false,,yes\n")
+    w = read_world(tmp_path)
+    for col in ("device", "verified", "restricted", "suspended"):
+        assert w.accounts[col].dtype == bool, col
+    assert w.accounts["device"].tolist() == [True, False, False]
+    assert w.accounts["verified"].tolist() == [False, True, False]
+    assert w.accounts["restricted"].tolist() == [False, True, False]
+    assert w.accounts["suspended"].tolist() == [False, False, True]
+    assert "device" not in small_world().accounts  # absent stays absent (read as false)
+
+
+def test_a_flag_that_is_not_a_boolean_names_row_and_column():
+    with pytest.raises(WorldError) as info:
+        World(accounts={"account": ["a", "b"], "verified": ["true", "maybe"]})
+    assert "verified must be true or false" in str(info.value) and "'maybe'" in str(info.value)
+    assert info.value.column == "verified" and info.value.row == 2
+
+
+def test_events_may_carry_a_topic(tmp_path):
+    (tmp_path / "events.csv").write_text(
+        "time,actor,action,target,post,topic\n"
+        "2024-01-01,a,post,,p1,books\n2024-01-02,b,reply,a,p1,books\n"
+        "2024-01-03,b,post,,p2,\n2024-01-04,a,like,b,p2, cooking \n")
+    w = read_world(tmp_path)
+    assert isinstance(w.events["topic"].dtype, pd.CategoricalDtype)
+    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == \
+        ["books", "books", None, "cooking"]
+    w.write(tmp_path / "again")
+    back = read_world(tmp_path / "again")
+    assert back.events["topic"].astype(object).tolist()[:2] == ["books", "books"]
+
+
+def test_generated_events_carry_the_topics_behaviours_give_them():
+    from auditkit.data.draft import Draft
+
+    d = Draft(days=10, seed=1)
+    d.add_accounts(2, prefix="u")
+    d.add_events([d.t0 + 10, d.t0 + 20], 0, "post", topic="books")
+    d.add_events([d.t0 + 30], 1, "post")
+    w = d.build()
+    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == \
+        ["books", "books", None]
+    assert "topic" not in generate_world(50, seed=1).events  # organic events carry none

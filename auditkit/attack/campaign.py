@@ -40,12 +40,14 @@ def freeze_seeds(registry, scorer: Scorer, worlds: AttackWorlds) -> tuple[Scorer
 
 def run_attack(registry, scorers: Sequence[Scorer], budget: int, *, accounts: int = 1000,
                seed: int = 0, target_percentile: float = 50.0, max_evaluations: int = 300,
-               frozen_seeds: bool = False, output: str | os.PathLike | None = None,
+               frozen_seeds: bool = True, output: str | os.PathLike | None = None,
                progress: Callable[[str], None] | None = None) -> AttackReport:
     """Search the worst attack for every scorer; measure each best attack on every scorer;
     state the PageRank closed form for ``pagerank`` scorers (standard variant); write the
     reproductions when ``output`` is given (one scorer: that path; several: ``<stem>-<id>``).
-    ``frozen_seeds`` fixes seeded scorers' seeds on the control world (:func:`freeze_seeds`)."""
+    ``frozen_seeds`` (the default) fixes seeded scorers' seeds on the control world
+    (:func:`freeze_seeds`), so an attack cannot make its own target a seed; pass False to let
+    them re-pick their seeds on every attacked world."""
     if not 1 <= budget <= MAX_BUDGET:
         raise AuditkitError(f"--budget {budget}: give 1 to {MAX_BUDGET:,} units (each unit can "
                             "add an account to a world that is scored hundreds of times)")

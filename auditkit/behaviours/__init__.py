@@ -22,9 +22,9 @@ Conventions shared by every behaviour here:
 Modules: ``common`` (the shared building blocks and parameter bases, public so that other
 behaviours, such as the attack search's composite, can build on them), ``people`` (honest
 accounts and how people use the network), ``followers`` (bought and farmed followers),
-``engagement`` (pods,
-outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots and sybils),
-``realdata`` (selections of accounts of a real base world).
+``engagement`` (pods, outsiders, borrowed and cascading reactions), ``fake_accounts`` (spam bots
+and sybils), ``topics`` (chatting about a topic one never posts about), ``realdata``
+(selections of accounts of a real base world).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from auditkit.behaviours.people import (
     SmallCommunity,
 )
 from auditkit.behaviours.realdata import Labelled, WentSilent
+from auditkit.behaviours.topics import TopicChatter
 from auditkit.plugin.behaviour import Behaviour
 from auditkit.plugin.hookspecs import hookimpl
 
@@ -56,14 +57,15 @@ __all__ = [
     "Conversationalist", "SpamBot", "BoughtFollowers", "FollowBackFarm", "FollowChurn",
     "EngagementPod", "OutsiderEngagement", "SybilRegion", "CelebrityEngagement", "Inactive",
     "HighVolumePoster", "LinkBroadcaster", "Institution", "OfflineInfluential", "SmallSpark",
-    "SecondNetwork", "Newcomer", "SmallCommunity", "Labelled", "WentSilent", "BEHAVIOURS",
+    "SecondNetwork", "Newcomer", "SmallCommunity", "TopicChatter", "Labelled", "WentSilent",
+    "BEHAVIOURS",
 ]
 
 BEHAVIOURS: tuple[type[Behaviour], ...] = (
     Conversationalist, SpamBot, BoughtFollowers, FollowBackFarm, FollowChurn, EngagementPod,
     OutsiderEngagement, SybilRegion, CelebrityEngagement, Inactive, HighVolumePoster,
     LinkBroadcaster, Institution, OfflineInfluential, SmallSpark, SecondNetwork, Newcomer,
-    SmallCommunity, Labelled, WentSilent,
+    SmallCommunity, TopicChatter, Labelled, WentSilent,
 )
 
 

@@ -56,6 +56,7 @@ class _Events:
     network: list[np.ndarray] = field(default_factory=list)
     link: list[np.ndarray] = field(default_factory=list)
     organic: list[np.ndarray] = field(default_factory=list)
+    topic: list[np.ndarray] = field(default_factory=list)
 
 
 class Draft:
@@ -81,6 +82,7 @@ class Draft:
         self._ev = _Events()
         self._next_post = 0
         self._networks: list[str] = [""]
+        self._topics: list[str] = [""]  # code 0: no topic
         #: observed profile counts (followers_count, ...) of some accounts, e.g. a real base
         self._counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._drops: list[np.ndarray] = []  # boolean masks over concatenated events, or callables
@@ -173,9 +175,10 @@ class Draft:
         return ids
 
     def add_events(self, time, actor, action, target=None, post=None, network=None,
-                   link=None, *, organic: bool = False) -> None:
+                   link=None, *, organic: bool = False, topic: str | None = None) -> None:
         """Append events. ``action`` is a name or codes into :data:`ACTIONS`; ``target`` -1 or
-        absent for posts; ``post`` ids default to fresh ids for posts and -1 otherwise."""
+        absent for posts; ``post`` ids default to fresh ids for posts and -1 otherwise;
+        ``topic`` (one name for all of them) is what they are about (none by default)."""
         time = np.asarray(time, dtype=np.float64)
         k = len(time)
         actor = np.broadcast_to(np.asarray(actor, np.int64), (k,)).copy()
@@ -195,8 +198,17 @@ class Draft:
         ev = self._ev
         for store, value in ((ev.time, time), (ev.actor, actor), (ev.action, action),
                              (ev.target, target), (ev.post, post), (ev.network, network),
-                             (ev.link, link), (ev.organic, np.full(k, organic))):
+                             (ev.link, link), (ev.organic, np.full(k, organic)),
+                             (ev.topic, np.full(k, self.topic_code(topic), np.int16))):
             store.append(value)
+
+    def topic_code(self, name: str | None) -> int:
+        """The code of a topic name in :meth:`events` (0 for none; registering it if new)."""
+        if not name:
+            return 0
+        if name not in self._topics:
+            self._topics.append(str(name))
+        return self._topics.index(name)
 
     def _network_codes(self, network, k: int) -> np.ndarray:
         if network is None:
@@ -211,7 +223,8 @@ class Draft:
         """All events so far as one dict of arrays, which later edits act on.
 
         Keys: ``time`` (unix s), ``actor``, ``action`` (codes into ACTIONS), ``target`` (-1 for
-        none), ``post``, ``network`` (codes), ``link``, ``organic``. Edit them with
+        none), ``post``, ``network`` (codes), ``link``, ``organic``, ``topic`` (codes, 0 for
+        none; :meth:`topic_code`). Edit them with
         :meth:`keep_events` and :meth:`update_events`.
         """
         ev = self.event_arrays()
@@ -230,6 +243,8 @@ class Draft:
         for key, value in fields.items():
             if key == "network":
                 value = self._network_codes(value, 1)[0]
+            elif key == "topic":
+                value = self.topic_code(value)
             ev[key][mask] = value
         self._ev = _Events(**{k: [v] for k, v in ev.items()})
 
@@ -255,7 +270,8 @@ class Draft:
         if not ev.time:
             return {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
         return {k: np.concatenate(getattr(ev, k)) for k in
-                ("time", "actor", "action", "target", "post", "network", "link", "organic")}
+                ("time", "actor", "action", "target", "post", "network", "link", "organic",
+                 "topic")}
 
     # ---- the organic simulation ----
     def simulate(self, *, follows_per_account: float = 12.0, events_per_account: float = 20.0,
@@ -370,6 +386,10 @@ class Draft:
                 names[ev["network"].astype(np.int64)], categories=pd.unique(names))
         if "link" in ev and ev["link"].any():
             events_extra["link"] = ev["link"].astype(bool)
+        if "topic" in ev and ev["topic"].any():
+            names = np.array([None, *self._topics[1:]], dtype=object)
+            events_extra["topic"] = pd.Categorical(names[ev["topic"].astype(np.int64)],
+                                                   categories=self._topics[1:])
         world = World.from_codes(
             self.ids, follower=src if len(src) else None, followee=dst, follow_time=f_time,
             event_time=ev["time"], actor=ev["actor"] if len(ev["time"]) else None,

@@ -4,13 +4,14 @@ A :class:`World` holds three pandas tables (the public contract, documented in
 ``docs/world-format.md``):
 
 ``accounts``
-    ``account`` (string id, unique); optional ``created`` (time), ``label``, ``group`` and observed
-    profile counts ``followers_count``, ``following_count``, ``posts_count``.
+    ``account`` (string id, unique); optional ``created`` (time), ``label``, ``group``, observed
+    profile counts ``followers_count``, ``following_count``, ``posts_count``, and the account
+    flags :data:`FLAG_COLUMNS` (booleans, absent = false).
 ``follows``
     ``follower``, ``followee``; optional ``time`` (when it started) and ``until`` (when it ended).
 ``events``
     ``time``, ``actor``, ``action`` (one of :data:`ACTIONS`); optional ``target``, ``post``,
-    ``network`` and ``link``.
+    ``network``, ``link`` and ``topic``.
 
 Account-id columns of ``follows`` and ``events`` are ``Categorical`` whose categories are the
 account ids, so every table joins on the same integer codes: a million accounts and ten million
@@ -34,17 +35,20 @@ import scipy.sparse as sp
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
 
-__all__ = ["ACTIONS", "REACTIONS", "World", "read_world", "parse_time"]
+__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time"]
 
 #: Every action an event may record.
 ACTIONS: tuple[str, ...] = ("post", "share", "reply", "mention", "like")
 #: The actions that are a reaction to another account (they need a ``target``).
 REACTIONS: tuple[str, ...] = ("share", "reply", "mention", "like")
 
+#: Optional boolean account columns (absent or empty = false): what a platform knows about an
+#: account's standing, read by Tweepcred's user mass (``docs/world-format.md``).
+FLAG_COLUMNS = ("device", "verified", "restricted", "suspended")
 ACCOUNT_COLUMNS = ("account", "created", "label", "group",
-                   "followers_count", "following_count", "posts_count")
+                   "followers_count", "following_count", "posts_count", *FLAG_COLUMNS)
 FOLLOW_COLUMNS = ("follower", "followee", "time", "until")
-EVENT_COLUMNS = ("time", "actor", "action", "target", "post", "network", "link")
+EVENT_COLUMNS = ("time", "actor", "action", "target", "post", "network", "link", "topic")
 _COUNT_COLUMNS = ("followers_count", "following_count", "posts_count")
 _TABLES = {"accounts": ACCOUNT_COLUMNS, "follows": FOLLOW_COLUMNS, "events": EVENT_COLUMNS}
 _REQUIRED = {"accounts": ("account",), "follows": ("follower", "followee"),
@@ -477,6 +481,9 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
                 raise where.error(f"{col} must be a non-negative number, got "
                                   f"{acc[col].iloc[pos]!r}", position=pos, column=col)
             acc[col] = num.astype("Float64")
+    for col in FLAG_COLUMNS:
+        if col in acc:
+            acc[col] = _booleans(acc[col], where, col)
     return acc
 
 
@@ -562,21 +569,28 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     if "network" in out:
         out["network"] = pd.Categorical(_id_strings(out["network"]))
     if "link" in out:
-        out["link"] = _booleans(out["link"], where)
+        out["link"] = _booleans(out["link"], where, "link")
+    if "topic" in out:
+        topic = [None if v is None or pd.isna(v) else str(v).strip() or None
+                 for v in _id_strings(out["topic"])]
+        out["topic"] = pd.Categorical(topic)
     return _sort_events(out)
 
 
-def _booleans(col: pd.Series, where: Locator) -> pd.Series:
-    if pd.api.types.is_bool_dtype(col.dtype):
+def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():
         return col.astype(bool)
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        col = col.astype("Float64").astype(object).map(
+            lambda v: "" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
     table = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
              "": False}
     text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip().lower())
     mapped = text.map(table)
     if mapped.isna().any():
         pos = int(np.flatnonzero(mapped.isna().to_numpy())[0])
-        raise where.error(f"link must be true or false, got {col.iloc[pos]!r}", position=pos,
-                          column="link")
+        raise where.error(f"{column} must be true or false (or empty for false), got "
+                          f"{col.iloc[pos]!r}", position=pos, column=column)
     return mapped.astype(bool)
 
 
@@ -608,7 +622,8 @@ def _times_from_array(values) -> pd.Series:
 
 
 _ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "followee": str,
-              "actor": str, "target": str, "post": str, "network": str, "action": str}
+              "actor": str, "target": str, "post": str, "network": str, "action": str,
+              "topic": str, **{flag: str for flag in FLAG_COLUMNS}}
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:

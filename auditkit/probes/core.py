@@ -583,7 +583,67 @@ class VersionChurn(Probe):
         return Measurement(churn, f"changing to {changed} replaced {churn:.0f}% of the top {k}")
 
 
+class MisattributedTopics(Probe):
+    id = "misattributed_topics"
+    unit = "% of attributed topics"
+    description = ("How often a topic-aware scorer makes a cohort's members influential about "
+                   "a topic they never post about (F16). The scorer must have a `topic` "
+                   "parameter: it is scored once per topic of the world's events. A member is "
+                   "attributed a topic when its score on that topic is above the scorer's "
+                   "lowest score; at most its `top` highest topics count. The value is the "
+                   "share of the attributed (member, topic) pairs where the member made no post "
+                   "with that topic up to the scoring time. Not applicable to scorers without "
+                   "topics, to worlds without topics, or when no topic is attributed to anyone.")
+    cohort_params = ("cohort",)
+
+    class Params(Params):
+        cohort: str = pydantic.Field(description="the cohort whose attributed topics are "
+                                     "checked")
+        top: int = pydantic.Field(3, ge=1, description="topics attributed per member at most, "
+                                  "its highest-scored (Klout showed three on a profile)")
+
+    def measure(self, run, scorer):
+        if "topic" not in type(scorer).Params.model_fields:
+            raise NotApplicable(f"{scorer.id} has no topic parameter: it attributes no topics")
+        world = run.world
+        ev = world.events
+        if "topic" not in ev or not ev["topic"].notna().any():
+            raise NotApplicable("the world's events carry no topic")
+        members = _members(run, self.params.cohort)
+        topics = sorted({str(t) for t in ev["topic"].dropna().unique()})
+        base = scorer.params.model_dump(exclude_defaults=True)
+        floor = scorer.bounds[0]
+        table = np.column_stack([
+            run.scores(run.registry.scorer(scorer.id, **(base | {"topic": t}))).to_numpy()[members]
+            for t in topics])                                       # (members, topics)
+        at = run.end
+        posts = ev[(ev["action"] == "post") & ev["topic"].notna() & (ev["time"] <= at)]
+        actor = posts["actor"].cat.codes.to_numpy(np.int64)
+        produced = set(zip(actor.tolist(), posts["topic"].astype(str).tolist(), strict=True))
+        pairs = wrong = 0
+        example = None
+        for i, code in enumerate(members):
+            scored = [(table[i, j], t) for j, t in enumerate(topics)
+                      if table[i, j] > floor + 1e-9]
+            scored.sort(key=lambda x: (-x[0], x[1]))
+            for _, t in scored[: self.params.top]:
+                pairs += 1
+                if (int(code), t) not in produced:
+                    wrong += 1
+                    example = example or (world.ids[code], t)
+        if not pairs:
+            raise NotApplicable(f"{scorer.id} attributes no topic to any member of "
+                                f"{self.params.cohort!r}")
+        share = 100.0 * wrong / pairs
+        text = (f"{wrong} of the {pairs} topics attributed to {self.params.cohort} "
+                f"({share:.0f}%) are topics the member never posted about")
+        if example:
+            text += f" (e.g. {example[1]!r} for {example[0]})"
+        return Measurement(share, text, {"attributed": pairs, "misattributed": wrong,
+                                         "topics": topics})
+
+
 BUILT_IN_PROBES = (CohortPercentile, PercentileGap, Auc, TopShare, Gain, GainPerCost, GainRatio,
                    Decay, HalfLife, Recovery, RankCorrelation, SpreadGap, ThresholdDisparity,
-                   BystanderShift, VersionChurn)
+                   BystanderShift, VersionChurn, MisattributedTopics)
 

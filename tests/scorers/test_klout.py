@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from auditkit.scorers.klout import KloutLike
 
 from auditkit import ParameterError, World, generate_world, get_registry, run_scorer
+from auditkit.scorers.klout import KloutLike
 
 T0 = pd.Timestamp("2024-03-01T12:00:00Z")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "klout.md"
@@ -63,7 +63,7 @@ def test_unique_reactors_beat_repeats():
     assert val(w, c.true_reach, "a") == pytest.approx(100.0)
     assert val(w, c.true_reach, "b") == pytest.approx(1.0)  # 100 reactions, 1 unit of attention
     s = KloutLike().score(w)
-    assert s["a"] > s["b"] + 10
+    assert s["a"] > s["b"]
 
 
 def test_repeats_over_many_days_have_diminishing_returns():
@@ -117,7 +117,7 @@ def test_selectivity_is_per_utc_day():
 
 
 def test_network_rewards_an_influential_audience():
-    follows = [(f"f{i}", "big") for i in range(50)]
+    follows = [(f"f{i}", "big") for i in range(50)] + [("big", "a"), ("small", "b")]
     events = [ev("a"), ev("b"), ev("big", "reply", "a", day=1), ev("small", "reply", "b", day=1)]
     w = build(events + background(), follows=follows)
     c = comp(w)
@@ -165,38 +165,116 @@ def test_window_is_open_at_the_start_and_closed_at_the_end():
     assert val(w, comp(w, reaction + pd.Timedelta(days=89.9)).true_reach, "a") == 1.0
 
 
-# ---- calibration ----
+# ---- True Reach as published: engaged followers and friends, bots and dead accounts out ----
+
+def test_true_reach_counts_only_followers_and_friends():
+    # f follows a; a follows g; s is a stranger; all three react to a once
+    events = [ev("a"), ev("f", "share", "a", day=1), ev("g", "reply", "a", day=1),
+              ev("s", "like", "a", day=1)]
+    w = build(events + background(), follows=[("f", "a"), ("a", "g"), ("bg0", "bg1")])
+    c = comp(w)
+    assert val(w, c.true_reach, "a") == pytest.approx(2.0)      # the stranger is not reach
+    assert val(w, c.unconnected, "a") == 1.0
+    assert val(w, c.amplification, "a") == pytest.approx(3 / 2)  # but a reaction all the same
+    st = KloutLike().explain(w, "a")
+    assert "1 of them from reactors who neither follow" in st.notes[1]
+    # without any follow edge in the world the relationship cannot be checked: all count
+    assert val(build(events), comp(build(events)).true_reach, "a") == pytest.approx(3.0)
+
+
+def test_spam_bots_are_subtracted_by_label_or_by_the_follow_ratio_rule():
+    events = [ev("a")] + [ev(f"r{i}", "share", "a", day=1) for i in range(4)]
+    follows = [(f"r{i}", "a") for i in range(4)]
+    names = ["a"] + [f"r{i}" for i in range(4)]
+    acc = pd.DataFrame({"account": names, "label": ["human", "human", "bot", "Spam", "fake"]})
+    w = World(accounts=acc, follows=pd.DataFrame(follows, columns=["follower", "followee"]),
+              events=pd.DataFrame(events))
+    c = comp(w)
+    assert val(w, c.true_reach, "a") == pytest.approx(1.0)
+    assert val(w, c.from_bots, "a") == 3.0
+    assert c.bots.tolist() == [False, False, True, True, True]
+    assert val(w, comp(w, bots="none").true_reach, "a") == pytest.approx(4.0)
+    # without labels: an account following more than 500 at a ratio above 0.6 is a bot
+    spam = [(("r0", f"x{i}")) for i in range(501)] + [(("r1", f"x{i}")) for i in range(499)]
+    follows2 = follows + spam
+    w2 = World(follows=pd.DataFrame(follows2, columns=["follower", "followee"]),
+               events=pd.DataFrame(events))
+    c2 = comp(w2)
+    assert bool(c2.bots[w2.code_of("r0")]) and not bool(c2.bots[w2.code_of("r1")])
+    assert val(w2, c2.true_reach, "a") == pytest.approx(3.0)
+    assert comp(w2, bots="labels").bots.sum() == 0  # no label column: nobody is a bot
+
+
+def test_suspended_accounts_are_dead_and_do_not_count():
+    events = [ev("a")] + [ev(f"r{i}", "share", "a", day=1) for i in range(3)]
+    acc = pd.DataFrame({"account": ["a", "r0", "r1", "r2"],
+                        "suspended": [False, True, False, False]})
+    w = World(accounts=acc, events=pd.DataFrame(events))
+    assert val(w, comp(w).true_reach, "a") == pytest.approx(2.0)
+    assert not bool(comp(w).population[w.code_of("r0")])
+
+
+# ---- calibration: population mean 20, 95th percentile 50 ----
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_calibration_anchors_on_a_generated_world(seed):
+def test_calibration_meets_the_published_anchors_on_a_generated_world(seed):
     w = generate_world(3000, seed=seed)
     k = KloutLike()
     c = k.components(w)
     s = k.score(w).to_numpy()
-    engaged = c.active & (c.raw > 0)
-    assert engaged.sum() > 200
-    q50, q95 = np.quantile(s[engaged], [0.5, 0.95])
-    assert q50 == pytest.approx(20, abs=0.5)
-    assert q95 == pytest.approx(50, abs=1.0)
+    assert c.population.all()  # generated accounts are labelled human
+    assert s.mean() == pytest.approx(20.0, abs=1e-6)
+    assert (s > 50).mean() == pytest.approx(0.05, abs=0.002)
     assert (s[c.raw == 0] == 1.0).all()
     order = np.argsort(c.raw, kind="stable")
     assert (np.diff(s[order]) >= -1e-12).all()  # monotone in raw
+    cal = k.calibration(c.raw, c.population)
+    assert KloutLike.calibrate(np.array([cal.q95]), cal.q95, cal.gamma)[0] == \
+        pytest.approx(50.0)
 
 
 def test_calibration_map_is_continuous_and_saturating():
-    q50, q95 = 2.0, 5.0
-    raw = np.linspace(0, 40, 20001)
-    y = KloutLike.calibrate(raw, q50, q95)
-    assert y[0] == 1.0
-    assert KloutLike.calibrate(np.array([q50, q95]), q50, q95) == pytest.approx([20, 50])
-    assert (np.diff(y) >= 0).all() and np.abs(np.diff(y)).max() < 0.05
-    assert y[-1] < 100.0 and y[-1] > 99.9
+    q95, gamma = 5.0, 0.8
+    raw = np.linspace(0, 200, 200_001)
+    y = KloutLike.calibrate(raw, q95, gamma)
+    assert y[0] == 1.0 and KloutLike.calibrate(np.array([q95]), q95, gamma)[0] == 50.0
+    assert (np.diff(y[1:]) >= 0).all() and np.abs(np.diff(y[1:])).max() < 0.05
+    assert 97.0 < y[-1] < KloutLike.calibrate(np.array([1e4 * q95]), q95, gamma)[0] < 100.0
+    # the same slope on both sides of q95
+    h = 1e-6
+    left = (50.0 - KloutLike.calibrate(np.array([q95 - h]), q95, gamma)[0]) / h
+    right = (KloutLike.calibrate(np.array([q95 + h]), q95, gamma)[0] - 50.0) / h
+    assert left == pytest.approx(right, rel=1e-4)
 
 
-def test_degenerate_anchors_are_guarded():
-    assert KloutLike.anchors(np.zeros(5), np.ones(5, bool)) == (1.0, 3.0)
-    q50, q95 = KloutLike.anchors(np.full(5, 2.0), np.ones(5, bool))
-    assert (q50, q95) == (2.0, 4.0)
+def test_degenerate_calibrations_are_guarded():
+    everyone = np.ones(5, bool)
+    flat = KloutLike.calibration(np.zeros(5), everyone)
+    assert (KloutLike.calibrate(np.zeros(5), flat.q95, flat.gamma) == 1.0).all()
+    few = KloutLike.calibration(np.r_[np.zeros(99), 3.0], np.ones(100, bool))
+    assert few.q95 == 3.0 and "fewer than 5%" in few.note
+    assert "no exponent" in few.note  # one engaged account in 100 cannot lift the mean to 20
+
+
+def test_bundled_scenario_worlds_have_the_published_population_mean():
+    """The done check of issue 10: on every bundled scenario's treated world (seed 0), the
+    population (every base account and cohort member, as probes rank them) has a mean Klout
+    score within 20 +- 3 and about 5% above 50."""
+    from auditkit import bundled_scenarios, get_registry, load_scenarios
+    from auditkit.scenario.run import ScenarioRun
+
+    registry = get_registry()
+    measured = {}
+    for scenario in load_scenarios([bundled_scenarios()], registry):
+        if scenario.population.world is not None:
+            continue  # real-data bases are not generated worlds
+        run = ScenarioRun(scenario, 0, registry)
+        scores = run.scores(KloutLike()).to_numpy()[run.population_mask()]
+        measured[scenario.id] = (scores.mean(), (scores > 50).mean())
+    assert len(measured) >= 15
+    for sid, (mean, above) in measured.items():
+        assert 17.0 <= mean <= 23.0, (sid, mean)
+        assert 0.03 <= above <= 0.07, (sid, above)
 
 
 # ---- the contract ----
@@ -271,19 +349,61 @@ def test_merging_a_second_network_waters_the_score_down():
     assert val(two, c2.true_reach, "a") == val(one, c1.true_reach, "a")
     assert val(two, c2.amplification, "a") == pytest.approx(40 / (210 + 2))
     assert val(one, c1.amplification, "a") == pytest.approx(40 / 11)
-    assert KloutLike().score(two)["a"] < KloutLike().score(one)["a"] - 5
+    assert val(two, c2.raw, "a") < val(one, c1.raw, "a") - 0.5
+    assert KloutLike().score(two)["a"] < KloutLike().score(one)["a"]
 
 
 def test_networks_are_scored_separately_then_combined():
     events = [ev("a", network="tw"), ev("a", network="fb")]
     events += [ev("big", "share", "a", day=1, network="tw")]
     events += [ev(f"s{i}", "share", "a", day=1, network="fb") for i in range(3)]
-    follows = [(f"f{i}", "big") for i in range(20)]
+    follows = [(f"f{i}", "big") for i in range(20)] + [("big", "a")]
+    follows += [(f"s{i}", "a") for i in range(3)]
     w = build(events, follows=follows)
     c = comp(w)
     assert val(w, c.true_reach, "a") == pytest.approx(4.0)
     assert val(w, c.amplification, "a") == pytest.approx(4 / 4)  # (1 + 3) / ((1+1) + (1+1))
     assert val(w, c.network, "a") == pytest.approx(math.log1p(20) / 4)  # reach-weighted mean
+
+
+# ---- topics (Klout topics, F16) ----
+
+def topical(actor, action="post", target=None, day=0.0, topic=None, post=None):
+    row = ev(actor, action, target, day)
+    row["topic"], row["post"] = topic, post
+    return row
+
+
+def test_topic_scores_count_engagement_about_the_topic_and_inherit_the_posts_topic():
+    events = [topical("a", topic="books", post="p1"), topical("a", topic="cooking", post="p2"),
+              topical("f1", "share", "a", 1, post="p1"),             # inherits books from p1
+              topical("f2", "reply", "a", 1, topic="books", post="p1"),
+              topical("f3", "like", "a", 1, post="p2")]              # cooking
+    follows = [("f1", "a"), ("f2", "a"), ("f3", "a")]
+    w = build(events + background(), follows=follows)
+    books = comp(w, topic="books")
+    cooking = comp(w, topic="cooking")
+    assert val(w, books.true_reach, "a") == pytest.approx(2.0)
+    assert val(w, cooking.true_reach, "a") == pytest.approx(1.0)
+    assert val(w, books.posts, "a") == 1.0 and val(w, comp(w).posts, "a") == 2.0
+    assert val(w, comp(w, topic="cars").raw, "a") == 0.0
+    s_books = KloutLike(topic="books").score(w)
+    assert s_books["a"] > KloutLike(topic="cooking").score(w)["a"] > 1.0
+    assert KloutLike(topic="cars").score(w)["a"] == 1.0
+    # topic scores use the overall score's calibration: never above the overall score here
+    assert s_books["a"] <= KloutLike().score(w)["a"]
+    assert "about 'books'" in KloutLike(topic="books").explain(w, "a").notes[1]
+
+
+def test_chatting_about_a_topic_makes_you_influential_about_it():
+    """Klout's published attribution, and flaw F16: c never posts about books, but replies to a
+    books post of b, and b replies back in that conversation."""
+    events = [topical("b", topic="books", post="p1"), topical("c", topic="cooking", post="p2"),
+              topical("c", "reply", "b", 1, post="p1"),       # c joins b's books thread
+              topical("b", "reply", "c", 1.1, post="p1")]      # b answers c in that thread
+    w = build(events + background(), follows=[("b", "c"), ("c", "b")])
+    assert KloutLike(topic="books").score(w)["c"] > 1.0
+    assert KloutLike(topic="cooking").score(w)["c"] == 1.0  # nobody reacted to its cooking
 
 
 # ---- parameters, registry, docs ----

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from auditkit.scorers.kred import OUTREACH_THRESHOLDS, KredLike, outreach_level
 
-from auditkit import ParameterError, World, generate_world, get_registry, run_scorer
+from auditkit import ParameterError, ScorerError, World, generate_world, get_registry, run_scorer
+from auditkit.scorers.kred import OUTREACH_THRESHOLDS, KredLike, outreach_level
 
 T0 = pd.Timestamp("2024-03-01T12:00:00Z")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "kred.md"
@@ -171,6 +171,40 @@ def test_per_group_on_a_generated_world():
     assert (tops == 1000.0).all()
 
 
+def test_community_influence_counts_only_interactions_with_its_members():
+    """Kred's community score: influence in a community is driven by interactions with its
+    members, and anyone can be its top (Stephen Colbert scored high in 'Students')."""
+    acc = pd.DataFrame({"account": ["colbert", "prof", "s1", "s2", "s3", "t1", "t2"],
+                        "group": ["comedy", "students", "students", "students", "students",
+                                  "teachers", "teachers"]})
+    events = [ev("colbert"), ev("prof")]
+    events += [ev(s, "share", "colbert", 1) for s in ("s1", "s2", "s3")]
+    events += [ev("s1", "reply", "prof", 1)]
+    events += [ev(t, "mention", "prof", 1) for t in ("t1", "t2")] * 5
+    follows = [("s2", "prof"), ("t1", "colbert")]
+    w = World(accounts=acc, events=pd.DataFrame(events),
+              follows=pd.DataFrame(follows, columns=["follower", "followee"]))
+    students = KredLike(community="students")
+    pts = students.points(w)
+    assert pts.total[w.code_of("colbert")] == 30.0          # three shares by students
+    assert pts.total[w.code_of("prof")] == 10.0 + 1.0        # a reply and a follower, students
+    s = students.score(w)
+    assert s["colbert"] == 1000.0 and 1 < s["prof"] < 1000.0  # not a student, top all the same
+    overall = KredLike().score(w)
+    assert overall["prof"] == 1000.0 > overall["colbert"]    # teachers' mentions count there
+    teachers = KredLike(community="teachers").points(w)
+    assert teachers.total[w.code_of("prof")] == 100.0 and \
+        teachers.total[w.code_of("colbert")] == 1.0          # the teacher who follows colbert
+    # Outreach in a community: your actions towards its members
+    out = KredLike(measure="outreach", community="students").points(w)
+    assert out.total[w.code_of("s1")] == 10.0   # its reply to prof counts, its share of colbert not
+    assert out.total[w.code_of("t1")] == 50.0   # five mentions of prof, who is a student
+    with pytest.raises(ScorerError, match="no account is in community 'chess'"):
+        KredLike(community="chess").score(w)
+    with pytest.raises(ScorerError, match="needs a 'group' column"):
+        KredLike(community="students").score(World(events=pd.DataFrame(events)))
+
+
 # ---- Outreach Level ----
 
 def test_outreach_thresholds():
@@ -219,7 +253,8 @@ def test_outreach_bounds():
 # ---- the contract ----
 
 @pytest.mark.parametrize("params", [{}, {"window_days": 30}, {"per_group": True},
-                                    {"count_likes": True}, {"measure": "outreach"}])
+                                    {"count_likes": True}, {"measure": "outreach"},
+                                    {"community": "c1"}, {"community": "c0", "window_days": 60}])
 def test_contract_and_explain_on_a_generated_world(params):
     w = generate_world(1500, seed=3)
     before = {k: v.copy() for k, v in w.tables().items()}

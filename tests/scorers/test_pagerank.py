@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from scipy.stats import rankdata
+
+from auditkit import ParameterError, ScorerError, World, generate_world, get_registry, run_scorer
 from auditkit.scorers.pagerank import (
     PageRank,
     interaction_weights,
@@ -18,9 +21,6 @@ from auditkit.scorers.pagerank import (
     tweepcred_post_adjust,
     tweepcred_scale,
 )
-from scipy.stats import rankdata
-
-from auditkit import ParameterError, ScorerError, World, generate_world, get_registry, run_scorer
 
 # ---- helpers ---------------------------------------------------------------------------------
 
@@ -278,40 +278,158 @@ def test_tweepcred_mass():
     assert mass[2] == 0.0  # exp(5 * 600.4) overflows: the mass vanishes
 
 
-def dense_tweepcred(src, dst, n, mass, damping=0.9, max_iter=20, threshold=1e-3):
-    """Tweepcred's WeightedPageRank.scala step by step, with dense numpy, for comparison."""
-    prior = mass / mass.sum()
-    out = np.bincount(src, minlength=n)
-    x = prior.copy()
-    for _ in range(max_iter):
-        nxt = np.zeros(n)
-        for u, v in zip(src, dst, strict=True):
-            nxt[v] += x[u] / out[u]
-        dead = (1.0 - nxt.sum()) / n
-        new = prior * (1 - damping) + dead * damping + nxt * damping
-        change = np.abs(new - x).sum()
-        x = new
-        if change <= threshold:
+# An independent transcription of the Scala in twitter/the-algorithm (2023),
+# src/scala/com/twitter/graph/batch/job/tweepcred/: UserMass.scala, WeightedPageRank.scala,
+# ExtractTweepcred.scala and Reputation.scala, written with plain Python numbers and loops. It
+# uses nothing from auditkit.scorers.pagerank.
+
+
+def jvm_exp(x: float) -> float:
+    """scala.math.exp: Infinity where Python's math.exp raises OverflowError."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def scala_user_mass(age: int, restricted: bool, suspended: bool, verified: bool, device: bool,
+                    followers: int, followings: int) -> float:
+    """UserMass.getUserMass for a user that is not deactivated."""
+    if suspended:
+        mass = 0.0
+    elif verified:
+        mass = 100.0
+    else:
+        score = 0.5 * 0.1 + (0.5 if device else 0.0)
+        normalized_age = 1.0 if age > 30 else min(1.0, math.log(1.0 + age / 15.0))
+        score *= normalized_age
+        if score < 0.01:
+            score = 0.01
+        if restricted:
+            score *= 0.1
+        score = max(min(score, 1.0), 0.0)
+        score *= 100
+        mass = score
+    ratio = (1.0 + followings) / (1.0 + followers)
+    if followings > 500 and ratio > 0.6:
+        return mass / jvm_exp(5.0 * (ratio - 0.6))
+    return mass
+
+
+def scala_tweepcred(nodes: list[str], edges: list[tuple[str, str]], users: dict[str, dict],
+                    alpha: float = 0.1, max_iterations: int = 20, threshold: float = 0.001
+                    ) -> tuple[dict[str, float], dict[str, int]]:
+    """PreparePageRankData + WeightedPageRank (unweighted) + ExtractTweepcred (post_adjust)."""
+    followers = {u: 0 for u in nodes}
+    followings = {u: 0 for u in nodes}
+    out: dict[str, list[str]] = {u: [] for u in nodes}
+    for a, b in edges:
+        out[a].append(b)
+        followings[a] += 1
+        followers[b] += 1
+    prior = {u: scala_user_mass(followers=followers[u], followings=followings[u], **users[u])
+             for u in nodes}
+    total = sum(prior.values())
+    prior = {u: m / total for u, m in prior.items()}  # .normalize('mass_prior)
+    pagerank = dict(prior)  # pagerank_0
+    num_nodes = len(nodes)
+    cur_iteration = 0
+    while True:
+        nxt = {u: 0.0 for u in nodes}
+        for u in nodes:
+            if out[u]:
+                dist = pagerank[u] / len(out[u])
+                for v in out[u]:
+                    nxt[v] += dist
+        dead = (1.0 - sum(nxt.values())) / num_nodes
+        output = {u: prior[u] * alpha + dead * (1 - alpha) + nxt[u] * (1 - alpha)
+                  for u in nodes}
+        total_diff = sum(abs(pagerank[u] - output[u]) for u in nodes)
+        pagerank = output
+        if cur_iteration < max_iterations - 1 and total_diff > threshold:
+            cur_iteration += 1
+        else:
             break
-    return x
+    adjusted = {}
+    for u in nodes:  # Reputation.adjustReputationsPostCalculation
+        mass = pagerank[u]
+        if followings[u] > 2500:
+            ratio = (1.0 + followings[u]) / (1.0 + followers[u])
+            div = jvm_exp(3.0 * (ratio - 1.0) * math.log(math.log(followings[u])))
+            mass = mass / max(min(div, 50), 1.0)
+        adjusted[u] = mass
+    total = sum(adjusted.values())
+    adjusted = {u: m / total for u, m in adjusted.items()}
+    scaled = {}
+    for u, raw in adjusted.items():  # Reputation.scaledReputation
+        if raw == 0 or raw < 1.0e-20:
+            scaled[u] = 0
+        else:
+            pos = round(130.0 + 5.21 * math.log(raw))  # Python rounds half to even, like rint
+            scaled[u] = int(100 if pos > 100 else 0 if pos < 0 else pos)
+    return adjusted, scaled
 
 
-def test_tweepcred_variant_matches_the_published_algorithm():
-    rng = np.random.default_rng(4)
-    n = 60
-    src, dst = rng.integers(0, n, 400), rng.integers(0, n, 400)
-    keep = src != dst
-    key = np.unique(src[keep] * n + dst[keep])
+def _tweepcred_world(n: int, seed: int, spammers: int) -> tuple[World, list, dict]:
+    rng = np.random.default_rng(seed)
+    base = generate_world(n, seed=seed)
+    src, dst = (a.astype(np.int64) for a in base.follow_codes)
+    # follow spammers: accounts following 600 (mass penalty) or 2,600 (post-adjust) others
+    extra_src, extra_dst = [], []
+    for k in range(spammers):
+        count = min(600 if k % 2 == 0 else 2600, n - 1)
+        who = int(rng.integers(0, n))
+        targets = rng.choice(np.delete(np.arange(n), who), size=count, replace=False)
+        extra_src.append(np.full(count, who))
+        extra_dst.append(targets)
+    key = np.unique(np.concatenate([src, *extra_src]) * n + np.concatenate([dst, *extra_dst]))
     src, dst = key // n, key % n
-    w = World.from_codes([f"u{i}" for i in range(n)], follower=src, followee=dst)
+    at = base.end
+    created = at - pd.to_timedelta(rng.choice([3, 12, 29, 31, 400], size=n), unit="D") \
+        - pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
+    flags = {"device": rng.random(n) < 0.3, "verified": rng.random(n) < 0.02,
+             "restricted": rng.random(n) < 0.05, "suspended": rng.random(n) < 0.03}
+    ids = list(base.ids)
+    world = World(accounts={"account": ids, "created": created} | flags,
+                  follows={"follower": [ids[i] for i in src], "followee": [ids[i] for i in dst]})
+    users = {ids[i]: {"age": int((at - created[i]) // pd.Timedelta(days=1)),
+                      **{k: bool(v[i]) for k, v in flags.items()}} for i in range(n)}
+    world.at = at  # the time the ages are counted to  # type: ignore[attr-defined]
+    return world, list(zip([ids[i] for i in src], [ids[i] for i in dst], strict=True)), users
+
+
+@pytest.mark.parametrize(("n", "seed", "spammers"), [(400, 1, 6), (1000, 2, 4), (3000, 3, 4)])
+def test_tweepcred_variant_equals_an_independent_transcription_of_the_scala(n, seed, spammers):
+    world, edges, users = _tweepcred_world(n, seed, spammers)
     scorer = PageRank(variant="tweepcred")
     assert scorer.settings() == (0.9, 20, 1e-3)
-    assert PageRank(variant="tweepcred", damping=0.8).settings() == (0.8, 20, 1e-3)
-    mass = tweepcred_mass(w.out_degree, w.in_degree)
-    ref = dense_tweepcred(src, dst, n, mass)
-    ref = ref / tweepcred_post_adjust(w.out_degree, w.in_degree)
-    expected = tweepcred_scale(ref / ref.sum())
-    np.testing.assert_array_equal(run_scorer(scorer, w).to_numpy(), expected)
+    pagerank, expected = scala_tweepcred(list(world.ids), edges, users)
+    at = world.at
+    scores = run_scorer(scorer, world, at)
+    assert scores.to_dict() == {k: float(v) for k, v in expected.items()}
+    # the PageRank behind the scale, to floating-point rounding, for a sample of accounts
+    for account in list(world.ids[:: max(1, n // 25)]):
+        item = scorer.explain(world, account, at).items.set_index("signal")
+        assert item.loc["scaled PageRank", "value"] == pytest.approx(pagerank[account],
+                                                                     rel=1e-9, abs=1e-18)
+    # the flags matter: without them the same graph scores differently
+    plain = World(accounts=world.accounts[["account", "created"]], follows=world.follows)
+    assert not run_scorer(scorer, plain, at).equals(scores)
+
+
+def test_tweepcred_mass_flags_follow_the_scala_order():
+    kw = {"followings": [0] * 6, "followers": [0] * 6}
+    mass = tweepcred_mass(**kw, device=[1, 0, 0, 0, 1, 0], verified=[0, 1, 0, 0, 0, 1],
+                          restricted=[0, 0, 1, 0, 1, 1], suspended=[0, 0, 0, 1, 0, 1])
+    # device: (0.05 + 0.5) * 100; verified: 100; restricted: 5 * 0.1; suspended: 0;
+    # device and restricted: 55 * 0.1; verified beats restricted, suspended beats verified
+    np.testing.assert_allclose(mass, [55.0, 100.0, 0.5, 0.0, 5.5, 0.0])
+    # the floor comes before the restriction: a new restricted account has 0.01 * 0.1 * 100
+    young = tweepcred_mass([0], [0], np.array([0.0]), restricted=[True])
+    assert young[0] == pytest.approx(0.1)
+    # the follow-ratio penalty applies to verified accounts too
+    big = tweepcred_mass([600], [500], verified=[True])
+    assert big[0] == pytest.approx(100.0 / math.exp(5 * (601 / 501 - 0.6)))
 
 
 def test_tweepcred_penalises_follow_spam_and_clips_high_on_small_worlds(world):
