@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = ["Renderer", "Document", "Heading", "Paragraph", "Table", "Bullets", "Fields",
-           "Figure", "Case", "Block", "CASE_STATUSES"]
+           "Figure", "Case", "Block", "CASE_STATUSES", "TONES"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Table:
     caption: str = ""
     #: wrap a column's text at this width in plain-text forms (``None``: no wrapping)
     max_widths: list[int | None] | None = None
+    #: optional meaning of each cell, for forms that can show it (colour in HTML): one of
+    #: :data:`TONES` or ``""``, shaped like ``rows``
+    tones: list[list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Figure:
 
 
 Block = Heading | Paragraph | Table | Bullets | Fields | Figure
+
+#: what a table cell's tone may say: good, bad, uncertain, not measured, neutral
+TONES = ("good", "bad", "uncertain", "muted", "")
 
 CASE_STATUSES = ("pass", "fail", "error", "skip")
 

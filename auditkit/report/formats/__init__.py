@@ -2,13 +2,16 @@
 entry point in auditkit's own ``pyproject.toml`` like a third-party plugin's."""
 
 from auditkit.plugin.hookspecs import hookimpl
+from auditkit.report.formats.html import HtmlRenderer
 from auditkit.report.formats.json import JsonRenderer
+from auditkit.report.formats.junit import JUnitRenderer
 from auditkit.report.formats.markdown import MarkdownRenderer
 from auditkit.report.formats.table import TableRenderer
 
 __all__ = ["BUILT_IN_RENDERERS", "register_renderers"]
 
-BUILT_IN_RENDERERS = (TableRenderer, MarkdownRenderer, JsonRenderer)
+BUILT_IN_RENDERERS = (TableRenderer, MarkdownRenderer, HtmlRenderer, JsonRenderer,
+                      JUnitRenderer)
 
 
 @hookimpl
