@@ -245,6 +245,7 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
                     progress=_progress)
     _done()
     _emit(results, fmt, output)
+    _step_summary(results)
     counts = results.counts()
     click.echo(f"{len(scenarios)} scenarios x {seeds} seed(s) x {len(scorers)} scorers in "
                f"{time.perf_counter() - started:.1f} s: "
@@ -252,6 +253,19 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     if (fail_on == "fail" and counts["fail"]) or \
             (fail_on == "error" and (counts["fail"] or counts["error"])):
         sys.exit(1)
+
+
+def _step_summary(report: object) -> None:
+    """On GitHub Actions (``GITHUB_STEP_SUMMARY`` names a file), append the report as Markdown
+    to the job's summary page."""
+    import os
+
+    from auditkit.report import render
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(render(report, "markdown") + "\n")
 
 
 def _output_format(fmt: str, output: str | None) -> str:
@@ -265,6 +279,26 @@ def _output_format(fmt: str, output: str | None) -> str:
         fmt = format_for_path(output) or "json"
     renderer(fmt)  # an unknown format is a usage error before any work starts
     return fmt
+
+
+@main.command("report")
+@click.argument("results_file", metavar="RESULTS.json", type=click.Path(dir_okay=False))
+@_format_option()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write the report to this file (atomically); its extension chooses the "
+              "format when --format is not given (.html, .md, .xml, .json, .txt).")
+def report_command(results_file: str, fmt: str, output: str | None) -> None:
+    """Render a results file written by `auditkit audit --format json` (e.g. a CI artefact) in
+    another format: an HTML page for a memo, Markdown for a pull request, JUnit XML for CI."""
+    from auditkit.auditing.results import Results
+
+    fmt = _output_format(fmt, output)
+    try:
+        text = open(results_file, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditkitError(f"{results_file}: cannot read it ({exc}); give the JSON file that "
+                            "`auditkit audit --format json -o FILE` wrote") from None
+    _emit(Results.from_json(text, source=results_file), fmt, output)
 
 
 @main.command("validate")

@@ -110,3 +110,34 @@ def test_the_browser_check_sees_a_fetch_and_a_script_error(tmp_path):
     page = load(path)
     assert page.network(path.resolve().as_uri()) == ["http://127.0.0.1:9/x.png"]
     assert any("boom" in e["message"] for e in page.errors)
+
+
+def test_report_command_renders_a_results_file(results, tmp_path):
+    from click.testing import CliRunner
+
+    from auditkit.cli import main
+
+    source = write(results, tmp_path / "results.json")
+    out = tmp_path / "memo.html"
+    run = CliRunner().invoke(main, ["report", str(source), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    run = CliRunner().invoke(main, ["report", str(source), "--format", "junit"])
+    assert run.exit_code == 0 and run.stdout.startswith("<?xml")
+    (tmp_path / "bad.json").write_text('{"format": "auditkit-results", "version": 1, "rows": 3')
+    run = CliRunner().invoke(main, ["report", str(tmp_path / "bad.json")])
+    assert run.exit_code == 2 and "bad.json: line 1, column" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_github_step_summary_gets_the_markdown(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from auditkit.cli import main
+
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = CliRunner().invoke(main, ["audit", str(bundled_scenarios() / "spam-squirrel.yaml"),
+                                    "--scorer", "followers", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    assert summary.read_text().startswith("# auditkit scorecard")

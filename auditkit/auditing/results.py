@@ -54,14 +54,27 @@ class Results:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str)
 
     @classmethod
-    def from_json(cls, text: str) -> Results:
-        data = json.loads(text)
-        if data.get("format") != RESULTS_FORMAT["format"]:
-            raise AuditkitError("not an auditkit results file (no 'format: auditkit-results')")
+    def from_json(cls, text: str, *, source: str = "results") -> Results:
+        """Results from their JSON form; :class:`AuditkitError` naming ``source`` and the
+        problem when the text is not an auditkit results file this version reads."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AuditkitError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid "
+                                f"JSON ({exc.msg}); give a file written by `auditkit audit "
+                                "--format json`") from None
+        if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT["format"]:
+            raise AuditkitError(f"{source}: not an auditkit results file (no 'format: "
+                                "auditkit-results'); give a file written by `auditkit audit "
+                                "--format json`")
         if data.get("version") != RESULTS_FORMAT["version"]:
-            raise AuditkitError(f"results format version {data.get('version')} is not "
-                                f"supported; this auditkit reads version "
-                                f"{RESULTS_FORMAT['version']}")
-        table = pd.DataFrame(data["rows"], columns=COLUMNS)
-        table["value"] = table["value"].astype(float)
+            raise AuditkitError(f"{source}: results format version {data.get('version')} is "
+                                f"not supported; this auditkit reads version "
+                                f"{RESULTS_FORMAT['version']}: audit again with it")
+        try:
+            table = pd.DataFrame(data["rows"], columns=COLUMNS)
+            table["value"] = table["value"].astype(float)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AuditkitError(f"{source}: the rows do not have the results columns "
+                                f"({exc}); the file is damaged or hand-edited") from None
         return cls(table, data.get("meta", {}))
