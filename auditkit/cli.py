@@ -187,7 +187,8 @@ def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ..
                                          "scores": table.to_dict(orient="records")},
                               indent=2, default=str))
     else:
-        click.echo(tabulate(table.values.tolist(), headers=list(table.columns), floatfmt=".2f"))
+        click.echo(tabulate(table.values.tolist(), headers=list(table.columns),
+                            floatfmt=",.2f", intfmt=","))
         when = "" if at_ts is None else f" as of {at_ts:%Y-%m-%d %H:%M UTC}"
         who = ", ".join(f"{s.name} ({s.id} {s.version})" for s, _ in timings)
         took = ", ".join(f"{elapsed:.2f} s" for _, elapsed in timings)
@@ -291,7 +292,8 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     _done()
     _emit(results, fmt, output)
     counts = results.counts()
-    click.echo(f"{len(scenarios)} scenarios x {seeds} seed(s) x {len(scorers)} scorers in "
+    click.echo(f"{plural(len(scenarios), 'scenario')} x {plural(seeds, 'seed')} x "
+               f"{plural(len(scorers), 'scorer')} in "
                f"{time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{n} {v}" for v, n in counts.items()), err=True)
     if (fail_on == "fail" and counts["fail"]) or \
@@ -549,6 +551,9 @@ def explain_command(scenario: str, scorer_id: str, params: tuple[str, ...], chec
     wrote += ["control/"] if explanation.has_control else []
     click.echo(f"wrote {out}/: " + ", ".join(wrote) + f" in "
                f"{time.perf_counter() - started:.1f} s", err=True)
+    scorers = " ".join(f"--scorer {s.id}" for s in explanation.scorers)
+    click.echo(f"score it yourself: auditkit score {out}/world {scorers} --at "
+               f"{explanation.at:%Y-%m-%dT%H:%M:%SZ}", err=True)
 
 
 @main.command("export")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from auditkit.auditing.engine import measure_check
 from auditkit.data.world import World
@@ -40,6 +41,7 @@ from auditkit.plugin.registry import Registry
 from auditkit.plugin.scorer import Scorer, Statement
 from auditkit.scenario.model import Check, Scenario
 from auditkit.scenario.run import Built, ScenarioRun
+from auditkit.text import number
 
 __all__ = ["Explanation", "Judged", "AccountFacts", "explain_scenario", "Finding",
            "account_facts", "VERSUS_AUTO", "VERSUS_NONE"]
@@ -175,6 +177,9 @@ class Explanation:
     strict: bool
     #: the scenario's other checks, by label
     other_checks: list[str]
+    #: when the small world is shown (facts, scores, statements, picture), and why then
+    at: pd.Timestamp = field(default_factory=lambda: pd.Timestamp(0, tz="UTC"))
+    at_reason: str = ""
     statements: dict[str, list[Statement]] = field(default_factory=dict)
     control_statements: dict[str, list[Statement]] = field(default_factory=dict)
 
@@ -191,8 +196,10 @@ class Explanation:
         return self.small_run.control is not self.small_run.treated
 
     def facts(self, control: bool = False) -> list[AccountFacts]:
+        """What each account of the small world is and did as of :attr:`at`, with scores."""
         built = self.small_run.control if control else self.small_run.treated
-        return account_facts(self.small_run, built, self.scorers, control=control)
+        return account_facts(self.small_run, built, self.scorers, control=control,
+                             at=self.at)
 
     def compared(self) -> list[str]:
         """Ids of the small world's accounts the check compares (its cohorts' members)."""
@@ -207,10 +214,11 @@ class Explanation:
 
 
 def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
-                  control: bool = False) -> list[AccountFacts]:
-    """:class:`AccountFacts` of every account of ``built`` (a world of ``run``) as of the
-    run's end."""
-    w = built.world.as_of(run.end)
+                  control: bool = False, at: pd.Timestamp | None = None) -> list[AccountFacts]:
+    """:class:`AccountFacts` of every account of ``built`` (a world of ``run``) as of ``at``
+    (default: the run's end)."""
+    at = run.end if at is None else at
+    w = built.world.as_of(at)
     n = len(w)
     src, dst = w.follow_codes
     actor, action, target = (x.astype(np.int64) for x in w.event_codes)
@@ -227,7 +235,7 @@ def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
     ranked = {}
     population = run.population_mask(built)
     for scorer in scorers:
-        values = run.scores(scorer, control=control).to_numpy()
+        values = run.scores(scorer, control=control, at=at).to_numpy()
         rank = np.zeros(n, np.int64)
         pop = values[population]
         # competition ranking among the population: 1 + how many score higher (ties share)
@@ -240,6 +248,32 @@ def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
                          int(counts["made"][i]),
                          {sid: (float(v[i]), int(r[i])) for sid, (v, r) in ranked.items()})
             for i in range(n)]
+
+
+def moment(run: ScenarioRun, check: Check, probe: Probe, judged: Judged
+           ) -> tuple[pd.Timestamp, str]:
+    """When to show the small world: the end of the scenario, except for the probes that
+    measure a time after a cohort's treatment (``decay``: that many days into the silence;
+    ``half_life``: the day the score had halved; ``recovery``: the day it was back, or the end
+    of its horizon), where the end would show a later state than the finding's."""
+    end = (run.end, f"the end of the scenario (day {run.days:g})")
+    params = probe.params.model_dump()
+    cohort = run.treated.cohorts.get(str(params.get("cohort", "")))
+    if cohort is None or cohort.treatment_start is None:
+        return end
+    start, stop = cohort.treatment_start, cohort.treatment_end
+    days = None
+    if probe.id == "decay":
+        days, since, what = float(params["after_days"]), start, "the silence"
+    elif probe.id == "half_life" and judged.value <= float(params["horizon"]):
+        days, since, what = judged.value, start, "the silence, when the score had halved"
+    elif probe.id == "recovery" and stop is not None:
+        days, since, what = min(judged.value, float(params["horizon"])), stop, "the return"
+    if days is None or since + days > run.days:
+        return end
+    return run.day(since + days), (f"day {since + days:g}, {number(days)} days after the start "
+                                   f"of {what}" if since == start else
+                                   f"day {since + days:g}, {number(days)} days after {what}")
 
 
 def explain_scenario(scenario: Scenario, scorer: Scorer, registry: Registry, *,
@@ -278,6 +312,7 @@ def explain_scenario(scenario: Scenario, scorer: Scorer, registry: Registry, *,
         trials=shrunk.trials, finished=shrunk.finished, selection=shrunk.selection,
         strict=strict,
         other_checks=[c.label for c in scenario.checks if c is not chosen])
+    explanation.at, explanation.at_reason = moment(shrunk.run, chosen, probe, small[0])
     _add_statements(explanation)
     return explanation
 
@@ -333,6 +368,16 @@ def _add_statements(e: Explanation) -> None:
     compared = e.compared()
     by_cohort: dict[str, list[str]] = {}
     facts = {f.account: f for f in e.facts()}
+    if e.has_control:  # the accounts the treatment moved most come first
+        before = {f.account: f for f in e.facts(control=True)}
+
+        def moved(account: str) -> tuple[float, ...]:
+            if account not in before:
+                return (0.0,) * len(e.scorers)
+            return tuple(-abs(facts[account].scores[s.id][0] - before[account].scores[s.id][0])
+                         for s in e.scorers)
+
+        compared = sorted(compared, key=lambda a: (*moved(a), a))
     for account in compared:
         by_cohort.setdefault(facts[account].cohort, []).append(account)
     chosen: list[str] = []
@@ -343,8 +388,8 @@ def _add_statements(e: Explanation) -> None:
                 chosen.append(accounts[depth])
         depth += 1
     for account in chosen:
-        e.statements[account] = [s.explain(small.world, account, small.end) for s in e.scorers]
+        e.statements[account] = [s.explain(small.world, account, e.at) for s in e.scorers]
         if e.has_control and account in set(map(str, small.control.world.ids)):
-            e.control_statements[account] = [s.explain(small.control.world, account, small.end)
+            e.control_statements[account] = [s.explain(small.control.world, account, e.at)
                                              for s in e.scorers]
 

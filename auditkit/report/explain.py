@@ -7,6 +7,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import pandas as pd
+
 from auditkit.explain.explanation import AccountFacts, Explanation, Judged
 from auditkit.plugin.renderer import (
     Block,
@@ -66,6 +68,10 @@ def _sizes(size: dict[str, int]) -> str:
                        plural(size["events"], "event")])
 
 
+def _when(e: Explanation) -> str:
+    return f"{e.at_reason} ({e.at:%Y-%m-%d %H:%M} UTC)"
+
+
 def _rank_texts(facts: list[AccountFacts], scorer_id: str) -> dict[str, str]:
     """Each account's rank under a scorer as people write it: ``1st``, ``2nd=`` when tied,
     ``-`` for an auxiliary account (not ranked)."""
@@ -109,15 +115,17 @@ def explain_picture(e: Explanation) -> Figure:
     scorer = e.scorer
     facts = {f.account: f for f in e.facts()}
     panels = []
+    when = f"as of day {(e.at - small.day(0)) / pd.Timedelta(days=1):g}"
     if e.has_control:
         control = {f.account: f for f in e.facts(control=True)}
         facts = control | facts
-        panels.append(PicturePanel("without the treatment (control)", small.control.world,
+        panels.append(PicturePanel(f"without the treatment (control), {when}",
+                                   small.control.world.as_of(e.at),
                                    {a: f.scores[scorer.id][0] for a, f in control.items()}))
-        panels.append(PicturePanel("with the treatment", small.world,
+        panels.append(PicturePanel(f"with the treatment, {when}", small.world.as_of(e.at),
                                    {a: f.scores[scorer.id][0] for a, f in e_facts(e).items()}))
     else:
-        panels.append(PicturePanel("the small world", small.world,
+        panels.append(PicturePanel(f"the small world, {when}", small.world.as_of(e.at),
                                    {a: f.scores[scorer.id][0] for a, f in facts.items()}))
     cohorts = {a: f.cohort for a, f in facts.items()}
     labels = {a: f.label for a, f in facts.items()}
@@ -213,10 +221,9 @@ def explain_document(e: Explanation) -> Document:
     # ---- statements -------------------------------------------------------------------------
     if e.statements:
         blocks.append(Heading("What each score is made of", 2))
-        when = f"{run.end:%Y-%m-%d %H:%M} UTC"
-        blocks.append(_p(f"The itemised statements of the accounts the check compares, "
-                                f"as of the end of the scenario ({when}); items are signal: "
-                                "value -> points, in each scorer's own units."))
+        blocks.append(_p(f"The itemised statements of the accounts the check compares, as "
+                         f"of {_when(e)}; items are signal: value -> points, in each scorer's "
+                         "own units."))
         treated = e.facts()
         control = e.facts(control=True) if e.has_control else []
         for account, statements in e.statements.items():
@@ -270,8 +277,8 @@ def _facts_table(e: Explanation, facts: list[AccountFacts], where: str) -> Table
                      number(f.reactions_made)]
                     + [f"{number(f.scores[s.id][0])} ({ranks[s.id][f.account]})"
                        for s in e.scorers])
-    return Table(columns, rows, caption=f"The accounts, {where}, at the end of the scenario "
-                                        "(counts over its whole length; ranks among the "
+    return Table(columns, rows, caption=f"The accounts, {where}, as of {_when(e)} (counts "
+                                        "up to then; ranks among the "
                                         f"{plural(_population(facts), 'account')} of the "
                                         "population, = when tied, - for an auxiliary account)")
 
@@ -290,14 +297,14 @@ def _why(e: Explanation) -> list[str]:
         moved = [a for a in compared if a in control and (
             _fact_values(control[a]) != _fact_values(facts[a])
             or any(control[a].scores[s.id][0] != facts[a].scores[s.id][0] for s in scorers))]
-        for account in compared:
-            if account in moved or account not in control:
-                continue
-            f = facts[account]
-            out.append(f"{account} ({f.cohort}) is the same with and without the treatment: "
-                       + join_words([f"{s.id} {number(f.scores[s.id][0])}" for s in scorers])
-                       + ".")
-        for account in moved:
+        if not moved:
+            for account in compared[:2]:
+                f = facts[account]
+                out.append(f"{account} ({f.cohort}) is the same with and without the "
+                           "treatment: " + join_words([f"{s.id} {number(f.scores[s.id][0])}"
+                                                       for s in scorers]) + ".")
+        blind_changes: dict[str, set[str]] = {}
+        for account in moved[:2]:
             before, after = control[account], facts[account]
             changed = [(k, _fact_values(before)[k], _fact_values(after)[k])
                        for k in _fact_values(after)
@@ -311,11 +318,16 @@ def _why(e: Explanation) -> list[str]:
             out.append(f"With the treatment, {account} ({after.cohort}) {what}. Its scores: "
                        f"{moves}.")
             for s in scorers:
-                blind = [k for t, ks in _UNSEEN.items() if t not in s.tags for k in ks
-                         if any(k == c for c, _, _ in changed)]
-                if blind:
-                    out.append(f"{s.id} does not read {_tag_words(blind)}, so it does not see "
-                               "that change.")
+                blind_changes.setdefault(s.id, set()).update(
+                    k for t, ks in _UNSEEN.items() if t not in s.tags for k in ks
+                    if any(k == c for c, _, _ in changed))
+        if len(moved) > 2:
+            out.append(f"({plural(len(moved) - 2, 'other account')} of the check's cohorts "
+                       "changed too; see the tables.)")
+        for s in scorers:
+            if blind_changes.get(s.id):
+                out.append(f"{s.id} does not read {_tag_words(sorted(blind_changes[s.id]))}, "
+                           "so it does not see those changes.")
     elif len(compared) >= 2:
         a, b = compared[0], next((x for x in compared[1:]
                                   if facts[x].cohort != facts[compared[0]].cohort), compared[1])
@@ -352,6 +364,10 @@ def _why(e: Explanation) -> list[str]:
         if parts:
             out.append(f"The largest item of each statement of {account}: "
                        f"{'; '.join(parts)}.")
+    first = next(iter(e.statements.values()), [])
+    if first and first[0].notes:
+        out.append(f"{e.scorer.id}'s statement of {first[0].account} notes: "
+                   + "; ".join(first[0].notes) + ".")
     verdict = e.small[0]
     out.append(f"So, in this world as in the full scenario, {e.scorer.id} "
                f"{_verb(verdict)} the check: {verdict.text}.")

@@ -166,9 +166,11 @@ def _draw(ax, panel: PicturePanel, pos, colour, cohorts, labels, size) -> None: 
         if count > 1:
             (x0, y0), (x1, y1) = pos[a], pos[b]
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            nx, ny = (y1 - y0), -(x1 - x0)  # the side arc3 bends to, for a negative rad
-            ax.text(mx - rad * nx * 0.5, my - rad * ny * 0.5, f"{count}x", zorder=4,
-                    fontsize=8, color=REACTION_COLOURS[kind], ha="center", va="center")
+            # the middle of matplotlib's arc3 curve: its control point is the midpoint moved
+            # by rad * (dy, -dx); a quadratic Bezier passes halfway towards it
+            ax.text(mx + 0.5 * rad * (y1 - y0), my - 0.5 * rad * (x1 - x0), f"{count}x",
+                    zorder=4, fontsize=8, color=REACTION_COLOURS[kind], ha="center",
+                    va="center", bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     for a in here:
         x, y = pos[a]
         c = colour.get(cohorts.get(a, ""), BASE_COLOUR)
