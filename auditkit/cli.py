@@ -198,7 +198,7 @@ def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ..
 def _explain_accounts(w: Any, scorers: list[Scorer], account: str, at_ts: Any, fmt: str,
                       cohorts: pd.Series | None) -> None:
     """``score --explain``: one statement, or several side by side."""
-    from auditkit.report.scores import ranks, statements_side_by_side
+    from auditkit.report.scores import shared_ranks, statements_side_by_side
 
     statements = []
     rank_of: dict[str, int] = {}
@@ -206,7 +206,7 @@ def _explain_accounts(w: Any, scorers: list[Scorer], account: str, at_ts: Any, f
         _progress(f"explaining {account} with {scorer.id} ...")
         statements.append(scorer.explain(w, account, at_ts))
         if len(scorers) > 1:
-            rank_of[scorer.id] = int(ranks(run_scorer(scorer, w, at_ts))[account])
+            rank_of[scorer.id] = int(shared_ranks(run_scorer(scorer, w, at_ts))[account])
     _done()
     if len(statements) == 1:
         _print_statement(statements[0], fmt)

@@ -36,7 +36,7 @@ TRUTH_COLUMNS = ("account", "cohort", "role", "expected_spread")
 
 
 def truth_table(accounts: list[str], cohort: list[str], role: list[str],
-                expected_spread: list[float]) -> pd.DataFrame:
+                expected_spread: list[float | None]) -> pd.DataFrame:
     """The ground-truth table, one row per account, in the world's account order."""
     return pd.DataFrame({"account": accounts, "cohort": cohort, "role": role,
                          "expected_spread": expected_spread}, columns=list(TRUTH_COLUMNS))

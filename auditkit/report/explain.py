@@ -211,7 +211,7 @@ def explain_document(e: Explanation) -> Document:
     if not e.finished:
         blocks.append(_p(f"The search stopped after {plural(e.trials, 'trial')}: the "
                                 "finding holds in this world, but it may not be the smallest."))
-    blocks.append(_facts_table(e, e.facts(), "the world" if not e.has_control
+    blocks.append(_facts_table(e, e.facts(), "" if not e.has_control
                                else "with the treatment"))
     if e.has_control:
         blocks.append(_facts_table(e, e.facts(control=True),
@@ -225,7 +225,7 @@ def explain_document(e: Explanation) -> Document:
                          f"of {_when(e)}; items are signal: value -> points, in each scorer's "
                          "own units."))
         treated = e.facts()
-        control = e.facts(control=True) if e.has_control else []
+        untreated = e.facts(control=True) if e.has_control else []
         for account, statements in e.statements.items():
             rank_of = {s.id: _rank_of(treated, s.id, account) for s in e.scorers}
             before = e.control_statements.get(account)
@@ -235,7 +235,7 @@ def explain_document(e: Explanation) -> Document:
                 "with the treatment" if changed else "the same with and without the treatment")
             blocks += _statement_blocks(account, statements, rank_of, where)
             if changed and before is not None:
-                crank = {s.id: _rank_of(control, s.id, account) for s in e.scorers}
+                crank = {s.id: _rank_of(untreated, s.id, account) for s in e.scorers}
                 blocks += _statement_blocks(account, before, crank, "without the treatment")
 
     # ---- why -------------------------------------------------------------------------------
@@ -266,9 +266,9 @@ def _statement_blocks(account: str, statements: list[Statement], rank_of: dict[s
 
 
 def _facts_table(e: Explanation, facts: list[AccountFacts], where: str) -> Table:
-    columns = ["account", "cohort", "label", "followers", "following", "posts",
-               "reactions\nreceived", "reactions\nmade"]
-    columns += [f"{s.id}\n(rank)" for s in e.scorers]
+    columns = ["account", "cohort", "label", "followers", "following", "posts", "received",
+               "made"]
+    columns += [f"{s.id} (rank)" for s in e.scorers]
     rows = []
     ranks = {s.id: _rank_texts(facts, s.id) for s in e.scorers}
     for f in facts:
@@ -277,8 +277,10 @@ def _facts_table(e: Explanation, facts: list[AccountFacts], where: str) -> Table
                      number(f.reactions_made)]
                     + [f"{number(f.scores[s.id][0])} ({ranks[s.id][f.account]})"
                        for s in e.scorers])
-    return Table(columns, rows, caption=f"The accounts, {where}, as of {_when(e)} (counts "
-                                        "up to then; ranks among the "
+    where = f", {where}," if where else ""
+    return Table(columns, rows, caption=f"The accounts{where} as of {_when(e)} (counts "
+                                        "up to then; received and made: reactions; ranks among "
+                                        "the "
                                         f"{plural(_population(facts), 'account')} of the "
                                         "population, = when tied, - for an auxiliary account)")
 
@@ -317,6 +319,12 @@ def _why(e: Explanation) -> list[str]:
                 f"{_rank_of(treated, s.id, account)} after)" for s in scorers])
             out.append(f"With the treatment, {account} ({after.cohort}) {what}. Its scores: "
                        f"{moves}.")
+            still = _unmoved_statements(e, account)
+            if changed and still:
+                out.append(f"{join_words(still)} did not move: "
+                           f"{'its' if len(still) == 1 else 'their'} statement of {account} "
+                           "has the same items, with the same points, with and without the "
+                           "treatment.")
             for s in scorers:
                 blind_changes.setdefault(s.id, set()).update(
                     k for t, ks in _UNSEEN.items() if t not in s.tags for k in ks
@@ -375,6 +383,17 @@ def _why(e: Explanation) -> list[str]:
         out.append("(A probe names each treatment by what it cost in the whole scenario; the "
                    "small world keeps only the part of it that the finding needs.)")
     return out
+
+
+def _unmoved_statements(e: Explanation, account: str) -> list[str]:
+    """Scorers whose statement of ``account`` is item for item the same in both worlds."""
+    before = e.control_statements.get(account)
+    after = e.statements.get(account)
+    if before is None or after is None:
+        return []
+    return [a.scorer for a, b in zip(after, before, strict=True)
+            if a.score == b.score and a.items[["signal", "value", "points"]].equals(
+                b.items[["signal", "value", "points"]])]
 
 
 def _move(before: float, after: float) -> str:

@@ -107,9 +107,9 @@ def world_picture(panels: Sequence[PicturePanel], title: str, *, cohorts: Mappin
         share = 0.5 if hi == lo else (score - lo) / (hi - lo)
         return 350.0 + 1900.0 * share
 
-    rc = {"svg.hashsalt": SVG_SALT, "svg.fonttype": "none", "font.family": "DejaVu Sans",
-          "font.size": 9, "axes.titlesize": 10}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "none",
+                                "font.family": "DejaVu Sans", "font.size": 9,
+                                "axes.titlesize": 10}):
         fig = Figure(figsize=(5.2 * len(panels), 5.6))
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         for ax, panel in zip(axes, panels, strict=True):

@@ -18,7 +18,7 @@ from auditkit.plugin.scorer import Statement
 from auditkit.report.formats.table import wrap_cells
 from auditkit.text import number, ordinal, plural
 
-__all__ = ["score_table", "ranks", "statement_text", "statements_side_by_side",
+__all__ = ["score_table", "ranks", "shared_ranks", "statement_text", "statements_side_by_side",
            "statement_rows", "statement_notes", "transform_text"]
 
 
@@ -32,12 +32,19 @@ def ranks(scores: pd.Series) -> pd.Series:
     return pd.Series(out, index=scores.index, name="rank")
 
 
+def shared_ranks(scores: pd.Series) -> pd.Series:
+    """Rank of every account under one scorer, 1 for the highest; accounts with equal scores
+    share the best of their ranks (1, 2, 2, 4)."""
+    return scores.rank(method="min", ascending=False).astype(np.int64).rename("rank")
+
+
 def score_table(world: World, scores: Mapping[str, pd.Series],
                 cohorts: pd.Series | None = None) -> pd.DataFrame:
     """One row per account, sorted by the first scorer's rank: ``rank``, ``account``, ``label``
     (when the world has labels), ``cohort`` (when ``cohorts`` is given), then the scores. With
     one scorer its column is ``score``; with several, each scorer has a column named by its id
-    and one named ``<id>_rank``."""
+    and one named ``<id>_rank`` (:func:`shared_ranks`: tied accounts share a rank). ``rank`` is
+    the position in the list (ties broken by account id)."""
     ids = list(scores)
     first = scores[ids[0]]
     table = pd.DataFrame({"account": list(map(str, world.ids))})
@@ -50,7 +57,7 @@ def score_table(world: World, scores: Mapping[str, pd.Series],
     else:
         for sid in ids:
             table[sid] = scores[sid].to_numpy()
-            table[f"{sid}_rank"] = ranks(scores[sid]).to_numpy()
+            table[f"{sid}_rank"] = shared_ranks(scores[sid]).to_numpy()
     table.insert(0, "rank", ranks(first).to_numpy())
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
 
