@@ -95,3 +95,19 @@ def test_export_refuses_a_folder_of_other_files(tmp_path):
     result = CliRunner().invoke(main, ["export", str(ROOT / "scenarios" / "spam-squirrel.yaml"),
                                        "-o", str(tmp_path / "mine")])
     assert result.exit_code == 2 and "thesis.docx" in result.output
+
+
+def test_another_seed_builds_other_worlds(tmp_path):
+    path = ROOT / "scenarios" / "spam-squirrel.yaml"
+    result = CliRunner().invoke(main, ["export", str(path), "-o", str(tmp_path / "s7"),
+                                       "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "s7" / "scenario.yaml").read_text()
+                          )["population"]["seed"] == 7
+    registry = get_registry()
+    scenario = load_scenario(path, registry)
+    seven = ScenarioRun(scenario, 7, registry).world.tables()["follows"]
+    default = ScenarioRun(scenario, scenario.population.seed, registry).world.tables()["follows"]
+    written = read_world(tmp_path / "s7" / "treated").tables()["follows"]
+    assert written[["follower", "followee"]].equals(seven[["follower", "followee"]])
+    assert not seven[["follower", "followee"]].equals(default[["follower", "followee"]])
