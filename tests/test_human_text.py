@@ -42,7 +42,7 @@ def attack_text():
 def test_attack_report_numbers_are_human(attack_text):
     text, report = attack_text
     _no_bad_numbers(text)
-    assert re.search(r"gain: +from the \d+(st|nd|rd|th) percentile to the \d+(st|nd|rd|th) "
+    assert re.search(r"gain: +from the \d+(st|nd|rd|th) to the \d+(st|nd|rd|th) "
                      r"percentile \([+-]?[\d.,]+ points\); score [\d.,]+ -> [\d.,]+", text)
     assert "at the 50th percentile of traits" in text
     kred = next(r for r in report.results if r.scorer == "kred")

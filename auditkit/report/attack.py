@@ -7,7 +7,7 @@ from auditkit.attack.bound import bound_text
 from auditkit.attack.cost import KIND_BY_NAME, KINDS
 from auditkit.attack.report import AttackReport
 from auditkit.plugin.renderer import Block, Case, Document, Fields, Paragraph, Table
-from auditkit.text import number, percentile, plural, signed
+from auditkit.text import number, ordinal, percentile, plural, signed
 
 __all__ = ["attack_document"]
 
@@ -33,7 +33,7 @@ def attack_document(report: AttackReport) -> Document:
                  ("cost", f"{b.cost:,} of {report.budget:,} units ("
                   + ", ".join(f"{KIND_BY_NAME[k].label} {u:,}"
                               for k, u in b.composition.units().items()) + ")"),
-                 ("gain", f"from {percentile(b.pct_before)} to {percentile(b.pct_after)} "
+                 ("gain", f"from the {ordinal(b.pct_before)} to {percentile(b.pct_after)} "
                   f"({signed(b.gain)} points); score {number(b.score_before)} -> "
                   f"{number(b.score_after)} ({signed(b.score_gain)})")]
         if r.scorer in report.bounds:
