@@ -256,7 +256,7 @@ def moment(run: ScenarioRun, check: Check, probe: Probe, judged: Judged
     measure a time after a cohort's treatment (``decay``: that many days into the silence;
     ``half_life``: the day the score had halved; ``recovery``: the day it was back, or the end
     of its horizon), where the end would show a later state than the finding's."""
-    end = (run.end, f"the end of the scenario (day {run.days:g})")
+    end = (run.end, f"the end of the scenario, day {run.days:g}")
     params = probe.params.model_dump()
     cohort = run.treated.cohorts.get(str(params.get("cohort", "")))
     if cohort is None or cohort.treatment_start is None:

@@ -69,7 +69,7 @@ def _sizes(size: dict[str, int]) -> str:
 
 
 def _when(e: Explanation) -> str:
-    return f"{e.at_reason} ({e.at:%Y-%m-%d %H:%M} UTC)"
+    return f"{e.at:%Y-%m-%d %H:%M} UTC, {e.at_reason}"
 
 
 def _rank_texts(facts: list[AccountFacts], scorer_id: str) -> dict[str, str]:
