@@ -20,6 +20,7 @@ from auditkit.errors import AuditkitError
 from auditkit.plugin.params import scorer_params
 from auditkit.plugin.registry import Registry, get_registry
 from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.text import plural
 
 __all__ = ["main"]
 
@@ -134,54 +135,104 @@ def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
 
 @main.command("score")
 @click.argument("world", type=click.Path(file_okay=False))
-@click.option("--scorer", "scorer_id", required=True, metavar="ID",
-              help="Id of the scorer (see `auditkit scorers`).")
+@click.option("--scorer", "scorer_ids", required=True, multiple=True, metavar="ID",
+              help="Id of the scorer (see `auditkit scorers`); repeat to show several side by "
+              "side (ranked by the first).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--at", default=None, metavar="TIME",
               help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Show only the N highest.")
+              help="Show only the N highest (by the first scorer).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--explain", "account", default=None, metavar="ACCOUNT",
-              help="Print the itemised statement of one account's score instead.")
-def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str | None,
-                  top: int | None, fmt: str, account: str | None) -> None:
-    """Score every account of the WORLD directory with one scorer."""
-    (scorer,) = _scorers(get_registry(), [scorer_id], params)
+              help="Print the itemised statement of one account's score instead (several "
+              "scorers: their statements side by side).")
+def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ...],
+                  at: str | None, top: int | None, fmt: str, account: str | None) -> None:
+    """Score every account of the WORLD directory with one or more scorers.
+
+    The table shows each account's label (and its cohort, when the directory holds the
+    truth.csv that `auditkit export` writes) beside its score and rank under every scorer."""
+    from auditkit.data.truthfile import read_truth
+    from auditkit.report.scores import score_table
+
+    ids = list(dict.fromkeys(scorer_ids))
+    scorers = _scorers(get_registry(), ids, params)
     _progress(f"loading {world} ...")
     w = read_world(world)
+    truth = read_truth(world)
+    cohorts = None if truth is None or "cohort" not in truth else truth["cohort"]
     at_ts = w.resolve_at(at)
     if account is not None:
-        _progress(f"explaining {account} with {scorer_id} ...")
-        statement = scorer.explain(w, account, at_ts)
-        _done()
-        _print_statement(statement, fmt)
+        _explain_accounts(w, scorers, account, at_ts, fmt, cohorts)
         return
-    _progress(f"scoring {len(w):,} accounts with {scorer_id} ...")
-    started = time.perf_counter()
-    scores = run_scorer(scorer, w, at_ts)
-    elapsed = time.perf_counter() - started
+    scores: dict[str, pd.Series] = {}
+    timings: list[tuple[Scorer, float]] = []
+    for scorer in scorers:
+        _progress(f"scoring {len(w):,} accounts with {scorer.id} ...")
+        started = time.perf_counter()
+        scores[scorer.id] = run_scorer(scorer, w, at_ts)
+        timings.append((scorer, time.perf_counter() - started))
     _done()
-    table = (scores.rename("score").rename_axis("account").reset_index()
-             .sort_values(["score", "account"], ascending=[False, True], kind="stable"))
-    table.insert(0, "rank", range(1, len(table) + 1))
+    table = score_table(w, scores, cohorts)
     if top:
         table = table.head(top)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
-        click.echo(json.dumps({"scorer": scorer.info() | {"params": scorer.params.model_dump()},
-                               "at": None if at_ts is None else at_ts.isoformat(),
-                               "scores": table.to_dict(orient="records")}, indent=2, default=str))
+        infos = [s.info() | {"params": s.params.model_dump()} for s in scorers]
+        payload = {"scorer": infos[0]} if len(infos) == 1 else {"scorers": infos}
+        click.echo(json.dumps(payload | {"at": None if at_ts is None else at_ts.isoformat(),
+                                         "scores": table.to_dict(orient="records")},
+                              indent=2, default=str))
     else:
-        click.echo(tabulate(table.values.tolist(), headers=list(table.columns), floatfmt=".2f"))
+        click.echo(tabulate(table.values.tolist(), headers=list(table.columns),
+                            floatfmt=",.2f", intfmt=","))
         when = "" if at_ts is None else f" as of {at_ts:%Y-%m-%d %H:%M UTC}"
-        click.echo(f"\n{scorer.name} ({scorer.id} {scorer.version}){when}: "
-                   f"{len(w):,} accounts scored in {elapsed:.2f} s", err=True)
+        who = ", ".join(f"{s.name} ({s.id} {s.version})" for s, _ in timings)
+        took = ", ".join(f"{elapsed:.2f} s" for _, elapsed in timings)
+        click.echo(f"\n{who}{when}: {len(w):,} accounts scored in {took}", err=True)
+
+
+def _explain_accounts(w: Any, scorers: list[Scorer], account: str, at_ts: Any, fmt: str,
+                      cohorts: pd.Series | None) -> None:
+    """``score --explain``: one statement, or several side by side."""
+    from auditkit.report.scores import shared_ranks, statements_side_by_side
+
+    statements = []
+    rank_of: dict[str, int] = {}
+    for scorer in scorers:
+        _progress(f"explaining {account} with {scorer.id} ...")
+        statements.append(scorer.explain(w, account, at_ts))
+        if len(scorers) > 1:
+            rank_of[scorer.id] = int(shared_ranks(run_scorer(scorer, w, at_ts))[account])
+    _done()
+    if len(statements) == 1:
+        _print_statement(statements[0], fmt)
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"account": account, "statements": [
+            s.to_dict() | {"rank": rank_of[s.scorer]} for s in statements]},
+            indent=2, default=str))
+    elif fmt == "csv":
+        frames = [s.items.assign(scorer=s.scorer)[["scorer", *s.items.columns]]
+                  for s in statements]
+        click.echo(pd.concat(frames, ignore_index=True).to_csv(index=False), nl=False)
+    else:
+        i = w.code_of(account)
+        facts = []
+        if "label" in w.accounts and not pd.isna(w.accounts["label"].iloc[i]):
+            facts.append(f"label {w.accounts['label'].iloc[i]}")
+        if cohorts is not None and str(cohorts.get(account, "")):
+            facts.append(f"cohort {cohorts.get(account)}")
+        who = f" ({', '.join(facts)})" if facts else ""
+        click.echo(statements_side_by_side(statements, rank_of, len(w), who))
 
 
 def _print_statement(statement: Any, fmt: str) -> None:
+    from auditkit.report.scores import statement_text
+
     if fmt == "json":
         click.echo(json.dumps(statement.to_dict(), indent=2, default=str))
         return
@@ -189,12 +240,7 @@ def _print_statement(statement: Any, fmt: str) -> None:
     if fmt == "csv":
         click.echo(items.to_csv(index=False), nl=False)
         return
-    when = "" if statement.at is None else f" as of {statement.at:%Y-%m-%d %H:%M UTC}"
-    click.echo(f"{statement.scorer} statement for {statement.account}{when}")
-    click.echo(tabulate(items.values.tolist(), headers=list(items.columns), floatfmt=".4g"))
-    click.echo(f"total points {statement.total:.3f} = score {statement.score:.3f}")
-    for note in statement.notes:
-        click.echo(f"note: {note}")
+    click.echo(statement_text(statement))
 
 
 @main.command("audit")
@@ -247,7 +293,8 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     _emit(results, fmt, output)
     _step_summary(results)
     counts = results.counts()
-    click.echo(f"{len(scenarios)} scenarios x {seeds} seed(s) x {len(scorers)} scorers in "
+    click.echo(f"{plural(len(scenarios), 'scenario')} x {plural(seeds, 'seed')} x "
+               f"{plural(len(scorers), 'scorer')} in "
                f"{time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{n} {v}" for v, n in counts.items()), err=True)
     if (fail_on == "fail" and counts["fail"]) or \
@@ -294,7 +341,8 @@ def report_command(results_file: str, fmt: str, output: str | None) -> None:
 
     fmt = _output_format(fmt, output)
     try:
-        text = open(results_file, encoding="utf-8").read()
+        with open(results_file, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise AuditkitError(f"{results_file}: cannot read it ({exc}); give the JSON file that "
                             "`auditkit audit --format json -o FILE` wrote") from None
@@ -411,8 +459,9 @@ def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: 
                         frozen_seeds=freeze_seeds, output=output, progress=_progress)
     _done()
     _emit(report, fmt, None)
-    click.echo(f"{len(scorers)} scorer(s), {sum(r.evaluations for r in report.results)} "
-               f"evaluations in {time.perf_counter() - started:.1f} s", err=True)
+    click.echo(f"{plural(len(scorers), 'scorer')}, "
+               f"{plural(sum(r.evaluations for r in report.results), 'evaluation')} in "
+               f"{time.perf_counter() - started:.1f} s", err=True)
 
 
 # ---- auditkit check: the conformance suite (auditkit.checks) ----------------------------------
@@ -454,7 +503,122 @@ def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_example
     _done()
     _emit(report, fmt, None)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
-    click.echo(f"{len(report.results)} checks of {report.scorer} in "
+    click.echo(f"{plural(len(report.results), 'check')} of {report.scorer} in "
                f"{time.perf_counter() - started:.1f} s: {counts}", err=True)
     if fail_on == "fail" and not report.ok:
         sys.exit(1)
+
+
+# ---- teaching: auditkit explain and auditkit export (auditkit.explain) -----------------------
+
+#: What `auditkit explain` writes into its output directory.
+EXPLAIN_ENTRIES = ("small-world.svg", "explanation.md", "world", "control")
+
+
+def _scenario_file(path: str) -> Any:
+    """The one scenario of a YAML file (a directory or a file of several is a usage error)."""
+    from pathlib import Path
+
+    from auditkit.scenario.model import load_scenarios
+
+    if Path(path).is_dir():
+        raise click.BadParameter(f"{path!r} is a directory; give one scenario file (.yaml)",
+                                 param_hint="SCENARIO")
+    (scenario,) = load_scenarios([path], _registry())
+    return scenario
+
+
+@main.command("explain")
+@click.argument("scenario", type=click.Path(exists=True))
+@click.option("--scorer", "scorer_id", required=True, metavar="ID",
+              help="Id of the scorer to explain (see `auditkit scorers`).")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
+@click.option("--check", "check", default=None, metavar="NAME",
+              help="The check to explain (its name, or its probe when it has none); default: "
+              "the scenario's first.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Seed of the scenario's worlds; default: the scenario's own.")
+@click.option("--versus", default="auto", show_default=True, metavar="ID|auto|none",
+              help="A scorer to contrast with, kept with its own verdict in the small world: "
+              "auto picks the first built-in scorer (by id) whose verdict differs.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Where to write the picture (small-world.svg), the small world (world/, "
+              "control/) and explanation.md; default: a folder named after the scenario.")
+@_format_option()
+def explain_command(scenario: str, scorer_id: str, params: tuple[str, ...], check: str | None,
+                    seed: int | None, versus: str, output: str | None, fmt: str) -> None:
+    """Explain in plain words what a SCENARIO file does and what a scorer did with it, with
+    the smallest world that shows the same finding (found by delta debugging, checked by
+    scoring it again), the statements of the accounts involved and a picture. See
+    docs/teaching.md."""
+    from pathlib import Path
+
+    from auditkit.explain.explanation import explain_scenario
+    from auditkit.explain.export import check_output_directory, write_built
+    from auditkit.files import atomic_directory
+    from auditkit.plugin.renderer import Figure
+    from auditkit.report import render
+    from auditkit.report.explain import explain_document
+    from auditkit.report.output import renderer
+
+    renderer(fmt)
+    registry = _registry()
+    spec = _scenario_file(scenario)
+    (scorer,) = _scorers(registry, [scorer_id], params)
+    out = Path(output or spec.id)
+    check_output_directory(out, EXPLAIN_ENTRIES)
+    started = time.perf_counter()
+    explanation = explain_scenario(spec, scorer, registry, check=check, seed=seed,
+                                   versus=versus, progress=_progress)
+    document = explain_document(explanation)
+    figure = next(b for b in document.blocks if isinstance(b, Figure))
+    markdown = render(document, "markdown").replace(
+        f"*Figure: {figure.title}.*", f"![{figure.title}](small-world.svg)\n\n"
+                                      f"*Figure: {figure.title}.*")
+    with atomic_directory(out) as tmp:
+        (tmp / "small-world.svg").write_text(figure.svg, encoding="utf-8")
+        (tmp / "explanation.md").write_text(markdown, encoding="utf-8")
+        write_built(explanation.small_run.treated, tmp / "world")
+        if explanation.has_control:
+            write_built(explanation.small_run.control, tmp / "control")
+    _done()
+    _emit(document, fmt, None)
+    wrote = ["small-world.svg", "explanation.md", "world/"]
+    wrote += ["control/"] if explanation.has_control else []
+    click.echo(f"wrote {out}/: " + ", ".join(wrote) + f" in "
+               f"{time.perf_counter() - started:.1f} s", err=True)
+    scorers = " ".join(f"--scorer {s.id}" for s in explanation.scorers)
+    click.echo(f"score it yourself: auditkit score {out}/world {scorers} --at "
+               f"{explanation.at:%Y-%m-%dT%H:%M:%SZ}", err=True)
+
+
+@main.command("export")
+@click.argument("scenario", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="The directory to write: treated/ and control/ worlds with their truth.csv, "
+              "and scenario.yaml (replaced atomically if it exists).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Seed of the scenario's worlds; default: the scenario's own.")
+@click.option("--format", "out_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="File format of the worlds' tables.")
+def export_command(scenario: str, output: str, seed: int | None, out_format: str) -> None:
+    """Write a SCENARIO's treated and control worlds as world directories (docs/world-format.md)
+    with labels, and beside each a truth.csv (cohort, role and ground truth of every account),
+    to open in a spreadsheet, edit and score again with `auditkit score`."""
+    from auditkit.explain.export import export_run
+    from auditkit.scenario.run import ScenarioRun
+
+    registry = _registry()
+    spec = _scenario_file(scenario)
+    run = ScenarioRun(spec, spec.population.seed if seed is None else seed, registry)
+    started = time.perf_counter()
+    _progress(f"building {spec.id} (seed {run.seed}) ...")
+    run.treated, run.control  # noqa: B018 -- build both before writing anything
+    _progress(f"writing {output} ...")
+    export_run(run, output, format=out_format)
+    _done()
+    same = " (no cohort has a treatment: the control world is the treated world)" \
+        if run.control is run.treated else ""
+    click.echo(f"wrote {output}/: treated/ ({run.treated.world!r}), control/ "
+               f"({run.control.world!r}){same}, scenario.yaml (seed {run.seed}) in "
+               f"{time.perf_counter() - started:.1f} s", err=True)

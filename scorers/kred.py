@@ -274,8 +274,9 @@ class KredLike(Scorer):
                 "below level 1 (100 points)"
             nxt = (f"; level {k + 1} at {OUTREACH_THRESHOLDS[k]:g}"
                    if k < len(OUTREACH_THRESHOLDS) else "")
-            rows.append(("outreach level", total, level - total, reached + nxt))
             score = level
+            scale, offset = (level / total if total else 0.0), 0.0
+            transform = f"the Outreach Level reached with {total:g} points: {reached}{nxt}"
             notes: tuple[str, ...] = ("Outreach counts all history up to the scoring time "
                                       "and never goes down",)
         else:
@@ -289,10 +290,10 @@ class KredLike(Scorer):
             scores, top = self._normalise(world, pts.total)
             score = float(scores[i])
             where = "in its group" if p.per_group and "group" in world.accounts else "overall"
-            rows.append(("normalisation to 1-1000 (top account = 1000)", total,
-                         score - sum(r[2] for r in rows),
-                         f"1 + 999 * ln(1 + {total:g}) / ln(1 + {top[i]:g}), the top points "
-                         f"{where}"))
+            # the points stay Kred points; the normalisation to 1-1000 is a factor
+            scale, offset = ((score - 1.0) / total if total else 0.0), 1.0
+            transform = (f"normalised to 1-1000: 1 + 999 * ln(1 + {total:,g}) / "
+                         f"ln(1 + {top[i]:,g}), {top[i]:,g} being the top points {where}")
             span = "all history" if p.window_days is None else f"the {p.window_days} days"
             notes = (f"window: {span} up to {pts.at}",
                      "no discount for repeated actions by the same account (Kred's rules)")
@@ -300,7 +301,8 @@ class KredLike(Scorer):
             towards = "towards" if outreach else "by"
             notes = (*notes, f"community {p.community!r}: only actions {towards} its members "
                      "(group column) count")
-        return Statement(self.id, account, score, statement_items(rows), pts.at, notes)
+        return Statement(self.id, account, score, statement_items(rows), pts.at, notes,
+                         scale=scale, offset=offset, transform=transform)
 
 
 def _each(points: float) -> str:

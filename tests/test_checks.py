@@ -195,6 +195,25 @@ class BadExplain(_Toy):
                          statement_items([("followers", s, s + 1.0, "one point too many")]))
 
 
+class NormalisedExplain(_Toy):
+    """Points in its own units (followers), normalised at the end by a stated factor."""
+
+    id = "toy-normalised"
+    wrong_factor = 0.0
+
+    def explain(self, world, account, at=None):
+        s = float(self.values(world, at)[world.code_of(account)])
+        raw = 2.0 * s
+        scale = (0.5 if raw else 1.0) + self.wrong_factor
+        return Statement(self.id, account, s, statement_items([("followers", raw, raw, "")]),
+                         scale=scale, offset=0.0, transform="half the points")
+
+
+class WrongFactor(NormalisedExplain):
+    id = "toy-wrong-factor"
+    wrong_factor = 0.25
+
+
 class WrongIndex(_Toy):
     id = "toy-index"
 
@@ -281,6 +300,7 @@ BROKEN = [
     (OrderDependent, "check_row_order_invariant"),
     (NameDependent, "check_relabel_invariant"),
     (BadExplain, "check_explain_sums_to_score"),
+    (WrongFactor, "check_explain_sums_to_score"),
     (WrongIndex, "check_scores_only_world_accounts"),
     (EmptyCrash, "check_empty_world"),
     (SingleCrash, "check_single_account"),
@@ -303,6 +323,17 @@ def test_broken_scorer_is_caught_by_its_check(cls, check):
     assert text.startswith(f"scorer {cls.id} failed {check}: ")
     if check not in ("check_empty_world",):
         assert "minimal counterexample:\n    World: " in text
+
+
+def test_a_stated_factor_is_how_points_become_the_score():
+    """Points kept in the scorer's units with the normalisation stated as a factor pass; the
+    same statement without the factor, or with a wrong one, fails (WrongFactor in BROKEN)."""
+    CHECKS["check_explain_sums_to_score"].func(NormalisedExplain(), max_examples=10)
+    world = World(follows={"follower": ["a", "b"], "followee": ["c", "c"]})
+    statement = NormalisedExplain().explain(world, "c")
+    assert statement.total == 2 * statement.score and statement.normalised
+    assert statement.stated_score == pytest.approx(statement.score)
+    assert statement.to_dict()["scale"] == 0.5
 
 
 class Constant(_Toy):

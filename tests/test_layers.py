@@ -33,8 +33,12 @@ ALLOWED: dict[str, set[str]] = {
                         "auditkit.auditing", "auditkit.behaviours"},
     "auditkit.attack": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
                         "auditkit.auditing", "auditkit.behaviours"},
+    # teaching tools: explanations (smallest worlds) and scenario export
+    "auditkit.explain": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
+                         "auditkit.auditing"},
     "auditkit.report": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
-                        "auditkit.auditing", "auditkit.checks", "auditkit.attack"},
+                        "auditkit.auditing", "auditkit.checks", "auditkit.attack",
+                        "auditkit.explain"},
 }
 #: the shells may import anything
 SHELLS = {"auditkit", "auditkit.cli", "auditkit.pytest_plugin", "auditkit.__main__"}

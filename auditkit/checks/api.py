@@ -267,12 +267,15 @@ def check_accounts_without_events(scorer: Scorer, *, max_examples: int | None = 
              shrink)
 
 
-@register_check("api", "explain()'s points add up to the score (relative 1e-9) for a few accounts")
+@register_check("api", "explain()'s points add up to the score (after its stated factor; "
+                "relative 1e-9) for a few accounts")
 def check_explain_sums_to_score(scorer: Scorer, *, max_examples: int | None = None,
                                 shrink: bool = True) -> None:
     """For the first, the last and the highest-scored account, ``explain`` returns a
-    :class:`~auditkit.plugin.scorer.Statement` for that account whose points sum to its ``score``,
-    which equals ``score()``'s value, within a relative 1e-9 (absolute: 1e-9 of the range)."""
+    :class:`~auditkit.plugin.scorer.Statement` for that account whose points sum to its ``score``
+    after the statement's stated normalisation (``offset + scale * total``; 0 and 1 unless the
+    scorer normalises), which equals ``score()``'s value, within a relative 1e-9 (absolute:
+    1e-9 of the range)."""
     tol = RTOL * score_width(scorer)
 
     def body(world: World) -> None:
@@ -295,10 +298,18 @@ def check_explain_sums_to_score(scorer: Scorer, *, max_examples: int | None = No
                 raise Violation(f"explain({account!r}) returned the statement of "
                                  f"{statement.account!r}", ex())
             total = statement.total
-            if not math.isclose(total, statement.score, rel_tol=RTOL, abs_tol=tol):
-                raise Violation(f"explain({account!r}): the points add up to {total:.12g}, "
-                                 f"the statement's score is {statement.score:.12g} "
-                                 f"(difference {total - statement.score:.3g})", ex())
+            scale, offset = getattr(statement, "scale", 1.0), getattr(statement, "offset", 0.0)
+            if not (math.isfinite(scale) and math.isfinite(offset)):
+                raise Violation(f"explain({account!r}): the statement's scale {scale!r} and "
+                                 f"offset {offset!r} must be finite numbers", ex())
+            stated = offset + scale * total
+            if not math.isclose(stated, statement.score, rel_tol=RTOL, abs_tol=tol):
+                how = (f"the points add up to {total:.12g}" if (scale, offset) == (1.0, 0.0)
+                       else f"the points add up to {total:.12g}, and {offset:.12g} + "
+                            f"{scale:.12g} x {total:.12g} = {stated:.12g}")
+                raise Violation(f"explain({account!r}): {how}, but the statement's score is "
+                                 f"{statement.score:.12g} (difference "
+                                 f"{stated - statement.score:.3g})", ex())
             if not math.isclose(statement.score, values[i], rel_tol=RTOL, abs_tol=tol):
                 raise Violation(f"explain({account!r}) states the score {statement.score:.12g}"
                                  f", score() gives {values[i]:.12g}", ex())

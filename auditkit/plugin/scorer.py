@@ -3,8 +3,9 @@
 A scorer is a class with declared metadata and typed parameters, and two methods:
 
 - :meth:`Scorer.score` returns one float per account of the world, within :attr:`Scorer.range`;
-- :meth:`Scorer.explain` returns an itemised :class:`Statement` whose points add up to the score
-  (Kred's "activity statement"; Klout never offered one).
+- :meth:`Scorer.explain` returns an itemised :class:`Statement` whose points add up, in the
+  scorer's own units, to the score (Kred's "activity statement"; Klout never offered one); a
+  final normalisation is stated as a factor, not as a line of points.
 
 Both must be pure functions of the world and ``at``: deterministic, and they must not mutate the
 world. Use :func:`run_scorer` to call a scorer with its output checked against the contract.
@@ -48,7 +49,14 @@ class Statement:
     """An itemised account of one account's score.
 
     ``items`` has columns ``signal`` (what was counted), ``value`` (the raw measurement),
-    ``points`` (its contribution to the score) and ``note``. The points add up to ``score``.
+    ``points`` (its contribution, in the scorer's own units) and ``note``. The points add up to
+    :attr:`total`, and the score is ``offset + scale * total``.
+
+    Most scorers add points straight into the score (``scale`` 1, ``offset`` 0). A scorer that
+    normalises its points at the end (Kred maps its points to 1-1000 against the top account)
+    keeps the items in its own units and states the normalisation as a factor: ``scale`` and
+    ``offset`` for this account, and ``transform``, the formula in words
+    (``1 + 999 * ln(1 + 129) / ln(1 + 1995)``), so no line of invented points is needed.
     """
 
     scorer: str
@@ -57,15 +65,35 @@ class Statement:
     items: pd.DataFrame
     at: pd.Timestamp | None = None
     notes: tuple[str, ...] = field(default=())
+    #: the factor the points are multiplied by to give the score (after ``offset``)
+    scale: float = 1.0
+    #: what the score is when the points are zero
+    offset: float = 0.0
+    #: how the points become the score, in words or as a formula ("" when they are the score)
+    transform: str = ""
 
     @property
     def total(self) -> float:
+        """The points added up, in the scorer's own units."""
         return float(self.items["points"].sum())
+
+    @property
+    def normalised(self) -> bool:
+        """Whether the score is not simply the points added up (a factor or offset applies)."""
+        return self.scale != 1.0 or self.offset != 0.0
+
+    @property
+    def stated_score(self) -> float:
+        """``offset + scale * total``: the score the statement adds up to (it equals
+        :attr:`score` for a correct statement; the conformance suite checks it)."""
+        return self.offset + self.scale * self.total
 
     def to_dict(self) -> dict[str, Any]:
         return {"scorer": self.scorer, "account": self.account, "score": self.score,
                 "at": None if self.at is None else self.at.isoformat(),
-                "items": self.items.to_dict(orient="records"), "notes": list(self.notes)}
+                "items": self.items.to_dict(orient="records"), "notes": list(self.notes),
+                "total": self.total, "scale": self.scale, "offset": self.offset,
+                "transform": self.transform}
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from auditkit.attack.report import AttackReport
 from auditkit.auditing.results import Results
 from auditkit.checks.report import CheckReport
 from auditkit.errors import AuditkitError
+from auditkit.explain.explanation import Explanation
 from auditkit.plugin.renderer import Document
 from auditkit.report.attack import attack_document
 from auditkit.report.audit import audit_document
 from auditkit.report.check import check_document
+from auditkit.report.explain import explain_document
 
 __all__ = ["document_of"]
 
@@ -20,6 +22,7 @@ _BUILDERS: dict[type, Callable[[Any], Document]] = {
     Results: audit_document,
     CheckReport: check_document,
     AttackReport: attack_document,
+    Explanation: explain_document,
 }
 
 
@@ -31,4 +34,4 @@ def document_of(report: object) -> Document:
         if isinstance(report, kind):
             return build(report)
     raise AuditkitError(f"auditkit cannot render a {type(report).__name__}; give results, a "
-                        "check report, an attack report or a Document")
+                        "check report, an attack report, an explanation or a Document")

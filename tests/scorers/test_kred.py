@@ -49,8 +49,11 @@ def test_ten_points_per_reaction_and_the_top_scores_1000():
     st = k.explain(w, "top")
     replies = item(st, "replies received")
     assert (replies["value"], replies["points"]) == (1.0, 10.0)
-    assert item(st, "normalisation")["value"] == 10.0
-    assert st.score == 1000.0 and st.total == pytest.approx(1000.0)
+    # the points stay Kred points; the normalisation to 1-1000 is a factor, not a line
+    assert st.total == 10.0 and not st.items["signal"].str.contains("normalis").any()
+    assert (st.offset, st.scale) == (1.0, pytest.approx(99.9))
+    assert st.score == 1000.0 and st.stated_score == pytest.approx(1000.0)
+    assert "ln(1 + 10)" in st.transform
     s = run_scorer(k, w)
     assert s["top"] == 1000.0 and s["fan"] == 1.0
 
@@ -161,7 +164,7 @@ def test_per_group_puts_each_group_top_at_1000():
     glob = KredLike().score(w)
     assert glob["a1"] == 1000.0 and glob["b1"] < 1000.0
     st = KredLike(per_group=True).explain(w, "b1")
-    assert st.total == pytest.approx(1000.0) and "in its group" in st.items["note"].iloc[-1]
+    assert st.stated_score == pytest.approx(1000.0) and "in its group" in st.transform
 
 
 def test_per_group_on_a_generated_world():
@@ -223,7 +226,9 @@ def test_outreach_level_from_reactions_made(made, level):
     assert s["me"] == level and s["t"] == 0.0
     st = k.explain(w, "me")
     assert item(st, "replies made")["points"] == 10 * made
-    assert st.score == level and st.total == pytest.approx(level)
+    assert st.score == level and st.total == 10 * made
+    assert st.stated_score == pytest.approx(level)
+    assert (f"level {level} from" if level else "below level 1") in st.transform
 
 
 def test_outreach_exact_point_thresholds():
@@ -266,7 +271,7 @@ def test_contract_and_explain_on_a_generated_world(params):
     for account in (s.idxmax(), s.idxmin(), s.index[np.argsort(s.to_numpy())[len(s) // 2]]):
         st = k.explain(w, account)
         assert st.score == pytest.approx(s[account], abs=1e-9)
-        assert st.total == pytest.approx(st.score, abs=1e-9)
+        assert st.stated_score == pytest.approx(st.score, abs=1e-9)
 
 
 def test_degenerate_worlds():
@@ -276,7 +281,8 @@ def test_degenerate_worlds():
     lone = World(accounts=pd.DataFrame({"account": ["solo"]}))
     assert run_scorer(KredLike(), lone).tolist() == [1.0]
     assert run_scorer(KredLike(measure="outreach"), lone).tolist() == [0.0]
-    assert KredLike().explain(lone, "solo").total == pytest.approx(1.0)
+    lone_statement = KredLike().explain(lone, "solo")
+    assert lone_statement.total == 0 and lone_statement.stated_score == pytest.approx(1.0)
     posts = build([ev("a"), ev("b", day=2)])
     assert run_scorer(KredLike(window_days=60), posts).tolist() == [1.0, 1.0]
     timeless = build([], follows=[("x", "a")])

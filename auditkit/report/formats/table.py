@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from tabulate import tabulate
 
 from auditkit.plugin.renderer import (
@@ -31,8 +33,8 @@ class TableRenderer(Renderer):
             elif isinstance(block, Table):
                 if block.caption:
                     out.append(block.caption)
-                out += [tabulate(block.rows, headers=block.columns, disable_numparse=True,
-                                 maxcolwidths=block.max_widths), ""]
+                out += [tabulate(wrap_cells(block.rows, block.max_widths),
+                                 headers=block.columns, disable_numparse=True), ""]
             elif isinstance(block, Bullets):
                 out += [f"  {item}" for item in block.items]
             elif isinstance(block, Fields):
@@ -44,3 +46,22 @@ class TableRenderer(Renderer):
             elif isinstance(block, Figure):
                 out += [f"[figure: {block.title}] {block.alt}"]
         return "\n".join(out).rstrip("\n") + "\n"
+
+
+def wrap_cells(rows: list[list[str]], widths: list[int | None] | None) -> list[list[str]]:
+    """Cells wrapped at their column's width. (tabulate's own ``maxcolwidths`` parses a cell
+    such as ``1,000`` as a number while wrapping, even with ``disable_numparse``, and fails.)"""
+    if not widths:
+        return rows
+    out = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            width = widths[i] if i < len(widths) else None
+            text = str(cell)
+            if width:
+                text = "\n".join(textwrap.fill(line, width) if line else ""
+                                  for line in text.splitlines())
+            cells.append(text)
+        out.append(cells)
+    return out
