@@ -34,9 +34,15 @@ from auditkit.behaviours.engagement import (
     EngagementPod,
     OutsiderEngagement,
     SmallSpark,
+    SpamEngagement,
 )
 from auditkit.behaviours.fake_accounts import SpamBot, SybilRegion
-from auditkit.behaviours.followers import BoughtFollowers, FollowBackFarm, FollowChurn
+from auditkit.behaviours.followers import (
+    BoughtFollowers,
+    FollowBackFarm,
+    FollowChurn,
+    OrganicFollowers,
+)
 from auditkit.behaviours.people import (
     Conversationalist,
     HighVolumePoster,
@@ -56,14 +62,15 @@ __all__ = [
     "Conversationalist", "SpamBot", "BoughtFollowers", "FollowBackFarm", "FollowChurn",
     "EngagementPod", "OutsiderEngagement", "SybilRegion", "CelebrityEngagement", "Inactive",
     "HighVolumePoster", "LinkBroadcaster", "Institution", "OfflineInfluential", "SmallSpark",
-    "SecondNetwork", "Newcomer", "SmallCommunity", "Labelled", "WentSilent", "BEHAVIOURS",
+    "SecondNetwork", "Newcomer", "SmallCommunity", "Labelled", "WentSilent", "OrganicFollowers",
+    "SpamEngagement", "BEHAVIOURS",
 ]
 
 BEHAVIOURS: tuple[type[Behaviour], ...] = (
     Conversationalist, SpamBot, BoughtFollowers, FollowBackFarm, FollowChurn, EngagementPod,
     OutsiderEngagement, SybilRegion, CelebrityEngagement, Inactive, HighVolumePoster,
     LinkBroadcaster, Institution, OfflineInfluential, SmallSpark, SecondNetwork, Newcomer,
-    SmallCommunity, Labelled, WentSilent,
+    SmallCommunity, Labelled, WentSilent, OrganicFollowers, SpamEngagement,
 )
 
 
