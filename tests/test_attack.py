@@ -261,9 +261,9 @@ def test_found_attacks_are_large_resisted_by_trustrank_and_reproduced(tmp_path):
     assert cli("validate", *files).exit_code == 0
     audited = cli("audit", *files, "--scorer", "followers", "--scorer", "kred", "--scorer",
                   "pagerank", "--scorer", "trustrank", "--param",
-                  f"trustrank.seeds=[{', '.join(seeds)}]", "--format", "json")
+                  f"trustrank.seeds=[{', '.join(seeds)}]", "--seeds", "1", "--format", "json")
     assert audited.exit_code == 0, audited.output
-    rows = json.loads(audited.stdout)["rows"]
+    rows = json.loads(audited.stdout)["seed_rows"]   # the scenario's own seed, as attacked
     value = {(r["scenario"], r["scorer"]): r["value"] for r in rows}
     for sid in ("followers", "kred", "pagerank"):
         scenario = load_scenario(found[sid]["scenario"])

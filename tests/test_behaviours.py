@@ -17,7 +17,8 @@ IDS = {
     "conversationalist", "spam_bot", "bought_followers", "follow_back_farm", "follow_churn",
     "engagement_pod", "outsider_engagement", "sybil_region", "celebrity_engagement", "inactive",
     "high_volume_poster", "link_broadcaster", "institution", "offline_influential",
-    "small_spark", "second_network", "newcomer", "small_community",
+    "small_spark", "second_network", "newcomer", "small_community", "organic_followers",
+    "spam_engagement",
 }
 #: selections of a real base world's accounts (tested in test_realdata.py)
 REAL_DATA_IDS = {"labelled", "went_silent"}

@@ -64,7 +64,8 @@ class AuditTask:
     """One scenario and seed against every scorer: the unit of work an executor runs.
 
     ``controls`` are reference scorers, measured only where they belong: a control on the
-    checks that declare it (``controls:`` in the scenario), the oracle on every check. The task
+    checks that declare it (``controls:`` in the scenario), the oracle on every check (or, when
+    ``oracle`` is false, only where declared). The task
     pickles (scenario, seed, scorers and the time limit), so it can run in another process; the
     worlds are built where it runs.
     """
@@ -74,6 +75,8 @@ class AuditTask:
     scorers: tuple[Scorer, ...]
     time_limit: float | None = 60.0
     controls: tuple[Scorer, ...] = ()
+    #: measure an oracle among ``controls`` on every check (else only where declared)
+    oracle: bool = True
 
     @property
     def label(self) -> str:
@@ -88,28 +91,30 @@ class AuditTask:
             for scorer in self.scorers:
                 rows.append(measure_check(run, scorer, check, probe))
             for control in self.controls:
-                role = control_role(check, control)
+                role = control_role(check, control, self.oracle)
                 if role:
                     rows.append(measure_check(run, control, check, probe, role=role))
         return rows
 
 
-def control_role(check: Check, scorer: Scorer) -> str | None:
-    """The role of a reference scorer on ``check``, or None when it is not measured there."""
+def control_role(check: Check, scorer: Scorer, oracle_everywhere: bool = True) -> str | None:
+    """The role of a reference scorer on ``check``, or None when it is not measured there: a
+    control where the check declares it, the oracle on every check (``oracle_everywhere``)."""
     if scorer.id in check.controls.positive:
         return "positive control"
     if scorer.id in check.controls.negative:
         return "negative control"
-    if scorer.reference == "oracle":
+    if scorer.reference == "oracle" and oracle_everywhere:
         return "oracle"
     return None
 
 
 def _reference_scorers(scenarios: Sequence[Scenario], registry: Registry,
-                       audited: Sequence[Scorer]) -> list[Scorer]:
+                       audited: Sequence[Scorer], oracle: bool) -> list[Scorer]:
     ids = [cid for s in scenarios for c in s.checks
            for cid in (*c.controls.positive, *c.controls.negative)]
-    ids += registry.references("oracle")
+    if oracle:
+        ids += registry.references("oracle")
     taken = {s.id for s in audited}
     return [registry.scorer(cid) for cid in dict.fromkeys(ids) if cid not in taken]
 
@@ -117,7 +122,7 @@ def _reference_scorers(scenarios: Sequence[Scenario], registry: Registry,
 def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
           seeds: int | Literal["auto"] = DEFAULT_SEEDS, seed: int = 0,
           level: float = DEFAULT_LEVEL, policy: Policy | None = None, controls: bool = False,
-          registry: Registry | None = None, time_limit: float | None = 60.0,
+          oracle: bool = True, registry: Registry | None = None, time_limit: float | None = 60.0,
           executor: Executor | None = None,
           progress: Callable[[str], None] | None = None) -> Results:
     """Run every check of every scenario on ``seeds`` seeds (or ``"auto"``) against every scorer
@@ -126,7 +131,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     ``seed`` is the replication base (:func:`scenario_seeds`); ``level`` the confidence of the
     interval for the median; ``policy`` a reviewer's bounds in place of the scenarios'
     (:mod:`auditkit.scenario.policy`); ``controls`` adds each check's declared control scorers
-    and the oracle.
+    and, unless ``oracle`` is false, the oracle on every check (otherwise only where a check
+    declares it as a control).
     """
     from auditkit import __version__
 
@@ -145,7 +151,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     scenarios = list(scenarios)
     if policy is not None:
         scenarios = policy.apply(scenarios)
-    references = tuple(_reference_scorers(scenarios, registry, scorers)) if controls else ()
+    references = tuple(_reference_scorers(scenarios, registry, scorers, oracle)) \
+        if controls else ()
     executor = executor or SerialExecutor()
 
     def report(done: int, total: int, task: AuditTask) -> None:
@@ -153,7 +160,7 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             progress(f"[{done}/{total}] {task.label}")
 
     def run(plan: dict[str, list[int]]) -> Rows:
-        tasks = [AuditTask(s, sd, tuple(scorers), time_limit, references)
+        tasks = [AuditTask(s, sd, tuple(scorers), time_limit, references, oracle)
                  for s in scenarios for sd in plan.get(s.id, [])]
         return run_all(executor, tasks, registry, progress=report)
 
@@ -197,7 +204,7 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             "looks": list(AUTO_LOOKS) if seeds == "auto" else None,
             "minimum_seeds_for_level": seeds_for_level(level),
         },
-        "policy": policy.info() if policy is not None else None,
+        "policy": policy.info(scenarios) if policy is not None else None,
         "scorers": [{"id": s.id, "version": s.version, "reference": s.reference,
                      "params": s.params.model_dump(mode="json")}
                     for s in (*scorers, *references)],

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from auditkit.data.draft import ATTENTION_EXPONENT, REACTION_MIX, Draft
 
-__all__ = ["reshare_matrix", "expected_spread", "reach_counts", "edge_uniforms"]
+__all__ = ["reshare_matrix", "expected_spread", "reach_counts", "edge_uniforms", "shared_spread"]
 
 
 def reshare_matrix(draft: Draft) -> sp.csr_matrix:
@@ -75,6 +75,24 @@ def expected_spread(draft: Draft, *, runs: int = 200, batch: int = 50) -> np.nda
         cols = np.concatenate([p.col[m] + i * n for i, m in enumerate(live)])
         total += reach_counts(rows, cols, k * n).reshape(k, n).sum(axis=0)
     return total / runs
+
+
+def shared_spread(draft: Draft, other: Draft, other_spread: np.ndarray) -> np.ndarray | None:
+    """``other_spread`` (the expected spread of ``other``), extended with zeros to ``draft``'s
+    accounts, when :func:`expected_spread` of ``draft`` is certain to equal it: the same seed
+    (so the same live-edge numbers) and the same reshare probabilities, with none on accounts
+    ``other`` does not have. ``None`` otherwise. A scenario's treated and control worlds often
+    differ only in accounts and events that carry no reshare probability (bought fakes, spam,
+    a silence), so their truth is computed once."""
+    if draft.seed != other.seed or draft.n < other.n:
+        return None
+    a, b = reshare_matrix(draft).tocsr(), reshare_matrix(other).tocsr()
+    if a.nnz != b.nnz:
+        return None
+    inner = a[: other.n, : other.n]
+    if inner.nnz != a.nnz or (inner != b).nnz:
+        return None
+    return np.r_[other_spread, np.zeros(draft.n - other.n)]
 
 
 _M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), \

@@ -254,12 +254,9 @@ def run_scorer(scorer: Scorer, world: World, at: object = None, *,
     """
     try:
         with deadline(time_limit):
-            if isinstance(scorer, TruthScorer):
-                if truth is None or not np.isfinite(truth).all():
-                    raise ScorerError(f"scorer {scorer.id!r} needs a simulated world's ground "
-                                      "truth; this world has none (a real world)")
+            if isinstance(scorer, TruthScorer) and truth is not None:
                 scores = scorer.score_truth(world, truth, at)
-            else:
+            else:   # a TruthScorer without the truth says why (TruthScorer.score)
                 scores = scorer.score(world, at)
     except DeadlineExceeded:
         raise ScorerError(f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "

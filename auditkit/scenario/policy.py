@@ -25,9 +25,10 @@ import pydantic
 import yaml
 
 from auditkit.errors import ScenarioError
+from auditkit.scenario.library import bundled_scenarios
 from auditkit.scenario.model import Expectation, Located, Scenario
 
-__all__ = ["Policy", "load_policy", "parse_policy"]
+__all__ = ["Policy", "load_policy", "parse_policy", "bundled_ids"]
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,25 @@ class Policy:
         return Path(self.path).name
 
     def apply(self, scenarios: list[Scenario]) -> list[Scenario]:
-        """``scenarios`` with this policy's bounds in place of their own; an entry naming no
-        audited check is an error naming the file, the line and the check."""
+        """``scenarios`` with this policy's bounds in place of their own.
+
+        An entry naming a check its scenario does not have, or a scenario that is neither
+        audited nor in the bundled library, is an error naming the file, the line and the
+        check. Entries for bundled scenarios left out of this audit are not used
+        (:meth:`unused`): one policy can serve audits of any part of the library."""
         by_id = {s.id: s for s in scenarios}
+        known = set(by_id) | bundled_ids()
         for key, line in self.lines.items():
             sid, label = key
             where = f"{self.path}, line {line}: {sid}.{label}"
+            if sid not in by_id and sid in known:
+                continue
             if sid not in by_id:
-                close = difflib.get_close_matches(sid, by_id, n=1)
+                close = difflib.get_close_matches(sid, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise ScenarioError(f"{where}: no scenario {sid!r} among the audited ones.{hint} "
-                                    f"Audited: {', '.join(sorted(by_id)) or 'none'}")
+                raise ScenarioError(f"{where}: no scenario {sid!r} among the audited ones or "
+                                    f"the bundled library.{hint} Audited: "
+                                    f"{', '.join(sorted(by_id)) or 'none'}")
             labels = [c.label for c in by_id[sid].checks]
             if label not in labels:
                 close = difflib.get_close_matches(label, labels, n=1)
@@ -86,17 +95,27 @@ class Policy:
             raise ScenarioError(f"{self.path}, line {self.lines[key]}: {key[0]}.{key[1]}: "
                                 f"{err['msg']}") from None
 
+    def unused(self, scenarios: list[Scenario]) -> list[tuple[str, str]]:
+        """The entries for scenarios not among ``scenarios``."""
+        ids = {s.id for s in scenarios}
+        return [key for key in self.entries if key[0] not in ids]
+
     def info(self, scenarios: list[Scenario] | None = None) -> dict[str, Any]:
-        """What the results record: the file, its digest and every bound set."""
-        bounds = []
-        for key in self.entries:
-            entry: dict[str, Any] = {"scenario": key[0], "check": key[1], "line": self.lines[key],
-                                     "set": self.entries[key]}
-            bounds.append(entry)
+        """What the results record: the file, its digest and every bound it sets, each marked
+        ``applied`` (its scenario was audited) or not."""
+        unused = set(self.unused(scenarios)) if scenarios is not None else set()
+        bounds = [{"scenario": key[0], "check": key[1], "line": self.lines[key],
+                   "set": self.entries[key], "applied": key not in unused}
+                  for key in self.entries]
         return {"path": self.path, "name": self.name, "sha256": self.digest, "bounds": bounds}
 
     def sets(self, scenario: str, check: str) -> bool:
         return (scenario, check) in self.entries
+
+
+def bundled_ids() -> set[str]:
+    """Ids of the bundled library's scenarios (their file names)."""
+    return {p.stem for p in bundled_scenarios().glob("*.yaml")}
 
 
 def parse_policy(text: str, path: str = "<string>") -> Policy:

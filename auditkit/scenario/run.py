@@ -17,7 +17,7 @@ import pandas as pd
 
 from auditkit.data.draft import Draft
 from auditkit.data.synth import add_population
-from auditkit.data.truth import expected_spread
+from auditkit.data.truth import expected_spread, shared_spread
 from auditkit.data.world import World, read_world
 from auditkit.errors import ScenarioError, ScorerError
 from auditkit.plugin.behaviour import Behaviour, Cohort
@@ -38,6 +38,8 @@ class Built:
     role: np.ndarray
     draft: Draft
     real: bool = False
+    #: the other world of the same scenario run (treated or control), once both exist
+    twin: Built | None = None
 
     @cached_property
     def population(self) -> np.ndarray:
@@ -59,6 +61,11 @@ class Built:
         """Expected spread of one post per account (NaN when the base is a real world)."""
         if self.real:
             return np.full(self.draft.n, np.nan)
+        twin = self.twin
+        if twin is not None and "truth" in twin.__dict__:
+            shared = shared_spread(self.draft, twin.draft, twin.truth)
+            if shared is not None:
+                return shared
         return expected_spread(self.draft)
 
 
@@ -116,7 +123,9 @@ class ScenarioRun:
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             return self.treated
-        return self._build(False)
+        control = self._build(False)
+        control.twin, self.treated.twin = self.treated, control
+        return control
 
     @property
     def world(self) -> World:
