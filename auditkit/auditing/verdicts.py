@@ -72,7 +72,8 @@ def _finding(scorer: str, verdict: str, interval, group: pd.DataFrame, unit: str
     spread = (f"{interval.confidence:.0%} interval {number(interval.low)} to "
               f"{number(interval.high)}" if n > 1 else "one seed, no interval")
     text = (f"{scorer}: median {number(interval.estimate)}{u} over {plural(n, 'seed')} "
-            f"({spread}); acceptable is {expectation}. Seed {typical['seed']}: {example}.")
+            f"({spread}); acceptable is {expectation}. A median seed, {typical['seed']}: "
+            f"{example}.")
     missing = n - len(measured)
     if missing:
         text += (f" No value on {plural(missing, 'seed')} ("

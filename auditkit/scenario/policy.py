@@ -125,8 +125,8 @@ def parse_policy(text: str, path: str = "<string>") -> Policy:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{line}: invalid YAML: "
+        at = f", line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{path}{at}: invalid YAML: "
                             f"{getattr(exc, 'problem', None) or exc}") from None
     if data is None:
         data = {}
