@@ -188,8 +188,9 @@ class Reactors(Control):
 
 class Reactions(Control):
     """Every reaction received in the window, repeats included: a pod's traded reactions count
-    in full (has F6), sybils reacting to each other lift each other (has F9), and with a short
-    window it falls as soon as its owner falls silent (has F4 'too fast' at 7 days)."""
+    in full (has F6), sybils reacting to each other lift each other (has F9), and a break stays
+    in its window for 90 days (has F4 for a break; its window empties, so it lacks F4
+    'never')."""
 
     id = "control-reactions"
     name = "Control: reactions received"
@@ -202,15 +203,15 @@ class Reactions(Control):
 
 
 class RecentReactions(Reactions):
-    """Reactions received in the last 7 days only: a week's silence costs everything (has F4
-    'too fast')."""
+    """Reactions received in the last 14 days only: a fortnight's silence costs everything (has
+    F4 'too fast')."""
 
     id = "control-recent-reactions"
-    name = "Control: reactions in the last week"
-    description = "Reactions the account received in the 7 days before the scoring time."
+    name = "Control: reactions in the last fortnight"
+    description = "Reactions the account received in the 14 days before the scoring time."
 
     class Params(Params):
-        window_days: float = pydantic.Field(7.0, gt=0, description="days counted before `at`")
+        window_days: float = pydantic.Field(14.0, gt=0, description="days counted before `at`")
 
 
 class ReactionRate(Control):

@@ -3,8 +3,9 @@
 The rules (``docs/verdicts.md`` explains each):
 
 1. a scorer that errs on any seed gets ``error`` (a crash is never averaged away);
-2. when no seed gave a value, the verdict is the most common reason among ``degenerate``,
-   ``blind`` and ``skip`` (in that order on a tie);
+2. when fewer than half of the seeds gave a value, the verdict is the most common reason among
+   ``degenerate``, ``blind`` and ``skip`` (in that order on a tie): on most seeds the scorer
+   gave no answer;
 3. otherwise the median of the values and its order-statistic interval
    (:mod:`auditkit.auditing.statistics`) are judged against the acceptable region: ``pass``
    inside, ``fail`` outside, ``inconclusive`` across a bound; a ``pass`` with some seeds blind,
@@ -32,11 +33,12 @@ _NO_VALUE = ("degenerate", "blind", "skip")
 
 def verdict_of(values: list[float], outcomes: list[str], expect: Expectation, level: float
                ) -> tuple[str, Any]:
-    """The verdict over seeds of one check for one scorer, and the interval (None when no seed
-    gave a value). ``outcomes`` are the per-seed verdicts, ``values`` the measured ones."""
+    """The verdict over seeds of one check for one scorer, and the interval (None when fewer
+    than half of the seeds gave a value). ``outcomes`` are the per-seed verdicts, ``values``
+    the measured ones."""
     if "error" in outcomes:
         return "error", None
-    if not values:
+    if 2 * len(values) < len(outcomes):
         counts = Counter(outcomes)
         return max(_NO_VALUE, key=lambda v: (counts[v], -_NO_VALUE.index(v))), None
     interval = median_interval(values, level)
