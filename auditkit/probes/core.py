@@ -552,8 +552,9 @@ def _ratio_at(run, scorer, codes, day, stat) -> float:
 
 
 def _require_silence_seen(run: ScenarioRun, scorer: Scorer, name: str, days: list[float]) -> None:
-    """:class:`Blind` when the silence leaves the members' scores unchanged at every day
-    examined and at the end of the world."""
+    """:class:`Blind` when the silence leaves the members' scores unchanged on the ``days``
+    given and at the end of the world. A few days suffice: one in the silence or right after it,
+    where any scorer that reads activity differs, and the end, for a scorer that lags."""
     codes = _members(run, name)
     for d in [*days, run.days]:
         if d > run.days + 1e-9:
@@ -608,7 +609,7 @@ class HalfLife(Probe):
         codes = _members(run, p.cohort)
         days = sorted({d for d in (7, 14, 30, 60, 90, 120, 150, 180, 270, 365)
                        if d <= p.horizon} | {p.horizon})
-        _require_silence_seen(run, scorer, p.cohort, [start + d for d in days])
+        _require_silence_seen(run, scorer, p.cohort, [start + days[-1]])
         kept = {}  # the decay trajectory: share of the score kept after d silent days
         for d in days:
             kept[d] = _ratio_at(run, scorer, codes, start + d, p.statistic)
@@ -648,8 +649,7 @@ class Recovery(Probe):
         codes = _members(run, p.cohort)
         last = run.days - end
         days = [d for d in _RECOVERY_DAYS if d <= min(p.horizon, last)]
-        _require_silence_seen(run, scorer, p.cohort,
-                              [(start + end) / 2, *(end + d for d in days)])
+        _require_silence_seen(run, scorer, p.cohort, [(start + end) / 2, end])
         for d in days:
             if _ratio_at(run, scorer, codes, end + d, p.statistic) >= 1 - p.within:
                 when = "on the day they came back" if d == 0 else \
