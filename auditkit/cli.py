@@ -228,7 +228,7 @@ class _SeedCount(click.ParamType):
               "(label-based spam checks, follower correlation, decay, injected attacks).")
 @click.option("--seeds", type=_SeedCount(), default=DEFAULT_SEEDS, show_default=True,
               help="Seeds per scenario; each check's verdict is judged over them (median and "
-              "its confidence interval, docs/verdicts.md). 'auto' adds seeds (10, 20, 40) to "
+              "its confidence interval, docs/verdicts.md). 'auto' adds seeds (to 18, then 36) to "
               "scenarios with an inconclusive verdict.")
 @click.option("--seed", "seed_base", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="BASE", help="Which seeds: a scenario with seed S runs S + 1000 x BASE "

@@ -49,7 +49,10 @@ def test_ten_seeds_drop_one_seed_at_each_end():
     i = median_interval(list(range(10)), 0.95)
     assert (i.low, i.high, i.estimate) == (1.0, 8.0, 4.5)
     assert i.confidence == pytest.approx(1 - 2 * 11 / 1024)     # 97.85%, at least 95%
-    assert seeds_for_level(0.95) == 6 and DEFAULT_SEEDS >= 9      # 9 is the first to drop ends
+    assert seeds_for_level(0.95) == 6
+    nine = median_interval(list(range(9)), 0.95)                # the default: the fewest seeds
+    assert (nine.low, nine.high) == (1.0, 7.0) and DEFAULT_SEEDS == 9   # that drop both ends
+    assert nine.confidence == pytest.approx(1 - 2 * 10 / 512)
 
 
 def test_too_few_seeds_give_the_whole_range_and_say_how_sure_it_is():

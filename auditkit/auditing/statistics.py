@@ -2,7 +2,7 @@
 per-seed values, and the verdict it gives against an acceptable region.
 
 Why this interval (``docs/verdicts.md`` says it at length): a check is measured on a handful of
-seeds (10 by default), and its per-seed values are often heavy-tailed or lumpy (a median
+seeds (9 by default), and its per-seed values are often heavy-tailed or lumpy (a median
 percentile of a small cohort, a half-life on a grid of days, a catastrophic seed among ordinary
 ones). A t-interval assumes the mean of such values is near-normal, which a handful of skewed
 values does not give; a bootstrap over ten values is unreliable in the tails. The order-statistic
