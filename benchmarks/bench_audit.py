@@ -8,8 +8,11 @@ command line, without printing), at the default seed count unless told otherwise
 ``--repeat`` runs for the first seed base, then one run per further base. Two bases are
 independent replications (``--seed BASE``); the script counts, over every scenario x check x
 scorer, the verdicts that stay the same, that move to or from ``inconclusive``, and that flip
-between ``pass`` and ``fail`` (the issue 9 target: none). Writes
-``benchmarks/results/audit.json``. The target is 30 s on 2 cores at the default seed count.
+between ``pass`` and ``fail`` (the issue 9 target: none). It also times the ground truth (the
+Monte Carlo expected spread, a fifth of the audit's time) against the obvious alternative, one
+breadth-first search per source and sample, on one scenario's world, and checks both give the
+same numbers. Writes ``benchmarks/results/audit.json``. The target is 30 s on 2 cores at the
+default seed count.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 import auditkit
 from auditkit import Registry, audit, bundled_scenarios, get_registry, load_scenarios
 from auditkit.auditing.engine import DEFAULT_SEEDS
+from auditkit.data.truth import edge_uniforms, expected_spread, reshare_matrix
+from auditkit.scenario.run import ScenarioRun
 
 BUILT_IN = get_registry().built_in_scorers()
 
@@ -46,6 +51,46 @@ def compare(a, b) -> dict[str, int]:
         else:
             counts[f"{x}->{y}"] += 1
     return dict(counts)
+
+
+def bfs_spread(draft, runs: int = 200):
+    """The obvious alternative: the same live-edge samples, one breadth-first search per
+    source (scipy's csgraph) instead of the sparse transitive closure."""
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    p = reshare_matrix(draft).tocoo()
+    n = draft.n
+    total = np.zeros(n)
+    keys = p.row.astype(np.uint64) * np.uint64(2**32) + p.col.astype(np.uint64)
+    salt = int(draft.rng("truth").integers(0, 2**63))
+    for r in range(runs):
+        live = edge_uniforms(keys, salt, r) < p.data
+        graph = sp.csr_matrix((np.ones(int(live.sum())), (p.row[live], p.col[live])),
+                              shape=(n, n))
+        for source in np.unique(p.row[live]):
+            total[source] += len(breadth_first_order(graph, source, directed=True,
+                                                     return_predecessors=False)) - 1
+    return total / runs
+
+
+def truth_comparison(scenarios, registry, repeat: int) -> dict[str, float]:
+    import numpy as np
+
+    scenario = next(s for s in scenarios if s.id == "institutions")
+    draft = ScenarioRun(scenario, scenario.population.seed, registry).treated.draft
+    times = {}
+    for name, fn in (("closure", expected_spread), ("bfs", bfs_spread)):
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            out = fn(draft)
+            best = min(best, time.perf_counter() - started)
+        times[name] = (round(best, 3), out)
+    if not np.array_equal(times["closure"][1], times["bfs"][1]):
+        raise SystemExit("the closure and the BFS give different truths")
+    return {"accounts": draft.n, "closure_s": times["closure"][0], "bfs_s": times["bfs"][0]}
 
 
 def main() -> None:
@@ -73,6 +118,7 @@ def main() -> None:
                      **res.counts()})
     stability = {f"{a} vs {b}": compare(results[a], results[b])
                  for a, b in zip(args.bases, args.bases[1:], strict=False)}
+    truth = truth_comparison(scenarios, registry, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print("| base | seeds | rows | best (s) | worst (s) | CPU (s) | pass | fail | inconclusive "
           "| blind | degenerate | error | skip |")
@@ -83,11 +129,13 @@ def main() -> None:
               f"| {r['degenerate']} | {r['error']} | {r['skip']} |")
     for pair, counts in stability.items():
         print(f"bases {pair}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"ground truth of {truth['accounts']:,} accounts (200 samples): closure "
+          f"{truth['closure_s']} s, breadth-first per source {truth['bfs_s']} s (same numbers)")
     print(f"peak RSS {peak:.2f} GiB; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}; "
           f"Python {platform.python_version()}; auditkit {auditkit.__version__}")
     out = Path(__file__).parent / "results" / "audit.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"runs": runs, "stability": stability,
+    out.write_text(json.dumps({"runs": runs, "stability": stability, "truth": truth,
                                "peak_rss_gib": round(peak, 3), "cpus": os.cpu_count(),
                                "load_average": round(os.getloadavg()[0], 2),
                                "python": platform.python_version()}, indent=2) + "\n")
