@@ -153,7 +153,7 @@ def share_of_top(values: np.ndarray, member: np.ndarray, k: int) -> float:
     return 100.0 * float(held) / k
 
 
-def unchanged(a: np.ndarray, b: np.ndarray, scorer: Scorer | None = None) -> bool:
+def unchanged(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two score vectors are the same, up to rounding: no entry differs by more than a
     billionth of the largest magnitude among them."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -195,7 +195,7 @@ def _moved(run: ScenarioRun, scorer: Scorer, name: str, at=None) -> bool:
     codes = _members(run, name)
     treated = run.scores(scorer, at=at).to_numpy()[codes]
     control = run.scores(scorer, control=True, at=at).to_numpy()[codes]
-    return not unchanged(treated, control, scorer)
+    return not unchanged(treated, control)
 
 
 def _scores_at(run: ScenarioRun, scorer: Scorer, codes: np.ndarray, day: float,
@@ -560,7 +560,7 @@ def _require_silence_seen(run: ScenarioRun, scorer: Scorer, name: str, days: lis
         if d > run.days + 1e-9:
             continue
         if not unchanged(_scores_at(run, scorer, codes, d, False),
-                         _scores_at(run, scorer, codes, d, True), scorer):
+                         _scores_at(run, scorer, codes, d, True)):
             return
     raise Blind(f"{scorer.id} gives {name} exactly the same scores silent and active, on every "
                 "day examined and at the end")
@@ -850,7 +850,7 @@ class BystanderShift(Probe):
         _need_treatment(run, p.cohort)
         pop = run.members("population", run.control)
         if unchanged(run.scores(scorer).to_numpy()[pop],
-                     run.scores(scorer, control=True).to_numpy()[pop], scorer):
+                     run.scores(scorer, control=True).to_numpy()[pop]):
             raise Blind(f"{_treatment(run, p.cohort)} moved nobody's score under {scorer.id}, "
                         f"{p.cohort} included")
         codes = run.members("base")

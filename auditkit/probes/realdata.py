@@ -267,7 +267,7 @@ class InjectedFollowers(Probe):
             treated = _extended(world, p.count, "injected-fake-", "fake", counts=counts)
             how = f"followers_count +{p.count:,} each"
         after = _score(run, scorer, treated)
-        if unchanged(after[targets], before[targets], scorer):
+        if unchanged(after[targets], before[targets]):
             raise Blind(f"{scorer.id} gives the {len(targets)} targets exactly the same scores "
                         f"with and without {how}")
         pop = run.population_mask()
