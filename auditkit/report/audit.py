@@ -69,8 +69,11 @@ def audit_document(results: Results) -> Document:
     seeds = results.meta.get("seeds")
     about = ""
     if stats:
-        about = (f" Each cell: the verdict, the median over {seeds} seeds and its "
-                 f"{100 * float(stats.get('level') or 0.95):g}% interval (docs/verdicts.md).")
+        over = "the seeds --seeds auto chose (the seeds column)" if seeds == "auto" \
+            else plural(int(seeds or 0), "seed")
+        about = (f" Each cell: the verdict, the median over {over} and its confidence "
+                 f"interval ({100 * float(stats.get('level') or 0.95):g}% asked; fewer than "
+                 f"{stats.get('minimum_seeds_for_level')} seeds give less; docs/verdicts.md).")
     blocks.append(Paragraph(", ".join(f"{counts[v]} {v}" for v in VERDICTS)
                             + f" ({plural(audited, 'check')} of audited scorers).{about}"))
     references = t[t["role"] != "scorer"]
