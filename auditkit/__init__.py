@@ -24,7 +24,7 @@ _MODULES = {
     "auditkit.plugin.hookspecs": ("hookimpl",),
     "auditkit.plugin.registry": ("Registry", "get_registry"),
     "auditkit.plugin.behaviour": ("Behaviour", "Cohort"),
-    "auditkit.plugin.probe": ("Measurement", "NotApplicable", "Probe"),
+    "auditkit.plugin.probe": ("Blind", "Degenerate", "Measurement", "NotApplicable", "Probe"),
     "auditkit.plugin.params": ("Params",),
     "auditkit.plugin.scorer": ("Scorer", "Statement", "run_scorer", "statement_items"),
     "auditkit.scenario.model": ("Scenario", "load_scenario", "load_scenarios"),
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from auditkit.plugin.behaviour import Behaviour, Cohort
     from auditkit.plugin.hookspecs import hookimpl
     from auditkit.plugin.params import Params
-    from auditkit.plugin.probe import Measurement, NotApplicable, Probe
+    from auditkit.plugin.probe import Blind, Degenerate, Measurement, NotApplicable, Probe
     from auditkit.plugin.registry import Registry, get_registry
     from auditkit.plugin.scorer import Scorer, Statement, run_scorer, statement_items
     from auditkit.scenario.library import bundled_scenarios
@@ -75,7 +75,9 @@ __all__ = [
     "ACTIONS",
     "AuditkitError",
     "Behaviour",
+    "Blind",
     "Cohort",
+    "Degenerate",
     "Measurement",
     "NotApplicable",
     "ParameterError",

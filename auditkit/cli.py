@@ -15,6 +15,7 @@ import click
 import pandas as pd
 from tabulate import tabulate
 
+from auditkit.auditing.engine import DEFAULT_LEVEL, DEFAULT_SEEDS
 from auditkit.data.world import read_world
 from auditkit.errors import AuditkitError
 from auditkit.plugin.params import scorer_params
@@ -243,39 +244,77 @@ def _print_statement(statement: Any, fmt: str) -> None:
     click.echo(statement_text(statement))
 
 
+class _SeedCount(click.ParamType):
+    """A whole number of seeds of at least 1, or ``auto``."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | str:
+        if isinstance(value, int) or str(value).strip().lower() == "auto":
+            return value if isinstance(value, int) else "auto"
+        try:
+            number = int(str(value))
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is not a whole number of at least 1 or 'auto'", param, ctx)
+        return number
+
+
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
-              help="Audit only this scorer; repeat for several. Default: every installed one "
-              "that needs no configuration.")
+              help="Audit only this scorer; repeat for several. Default: every installed score "
+              "that needs no configuration (reference scorers, the controls and the oracle, "
+              "only with --controls).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--world", "world_dir", type=click.Path(file_okay=False), default=None,
               metavar="DIR",
               help="Audit on this real world directory: the probes that apply to real data "
               "(label-based spam checks, follower correlation, decay, injected attacks).")
-@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Run each scenario with this many seeds (a spread of results).")
+@click.option("--seeds", type=_SeedCount(), default=DEFAULT_SEEDS, show_default=True,
+              help="Seeds per scenario; each check's verdict is judged over them (median and "
+              "its confidence interval, docs/verdicts.md). 'auto' adds seeds (to 18, then 36) to "
+              "scenarios with an inconclusive verdict.")
+@click.option("--seed", "seed_base", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="BASE", help="Which seeds: a scenario with seed S runs S + 1000 x BASE "
+              "onwards; different bases are independent replications.")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=DEFAULT_LEVEL,
+              show_default=True, metavar="P",
+              help="Confidence level of the interval for the median over seeds.")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Apply your own acceptable levels: a YAML file of "
+              "'scenario.check: {field: value}' bounds (docs/verdicts.md). The results record "
+              "the file and every bound it set.")
+@click.option("--controls", is_flag=True,
+              help="Also measure each check's positive and negative control scorers and the "
+              "oracle, to show that every check can fail and can pass.")
 @_format_option()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the report to this file (atomically) instead of printing it; its "
               "extension chooses the format when --format is not given (.json, .md, .txt).")
 @click.option("--fail-on", type=click.Choice(["never", "fail", "error"]), default="never",
-              show_default=True, help="Exit 1 when any check failed (fail) or failed or "
-              "errored (error).")
+              show_default=True, help="Exit 1 when an audited scorer failed a check (fail), "
+              "or failed or errored (error).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
               "verdict.")
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
-                  world_dir: str | None, seeds: int, fmt: str, output: str | None, fail_on: str,
-                  time_limit: float) -> None:
-    """Run scenarios (files or directories; default: the bundled library) against scorers and
-    print the scorecard: which scorer is fooled by what, and by how much."""
+                  world_dir: str | None, seeds: int | str, seed_base: int, level: float,
+                  policy_file: str | None, controls: bool, fmt: str, output: str | None,
+                  fail_on: str, time_limit: float) -> None:
+    """Run scenarios (files or directories; default: the bundled library) against scorers over
+    several seeds and print the scorecard: which scorer is fooled by what, by how much, and how
+    sure that is."""
     from auditkit.auditing.engine import audit
     from auditkit.scenario.library import bundled_scenarios
     from auditkit.scenario.model import load_scenarios
+    from auditkit.scenario.policy import load_policy
+    from auditkit.text import plural
 
     registry = _registry()
     fmt = _output_format(fmt, output)
+    policy = load_policy(policy_file) if policy_file else None
     if world_dir is not None:
         from auditkit.scenario.realworld import real_world_scenarios
 
@@ -287,15 +326,16 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
         raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
     scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()], params)
     started = time.perf_counter()
-    results = audit(scenarios, scorers, seeds=seeds, registry=registry, time_limit=time_limit,
-                    progress=_progress)
+    results = audit(scenarios, scorers, seeds=seeds, seed=seed_base,  # type: ignore[arg-type]
+                    level=level, policy=policy, controls=controls, registry=registry,
+                    time_limit=time_limit, progress=_progress)
     _done()
     _emit(results, fmt, output)
     _step_summary(results)
     counts = results.counts()
-    click.echo(f"{plural(len(scenarios), 'scenario')} x {plural(seeds, 'seed')} x "
-               f"{plural(len(scorers), 'scorer')} in "
-               f"{time.perf_counter() - started:.1f} s: "
+    per = "auto seeds" if seeds == "auto" else plural(int(seeds), "seed")
+    click.echo(f"{plural(len(scenarios), 'scenario')} x {per} x "
+               f"{plural(len(scorers), 'scorer')} in {time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{n} {v}" for v, n in counts.items()), err=True)
     if (fail_on == "fail" and counts["fail"]) or \
             (fail_on == "error" and (counts["fail"] or counts["error"])):
@@ -354,10 +394,11 @@ def report_command(results_file: str, fmt: str, output: str | None) -> None:
 def validate_command(paths: tuple[str, ...]) -> None:
     """Check scenario files: YAML, fields, behaviours, probes and cohort names."""
     from auditkit.scenario.model import load_scenarios
+    from auditkit.text import plural
 
     scenarios = load_scenarios(list(paths), _registry())
     for s in scenarios:
-        click.echo(f"ok  {s.path}  ({s.id}, {s.flaw}, {len(s.checks)} checks)")
+        click.echo(f"ok  {s.path}  ({s.id}, {s.flaw}, {plural(len(s.checks), 'check')})")
 
 
 @main.command("schema")

@@ -9,7 +9,10 @@ time, and it only collects a YAML file when both hold:
 - it looks like a scenario: it has top-level ``id:`` and ``flaw:`` keys.
 
 Each scenario yields one test item per (seed, check, scorer), with ids such as
-``scenarios/bought-followers.yaml::bought-followers::gain[kred-seed108]``. The worlds of one
+``scenarios/bought-followers.yaml::bought-followers::gain[kred-seed108]``. An item judges one
+seed's value against the bound; verdicts over seeds, with intervals, are ``auditkit audit``'s
+(docs/verdicts.md). A seed on which the scorer is blind to the check or degenerate for it is
+skipped with that reason, never passed. The worlds of one
 (scenario, seed) are built once and shared by all of its items, so ``pytest scenarios/`` costs
 about what ``auditkit audit`` costs. A failing check reads as its finding sentence, without a
 traceback; a malformed scenario fails *collection* with file, line and field. See
@@ -41,7 +44,7 @@ __all__ = ["ScenarioFile", "ScenarioNode", "CheckItem", "Finding", "ScorerFault"
 
 _TOP_KEY = re.compile(r"^(id|flaw)[ \t]*:", re.MULTILINE)
 _SUFFIXES = (".yaml", ".yml")
-_VERDICTS = ("pass", "fail", "error", "skip")
+_VERDICTS = ("pass", "fail", "blind", "degenerate", "error", "skip")
 
 
 class Finding(AssertionError):
@@ -358,10 +361,11 @@ class ScenarioNode(pytest.Collector):
         registry = state.registry
         known = state.known
         s = self.scenario
+        from auditkit.auditing.engine import scenario_seeds
+
         probes = [registry.probes[c.probe](**c.probe_params) for c in s.checks]
         names = _check_names(list(s.checks))
-        for i in range(state.seeds):
-            seed = s.population.seed + i
+        for seed in scenario_seeds(s, state.seeds):
             for index, (check, probe, name) in enumerate(zip(s.checks, probes, names,
                                                              strict=True)):
                 for scorer in scorers:
@@ -398,7 +402,8 @@ class CheckItem(pytest.Item):
         for key in ("verdict", "value", "unit", "finding"):
             self.user_properties.append((key, row[key]))
         verdict = row["verdict"]
-        if verdict == "skip":
+        if verdict in ("skip", "blind", "degenerate"):
+            # not a pass: the check cannot judge this scorer on this seed (docs/verdicts.md)
             pytest.skip(row["finding"])
         if verdict == "fail":
             if self.get_closest_marker("xfail") is not None:

@@ -263,10 +263,11 @@ def test_found_attacks_are_large_resisted_by_trustrank_and_reproduced(tmp_path):
     assert cli("validate", *files).exit_code == 0
     audited = cli("audit", *files, "--scorer", "followers", "--scorer", "kred", "--scorer",
                   "pagerank", "--scorer", "trustrank", "--param",
-                  f"trustrank.seeds=[{', '.join(seeds)}]", "--format", "json")
+                  f"trustrank.seeds=[{', '.join(seeds)}]", "--seeds", "1", "--format", "json")
     assert audited.exit_code == 0, audited.output
-    rows = json.loads(audited.stdout)["rows"]
+    rows = json.loads(audited.stdout)["seed_rows"]   # the scenario's own seed, as attacked
     value = {(r["scenario"], r["scorer"]): r["value"] for r in rows}
+    verdict = {(r["scenario"], r["scorer"]): r["verdict"] for r in rows}
     resisted = 0
     for sid in ("followers", "kred", "pagerank"):
         scenario = load_scenario(found[sid]["scenario"])
@@ -274,11 +275,16 @@ def test_found_attacks_are_large_resisted_by_trustrank_and_reproduced(tmp_path):
         gain = found[sid]["best"]["gain_percentile_points"]
         assert gain > 20, (sid, found[sid]["best"])
         assert value[(scenario.id, sid)] == pytest.approx(gain, abs=1e-9)
+        on_trustrank = found[sid]["same_attack_on"]["trustrank"]["gain_percentile_points"]
+        if verdict[(scenario.id, "trustrank")] == "blind":
+            # the attack did not change trustrank's scores at all (its seeds were vetted first)
+            assert on_trustrank == 0, (sid, found[sid]["best"])
+        else:
+            assert on_trustrank == pytest.approx(value[(scenario.id, "trustrank")], abs=1e-9)
         if set(found[sid]["best"]["composition"]) <= {"fake_followers", "fake_reactions"}:
-            assert value[(scenario.id, "trustrank")] < 5, (sid, found[sid]["best"])
+            assert verdict[(scenario.id, "trustrank")] == "blind" or \
+                value[(scenario.id, "trustrank")] < 5, (sid, found[sid]["best"])
             resisted += 1
-        assert found[sid]["same_attack_on"]["trustrank"]["gain_percentile_points"] == \
-            pytest.approx(value[(scenario.id, "trustrank")], abs=1e-9)
     assert resisted >= 2  # followers' and kred's best attacks are bought from fakes
 
 

@@ -18,6 +18,7 @@ IDS = {
     "engagement_pod", "outsider_engagement", "sybil_region", "celebrity_engagement", "inactive",
     "high_volume_poster", "link_broadcaster", "institution", "offline_influential",
     "small_spark", "second_network", "newcomer", "small_community", "topic_chatter",
+    "organic_followers", "spam_engagement",
 }
 #: selections of a real base world's accounts (tested in test_realdata.py)
 REAL_DATA_IDS = {"labelled", "went_silent"}

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs"))
 import build_reference  # noqa: E402
 
-BUILT_IN_SCORERS = ["followers", "klout", "kred", "pagerank", "trustrank", "sybilrank"]
+BUILT_IN_SCORERS = get_registry().built_in_scorers()
+#: reference scorers documented together, one page per kind (tests/test_controls.py checks them)
+REFERENCE_PAGES = {"controls", "oracle"}
 
 
 @pytest.mark.parametrize("name", sorted(build_reference.GENERATED))
@@ -72,7 +74,7 @@ def test_every_scorer_page_separates_published_rules_from_our_choices(scorer_id)
 
 def test_every_scorer_page_is_checked():
     pages = {p.stem for p in (ROOT / "docs" / "scorers").glob("*.md")}
-    assert pages == set(BUILT_IN_SCORERS), "add the page's scorer to BUILT_IN_SCORERS"
+    assert pages == set(BUILT_IN_SCORERS) | REFERENCE_PAGES, "a scorer page without its test"
 
 
 def test_every_behaviour_is_documented():

@@ -1,6 +1,6 @@
 """Core probes on hand-made scores: top_share counts accounts tied at the cut-off in proportion
 (the order of the accounts cannot bias it), and a scorer that gives every account the same score
-is not applicable to the ranking probes (no AUC of 0.5, no rho of 0)."""
+is degenerate for the ranking probes (no AUC of 0.5, no rho of 0)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def scenarios(registry, tmp_path_factory):
 
 
 def _rows(scenarios, registry, scorer):
-    t = audit(scenarios, [registry.scorer(scorer)], registry=registry).table
+    """The per-seed rows of one seed, by check."""
+    t = audit(scenarios, [registry.scorer(scorer)], seeds=1, registry=registry).seeds
     return t.set_index("check")
 
 
@@ -118,9 +119,9 @@ def test_top_share_is_capped_at_the_population(scenarios, registry):
     assert m.value == pytest.approx(25.0) and "top 40" in m.text   # 10 of all 40 accounts
 
 
-def test_constant_scores_are_not_applicable_to_the_ranking_probes(scenarios, registry):
+def test_constant_scores_are_degenerate_for_the_ranking_probes(scenarios, registry):
     rows = _rows(scenarios, registry, "constant")
-    assert (rows.verdict == "skip").all(), rows.finding.tolist()
+    assert (rows.verdict == "degenerate").all(), rows.finding.tolist()
     assert np.isnan(rows.value).all()
     # not an AUC of 0.5 (chance) nor a rho of 0: the scorer ranks nobody
     assert "constant scores: nothing to rank" in rows.loc["auc", "finding"]

@@ -47,7 +47,10 @@ def attack_scenario(worlds: AttackWorlds, comp: Composition, *, scorer: str = "a
         "cohorts": [{"name": COHORT, "behaviour": CompositeAttack.id, "size": 1,
                      "params": worlds.params(comp)}],
         "checks": [{"probe": "gain", "cohort": COHORT,
-                    "expect": {"kind": "minimum", "at_most": 5}}],
+                    "expect": {"kind": "minimum", "at_most": 5,
+                               "rationale": "policy: P1 (docs/verdicts.md), half a decile for "
+                               "a gain an account buys for itself; one-sided, the attacker "
+                               "acts on its own account (P6)"}}],
     }
 
 

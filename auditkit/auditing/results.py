@@ -1,6 +1,13 @@
-"""The outcome of an audit: :class:`Results`, a tidy table with one row per scenario, seed,
-scorer and check, and its versioned JSON form. Rendering it is the report layer's job
-(:mod:`auditkit.report`)."""
+"""The outcome of an audit: :class:`Results`, two tidy tables and their versioned JSON form.
+
+- :attr:`Results.table`, the verdicts: one row per scenario, check and scorer, with the median
+  over seeds, its confidence interval, the verdict and the bound applied (:data:`COLUMNS`);
+- :attr:`Results.seeds`, the measurements: one row per scenario, seed, check and scorer
+  (:data:`SEED_COLUMNS`), so that two audits can be compared seed by seed.
+
+Every column is documented in ``docs/verdicts.md``. Rendering is the report layer's job
+(:mod:`auditkit.report`).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +20,26 @@ import pandas as pd
 
 from auditkit.errors import AuditkitError
 
-__all__ = ["Results", "COLUMNS", "RESULTS_FORMAT", "VERDICTS", "flaw_number"]
+__all__ = ["Results", "COLUMNS", "SEED_COLUMNS", "RESULTS_FORMAT", "VERDICTS", "SEED_VERDICTS",
+           "ROLES", "flaw_number"]
 
-#: The columns of the results table, in order.
-COLUMNS = ["scenario", "flaw", "seed", "scorer", "scorer_version", "check", "probe", "value",
-           "unit", "expectation", "verdict", "finding"]
+#: The columns of the verdict table, in order.
+COLUMNS = ["scenario", "flaw", "check", "probe", "scorer", "scorer_version", "role", "verdict",
+           "estimate", "low", "high", "confidence", "seeds", "measured", "outcomes", "unit",
+           "expectation", "rationale", "policy", "finding"]
+#: The columns of the per-seed measurements, in order.
+SEED_COLUMNS = ["scenario", "flaw", "seed", "check", "probe", "scorer", "scorer_version", "role",
+                "value", "unit", "expectation", "verdict", "finding"]
 #: Name and version of the JSON form; bumped when a column changes meaning.
-RESULTS_FORMAT = {"format": "auditkit-results", "version": 1}
-VERDICTS = ("pass", "fail", "error", "skip")
+RESULTS_FORMAT = {"format": "auditkit-results", "version": 2}
+#: Verdicts of a check over seeds (the verdict table).
+VERDICTS = ("pass", "fail", "inconclusive", "blind", "degenerate", "error", "skip")
+#: Outcomes of one seed (the measurements).
+SEED_VERDICTS = ("pass", "fail", "blind", "degenerate", "error", "skip")
+#: What a scorer is in an audit: audited, or a reference (``docs/verdicts.md``).
+ROLES = ("scorer", "positive control", "negative control", "oracle")
+_FLOATS = ("estimate", "low", "high", "confidence")
+_INTS = ("seeds", "measured")
 
 
 def flaw_number(flaw: str) -> int:
@@ -33,22 +52,27 @@ def flaw_number(flaw: str) -> int:
 
 @dataclass
 class Results:
-    """The outcome of an audit: :attr:`table` has one row per scenario, seed, scorer and check;
-    :attr:`meta` says what was run (auditkit version, seeds, scorers and their parameters,
-    scenarios)."""
+    """The outcome of an audit (see the module docstring). :attr:`meta` says what was run:
+    auditkit version, seeds, the statistics, the policy, scorers and their parameters, scenarios
+    and every check's bound and rationale."""
 
     table: pd.DataFrame
+    seeds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEED_COLUMNS))
     meta: dict[str, Any] = field(default_factory=dict)
 
     def failed(self) -> pd.DataFrame:
         return self.table[self.table["verdict"] == "fail"]
 
-    def counts(self) -> dict[str, int]:
-        return {v: int((self.table["verdict"] == v).sum()) for v in VERDICTS}
+    def counts(self, role: str | None = "scorer") -> dict[str, int]:
+        """Verdicts counted over the rows of ``role`` (audited scorers by default; None: all)."""
+        t = self.table if role is None else self.table[self.table["role"] == role]
+        return {v: int((t["verdict"] == v).sum()) for v in VERDICTS}
 
     def to_dict(self) -> dict[str, Any]:
-        rows = self.table.replace({np.nan: None}).to_dict(orient="records")
-        return RESULTS_FORMAT | {"meta": self.meta, "columns": COLUMNS, "rows": rows}
+        rows = _records(self.table)
+        seed_rows = _records(self.seeds)
+        return RESULTS_FORMAT | {"meta": self.meta, "columns": COLUMNS, "rows": rows,
+                                 "seed_columns": SEED_COLUMNS, "seed_rows": seed_rows}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str)
@@ -67,14 +91,38 @@ class Results:
             raise AuditkitError(f"{source}: not an auditkit results file (no 'format: "
                                 "auditkit-results'); give a file written by `auditkit audit "
                                 "--format json`")
-        if data.get("version") != RESULTS_FORMAT["version"]:
-            raise AuditkitError(f"{source}: results format version {data.get('version')} is "
-                                f"not supported; this auditkit reads version "
+        version = data.get("version")
+        if version == 1:
+            raise AuditkitError(
+                f"{source}: this results file is format version 1 (per-seed verdicts, no "
+                "intervals, written before auditkit judged checks over seeds); this auditkit "
+                f"reads version {RESULTS_FORMAT['version']}. Re-run the audit to get "
+                "verdicts with intervals (docs/verdicts.md)")
+        if version != RESULTS_FORMAT["version"]:
+            raise AuditkitError(f"{source}: results format version {version} is not "
+                                f"supported; this auditkit reads version "
                                 f"{RESULTS_FORMAT['version']}: audit again with it")
         try:
             table = pd.DataFrame(data["rows"], columns=COLUMNS)
-            table["value"] = table["value"].astype(float)
+            for col in _FLOATS:
+                table[col] = table[col].astype(float)
+            for col in _INTS:
+                table[col] = table[col].astype(int)
+            seeds = pd.DataFrame(data.get("seed_rows", []), columns=SEED_COLUMNS)
+            seeds["value"] = seeds["value"].astype(float)
+            seeds["seed"] = seeds["seed"].astype(int)
         except (KeyError, TypeError, ValueError) as exc:
             raise AuditkitError(f"{source}: the rows do not have the results columns "
                                 f"({exc}); the file is damaged or hand-edited") from None
-        return cls(table, data.get("meta", {}))
+        return cls(table, seeds, data.get("meta", {}))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    for row in out:
+        for key, value in row.items():
+            if isinstance(value, np.integer):
+                row[key] = int(value)
+            elif isinstance(value, np.floating):
+                row[key] = float(value)
+    return out

@@ -34,9 +34,15 @@ from auditkit.behaviours.engagement import (
     EngagementPod,
     OutsiderEngagement,
     SmallSpark,
+    SpamEngagement,
 )
 from auditkit.behaviours.fake_accounts import SpamBot, SybilRegion
-from auditkit.behaviours.followers import BoughtFollowers, FollowBackFarm, FollowChurn
+from auditkit.behaviours.followers import (
+    BoughtFollowers,
+    FollowBackFarm,
+    FollowChurn,
+    OrganicFollowers,
+)
 from auditkit.behaviours.people import (
     Conversationalist,
     HighVolumePoster,
@@ -58,14 +64,14 @@ __all__ = [
     "EngagementPod", "OutsiderEngagement", "SybilRegion", "CelebrityEngagement", "Inactive",
     "HighVolumePoster", "LinkBroadcaster", "Institution", "OfflineInfluential", "SmallSpark",
     "SecondNetwork", "Newcomer", "SmallCommunity", "TopicChatter", "Labelled", "WentSilent",
-    "BEHAVIOURS",
+    "OrganicFollowers", "SpamEngagement", "BEHAVIOURS",
 ]
 
 BEHAVIOURS: tuple[type[Behaviour], ...] = (
     Conversationalist, SpamBot, BoughtFollowers, FollowBackFarm, FollowChurn, EngagementPod,
     OutsiderEngagement, SybilRegion, CelebrityEngagement, Inactive, HighVolumePoster,
     LinkBroadcaster, Institution, OfflineInfluential, SmallSpark, SecondNetwork, Newcomer,
-    SmallCommunity, TopicChatter, Labelled, WentSilent,
+    SmallCommunity, TopicChatter, Labelled, WentSilent, OrganicFollowers, SpamEngagement,
 )
 
 

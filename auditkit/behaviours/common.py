@@ -126,16 +126,16 @@ def posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day
 
 def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
                         post: np.ndarray, per_post: float) -> int:
-    """Give each post a Poisson(``per_post``) number of reactions from the author's followers
-    (random active base accounts for an author nobody follows), in the organic mix of kinds,
-    an exponential delay (mean 6 h) after the post. Returns how many were added."""
+    """Give each post a Poisson(``per_post``) number of reactions from the author's attentive
+    followers (random active base accounts for an author nobody follows), in the organic mix of
+    kinds, an exponential delay (mean 6 h) after the post. Returns how many were added."""
     if per_post <= 0 or not len(post):
         return 0
     counts = rng.poisson(per_post, len(post))
     which = np.repeat(np.arange(len(post)), counts)
     if not len(which):
         return 0
-    src, dst = draft.follow_arrays()
+    src, dst = draft.attentive_follows()   # followers who engage (not fakes, not habit)
     order = np.argsort(dst, kind="stable")
     fans = src[order]
     start = np.searchsorted(dst[order], np.arange(draft.n))

@@ -1,6 +1,6 @@
 """Behaviours that add reactions to the members' posts: an engagement pod and its organic
-comparison (the same reactions from strangers), reactions borrowed from a celebrity, and one
-post that becomes a large cascade."""
+comparison (the same reactions from strangers), reactions borrowed from a celebrity, one post
+that becomes a large cascade, and spam engagement others aim at an account (sabotage)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from auditkit.behaviours.common import (
     reaction_codes,
 )
 from auditkit.data.draft import DAY, Draft
+from auditkit.data.world import ACTIONS
 from auditkit.plugin.behaviour import Cohort
 
 # ---------------------------------------------------------------------------------------------
@@ -240,3 +241,66 @@ class SmallSpark(OrganicBehaviour):
             parents=[[draft.ids[a] if j == 0 else draft.ids[s[j - 1]] for j in row]
                      for a, s, row in zip(members, sharers, parent, strict=True)]
             if k <= 10_000 else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# 18. sabotage by spam engagement
+
+
+class SpamEngagement(OrganicBehaviour):
+    id = "spam_engagement"
+    flaws = ("F18",)
+    description = (
+        "Ordinary accounts that others flood with spam engagement (sabotage): the members do "
+        "nothing different. At `day` the treatment adds `bots` spam accounts (auxiliary, label "
+        "'spam', created in the week before, no organic activity) which, from `day` to the "
+        "end, make per_day reactions a day on each member, of kinds drawn uniformly from "
+        "`actions`: a like or reply goes to a random earlier post of the member (a mention when "
+        "the member has none yet), a mention names the member. Nobody follows anybody.")
+    source = ("docs/flaws.md F18 (negative SEO, 'Google bowling': spam pointed at a competitor; "
+              "slandering in reputation systems, Hoffman, Zage and Nita-Rotaru 2009)")
+
+    class Params(TraitParams):
+        bots: int = Field(20, ge=1, description="spam accounts doing it")
+        per_day: float = Field(20.0, ge=0, description="spam reactions per member per day")
+        day: float | None = Field(None, ge=0, description="day it starts (default: 0.6 of the "
+                                  "period)")
+        actions: tuple[Reaction, ...] = Field(("reply", "mention", "like"), min_length=1,
+                                              description="kinds drawn from, uniformly")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = on_day(draft, p.day, 0.6)
+        t = draft.time_of_day(day)
+        bots = draft.add_accounts(
+            p.bots, prefix=f"{cohort.name}-bot-", cohort=cohort.name, role="auxiliary",
+            label="spam", attention=0.0, activity=0.0, sociability=0.0, organic=False,
+            created=np.floor(t - rng.uniform(DAY, 7 * DAY, p.bots)))
+        ptime, author, post = member_posts(draft, cohort.members, draft.t0 - 1e9)
+        k = int(round(p.per_day * (draft.days - day)))
+        members = np.repeat(cohort.members, k)
+        when = clip_times(draft, rng.uniform(t, draft.t_end, len(members)))
+        kind = reaction_codes(p.actions)[rng.integers(0, len(p.actions), len(members))]
+        target_post = np.full(len(members), -1, np.int64)
+        mention = ACTIONS.index("mention")
+        order = np.lexsort((ptime, author))
+        ptime, author, post = ptime[order], author[order], post[order]
+        for m in cohort.members:
+            mine = author == m
+            times, ids = ptime[mine], post[mine]
+            sel = members == m
+            earlier = np.searchsorted(times, when[sel], side="left")   # posts before the event
+            pick = np.floor(rng.random(int(sel.sum())) * earlier).astype(np.int64)
+            has = earlier > 0
+            chosen = np.where(has, ids[np.minimum(pick, max(len(ids) - 1, 0))]
+                              if len(ids) else -1, -1)
+            target_post[sel] = chosen
+        needs_post = kind != mention
+        kind = np.where(needs_post & (target_post < 0), mention, kind).astype(np.int8)
+        target_post = np.where(kind == mention, -1, target_post)
+        if len(members):
+            draft.add_events(when, bots[rng.integers(0, p.bots, len(members))], kind,
+                             target=members, post=target_post)
+        cohort.cost = {"spam_reactions": float(len(members))}
+        cohort.treatment_start, cohort.treatment_end = day, draft.days
+        cohort.facts.update(bots=int(p.bots), reactions=int(len(members)))

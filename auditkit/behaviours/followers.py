@@ -1,5 +1,6 @@
 """Behaviours that inflate follower counts: followers bought from fake accounts, and mass-following
-to harvest follow-backs (once, or in follow/unfollow cycles)."""
+to harvest follow-backs (once, or in follow/unfollow cycles); and their genuine counterpart,
+followers won who read and react (the sensitivity cohort of docs/verdicts.md)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from pydantic import Field
 from auditkit.behaviours.common import (
     OrganicBehaviour,
     TraitParams,
+    active_base,
     base_accounts,
     clip_times,
     distinct_rows,
     index_of,
+    member_posts,
     on_day,
+    reaction_codes,
     trait_of,
     weighted_sample,
 )
-from auditkit.data.draft import DAY, Draft
+from auditkit.data.draft import ATTENTION_EXPONENT, DAY, REACTION_MIX, Draft
 from auditkit.plugin.behaviour import Cohort
 
 # ---------------------------------------------------------------------------------------------
@@ -66,6 +70,78 @@ class BoughtFollowers(OrganicBehaviour):
         cohort.treatment_start, cohort.treatment_end = day, min(day + 2.0, draft.days)
         cohort.facts.update(fake_accounts=int(p.count), bought_follows=int(p.count * size),
                             padding_follows=int(rows.size))
+
+
+class OrganicFollowers(OrganicBehaviour):
+    id = "organic_followers"
+    flaws = ("F7", "F8", "F18")
+    description = (
+        "Ordinary accounts that win genuine followers: the counterpart of bought_followers that "
+        "any score reading followers or engagement must notice (a sensitivity cohort: a scorer "
+        "that moves on neither this cohort nor an attack is blind, not resistant). At `day` "
+        "`count` active base accounts that did not follow a member yet (drawn in proportion to "
+        "activity) follow it, within two days. They are attentive: each reacts to each of the "
+        "member's later posts as often as the organic simulation's own follow edges do (in "
+        "proportion to the follower's activity times the member's attention to the power "
+        "ATTENTION_EXPONENT), in the organic mix of kinds, and they carry reshare probability "
+        "in the ground truth.")
+    source = ("docs/flaws.md F7 and F18 (the genuine counterpart of fake followers); "
+              "docs/references.md#klout-components (Klout: followers who interact count)")
+
+    class Params(TraitParams):
+        count: int = Field(200, ge=0, description="genuine followers each member wins")
+        day: float | None = Field(None, ge=0, description="day they start following (default: "
+                                  "0.6 of the period)")
+
+    def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
+        p = self.params
+        day = on_day(draft, p.day, 0.6)
+        t = draft.time_of_day(day)
+        pool = active_base(draft)
+        act = draft.column("activity")
+        att = draft.column("attention")
+        src, dst = draft.follow_arrays()
+        stats = getattr(draft, "organic_stats", None)
+        f_src, f_dst, f_time = [], [], []
+        r_time, r_actor, r_target, r_post = [], [], [], []
+        for m in cohort.members:
+            already = np.isin(pool, src[dst == m])
+            cand = pool[~already]
+            pick = cand[weighted_sample(rng, trait_of(draft, "activity", cand), p.count)]
+            when = np.floor(t + rng.uniform(0, 2 * DAY, len(pick)))
+            f_src.append(pick)
+            f_dst.append(np.full(len(pick), m))
+            f_time.append(when)
+            if stats is None or stats["reaction_weight"] <= 0:
+                continue
+            ptime, _, post = member_posts(draft, np.array([m]), t)
+            expected_posts = max(stats["posts"] * act[m] / max(act.sum(), 1e-300), 1.0)
+            rate = (stats["reactions"] * act[pick] * att[m] ** ATTENTION_EXPONENT
+                    / stats["reaction_weight"] / expected_posts)
+            n = rng.poisson(np.outer(rate, np.ones(len(post))))   # (followers, posts)
+            n[when[:, None] >= ptime[None, :]] = 0                 # only posts after the follow
+            who, which = np.nonzero(n)
+            reps = n[who, which]
+            r_actor.append(np.repeat(pick[who], reps))
+            r_post.append(np.repeat(post[which], reps))
+            r_time.append(np.repeat(ptime[which], reps))
+            r_target.append(np.full(int(reps.sum()), m))
+        if f_src:
+            draft.add_follows(np.concatenate(f_src), np.concatenate(f_dst),
+                              np.concatenate(f_time), attentive=True)
+        reactions = 0
+        if r_actor:
+            actor, post = np.concatenate(r_actor), np.concatenate(r_post)
+            k = len(actor)
+            if k:
+                kinds = reaction_codes(list(REACTION_MIX))[
+                    np.searchsorted(np.cumsum(list(REACTION_MIX.values())),
+                                    rng.random(k) * sum(REACTION_MIX.values()))]
+                when = clip_times(draft, np.concatenate(r_time) + rng.exponential(6 * 3600.0, k))
+                draft.add_events(when, actor, kinds, target=np.concatenate(r_target), post=post)
+            reactions = k
+        cohort.treatment_start, cohort.treatment_end = day, draft.days
+        cohort.facts.update(followers=int(sum(len(x) for x in f_src)), reactions=int(reactions))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -499,9 +499,10 @@ def _scenarios(draw: st.DrawFn, cohorts: st.SearchStrategy[dict], max_cohorts: i
     checks: list[dict[str, Any]] = []
     for s in specs:
         checks.append({"probe": "cohort_percentile", "cohort": s["name"],
+                       "name": f"percentile-{s['name']}",
                        "expect": {"kind": "minimum", "at_least": 0, "at_most": 100}})
         if s["behaviour"] in _FLAWS and s["behaviour"] not in _NO_TREATMENT:
-            checks.append({"probe": "gain", "cohort": s["name"],
+            checks.append({"probe": "gain", "cohort": s["name"], "name": f"gain-{s['name']}",
                            "expect": {"kind": "minimum",
                                       "at_most": draw(st.integers(0, 50), label="bound")}})
     first = specs[0]["behaviour"]

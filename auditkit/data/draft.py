@@ -79,6 +79,7 @@ class Draft:
         self._f_dst: list[np.ndarray] = []
         self._f_time: list[np.ndarray] = []
         self._f_until: list[np.ndarray] = []
+        self._f_attentive: list[np.ndarray] = []
         self._ev = _Events()
         self._next_post = 0
         self._networks: list[str] = [""]
@@ -157,12 +158,19 @@ class Draft:
         self._cols[name] = [full]
 
     # ---- follows and events ----
-    def add_follows(self, src, dst, time=None, until=None) -> None:
-        """Append follow edges (codes); ``time``/``until`` in unix seconds (NaN: unknown/never)."""
+    def add_follows(self, src, dst, time=None, until=None, *, attentive: bool = False) -> None:
+        """Append follow edges (codes); ``time``/``until`` in unix seconds (NaN: unknown/never).
+
+        ``attentive`` edges are followers who read and react to what they follow: the organic
+        simulation's own follows, and scripted followers a behaviour makes react. Only they carry
+        reshare probability in the ground truth (:mod:`auditkit.data.truth`); a scripted follow
+        that never engages (a bought fake, a follow-back, a habit-follower) is not audience.
+        """
         src = np.asarray(src, dtype=np.int64)
         dst = np.asarray(dst, dtype=np.int64)
         self._f_src.append(src)
         self._f_dst.append(dst)
+        self._f_attentive.append(np.full(len(src), bool(attentive)))
         self._f_time.append(np.full(len(src), self.t0 - DAY) if time is None
                             else np.broadcast_to(np.asarray(time, np.float64), src.shape).copy())
         self._f_until.append(np.full(len(src), np.nan) if until is None
@@ -264,6 +272,19 @@ class Draft:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(self._f_src), np.concatenate(self._f_dst)
 
+    def attentive_follows(self, at: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The attentive follow edges (see :meth:`add_follows`) in place at unix time ``at``
+        (default: the end of the period) as (src, dst) codes: started by then and not ended."""
+        if not self._f_src:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = self.t_end if at is None else float(at)
+        src, dst = self.follow_arrays()
+        keep = np.concatenate(self._f_attentive)
+        keep &= np.concatenate(self._f_time) <= at
+        until = np.concatenate(self._f_until)
+        keep &= ~(until <= at)  # NaN (never unfollowed) compares False
+        return src[keep], dst[keep]
+
     def event_arrays(self) -> dict[str, np.ndarray]:
         """All events so far, concatenated."""
         ev = self._ev
@@ -305,7 +326,7 @@ class Draft:
         born = np.maximum(created[src], created[dst])
         ftime = born + rng.uniform(0, 30 * DAY, len(src))
         ftime = np.floor(np.where(born < self.t0, np.minimum(ftime, self.t0 - 1), ftime))
-        self.add_follows(src, dst, ftime)
+        self.add_follows(src, dst, ftime, attentive=True)
         self._organic_follows = (src, dst)
         n_events = int(events_per_account * n_org)
         self._draw_events(rng, n_events, src, dst, att, act, post_share)

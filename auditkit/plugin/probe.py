@@ -4,6 +4,21 @@ A probe reads the run (the treated and control worlds, the cohorts, the ground t
 scorer, and returns a :class:`Measurement`: a number in the probe's unit and a phrase a reviewer
 can read. Scenarios pair each probe with an expectation. Probes are plugins: register them with
 the ``register_probes`` hook.
+
+A probe that has no number to give says why, by raising one of three exceptions, never by
+returning a stand-in value (a 0 for "nothing moved" would pass every bound around 0):
+
+- :class:`NotApplicable` (verdict ``skip``): the probe cannot ask its question of this scorer
+  or world at all (no ground truth on a real world, no variant given for this scorer);
+- :class:`Blind` (verdict ``blind``): the scorer did not respond at all to what the scenario
+  did (treated and control worlds score the accounts concerned identically), so whether it
+  *resists* the treatment cannot be told from whether it *never looked*;
+- :class:`Degenerate` (verdict ``degenerate``): the scorer's scores cannot answer the question
+  (every account tied, the cohorts' ranks decided by ties, no crossing rate to compare).
+
+``Blind`` and ``Degenerate`` are subclasses of ``NotApplicable``, so code written against the
+first contract keeps working. Neither is a pass: the audit counts them apart
+(``docs/verdicts.md``).
 """
 
 from __future__ import annotations
@@ -21,11 +36,28 @@ from auditkit.plugin.scorer import Scorer
 if TYPE_CHECKING:
     from auditkit.scenario.run import ScenarioRun
 
-__all__ = ["Probe", "Measurement", "NotApplicable"]
+__all__ = ["Probe", "Measurement", "NotApplicable", "Blind", "Degenerate"]
 
 
 class NotApplicable(AuditkitError):
     """The probe cannot measure this scorer on this run (the verdict is ``skip``)."""
+
+    #: the verdict a probe raising this gets
+    verdict = "skip"
+
+
+class Blind(NotApplicable):
+    """The scorer does not respond at all to what the scenario did: treated and control worlds
+    score the accounts concerned identically (the verdict is ``blind``, never a pass)."""
+
+    verdict = "blind"
+
+
+class Degenerate(NotApplicable):
+    """The scorer's scores are degenerate for the probe's question, e.g. the cohorts compared
+    all tie, so a rank says nothing (the verdict is ``degenerate``, never a pass)."""
+
+    verdict = "degenerate"
 
 
 @dataclass(frozen=True)
@@ -69,7 +101,8 @@ class Probe(ABC):
 
     @abstractmethod
     def measure(self, run: ScenarioRun, scorer: Scorer) -> Measurement:
-        """Measure ``scorer`` on ``run``; raise :class:`NotApplicable` when it cannot."""
+        """Measure ``scorer`` on ``run``; raise :class:`NotApplicable`, :class:`Blind` or
+        :class:`Degenerate` when there is no number to give (see the module docstring)."""
 
     @classmethod
     def info(cls) -> dict[str, Any]:

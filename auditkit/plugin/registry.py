@@ -164,16 +164,24 @@ class Registry:
         return any(f.is_required() for f in fields)
 
     def built_in_scorers(self) -> list[str]:
-        """Ids of auditkit's own scorers that run with their default parameters, sorted."""
+        """Ids of auditkit's own scores under audit that run with their default parameters,
+        sorted (reference scorers, the controls and the oracle, are left out)."""
         return sorted(sid for sid, cls in self.scorers.items()
                       if cls.__module__.startswith("auditkit.scorers.")
-                      and not self.needs_configuration(sid))
+                      and not cls.reference and not self.needs_configuration(sid))
+
+    def references(self, kind: str | None = None) -> list[str]:
+        """Ids of the reference scorers (``kind``: ``control`` or ``oracle``; None: both),
+        sorted."""
+        return sorted(sid for sid, cls in self.scorers.items()
+                      if cls.reference and (kind is None or cls.reference == kind))
 
     def all(self) -> list[Scorer]:
-        """One instance of every registered scorer that runs with its default parameters,
-        sorted by id. Scorers that need configuration are left out; name them explicitly."""
+        """One instance of every registered score under audit that runs with its default
+        parameters, sorted by id. Scorers that need configuration are left out (name them
+        explicitly), and so are reference scorers (``auditkit audit --controls`` adds them)."""
         return [self.scorers[sid]() for sid in sorted(self.scorers)
-                if not self.needs_configuration(sid)]
+                if not self.needs_configuration(sid) and not self.scorers[sid].reference]
 
 
 @dataclass(frozen=True)

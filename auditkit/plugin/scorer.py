@@ -28,7 +28,8 @@ from auditkit.deadline import DeadlineExceeded, deadline
 from auditkit.errors import ParameterError, ScorerError
 from auditkit.plugin.params import Params, describe_param_errors
 
-__all__ = ["Scorer", "Statement", "RandomWalk", "TAGS", "run_scorer", "statement_items"]
+__all__ = ["Scorer", "TruthScorer", "Statement", "RandomWalk", "TAGS", "REFERENCES",
+           "run_scorer", "statement_items"]
 
 #: Capability tags a scorer may declare.
 TAGS: dict[str, str] = {
@@ -39,7 +40,12 @@ TAGS: dict[str, str] = {
     "labels": "reads account labels (e.g. seed accounts)",
     "seeds": "needs trusted seed accounts",
     "external": "calls a program or service outside this process",
+    "truth": "reads the simulation's ground truth (the oracle; never an audited score)",
 }
+#: What a reference scorer is (``Scorer.reference``): a control built with or without one flaw,
+#: or the oracle that scores by the simulation's ground truth. Reference scorers are left out of
+#: default audits (``Registry.all``); ``auditkit audit --controls`` adds them.
+REFERENCES = ("control", "oracle")
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -132,6 +138,9 @@ class Scorer(ABC):
         Capabilities from :data:`TAGS`.
     Params : type[Params]
         The typed parameters with their defaults.
+    reference : str
+        ``""`` for a score under audit; ``"control"`` or ``"oracle"`` for a reference scorer
+        (:data:`REFERENCES`), which default audits leave out.
     """
 
     id: ClassVar[str]
@@ -142,6 +151,7 @@ class Scorer(ABC):
     references: ClassVar[tuple[str, ...]] = ()
     tags: ClassVar[frozenset[str]] = frozenset()
     Params: ClassVar[type[Params]] = Params
+    reference: ClassVar[str] = ""
 
     def __init__(self, **params: Any) -> None:
         try:
@@ -152,8 +162,7 @@ class Scorer(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if any(getattr(getattr(cls, m, None), "__isabstractmethod__", False)
-               for m in ("score", "explain")):
+        if any(getattr(getattr(cls, m, None), "__isabstractmethod__", False) for m in dir(cls)):
             return  # an intermediate base class; concrete scorers are checked
         missing = [a for a in ("id", "version", "name", "range", "description")
                    if not hasattr(cls, a)]
@@ -166,6 +175,12 @@ class Scorer(ABC):
         if unknown:
             raise TypeError(f"scorer {cls.id!r} declares unknown tags {sorted(unknown)}; "
                             f"use {sorted(TAGS)}")
+        if cls.reference and cls.reference not in REFERENCES:
+            raise TypeError(f"scorer {cls.id!r} declares reference {cls.reference!r}; use one "
+                            f"of {', '.join(REFERENCES)} or leave it empty")
+        if "truth" in cls.tags and not issubclass(cls, TruthScorer):
+            raise TypeError(f"scorer {cls.id!r} declares the 'truth' tag; only a TruthScorer "
+                            "is given the ground truth")
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -203,7 +218,8 @@ class Scorer(ABC):
         lo, hi = cls.range
         return {"id": cls.id, "version": cls.version, "name": cls.name,
                 "range": [lo, hi], "tags": sorted(cls.tags), "description": cls.description,
-                "references": list(cls.references), "params": params}
+                "references": list(cls.references), "params": params,
+                "reference": cls.reference}
 
     def info(self) -> dict[str, Any]:
         """Metadata of this instance as plain data (for ``auditkit scorers --json`` and
@@ -220,6 +236,33 @@ class Scorer(ABC):
         return f"{type(self).__name__}({args})"
 
 
+class TruthScorer(Scorer):
+    """A reference scorer that needs the simulation's ground truth (the oracle).
+
+    The truth is never in a :class:`~auditkit.data.world.World`: no ordinary scorer can read it,
+    by accident or otherwise. A scenario run (:class:`auditkit.scenario.run.ScenarioRun`) gives it
+    only to a subclass of this class, through :meth:`score_truth`; called on a world alone
+    (:meth:`score`, ``auditkit score``), it raises :class:`ScorerError`. Subclasses must declare
+    ``reference = "oracle"`` and the ``truth`` tag.
+    """
+
+    reference: ClassVar[str] = "oracle"
+    tags: ClassVar[frozenset[str]] = frozenset({"truth"})
+
+    def score(self, world: World, at: object = None) -> pd.Series:
+        raise ScorerError(f"scorer {self.id!r} scores by the simulation's ground truth, which "
+                          "only a simulated scenario knows; audit it on a scenario "
+                          "(auditkit audit --controls) instead of scoring a world")
+
+    @abstractmethod
+    def score_truth(self, world: World, truth: np.ndarray, at: object = None) -> pd.Series:
+        """One score per account of ``world`` from ``truth`` (one value per account, in the
+        world's account order): what the simulation knows about each account's reach."""
+
+    def explain(self, world: World, account: str, at: object = None) -> Statement:
+        raise ScorerError(f"scorer {self.id!r} has no statement outside a simulated scenario")
+
+
 def _any_of(prop: Mapping[str, Any]) -> str:
     options = prop.get("anyOf") or prop.get("enum") or []
     if "enum" in prop:
@@ -229,16 +272,20 @@ def _any_of(prop: Mapping[str, Any]) -> str:
 
 
 def run_scorer(scorer: Scorer, world: World, at: object = None, *,
-               time_limit: float | None = None) -> pd.Series:
+               time_limit: float | None = None, truth: np.ndarray | None = None) -> pd.Series:
     """Call ``scorer.score`` and check the result against the contract.
 
-    Raises :class:`ScorerError` naming the scorer when it fails, runs past ``time_limit``
-    seconds (in any thread: :mod:`auditkit.deadline`), returns something other than one finite
-    score per account, or leaves the declared range.
+    ``truth`` (a simulated world's ground truth) is passed to a :class:`TruthScorer` and to no
+    other scorer. Raises :class:`ScorerError` naming the scorer when it fails, runs past
+    ``time_limit`` seconds (in any thread: :mod:`auditkit.deadline`), returns something other
+    than one finite score per account, or leaves the declared range.
     """
     try:
         with deadline(time_limit):
-            scores = scorer.score(world, at)
+            if isinstance(scorer, TruthScorer) and truth is not None:
+                scores = scorer.score_truth(world, truth, at)
+            else:   # a TruthScorer without the truth says why (TruthScorer.score)
+                scores = scorer.score(world, at)
     except DeadlineExceeded:
         raise ScorerError(f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "
                           "(raise it with --time-limit)") from None

@@ -17,9 +17,16 @@ from auditkit.data.draft import DAY
 from auditkit.data.world import ACTIONS, World
 from auditkit.errors import WorldError
 from auditkit.plugin.params import Params
-from auditkit.plugin.probe import Measurement, NotApplicable, Probe
+from auditkit.plugin.probe import Blind, Degenerate, Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer, run_scorer
-from auditkit.probes.core import ranked_scores, share_of_top
+from auditkit.probes.core import (
+    MAX_TIED,
+    ranked_scores,
+    share_of_top,
+    tied_share,
+    top_decided_by_ties,
+    unchanged,
+)
 from auditkit.scenario.run import ScenarioRun
 
 __all__ = ["ObservedDecay", "InjectedFollowers", "InjectedSybils", "REALDATA_PROBES"]
@@ -102,7 +109,14 @@ class ObservedDecay(Probe):
         def at(d: float) -> pd.Timestamp:
             return min(run.day(day + d), run.end)
 
+        pop = run.population_mask()
+
         def pct(s: np.ndarray) -> float:
+            share = tied_share(s[pop], float(np.sort(s[codes])[(len(codes) - 1) // 2]))
+            if p.measure == "percentile" and share > MAX_TIED:
+                raise Degenerate(f"{scorer.id} ties the median {p.cohort} account with "
+                                 f"{100 * share:.0f}% of the population: its percentile is "
+                                 "decided by ties")
             return float(np.median(run.percentiles(pd.Series(s))[codes]))
 
         s0 = ranked_scores(run, scorer, at(0.0))
@@ -253,6 +267,16 @@ class InjectedFollowers(Probe):
             treated = _extended(world, p.count, "injected-fake-", "fake", counts=counts)
             how = f"followers_count +{p.count:,} each"
         after = _score(run, scorer, treated)
+        if unchanged(after[targets], before[targets]):
+            raise Blind(f"{scorer.id} gives the {len(targets)} targets exactly the same scores "
+                        f"with and without {how}")
+        pop = run.population_mask()
+        mid = (len(targets) - 1) // 2
+        shares = [tied_share(s[:n][pop], float(np.sort(s[targets])[mid])) for s in (before, after)]
+        if min(shares) > MAX_TIED:
+            raise Degenerate(f"{scorer.id} ties the median target with over "
+                             f"{100 * min(shares):.0f}% of the accounts before and after the "
+                             "attack: its percentile is decided by ties")
         pct0 = float(np.median(run.percentiles(pd.Series(before))[targets]))
         pct1 = float(np.median(run.percentiles(pd.Series(after[:n]))[targets]))
         g = pct1 - pct0
@@ -342,6 +366,12 @@ class InjectedSybils(Probe):
                             event_action=np.concatenate(e_action),
                             event_target=np.concatenate(e_target), **follow)
         s = _score(run, scorer, treated)
+        k = min(p.top, len(s))
+        above, tied = top_decided_by_ties(s, k)
+        if above < k / 2 and above + tied > k:
+            raise Degenerate(f"only {above:,} of the top {k:,} score above the cut-off; "
+                             f"{scorer.id} ties {tied:,} accounts there, so the top list is "
+                             "decided by ties")
         member = np.r_[np.zeros(n, bool), np.ones(m, bool)]
         share = share_of_top(s, member, p.top)
         # percentile among real and sybil accounts, as ScenarioRun.percentiles (ties averaged)

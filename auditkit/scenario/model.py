@@ -20,8 +20,8 @@ import yaml
 
 from auditkit.errors import ScenarioError
 
-__all__ = ["Scenario", "Population", "CohortSpec", "Check", "Expectation", "load_scenario",
-           "load_scenarios", "scenario_files"]
+__all__ = ["Scenario", "Population", "CohortSpec", "Check", "Controls", "Expectation",
+           "RATIONALE_KINDS", "load_scenario", "load_scenarios", "scenario_files"]
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 
@@ -49,7 +49,8 @@ class Population(_Model):
     reciprocity: float = pydantic.Field(0.25, ge=0, le=1)
     locality: float = pydantic.Field(0.8, ge=0, le=1)
     post_share: float = pydantic.Field(0.35, gt=0, lt=1)
-    seed: int = pydantic.Field(0, ge=0, description="first seed; --seeds N uses seed..seed+N-1")
+    seed: int = pydantic.Field(0, ge=0, description="first seed; --seeds N uses seed..seed+N-1 "
+                               "(--seed BASE shifts them by 1000 x BASE)")
 
 
 class CohortSpec(_Model):
@@ -62,12 +63,18 @@ class CohortSpec(_Model):
                                             description="the behaviour's parameters")
 
 
+#: How a rationale starts: a cited source, or a policy with its reasoning.
+RATIONALE_KINDS = ("source:", "policy:")
+
+
 class Expectation(_Model):
     """What an acceptable scorer shows, CheckList-style.
 
     ``minimum``: the value must lie within ``at_least``/``at_most``. ``invariance``: the value (a
     change) must stay within ``tolerance`` of zero. ``direction``: the value (a change) must go
-    ``up`` or ``down`` by at least ``by_at_least``.
+    ``up`` or ``down`` by at least ``by_at_least``. ``rationale`` says why this bound, set before
+    any result: ``source: ...`` citing ``docs/flaws.md`` or ``docs/references.md``, or
+    ``policy: ...`` with the reasoning for the number.
     """
 
     kind: Literal["minimum", "invariance", "direction"]
@@ -76,6 +83,18 @@ class Expectation(_Model):
     tolerance: float | None = pydantic.Field(None, ge=0)
     direction: Literal["up", "down"] | None = None
     by_at_least: float = pydantic.Field(0.0, ge=0)
+    rationale: str | None = pydantic.Field(
+        None, min_length=10, description="why this bound: 'source: ...' citing docs/flaws.md "
+        "or docs/references.md, or 'policy: ...' with the reasoning for the number (required "
+        "in the bundled library)")
+
+    @pydantic.field_validator("rationale")
+    @classmethod
+    def _rationale_kind(cls, value: str | None) -> str | None:
+        if value is not None and not value.lstrip().startswith(RATIONALE_KINDS):
+            raise ValueError("a rationale starts with 'source:' (a cited source) or 'policy:' "
+                             "(the reasoning for the number)")
+        return value
 
     @pydantic.model_validator(mode="after")
     def _fits_kind(self) -> Expectation:
@@ -90,14 +109,23 @@ class Expectation(_Model):
             raise ValueError(f"at_least/at_most belong to kind 'minimum', not {self.kind!r}")
         return self
 
+    def region(self) -> tuple[float, float]:
+        """The acceptable values as a closed interval (bounds may be infinite)."""
+        inf = float("inf")
+        if self.kind == "minimum":
+            return (-inf if self.at_least is None else self.at_least,
+                    inf if self.at_most is None else self.at_most)
+        if self.kind == "invariance":
+            tol = float(self.tolerance or 0.0)
+            return -tol, tol
+        if self.direction == "up":
+            return self.by_at_least, inf
+        return -inf, -self.by_at_least
+
     def holds(self, value: float) -> bool:
         """Whether ``value`` meets the expectation."""
-        if self.kind == "minimum":
-            return ((self.at_least is None or value >= self.at_least)
-                    and (self.at_most is None or value <= self.at_most))
-        if self.kind == "invariance":
-            return abs(value) <= self.tolerance
-        return value >= self.by_at_least if self.direction == "up" else value <= -self.by_at_least
+        low, high = self.region()
+        return low <= value <= high
 
     def describe(self, unit: str = "") -> str:
         """The expectation as a phrase: ``at most 5 percentile points``."""
@@ -116,6 +144,17 @@ class Expectation(_Model):
             f"a {word}"
 
 
+class Controls(_Model):
+    """Reference scorers that show a check can fail and can pass (``docs/verdicts.md``)."""
+
+    positive: list[str] = pydantic.Field(
+        default_factory=list, description="ids of scorers built to have the flaw: the check "
+        "must fail them")
+    negative: list[str] = pydantic.Field(
+        default_factory=list, description="ids of scorers built without the flaw: the check "
+        "must pass them")
+
+
 class Check(_Model):
     """One measurement and its expectation. Fields other than these are the probe's parameters."""
 
@@ -124,6 +163,9 @@ class Check(_Model):
     probe: str = pydantic.Field(description="id of a probe (see `auditkit probes`)")
     name: str | None = pydantic.Field(None, description="label in reports; default: the probe id")
     expect: Expectation
+    controls: Controls = pydantic.Field(
+        default_factory=Controls, description="positive and negative control scorers "
+        "(`auditkit audit --controls`)")
 
     @property
     def probe_params(self) -> dict[str, Any]:
@@ -224,7 +266,7 @@ def _hint(model: type[pydantic.BaseModel] | None, name: str) -> str:
 
 
 _MODELS_AT = {"population": Population, "cohorts": CohortSpec, "checks": Check,
-              "expect": Expectation}
+              "expect": Expectation, "controls": Controls}
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[pydantic.BaseModel]:
@@ -311,7 +353,21 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
         except ScenarioError as exc:
             raise scenario_error(path, located.line(("cohorts", i, "params")),
                                  f"cohorts[{i}].params", f"{exc}.") from None
+    labels = [c.label for c in scenario.checks]
     for i, check in enumerate(scenario.checks):
+        if labels.index(check.label) != i:
+            raise scenario_error(path, located.line(("checks", i)), f"checks[{i}].name",
+                                 f"two checks are labelled {check.label!r}; give each a "
+                                 "name: (results, policies and controls refer to checks by "
+                                 "their label).")
+        for kind in ("positive", "negative"):
+            for cid in getattr(check.controls, kind):
+                if cid not in registry.scorers:
+                    close = difflib.get_close_matches(cid, registry.scorers, n=1)
+                    hint = f" Did you mean {close[0]!r}?" if close else ""
+                    raise scenario_error(path, located.line(("checks", i, "controls", kind)),
+                                         f"checks[{i}].controls.{kind}",
+                                         f"no installed scorer {cid!r}.{hint}")
         if check.probe not in registry.probes:
             close = difflib.get_close_matches(check.probe, registry.probes, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -17,11 +17,12 @@ import pandas as pd
 
 from auditkit.data.draft import Draft
 from auditkit.data.synth import add_population
-from auditkit.data.truth import expected_spread
+from auditkit.data.truth import expected_spread, shared_spread
 from auditkit.data.world import World, read_world
 from auditkit.errors import ScenarioError, ScorerError
 from auditkit.plugin.behaviour import Behaviour, Cohort
-from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.plugin.probe import NotApplicable
+from auditkit.plugin.scorer import Scorer, TruthScorer, run_scorer
 from auditkit.scenario.model import Scenario
 
 __all__ = ["ScenarioRun", "Built"]
@@ -37,12 +38,34 @@ class Built:
     role: np.ndarray
     draft: Draft
     real: bool = False
+    #: the other world of the same scenario run (treated or control), once both exist
+    twin: Built | None = None
+
+    @cached_property
+    def population(self) -> np.ndarray:
+        """Whether each account is in the population (a base account or cohort member, not an
+        auxiliary one); read-only."""
+        mask = self.role != "auxiliary"
+        mask.flags.writeable = False
+        return mask
+
+    @cached_property
+    def base(self) -> np.ndarray:
+        """Codes of the base accounts; read-only."""
+        codes = np.flatnonzero(self.role == "base")
+        codes.flags.writeable = False
+        return codes
 
     @cached_property
     def truth(self) -> np.ndarray:
         """Expected spread of one post per account (NaN when the base is a real world)."""
         if self.real:
             return np.full(self.draft.n, np.nan)
+        twin = self.twin
+        if twin is not None and "truth" in twin.__dict__:
+            shared = shared_spread(self.draft, twin.draft, twin.truth)
+            if shared is not None:
+                return shared
         return expected_spread(self.draft)
 
 
@@ -100,7 +123,9 @@ class ScenarioRun:
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             return self.treated
-        return self._build(False)
+        control = self._build(False)
+        control.twin, self.treated.twin = self.treated, control
+        return control
 
     @property
     def world(self) -> World:
@@ -123,26 +148,37 @@ class ScenarioRun:
         """Account codes of a cohort, or of ``population`` (every base and member account)."""
         built = built or self.treated
         if name == "population":
-            return np.flatnonzero(built.role != "auxiliary")
+            return np.flatnonzero(built.population)
         if name == "base":
-            return np.flatnonzero(built.role == "base")
+            return built.base
         return built.cohorts[name].members
 
     def population_mask(self, built: Built | None = None) -> np.ndarray:
+        """Whether each account is in the population (read-only)."""
         built = built or self.treated
-        return built.role != "auxiliary"
+        return built.population
 
     # ---- scores ----
     def scores(self, scorer: Scorer, *, control: bool = False, at: object = None) -> pd.Series:
-        """Scores of every account of the treated (or control) world at ``at`` (default: end)."""
+        """Scores of every account of the treated (or control) world at ``at`` (default: end).
+
+        A :class:`~auditkit.plugin.scorer.TruthScorer` (the oracle) is given the world's ground
+        truth, the expected spread at the end of the period (:attr:`Built.truth`); no other
+        scorer ever is. On a real world it is not applicable."""
         built = self.control if control else self.treated
         t = self.end if at is None else pd.Timestamp(at)
+        truth = None
+        if isinstance(scorer, TruthScorer):
+            if built.real:
+                raise NotApplicable(f"{scorer.id} scores by ground truth, which a real world "
+                                    "does not have")
+            truth = built.truth
         # the control world may be the treated world itself (no cohort has a treatment)
         key = (scorer.id, repr(scorer.params), id(built), t.value)
         if key not in self._scores:
             try:
                 self._scores[key] = run_scorer(scorer, built.world, t,
-                                               time_limit=self.time_limit)
+                                               time_limit=self.time_limit, truth=truth)
             except ScorerError as exc:
                 self._scores[key] = exc
         result = self._scores[key]
