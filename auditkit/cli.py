@@ -88,6 +88,19 @@ def _format_option(default: str = "table", *, alias_json: bool = False):
     return decorate
 
 
+def executor_options(f):
+    """``--workers`` and ``--scheduler``: where the audit's tasks run (serial by default). Every
+    command that runs audit tasks takes them (``audit``; ``diff`` should too) and passes
+    ``executor_for(workers, scheduler)`` to the library."""
+    f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Run the audit's tasks on the Dask cluster whose scheduler is at this "
+                     "address (tcp://HOST:PORT); needs auditkit[dask] here and on the workers.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Run the audit's tasks on a local Dask cluster of N worker processes "
+                     "(127.0.0.1); needs auditkit[dask]. Default: serially in this process.")(f)
+    return f
+
+
 _PARAM_HELP = ("A scorer parameter as ID.NAME=VALUE (e.g. klout.window_days=60); NAME=VALUE "
                "when one scorer is named. Repeat for several.")
 
@@ -219,12 +232,14 @@ def _print_statement(statement: Any, fmt: str) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
               "verdict.")
+@executor_options
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
                   world_dir: str | None, seeds: int, fmt: str, output: str | None, fail_on: str,
-                  time_limit: float) -> None:
+                  time_limit: float, workers: int | None, scheduler: str | None) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers and
     print the scorecard: which scorer is fooled by what, and by how much."""
     from auditkit.auditing.engine import audit
+    from auditkit.auditing.executor import executor_for
     from auditkit.scenario.library import bundled_scenarios
     from auditkit.scenario.model import load_scenarios
 
@@ -241,8 +256,12 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
         raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
     scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()], params)
     started = time.perf_counter()
-    results = audit(scenarios, scorers, seeds=seeds, registry=registry, time_limit=time_limit,
-                    progress=_progress)
+    if workers is not None or scheduler is not None:
+        _progress("starting Dask workers ..." if scheduler is None
+                  else f"connecting to {scheduler} ...")
+    with executor_for(workers, scheduler) as executor:
+        results = audit(scenarios, scorers, seeds=seeds, registry=registry,
+                        time_limit=time_limit, executor=executor, progress=_progress)
     _done()
     _emit(results, fmt, output)
     counts = results.counts()

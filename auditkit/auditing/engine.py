@@ -54,6 +54,28 @@ class AuditTask:
         return [measure_check(run, scorer, check, probe)
                 for check, probe in probes for scorer in self.scorers]
 
+    def failed(self, registry: Registry, cause: str) -> Rows:
+        """The rows :meth:`run` would give, each an ``error`` verdict naming ``cause``: what an
+        executor reports for a task that could not run (its worker kept dying, say)."""
+        rows = []
+        for check in self.scenario.checks:
+            unit = expectation = None
+            probe_cls = registry.probes.get(check.probe)
+            if probe_cls is not None:
+                try:
+                    unit = probe_cls(**check.probe_params).unit_for_params()
+                    expectation = check.expect.describe(unit)
+                except Exception:  # a probe that cannot even be built is part of the cause
+                    unit = expectation = None
+            for scorer in self.scorers:
+                rows.append({"scenario": self.scenario.id, "flaw": self.scenario.flaw,
+                             "seed": self.seed, "scorer": scorer.id,
+                             "scorer_version": scorer.version, "check": check.label,
+                             "probe": check.probe, "value": np.nan, "unit": unit,
+                             "expectation": expectation, "verdict": "error",
+                             "finding": f"{scorer.id}: the task {self.label} failed: {cause}"})
+        return rows
+
 
 def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *, seeds: int = 1,
           registry: Registry | None = None, time_limit: float | None = 60.0,
