@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
 
-__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time"]
+__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time",
+           "validate_account_columns", "validate_event_extras", "world_sources", "is_parquet"]
 
 #: Every action an event may record.
 ACTIONS: tuple[str, ...] = ("post", "share", "reply", "mention", "like")
@@ -154,7 +155,15 @@ class World:
         self._follows = _validate_follows(frames["follows"], ids, where["follows"])
         self._events = _validate_events(frames["events"], ids, where["events"])
 
-    # ---- construction without validation (internal, used by snapshots and generators) ----
+    # ---- construction without validation (used by snapshots, generators and readers) ----
+    @classmethod
+    def trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame, events: pd.DataFrame,
+                ids: pd.Index | None = None) -> World:
+        """A world of tables already in the in-memory form (categorical id columns on ``ids``,
+        UTC times, events sorted by time), without validating them again: for readers and
+        generators that validated them their own way (:mod:`auditkit.data.parquet`)."""
+        return cls._trusted(accounts, follows, events, ids)
+
     @classmethod
     def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame,
                  events: pd.DataFrame, ids: pd.Index | None = None) -> World:
@@ -438,6 +447,11 @@ def _ids_in(follows: pd.DataFrame | None, events: pd.DataFrame | None) -> list[s
 
 def _id_strings(col: pd.Series) -> pd.Series:
     """Ids as python strings; missing stays missing. Integer ids become their decimal text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):  # map the few categories, not every row
+        names = _id_strings(pd.Series(col.cat.categories)).to_numpy(dtype=object)
+        codes = col.cat.codes.to_numpy()
+        picked = names[np.maximum(codes, 0)] if len(names) else np.full(len(codes), None)
+        return pd.Series(np.where(codes >= 0, picked, None), index=col.index, dtype=object)
     if isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype(object)
     out = col.astype(object).where(col.notna(), None)
@@ -467,6 +481,12 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
                           f"{where.unit} {where.row_label(first)}); account ids must be unique",
                           position=pos, column="account")
     acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
+    return validate_account_columns(acc, where)
+
+
+def validate_account_columns(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
+    """Parse and check the accounts table's columns other than ``account`` (in place):
+    ``created`` times, ``label`` and ``group`` text, counts, flags."""
     if "created" in acc:
         acc["created"] = parse_time(acc["created"], where=where, column="created")
     for col in ("label", "group"):
@@ -566,6 +586,12 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
         pos = int(np.flatnonzero(lacking)[0])
         raise where.error(f"a {action.iloc[pos]!r} needs a target (the account acted on); "
                           "fill the target column", position=pos, column="target")
+    return _sort_events(validate_event_extras(out, where))
+
+
+def validate_event_extras(out: pd.DataFrame, where: Locator) -> pd.DataFrame:
+    """Parse and check the events table's optional ``network``, ``link`` and ``topic`` columns
+    (in place)."""
     if "network" in out:
         out["network"] = pd.Categorical(_id_strings(out["network"]))
     if "link" in out:
@@ -574,7 +600,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
         topic = [None if v is None or pd.isna(v) else str(v).strip() or None
                  for v in _id_strings(out["topic"])]
         out["topic"] = pd.Categorical(topic)
-    return _sort_events(out)
+    return out
 
 
 def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
@@ -642,26 +668,32 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
 def read_world(path: str | os.PathLike) -> World:
     """Load a world directory holding ``accounts``, ``follows`` and ``events`` files.
 
-    Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``; any may be absent, but not all.
-    Errors name the file, the line (CSV) or row (Parquet) and the column.
+    Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``, and a Parquet table may also be a
+    directory of ``.parquet`` files (``events/part-0.parquet ...``, a partitioned dataset);
+    any table may be absent, but not all. A world whose tables are all Parquet is read in
+    chunks into compact columns (:mod:`auditkit.data.parquet`). Errors name the file, the line
+    (CSV) or row (Parquet) and the column.
     """
     root = Path(path)
     if not root.is_dir():
         raise WorldError(f"world directory {str(root)!r} does not exist; a world is a directory "
                          "with accounts.csv, follows.csv and/or events.csv")
-    tables: dict[str, pd.DataFrame] = {}
-    where: dict[str, Locator] = {}
-    for name in _TABLES:
-        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
-                 if (root / f"{name}{ext}").is_file()]
-        if len(found) > 1:
-            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
-                             source=str(root))
-        if found:
-            tables[name], where[name] = _read_table(found[0])
-    if not tables:
+    sources = world_sources(root)
+    if not sources:
         raise WorldError(f"no accounts, follows or events file in {str(root)!r}; expected "
                          "accounts.csv, follows.csv, events.csv (or .parquet)")
+    parquet = {name: p for name, p in sources.items() if is_parquet(p)}
+    if parquet and len(parquet) < len(sources) and any(p.is_dir() for p in parquet.values()):
+        raise WorldError("a partitioned (directory) table needs the other tables in Parquet "
+                         "too; write them as .parquet", source=str(root))
+    if len(parquet) == len(sources) and "accounts" in parquet:
+        from auditkit.data.parquet import read_parquet_world
+
+        return read_parquet_world(parquet)
+    tables: dict[str, pd.DataFrame] = {}
+    where: dict[str, Locator] = {}
+    for name, file in sources.items():
+        tables[name], where[name] = _read_table(file)
     for name, frame in tables.items():
         unknown = [c for c in frame.columns if c not in _TABLES[name]]
         if unknown and name != "accounts":
@@ -670,3 +702,25 @@ def read_world(path: str | os.PathLike) -> World:
                 f"{', '.join(_TABLES[name])}", column=unknown[0])
     return World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
                  _where=where)
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether a table's source is Parquet: a ``.parquet`` file or a directory of them."""
+    return path.is_dir() or path.name.endswith(".parquet")
+
+
+def world_sources(root: Path) -> dict[str, Path]:
+    """Each table's file (or partitioned directory) in world directory ``root``.
+
+    :class:`WorldError` when a table has two (``events.csv`` and ``events.parquet``)."""
+    sources: dict[str, Path] = {}
+    for name in _TABLES:
+        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
+                 if (root / f"{name}{ext}").is_file()]
+        found += [d for d in (root / name, root / f"{name}.parquet") if d.is_dir()]
+        if len(found) > 1:
+            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
+                             source=str(root))
+        if found:
+            sources[name] = found[0]
+    return sources
