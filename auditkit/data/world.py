@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ import scipy.sparse as sp
 
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
+
+if TYPE_CHECKING:
+    from auditkit.data.partitioned import LazyEvents
 
 __all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time",
            "validate_account_columns", "validate_event_extras", "world_sources", "is_parquet"]
@@ -166,12 +170,25 @@ class World:
 
     @classmethod
     def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame,
-                 events: pd.DataFrame, ids: pd.Index | None = None) -> World:
+                 events: pd.DataFrame, ids: pd.Index | None = None,
+                 lazy: LazyEvents | None = None) -> World:
         world = cls.__new__(cls)
         world._accounts, world._follows, world._events = accounts, follows, events
         world._ids = ids if ids is not None else pd.Index(
             accounts["account"].to_numpy(dtype=object), dtype=object)
+        world.lazy_events = lazy
         return world
+
+    #: The events as a partitioned Parquet dataset not read into memory (``read_world(path,
+    #: lazy=True)``, :mod:`auditkit.data.partitioned`), or None when they are in memory.
+    lazy_events: LazyEvents | None = None
+
+    def _in_memory(self, what: str) -> None:
+        if self.lazy_events is not None:
+            raise WorldError(f"{what} needs the events in memory, but this world reads them "
+                             "lazily from a partitioned dataset; read the world without "
+                             "lazy=True (or score it with a scorer that aggregates lazily: "
+                             "followers, kred, klout)")
 
     @classmethod
     def from_codes(cls, ids: Iterable[str], *, follower=None, followee=None, follow_time=None,
@@ -233,6 +250,7 @@ class World:
     @property
     def events(self) -> pd.DataFrame:
         """One row per action, sorted by ``time``."""
+        self._in_memory("reading world.events")
         return self._events
 
     @property
@@ -244,8 +262,9 @@ class World:
         return len(self._ids)
 
     def __repr__(self) -> str:
-        return (f"<World {len(self):,} accounts, {len(self._follows):,} follows, "
-                f"{len(self._events):,} events>")
+        events = (f"{len(self._events):,} events" if self.lazy_events is None
+                  else f"{self.lazy_events.rows:,} events read lazily")
+        return f"<World {len(self):,} accounts, {len(self._follows):,} follows, {events}>"
 
     # ---- time ----
     @cached_property
@@ -260,6 +279,9 @@ class World:
 
     def _time_bound(self, pick) -> pd.Timestamp | None:
         candidates = []
+        lazy = self.lazy_events
+        if lazy is not None and (lazy.start if pick is min else lazy.end) is not None:
+            candidates.append(lazy.start if pick is min else lazy.end)
         if len(self._events):
             candidates.append(self._events["time"].iloc[0 if pick is min else -1])
         for frame, col in ((self._follows, "time"), (self._accounts, "created")):
@@ -281,7 +303,7 @@ class World:
         if self.end is not None and t >= self.end and "until" not in self._follows:
             return self
         return self._trusted(self._accounts, self._follows_at(t), self._events_between(None, t),
-                             self._ids)
+                             self._ids, self._lazy_between(None, t))
 
     def window(self, days: float, at: object = None) -> World:
         """Events of the ``days`` before ``at`` (``at - days < t <= at``); follows as of ``at``."""
@@ -290,9 +312,14 @@ class World:
             return self
         lo = t - pd.Timedelta(days=days)
         return self._trusted(self._accounts, self._follows_at(t), self._events_between(lo, t),
-                             self._ids)
+                             self._ids, self._lazy_between(lo, t))
+
+    def _lazy_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> LazyEvents | None:
+        return None if self.lazy_events is None else self.lazy_events.between(lo, hi)
 
     def _events_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> pd.DataFrame:
+        if self.lazy_events is not None:
+            return self._events
         times = self.event_time_ns
         a = 0 if lo is None else int(np.searchsorted(times, lo.value, side="right"))
         b = int(np.searchsorted(times, hi.value, side="right"))
@@ -316,11 +343,13 @@ class World:
     @cached_property
     def event_time_ns(self) -> np.ndarray:
         """Event times as int64 nanoseconds since the epoch (sorted)."""
+        self._in_memory("world.event_time_ns")
         return self._events["time"].array.asi8 if len(self._events) else np.zeros(0, np.int64)
 
     @cached_property
     def event_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(actor, action, target)`` as integer codes; target is -1 where absent."""
+        self._in_memory("world.event_codes")
         e = self._events
         return (e["actor"].cat.codes.to_numpy(np.int32), e["action"].cat.codes.to_numpy(np.int8),
                 e["target"].cat.codes.to_numpy(np.int32))
@@ -389,22 +418,35 @@ class World:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The three tables with plain string id columns, as they are written to files."""
+        self._in_memory("writing the world's tables")
         return {"accounts": self._public(self._accounts), "follows": self._public(self._follows),
                 "events": self._public(self._events)}
 
-    def write(self, path: str | os.PathLike, *, format: str = "csv") -> Path:
+    def write(self, path: str | os.PathLike, *, format: str = "csv",
+              event_files: int = 1) -> Path:
         """Write the world to directory ``path`` (``csv`` or ``parquet``), atomically.
 
         The tables go to a temporary sibling directory that is renamed into place, so a failure
-        never leaves half a world behind. Times are written as ISO-8601 UTC.
+        never leaves half a world behind. Times are written as ISO-8601 UTC. With Parquet and
+        ``event_files > 1`` the events become a partitioned dataset, ``events/part-00000.parquet``
+        and on, consecutive stretches of time (``read_world(path, lazy=True)`` reads it lazily).
         """
         if format not in ("csv", "parquet"):
             raise WorldError(f"unknown world format {format!r}; use 'csv' or 'parquet'")
+        if event_files > 1 and format != "parquet":
+            raise WorldError("a partitioned events table (event_files > 1) is written as "
+                             "Parquet; pass format='parquet'")
         with atomic_directory(path) as tmp:
             for name, frame in self.tables().items():
                 if name != "accounts" and frame.empty:
                     continue
-                if format == "csv":
+                if name == "events" and event_files > 1:
+                    (tmp / "events").mkdir()
+                    bounds = np.linspace(0, len(frame), event_files + 1).astype(int)
+                    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+                        frame.iloc[a:b].to_parquet(tmp / "events" / f"part-{i:05d}.parquet",
+                                                   index=False)
+                elif format == "csv":
                     out = frame.copy()
                     for col in out.columns:
                         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
@@ -665,7 +707,7 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
     return frame, Locator(str(path), lambda i: i + 2, "line")
 
 
-def read_world(path: str | os.PathLike) -> World:
+def read_world(path: str | os.PathLike, *, lazy: bool = False) -> World:
     """Load a world directory holding ``accounts``, ``follows`` and ``events`` files.
 
     Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``, and a Parquet table may also be a
@@ -673,6 +715,9 @@ def read_world(path: str | os.PathLike) -> World:
     any table may be absent, but not all. A world whose tables are all Parquet is read in
     chunks into compact columns (:mod:`auditkit.data.parquet`). Errors name the file, the line
     (CSV) or row (Parquet) and the column.
+
+    ``lazy=True`` leaves Parquet events on disk, to be aggregated on Dask by the scorers that
+    can (:mod:`auditkit.data.partitioned`); accounts and follows are read as usual.
     """
     root = Path(path)
     if not root.is_dir():
@@ -686,6 +731,19 @@ def read_world(path: str | os.PathLike) -> World:
     if parquet and len(parquet) < len(sources) and any(p.is_dir() for p in parquet.values()):
         raise WorldError("a partitioned (directory) table needs the other tables in Parquet "
                          "too; write them as .parquet", source=str(root))
+    if lazy:
+        if "events" not in parquet or "accounts" not in parquet or \
+                len(parquet) < len(sources):
+            raise WorldError("lazy=True reads a world whose tables are Parquet (files or "
+                             "partitioned directories), with an accounts table; write it with "
+                             "format='parquet'", source=str(root))
+        from auditkit.data.parquet import read_parquet_world
+        from auditkit.data.partitioned import LazyEvents
+
+        handle = LazyEvents.open(parquet.pop("events"))
+        world = read_parquet_world(parquet)
+        return World._trusted(world._accounts, world._follows, world._events, world._ids,
+                              handle)
     if len(parquet) == len(sources) and "accounts" in parquet:
         from auditkit.data.parquet import read_parquet_world
 
