@@ -158,12 +158,36 @@ def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
               show_default=True, help="Output format.")
 @click.option("--explain", "account", default=None, metavar="ACCOUNT",
               help="Print the itemised statement of one account's score instead.")
+@click.option("--lazy", is_flag=True,
+              help="Leave the world's Parquet events on disk (a file or a partitioned "
+              "directory) and aggregate them on Dask; kred and klout can, the other scorers "
+              "need no events. Needs auditkit[dask].")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --lazy: aggregate on a local Dask cluster of N worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --lazy: aggregate on the Dask cluster whose scheduler is at ADDRESS.")
 def score_command(world: str, scorer_id: str, params: tuple[str, ...], at: str | None,
-                  top: int | None, fmt: str, account: str | None) -> None:
+                  top: int | None, fmt: str, account: str | None, lazy: bool,
+                  workers: int | None, scheduler: str | None) -> None:
     """Score every account of the WORLD directory with one scorer."""
     (scorer,) = _scorers(get_registry(), [scorer_id], params)
+    if (workers is not None or scheduler is not None) and not lazy:
+        raise click.UsageError("--workers and --scheduler compute a lazy world's events on "
+                               "Dask; add --lazy")
+    if workers is not None or scheduler is not None:
+        from auditkit.data.partitioned import dask_client
+
+        with dask_client(workers, scheduler):
+            _score(world, scorer, at, top, fmt, account, lazy)
+    else:
+        _score(world, scorer, at, top, fmt, account, lazy)
+
+
+def _score(world: str, scorer: Scorer, at: str | None, top: int | None, fmt: str,
+           account: str | None, lazy: bool) -> None:
+    scorer_id = scorer.id
     _progress(f"loading {world} ...")
-    w = read_world(world)
+    w = read_world(world, lazy=lazy)
     at_ts = w.resolve_at(at)
     if account is not None:
         _progress(f"explaining {account} with {scorer_id} ...")

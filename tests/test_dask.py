@@ -298,3 +298,129 @@ def test_unreachable_scheduler_is_a_clean_error():
 
 def test_serial_stays_the_default():
     assert executor_for().name == "serial"
+
+
+# ---- events beyond memory: lazy worlds aggregated on Dask DataFrames -----------------------
+
+#: (scorer, parameters) computed lazily; each must equal the in-memory score to 1e-9
+LAZY_CONFIGS = [
+    ("followers", {}),
+    ("kred", {}),
+    ("kred", {"window_days": 30}),
+    ("kred", {"measure": "outreach"}),
+    ("kred", {"count_likes": True, "big_actor_threshold": 40}),
+    ("kred", {"community": "c1"}),
+    ("kred", {"community": "c1", "measure": "outreach"}),
+    ("klout", {}),
+    ("klout", {"window_days": 30}),
+    ("klout", {"bots": "follow-ratio"}),
+    ("pagerank", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def lazy_worlds(tmp_path_factory, registry):
+    """Worlds written with their events as a partitioned dataset: a generated one, and scenario
+    worlds with a topic column and with a second network."""
+    from auditkit import generate_world
+    from auditkit.scenario.run import ScenarioRun
+
+    root = tmp_path_factory.mktemp("lazy")
+    worlds = {"generated": generate_world(2000, seed=11)}
+    for scenario in load_scenarios([bundled_scenarios()], registry):
+        if scenario.id in ("misattributed-topics", "second-network"):
+            worlds[scenario.id] = ScenarioRun(scenario, scenario.population.seed,
+                                              registry).world
+    paths = {}
+    for name, world in worlds.items():
+        paths[name] = world.write(root / name, format="parquet", event_files=3)
+    return paths
+
+
+def _same_scores(path, sid, params, registry, *, at_days_before=None):
+    import numpy as np
+    import pandas as pd
+
+    from auditkit import read_world, run_scorer
+
+    memory, lazy = read_world(path), read_world(path, lazy=True)
+    at = None if at_days_before is None else memory.end - pd.Timedelta(days=at_days_before)
+    scorer = registry.scorer(sid, **params)
+    expected = run_scorer(scorer, memory, at)
+    got = run_scorer(scorer, lazy, at)
+    assert got.index.equals(expected.index)
+    assert np.abs(got.to_numpy() - expected.to_numpy()).max() <= 1e-9, (sid, params)
+    assert expected.std() > 0  # a constant score would compare nothing
+
+
+@pytest.mark.parametrize(("sid", "params"), LAZY_CONFIGS,
+                         ids=[f"{s}-{'-'.join(map(str, p.values())) or 'default'}"
+                              for s, p in LAZY_CONFIGS])
+def test_lazy_scores_equal_in_memory_scores(lazy_worlds, registry, sid, params):
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        _same_scores(lazy_worlds["generated"], sid, params, registry)
+        _same_scores(lazy_worlds["generated"], sid, params, registry, at_days_before=25)
+
+
+def test_lazy_klout_with_topics_and_networks(lazy_worlds, registry):
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        _same_scores(lazy_worlds["second-network"], "klout", {}, registry)
+        _same_scores(lazy_worlds["misattributed-topics"], "klout", {}, registry)
+        _same_scores(lazy_worlds["misattributed-topics"], "klout", {"topic": "books"},
+                     registry)
+
+
+def test_lazy_scores_on_a_local_cluster(lazy_worlds, registry, cluster):
+    with cluster.as_current():
+        for sid in ("kred", "klout"):
+            _same_scores(lazy_worlds["generated"], sid, {}, registry)
+
+
+def test_lazy_scores_on_a_remote_cluster(lazy_worlds, registry, scheduler_and_worker):
+    with distributed.Client(scheduler_and_worker) as client, client.as_current():
+        for sid in ("kred", "klout"):
+            _same_scores(lazy_worlds["generated"], sid, {}, registry)
+
+
+def test_a_lazy_world_keeps_its_events_on_disk(lazy_worlds, registry):
+    from auditkit import read_world, run_scorer
+    from auditkit.errors import ScorerError, WorldError
+
+    memory = read_world(lazy_worlds["generated"])
+    lazy = read_world(lazy_worlds["generated"], lazy=True)
+    assert "read lazily" in repr(lazy) and lazy.lazy_events.rows == len(memory.events)
+    assert (lazy.start, lazy.end) == (memory.start, memory.end)
+    snapshot = lazy.as_of(memory.end - pd_days(10))
+    assert snapshot.end == memory.as_of(memory.end - pd_days(10)).end
+    with pytest.raises(WorldError, match="lazily"):
+        _ = lazy.events
+    weighted = registry.scorer("pagerank", weight="interactions")
+    with pytest.raises(ScorerError, match="lazily"):
+        run_scorer(weighted, lazy)
+
+
+def pd_days(days: float):
+    import pandas as pd
+
+    return pd.Timedelta(days=days)
+
+
+def test_cli_scores_a_lazy_world_on_a_scheduler(lazy_worlds, scheduler_and_worker):
+    runner = CliRunner()
+    args = ["score", str(lazy_worlds["generated"]), "--scorer", "klout", "--format", "csv"]
+    memory = runner.invoke(main, args)
+    remote = runner.invoke(main, [*args, "--lazy", "--scheduler", scheduler_and_worker])
+    assert memory.exit_code == remote.exit_code == 0, remote.output
+    import io
+
+    import pandas as pd
+
+    here = pd.read_csv(io.StringIO(memory.stdout)).set_index("account")["score"]
+    there = pd.read_csv(io.StringIO(remote.stdout)).set_index("account")["score"]
+    assert len(here) == 2000 and (here - there.reindex(here.index)).abs().max() <= 1e-9
+    refused = runner.invoke(main, [*args, "--workers", "2"])
+    assert refused.exit_code == 2 and "--lazy" in refused.output

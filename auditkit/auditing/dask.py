@@ -32,7 +32,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditkit.auditing.executor import Executor, Rows
-from auditkit.errors import AuditkitError
+from auditkit.data.partitioned import INSTALL_HINT, dask_client
+from auditkit.errors import AuditkitError, WorldError
 
 if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["DaskExecutor", "run_batch", "require_distributed", "INSTALL_HINT",
            "BATCHES_PER_THREAD"]
 
-#: How to get Dask, said whenever it is missing.
-INSTALL_HINT = "pip install 'auditkit[dask]'"
 #: Batches per worker thread before tasks are grouped into larger batches (see the module doc).
 BATCHES_PER_THREAD = 50
 
@@ -102,29 +101,18 @@ class DaskExecutor(Executor):
             raise AuditkitError(f"workers must be at least 1, got {workers}")
         if batch_size is not None and batch_size < 1:
             raise AuditkitError(f"batch_size must be at least 1, got {batch_size}")
-        distributed = require_distributed()
+        require_distributed()
         self.batch_size = batch_size
         self.retries = retries
-        self._cluster = None
-        self._own_client = client is None
+        self._context = None
         if client is not None:
             self.client = client
-        elif scheduler is not None:
-            try:
-                self.client = distributed.Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise AuditkitError(
-                    f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start one "
-                    "(`dask scheduler`, then `dask worker ADDRESS`) or check the address "
-                    "(tcp://HOST:PORT)") from None
         else:
-            import dask
-
-            with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
-                self._cluster = distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0", silence_logs=50)
-                self.client = distributed.Client(self._cluster)
+            self._context = dask_client(workers, scheduler, allowed_failures=allowed_failures)
+            try:
+                self.client = self._context.__enter__()
+            except WorldError as exc:
+                raise AuditkitError(str(exc)) from None
         self.address = self.client.scheduler.address
 
     @property
@@ -175,11 +163,9 @@ class DaskExecutor(Executor):
                 yield batch[0], tasks[batch[0]].failed(registry, _cause(error))
 
     def close(self) -> None:
-        if self._own_client:
-            self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+            self._context = None
 
     def __repr__(self) -> str:
         return f"DaskExecutor({self.address!r})"

@@ -18,6 +18,8 @@ Dask (``dask[dataframe]``) is an optional dependency: ``pip install 'auditkit[da
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,11 @@ import pandas as pd
 from auditkit.data.world import EVENT_COLUMNS, NS_PER_DAY
 from auditkit.errors import WorldError
 
-__all__ = ["LazyEvents", "require_dask_dataframe", "account_array"]
+__all__ = ["LazyEvents", "require_dask_dataframe", "account_array", "dask_client",
+           "INSTALL_HINT"]
+
+#: How to get Dask, said whenever it is missing.
+INSTALL_HINT = "pip install 'auditkit[dask]'"
 
 
 def require_dask_dataframe() -> Any:
@@ -37,8 +43,45 @@ def require_dask_dataframe() -> Any:
         import dask.dataframe as dd
     except ImportError as exc:
         raise WorldError(f"reading events lazily needs Dask, which is not installed ({exc}); "
-                         "install it with: pip install 'auditkit[dask]'") from None
+                         f"install it with: {INSTALL_HINT}") from None
     return dd
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None, *,
+                allowed_failures: int | None = None) -> Iterator[Any]:
+    """A Dask distributed client for the duration of the block: a :class:`LocalCluster` of
+    ``workers`` processes (one thread each) on 127.0.0.1, or the cluster whose scheduler is at
+    ``scheduler``. While it is open, Dask computations of this process (a lazy world's
+    aggregations) run there. :class:`WorldError` naming the fix when Dask is missing, both or
+    neither are given, or the scheduler cannot be reached."""
+    if (workers is None) == (scheduler is None):
+        raise WorldError("give workers (a local Dask cluster) or scheduler (an existing one's "
+                         "address), not both")
+    try:
+        import dask
+        import distributed
+    except ImportError as exc:
+        raise WorldError(f"a Dask cluster needs Dask distributed, which is not installed "
+                         f"({exc}); install it with: {INSTALL_HINT}") from None
+    if scheduler is not None:
+        try:
+            client = distributed.Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise WorldError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start "
+                             "one (`dask scheduler`, then `dask worker ADDRESS`) or check the "
+                             "address (tcp://HOST:PORT)") from None
+        with client:
+            yield client
+        return
+    settings = {} if allowed_failures is None else {
+        "distributed.scheduler.allowed-failures": allowed_failures}
+    with dask.config.set(settings):
+        cluster = distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0", silence_logs=50)
+    with cluster, distributed.Client(cluster) as client:
+        yield client
 
 
 @dataclass(frozen=True)
@@ -100,11 +143,22 @@ class LazyEvents:
 
     @property
     def start(self) -> pd.Timestamp | None:
-        return self.first
+        """The earliest event time within the bounds (from the files' statistics when the
+        bounds do not cut into the data, else read)."""
+        if self.lo is None or self.first is None or self.lo < self.first:
+            return self.first
+        return self._extreme("min")
 
     @property
     def end(self) -> pd.Timestamp | None:
-        return self.last if self.hi is None or self.last is None else min(self.last, self.hi)
+        """The latest event time within the bounds (as :attr:`start`)."""
+        if self.hi is None or self.last is None or self.hi >= self.last:
+            return self.last
+        return self._extreme("max")
+
+    def _extreme(self, which: str) -> pd.Timestamp | None:
+        value = getattr(self.frame(["time"])["time"], which)().compute()
+        return None if pd.isna(value) else pd.Timestamp(int(value), tz="UTC")
 
     def frame(self, columns: list[str] | None = None, *, day: bool = False) -> Any:
         """The events as a Dask DataFrame (see the class docstring)."""
