@@ -8,6 +8,7 @@ measurement do not score twice.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -62,7 +63,9 @@ class ScenarioRun:
         return [(self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
                 for c in self.scenario.cohorts]
 
-    def _build(self, treated: bool) -> Built:
+    def _simulate(self) -> tuple[Draft, list[tuple[Behaviour, Cohort]]]:
+        """The draft up to (not including) the treatments: population, setup, organic
+        simulation, finish. Treated and control worlds share it."""
         pop = self.scenario.population
         real = pop.world is not None
         if real:
@@ -86,21 +89,32 @@ class ScenarioRun:
                        post_share=pop.post_share)
         for behaviour, cohort in pairs:
             behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
-        if treated:
-            for behaviour, cohort in pairs:
-                behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        return draft, pairs
+
+    def _built(self, draft: Draft, pairs: list[tuple[Behaviour, Cohort]]) -> Built:
         world = draft.build()
-        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft, real)
+        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft,
+                     self.scenario.population.world is not None)
 
     @cached_property
     def treated(self) -> Built:
-        return self._build(True)
+        draft, pairs = self._simulate()
+        if any(b.has_treatment for b, _ in pairs) and "control" not in self.__dict__:
+            # the control world is this draft without the treatments: keep a copy instead of
+            # simulating the same population a second time (every stream is named, so the
+            # copy is exactly what a second simulation would draw)
+            self._untreated = copy.deepcopy((draft, pairs))
+        for behaviour, cohort in pairs:
+            behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        return self._built(draft, pairs)
 
     @cached_property
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             return self.treated
-        return self._build(False)
+        untreated = self.__dict__.pop("_untreated", None)
+        draft, pairs = untreated if untreated is not None else self._simulate()
+        return self._built(draft, pairs)
 
     @property
     def world(self) -> World:
