@@ -9,7 +9,7 @@ gain little. See ``docs/scorers/trustrank.md`` for what is published and what is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,11 +40,12 @@ __all__ = ["TrustRank", "inverse_pagerank", "trust_vector"]
 EXPLAIN_TOP = 10
 
 
-def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int,
+                dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
     """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
-    data = 1.0 / out[src] if len(src) else np.zeros(0)
+    data = (1.0 / out[src] if len(src) else np.zeros(0)).astype(dtype, copy=False)
     return sp.csr_matrix((data, (dst, src)), shape=(n, n)), out
 
 
@@ -64,7 +65,7 @@ def trust_vector(src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *,
 def _propagate(t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iterations: int
                ) -> tuple[np.ndarray, np.ndarray]:
     n = t_mat.shape[0]
-    d = np.zeros(n)
+    d = np.zeros(n, t_mat.dtype)
     if len(seeds):
         d[np.asarray(seeds, dtype=np.int64)] = 1.0 / len(seeds)
     t = d.copy()
@@ -76,7 +77,7 @@ def _propagate(t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iteratio
 
 
 def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float,
-                     iterations: int) -> np.ndarray:
+                     iterations: int, dtype: type = np.float64) -> np.ndarray:
     """TrustRank's seed desirability: PageRank on the inverse graph, ``s <- a U s + (1-a)/n``.
 
     ``U[p, q] = 1/indeg(q)`` when ``p`` follows ``q`` (the paper's inverse transition matrix),
@@ -86,12 +87,10 @@ def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float
     """
     if n == 0:
         return np.zeros(0)
-    src = np.asarray(src, np.int64)
-    dst = np.asarray(dst, np.int64)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
-    data = 1.0 / indeg[dst] if len(dst) else np.zeros(0)
+    data = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
     u = sp.csr_matrix((data, (src, dst)), shape=(n, n))
-    s = np.full(n, 1.0 / n)
+    s = np.full(n, 1.0 / n, dtype)
     for _ in range(iterations):
         s = damping * (u @ s) + (1.0 - damping) / n
     return s
@@ -188,6 +187,10 @@ class TrustRank(Scorer):
             "ranks seed candidates (paper: 0.85)")
         inverse_iterations: int = pydantic.Field(
             20, ge=0, description="M_I: inverse PageRank iterations (paper: 20)")
+        dtype: Literal["float64", "float32"] = pydantic.Field(
+            "float64", description="float type of the power iteration: float32 halves the "
+            "memory of the transition matrix and the vectors on very large graphs (values "
+            "differ from float64 by about 1e-7, relative)")
 
         @pydantic.field_validator("seeds", mode="before")
         @classmethod
@@ -230,7 +233,8 @@ class TrustRank(Scorer):
                          f"no seeds: no account follows anyone{stamp}, so no candidate can "
                          "pass trust on; give seeds=[...] (ids or a file)", as_of=when)
         desirability = inverse_pagerank(src, dst, n, damping=p.inverse_damping,
-                                        iterations=p.inverse_iterations)
+                                        iterations=p.inverse_iterations,
+                                        dtype=np.dtype(p.dtype).type)
         candidates = top_with_ties(desirability, follows_someone, p.oracle_calls)
         good = oracle(world, candidates)
         codes = np.sort(candidates[good])
@@ -253,7 +257,7 @@ class TrustRank(Scorer):
         n = len(snap)
         seeds = self._seeds(world, t)
         src, dst = snap.follow_codes
-        t_mat, out = _out_matrix(src.astype(np.int64), dst.astype(np.int64), n)
+        t_mat, out = _out_matrix(src, dst, n, np.dtype(self.params.dtype).type)
         trust, last = _propagate(t_mat, seeds.codes, self.params.damping,
                                  self.params.iterations)
         top = trust.max() if n else 0.0

@@ -151,3 +151,14 @@ def test_import_writes_parquet_after_a_plain_install(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "w" / "follows.parquet").is_file()
     assert len(read_world(tmp_path / "w").follows) == 3
+
+
+@pytest.mark.parametrize("sid", ["pagerank", "trustrank", "sybilrank"])
+def test_float32_graph_iterations_stay_close_to_float64(written, sid):
+    world, _ = written
+    registry = get_registry()
+    wide = run_scorer(registry.scorer(sid), world)
+    narrow = run_scorer(registry.scorer(sid, dtype="float32"), world)
+    assert wide.std() > 0
+    assert np.abs(wide - narrow).max() < 1e-3  # scores 0..100; float32 carries ~7 digits
+    assert np.corrcoef(wide, narrow)[0, 1] > 0.99999
