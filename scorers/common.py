@@ -172,6 +172,10 @@ def top_with_ties(values: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarra
     codes = np.flatnonzero(eligible)
     if not len(codes) or k <= 0:
         return np.zeros(0, np.int64)
+    if len(codes) > 4 * k + 64:  # only the candidates at or above the k-th value are ordered
+        vals = values[codes]
+        cut = np.partition(vals, len(vals) - k)[len(vals) - k]
+        codes = codes[vals >= cut]
     order = codes[np.lexsort((codes, -values[codes]))]
     if len(order) <= k:
         return order.astype(np.int64)

@@ -51,12 +51,21 @@ def tie_graph(src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual",
     either follows the other."""
     if not len(src):
         return sp.csr_matrix((n, n), dtype=dtype)
-    a = sp.csr_matrix((np.ones(len(src), dtype), (src, dst)), shape=(n, n))
-    a.data[:] = 1.0  # duplicates (re-follows) count once
-    sym = a.minimum(a.T) if ties == "mutual" else a.maximum(a.T)
-    sym = sp.csr_matrix(sym)
-    sym.eliminate_zeros()
-    return sym
+    # follows as sorted int64 keys src*n+dst (re-follows count once); (a, b) is a mutual tie
+    # when the reverse key (b, a) is a key too. Sorted keys give the CSR rows directly.
+    key = np.asarray(src, np.int64) * n + np.asarray(dst, np.int64)
+    if not (key[1:] > key[:-1]).all():
+        key = np.unique(key)
+    reverse = np.sort((key % n) * n + key // n)
+    if ties == "mutual":
+        at = np.minimum(np.searchsorted(key, reverse), len(key) - 1)
+        ties_key = reverse[key[at] == reverse]  # the mutual ties are closed under reversal
+    else:
+        ties_key = np.union1d(key, reverse)
+    rows = ties_key // n
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    return sp.csr_matrix((np.ones(len(ties_key), dtype), (ties_key % n).astype(np.int32),
+                          indptr), shape=(n, n))
 
 
 def default_iterations(n: int) -> int:
@@ -198,7 +207,10 @@ class SybilRank(Scorer):
         """The seed accounts for scoring ``world`` as of ``at``, and how they were chosen."""
         return self._seeds(world, world.resolve_at(at))
 
-    def _seeds(self, world: World, t: pd.Timestamp | None) -> Seeds:
+    def _seeds(self, world: World, t: pd.Timestamp | None,
+               graph: sp.csr_matrix | None = None) -> Seeds:
+        """The seeds; ``graph`` is the tie graph of the scoring snapshot, reused for the pick
+        when it is made on that snapshot (``seeds_as_of`` not set)."""
         p = self.params
         if self.seed_ids is not None:
             codes = resolve_given_seeds(self.id, world, self.seed_ids)
@@ -210,7 +222,8 @@ class SybilRank(Scorer):
         snap, when = seed_snapshot(world, t, p.seeds_as_of)
         stamp = "" if when is None else f" as of {when:%Y-%m-%d %H:%M UTC}"
         n = len(snap)
-        graph = tie_graph(*snap.follow_codes, n, p.ties)
+        if graph is None or p.seeds_as_of is not None:
+            graph = tie_graph(*snap.follow_codes, n, p.ties)
         degree = np.asarray(graph.sum(axis=1)).ravel()
         tied = degree > 0
         if not tied.any():
@@ -244,9 +257,9 @@ class SybilRank(Scorer):
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         n = len(snap)
-        seeds = self._seeds(world, t)
         graph = tie_graph(*snap.follow_codes, n, self.params.ties,
                           np.dtype(self.params.dtype).type)
+        seeds = self._seeds(world, t, graph)
         degree = np.asarray(graph.sum(axis=1)).ravel()
         w = self.params.iterations if self.params.iterations is not None \
             else default_iterations(n)

@@ -358,10 +358,10 @@ class World:
     def follow_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """``(follower, followee)`` codes of the active follow edges, duplicates removed."""
         f = self._follows
-        src = f["follower"].cat.codes.to_numpy(np.int64)
-        dst = f["followee"].cat.codes.to_numpy(np.int64)
+        src = f["follower"].cat.codes.to_numpy()
+        dst = f["followee"].cat.codes.to_numpy()
         if "until" in f and len(src):
-            key = np.unique(src * len(self) + dst)
+            key = np.unique(src.astype(np.int64) * len(self) + dst)
             src, dst = key // len(self), key % len(self)
         return src.astype(np.int32), dst.astype(np.int32)
 
