@@ -593,8 +593,7 @@ def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarra
     snapshot = world if t is None else world.as_of(t)
     source = world if snapshot.follows is world.follows else snapshot
     n = np.int64(len(world))
-    src, dst = (x.astype(np.int64) for x in source.follow_codes)
-    keys = np.sort(src * n + dst)
+    keys = source.follow_keys
     if not len(keys):
         return np.zeros(len(a), bool)
 

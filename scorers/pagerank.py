@@ -20,6 +20,8 @@ from auditkit.data.world import ACTIONS, NS_PER_DAY, REACTIONS
 from auditkit.errors import ScorerError
 from auditkit.plugin.scorer import RandomWalk
 
+from .common import edge_matrix
+
 __all__ = [
     "PageRank",
     "pagerank_vector",
@@ -62,7 +64,7 @@ _REACTION_CODES = np.array([ACTIONS.index(a) for a in REACTIONS], dtype=np.int8)
 def _transition(src: np.ndarray, dst: np.ndarray, n: int,
                 weights: np.ndarray | None = None,
                 dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``P^T`` (CSR) of the row-normalised graph ``src -> dst``, and the dangling mask.
+    """``P^T`` (CSR, or a CSC view of ``P``'s CSR) of the row-normalised graph ``src -> dst``, and the dangling mask.
 
     ``P[u, v] = w(u, v) / sum_v' w(u, v')``; row ``v`` of the returned matrix holds the
     in-links of ``v``, so ``P^T @ x`` moves the mass of every account along its out-links.
@@ -86,7 +88,7 @@ def _transition(src: np.ndarray, dst: np.ndarray, n: int,
         inv = np.zeros(n)
         np.divide(1.0, out, out=inv, where=out > 0)
         data = w * inv[src]
-    pt = sp.csr_matrix((data.astype(dtype, copy=False), (dst, src)), shape=(n, n))
+    pt = edge_matrix(dst, src, data.astype(dtype, copy=False), n, rows_are_sources=False)
     return pt, ~(out > 0)
 
 
@@ -556,9 +558,10 @@ def _age_days(world: World, t: pd.Timestamp | None) -> np.ndarray | None:
     return np.floor((t.value - ns) / NS_PER_DAY)
 
 
-def _follower_rows(pt: sp.csr_matrix, x_last: np.ndarray, damping: float, code: int,
+def _follower_rows(pt: sp.spmatrix, x_last: np.ndarray, damping: float, code: int,
                    ids: pd.Index, unit: str, who: str) -> list[tuple[str, float, str]]:
     """The top followers' contributions ``d * x(u) * P[u, v]`` and one line for the rest."""
+    pt = sp.csr_matrix(pt)
     lo, hi = pt.indptr[code], pt.indptr[code + 1]
     followers = pt.indices[lo:hi]
     contrib = damping * x_last[followers] * pt.data[lo:hi]

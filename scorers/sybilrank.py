@@ -55,7 +55,7 @@ def tie_graph(src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual",
     # when the reverse key (b, a) is a key too. Sorted keys give the CSR rows directly.
     key = np.asarray(src, np.int64) * n + np.asarray(dst, np.int64)
     if not (key[1:] > key[:-1]).all():
-        key = np.unique(key)
+        key = np.unique(key)  # World.follow_keys holds the same keys for a world's follows
     reverse = np.sort((key % n) * n + key // n)
     if ties == "mutual":
         at = np.minimum(np.searchsorted(key, reverse), len(key) - 1)

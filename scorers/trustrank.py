@@ -20,6 +20,7 @@ from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 
 from .common import (
     SEED_LABEL,
+    edge_matrix,
     Seeds,
     labels_of,
     oracle,
@@ -46,7 +47,7 @@ def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int,
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
     data = (1.0 / out[src] if len(src) else np.zeros(0)).astype(dtype, copy=False)
-    return sp.csr_matrix((data, (dst, src)), shape=(n, n)), out
+    return edge_matrix(dst, src, data, n, rows_are_sources=False), out
 
 
 def trust_vector(src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *,
@@ -89,7 +90,7 @@ def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float
         return np.zeros(0)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
     data = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
-    u = sp.csr_matrix((data, (src, dst)), shape=(n, n))
+    u = edge_matrix(src, dst, data, n, rows_are_sources=True)
     s = np.full(n, 1.0 / n, dtype)
     for _ in range(iterations):
         s = damping * (u @ s) + (1.0 - damping) / n
@@ -284,9 +285,10 @@ class TrustRank(Scorer):
         else:
             what = f"a seed, d = 1/|S| = {share:.3g}" if is_seed else "not a seed, d = 0"
             rows.append(("seed jump", (1.0 - a) * share, f"(1-alpha)*d: {what}"))
-            lo, hi = run.t_mat.indptr[code], run.t_mat.indptr[code + 1]
-            followers = run.t_mat.indices[lo:hi]
-            contrib = a * run.trust_last[followers] * run.t_mat.data[lo:hi]
+            t_mat = sp.csr_matrix(run.t_mat)
+            lo, hi = t_mat.indptr[code], t_mat.indptr[code + 1]
+            followers = t_mat.indices[lo:hi]
+            contrib = a * run.trust_last[followers] * t_mat.data[lo:hi]
             order = np.lexsort((followers, -contrib))
             for j in order[:EXPLAIN_TOP]:
                 u = int(followers[j])

@@ -366,6 +366,16 @@ class World:
         return src.astype(np.int32), dst.astype(np.int32)
 
     @cached_property
+    def follow_keys(self) -> np.ndarray:
+        """The active follow edges as sorted, distinct int64 keys ``follower * n + followee``
+        (a membership test is a binary search; no sort when the edges are stored in order)."""
+        src, dst = self.follow_codes
+        key = src.astype(np.int64) * len(self) + dst
+        if len(key) and not (key[1:] > key[:-1]).all():
+            key = np.unique(key)
+        return key
+
+    @cached_property
     def follow_matrix(self) -> sp.csr_matrix:
         """``A[i, j] = 1`` when account ``i`` follows account ``j`` (CSR, n x n)."""
         src, dst = self.follow_codes
