@@ -568,6 +568,13 @@ def _selectivity(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
     """``1 / d`` per reaction, where ``d`` is how many reactions its actor made that day."""
     if not len(actor):
         return np.zeros(0)
+    if (day[1:] >= day[:-1]).all():  # time-sorted events: each day is one slice, counted alone
+        out = np.empty(len(actor))
+        bounds = np.flatnonzero(np.diff(day)) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(day)], strict=True):
+            codes, _ = pd.factorize(actor[lo:hi], sort=False)
+            out[lo:hi] = 1.0 / np.bincount(codes)[codes]
+        return out
     codes, _ = pd.factorize(actor + (day - day.min()) * (int(actor.max()) + 1), sort=False)
     return 1.0 / np.bincount(codes)[codes]
 
