@@ -227,7 +227,7 @@ class KredLike(Scorer):
         for a in _REACTION_NAMES:
             rows = by_action[by_action.index.get_level_values(1) == a]
             counts[a] = account_array(rows.droplevel(1), world.ids)
-        total = p.reaction_points * sum(counts[a] for a in counted)
+        total = p.reaction_points * np.sum([counts[a] for a in counted], axis=0)
         zeros = np.zeros(n)
         if outreach:
             return KredPoints(counts, zeros, zeros, total, t)

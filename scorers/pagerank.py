@@ -64,7 +64,8 @@ _REACTION_CODES = np.array([ACTIONS.index(a) for a in REACTIONS], dtype=np.int8)
 def _transition(src: np.ndarray, dst: np.ndarray, n: int,
                 weights: np.ndarray | None = None,
                 dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``P^T`` (CSR, or a CSC view of ``P``'s CSR) of the row-normalised graph ``src -> dst``, and the dangling mask.
+    """``P^T`` (CSR, or a CSC view of ``P``'s CSR) of the row-normalised graph ``src -> dst``,
+    and the dangling mask.
 
     ``P[u, v] = w(u, v) / sum_v' w(u, v')``; row ``v`` of the returned matrix holds the
     in-links of ``v``, so ``P^T @ x`` moves the mass of every account along its out-links.

@@ -20,8 +20,8 @@ from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 
 from .common import (
     SEED_LABEL,
-    edge_matrix,
     Seeds,
+    edge_matrix,
     labels_of,
     oracle,
     parse_seeds_value,
@@ -46,7 +46,7 @@ def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int,
     """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
-    data = (1.0 / out[src] if len(src) else np.zeros(0)).astype(dtype, copy=False)
+    data: np.ndarray = (1.0 / out[src] if len(src) else np.zeros(0)).astype(dtype, copy=False)
     return edge_matrix(dst, src, data, n, rows_are_sources=False), out
 
 
@@ -89,9 +89,9 @@ def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float
     if n == 0:
         return np.zeros(0)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
-    data = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
+    data: np.ndarray = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
     u = edge_matrix(src, dst, data, n, rows_are_sources=True)
-    s = np.full(n, 1.0 / n, dtype)
+    s: np.ndarray = np.full(n, 1.0 / n, dtype)
     for _ in range(iterations):
         s = damping * (u @ s) + (1.0 - damping) / n
     return s

@@ -6,9 +6,10 @@ yields ``(index, rows)`` pairs as they finish, in any order; the engine puts the
 order, so every executor gives identical results. A task and the registry pickle, so an
 executor may run them in other threads or processes, or on a cluster.
 
-:class:`SerialExecutor`, in this process, is the default; :class:`~auditkit.auditing.dask.DaskExecutor`
-runs the tasks on a Dask cluster, local or remote. :func:`executor_for` picks one from the
-command line's ``--workers`` / ``--scheduler`` (every command that runs an audit shares it).
+:class:`SerialExecutor`, in this process, is the default;
+:class:`~auditkit.auditing.dask.DaskExecutor` runs the tasks on a Dask cluster, local or
+remote. :func:`executor_for` picks one from the command line's ``--workers`` /
+``--scheduler`` (every command that runs an audit shares it).
 """
 
 from __future__ import annotations

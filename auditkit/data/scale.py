@@ -124,7 +124,7 @@ def _draw_follows(seed: int, n: int, m: int, group: np.ndarray, attention: np.nd
     out_cdf = _cdf(out_weight)
     all_cdf = _cdf(attention)
     members = [np.flatnonzero(group == g).astype(np.int32) for g in range(int(group.max()) + 1)]
-    member_cdf = [_cdf(attention[ms]) if len(ms) else None for ms in members]
+    member_cdf = [_cdf(attention[ms]) if len(ms) else np.zeros(0) for ms in members]
     base = int(m / (1.0 + reciprocity) * 1.08) + 8
     keys = []
     for lo in range(0, base, chunk):
@@ -135,7 +135,7 @@ def _draw_follows(seed: int, n: int, m: int, group: np.ndarray, attention: np.nd
         g_of = group[follower]
         for g, ms in enumerate(members):
             pick = np.flatnonzero(local & (g_of == g))
-            if len(pick) and member_cdf[g] is not None:
+            if len(pick) and len(member_cdf[g]):
                 followee[pick] = ms[_choice(rng, member_cdf[g], len(pick))]
         back = rng.random(k) < reciprocity
         s = np.concatenate([follower, followee[back]]).astype(np.int64)

@@ -502,8 +502,11 @@ def _id_strings(col: pd.Series) -> pd.Series:
     if isinstance(col.dtype, pd.CategoricalDtype):  # map the few categories, not every row
         names = _id_strings(pd.Series(col.cat.categories)).to_numpy(dtype=object)
         codes = col.cat.codes.to_numpy()
-        picked = names[np.maximum(codes, 0)] if len(names) else np.full(len(codes), None)
-        return pd.Series(np.where(codes >= 0, picked, None), index=col.index, dtype=object)
+        picked: np.ndarray = (names[np.maximum(codes, 0)] if len(names)
+                              else np.full(len(codes), None, dtype=object))
+        out = picked.astype(object)
+        out[codes < 0] = None
+        return pd.Series(out, index=col.index, dtype=object)
     if isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype(object)
     out = col.astype(object).where(col.notna(), None)
