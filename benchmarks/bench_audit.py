@@ -68,6 +68,12 @@ def main() -> None:
 
 
 
+def _cpu_seconds() -> float:
+    """User and system CPU seconds of this process (run on each worker)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def compare_workers(args: argparse.Namespace) -> None:
     """Serial against a local Dask cluster, same audit, alternating runs."""
     from auditkit.auditing.dask import DaskExecutor
@@ -76,21 +82,26 @@ def compare_workers(args: argparse.Namespace) -> None:
     scenarios = load_scenarios([bundled_scenarios()], registry)
     scorers = [registry.scorer(s) for s in BUILT_IN]
     seeds = max(args.seeds)
-    serial, dask, startup = [], [], []
+    serial, dask, startup, serial_cpu, worker_cpu = [], [], [], [], []
     reference = None
     for _ in range(args.repeat):
         started = time.perf_counter()
+        cpu = time.process_time()
         results = audit(scenarios, scorers, seeds=seeds, registry=registry)
         serial.append(time.perf_counter() - started)
+        serial_cpu.append(time.process_time() - cpu)
         reference = reference or results.to_json()
         assert results.to_json() == reference
         started = time.perf_counter()
         with DaskExecutor(workers=args.workers, batch_size=args.batch_size) as executor:
             startup.append(time.perf_counter() - started)
+            before = executor.client.run(_cpu_seconds)
             begun = time.perf_counter()
             results = audit(scenarios, scorers, seeds=seeds, registry=registry,
                             executor=executor)
             dask.append(time.perf_counter() - begun)
+            after = executor.client.run(_cpu_seconds)
+            worker_cpu.append(sum(after[w] - before.get(w, 0.0) for w in after))
         assert results.to_json() == reference, "the Dask run differs from the serial run"
     best_serial, best_dask = min(serial), min(dask)
     best_total = min(d + s for d, s in zip(dask, startup, strict=True))
@@ -99,6 +110,8 @@ def compare_workers(args: argparse.Namespace) -> None:
            "workers": args.workers, "batch_size": args.batch_size,
            "serial_s": [round(x, 2) for x in serial], "dask_s": [round(x, 2) for x in dask],
            "startup_s": [round(x, 2) for x in startup],
+           "serial_cpu_s": [round(x, 2) for x in serial_cpu],
+           "workers_cpu_s": [round(x, 2) for x in worker_cpu],
            "speedup_best": round(best_serial / best_dask, 2),
            "speedup_with_startup": round(best_serial / best_total, 2),
            "cpus": os.cpu_count(), "loadavg_after": os.getloadavg(),
