@@ -16,7 +16,7 @@ import pydantic
 from scipy.optimize import brentq
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
-from auditkit.data.partitioned import account_array
+from auditkit.data.partitioned import account_array, task_shuffles
 
 __all__ = ["KloutLike", "Calibration", "KloutComponents", "BOT_LABELS", "TARGET_MEAN",
            "TARGET_SHARE_ABOVE_50"]
@@ -306,6 +306,10 @@ class KloutLike(Scorer):
         world whose events are read lazily (:mod:`auditkit.data.partitioned`): group-bys per
         account, per (reactor, day) and per (network, reactor, target) pair; only those
         results come back to this process."""
+        with task_shuffles():
+            return self._aggregate_dask(world, t, bots)
+
+    def _aggregate_dask(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
         import dask
 
         n = len(world)

@@ -10,7 +10,7 @@ import pandas as pd
 import pydantic
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
-from auditkit.data.partitioned import account_array
+from auditkit.data.partitioned import account_array, task_shuffles
 from auditkit.errors import ScorerError
 
 __all__ = ["KredLike", "OUTREACH_THRESHOLDS", "outreach_level"]
@@ -161,7 +161,8 @@ class KredLike(Scorer):
         p = self.params
         outreach = p.measure == "outreach"
         if world.lazy_events is not None:
-            return self._points_lazy(world, t)
+            with task_shuffles():
+                return self._points_lazy(world, t)
         times = world.event_time_ns
         lo, hi = 0, len(times)
         if t is not None:

@@ -33,11 +33,36 @@ pytest_plugins = ["pytester"]
 SMALL = ("small-spark", "inactivity-decay", "bought-followers")
 
 CRASH_PLUGIN = '''\
-"""A probe that kills the process measuring it (a worker that dies on this task)."""
+"""A probe that kills the process measuring it (a worker that dies on this task), and a scorer
+that takes five seconds."""
 import os
+import time
 
-from auditkit import hookimpl
+import numpy as np
+
+from auditkit import Scorer, hookimpl
 from auditkit.plugin.probe import Probe
+
+
+class Slow(Scorer):
+    id = "slow"
+    version = "1"
+    name = "slow"
+    range = (0.0, 1.0)
+    description = "sleeps for five seconds in small steps"
+
+    def score(self, world, at=None):
+        for _ in range(500):
+            time.sleep(0.01)
+        return world.series(np.zeros(len(world)))
+
+    def explain(self, world, account, at=None):
+        raise NotImplementedError
+
+
+@hookimpl
+def register_scorers(register):
+    register(Slow)
 
 
 class Crash(Probe):
@@ -199,12 +224,17 @@ def test_a_task_that_raises_on_every_worker_becomes_error_rows(cluster, small, s
     assert [r["check"] for r in rows] == [r["check"] for r in tasks[0].run(registry)]
 
 
-def test_the_time_limit_holds_inside_workers(cluster, small, scorers, registry):
-    results = audit(small[:1], scorers[:2], seeds=1, registry=registry, time_limit=0.001,
-                    executor=DaskExecutor(client=cluster))
+def test_the_time_limit_holds_inside_workers(cluster, plugin_dir, small):
+    import auditkit_crash_probe
+
+    registry = Registry(plugins=[("crash", auditkit_crash_probe)])
+    started = time.perf_counter()
+    results = audit(small[:1], [registry.scorer("slow")], seeds=1, registry=registry,
+                    time_limit=0.2, executor=DaskExecutor(client=cluster))
     t = results.table
-    assert (t["verdict"] == "error").all()
-    assert t["finding"].str.contains("ran past the time limit of 0.001 s").all()
+    assert len(t) and (t["verdict"] == "error").all()
+    assert t["finding"].str.contains("ran past the time limit of 0.2 s").all()
+    assert time.perf_counter() - started < 5 * len(t)  # each scoring stopped early
 
 
 def _free_port() -> int:

@@ -31,7 +31,7 @@ from auditkit.data.world import EVENT_COLUMNS, NS_PER_DAY
 from auditkit.errors import WorldError
 
 __all__ = ["LazyEvents", "require_dask_dataframe", "account_array", "dask_client",
-           "INSTALL_HINT"]
+           "task_shuffles", "INSTALL_HINT"]
 
 #: How to get Dask, said whenever it is missing.
 INSTALL_HINT = "pip install 'auditkit[dask]'"
@@ -45,6 +45,17 @@ def require_dask_dataframe() -> Any:
         raise WorldError(f"reading events lazily needs Dask, which is not installed ({exc}); "
                          f"install it with: {INSTALL_HINT}") from None
     return dd
+
+
+@contextmanager
+def task_shuffles() -> Iterator[None]:
+    """Build and compute Dask DataFrame graphs with task-based shuffles, which run on any
+    scheduler: Dask picks its p2p shuffle whenever a distributed client exists, and p2p fails
+    when the same graph is computed on local threads."""
+    import dask
+
+    with dask.config.set({"dataframe.shuffle.method": "tasks"}):
+        yield
 
 
 @contextmanager
