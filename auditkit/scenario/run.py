@@ -98,8 +98,10 @@ class ScenarioRun:
 
     @cached_property
     def treated(self) -> Built:
-        draft, pairs = self._simulate()
-        if any(b.has_treatment for b, _ in pairs) and "control" not in self.__dict__:
+        pretreated = self.__dict__.pop("_pretreated", None)
+        draft, pairs = pretreated if pretreated is not None else self._simulate()
+        if pretreated is None and "control" not in self.__dict__ and \
+                any(b.has_treatment for b, _ in pairs):
             # the control world is this draft without the treatments: keep a copy instead of
             # simulating the same population a second time (every stream is named, so the
             # copy is exactly what a second simulation would draw)
@@ -113,7 +115,12 @@ class ScenarioRun:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             return self.treated
         untreated = self.__dict__.pop("_untreated", None)
-        draft, pairs = untreated if untreated is not None else self._simulate()
+        if untreated is not None:
+            draft, pairs = untreated
+        else:
+            draft, pairs = self._simulate()
+            if "treated" not in self.__dict__:  # the treated world will start from a copy
+                self._pretreated = copy.deepcopy((draft, pairs))
         return self._built(draft, pairs)
 
     @property
