@@ -678,8 +678,22 @@ def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
 def _sort_events(events: pd.DataFrame) -> pd.DataFrame:
     times = events["time"].array.asi8
     if len(times) and not (np.diff(times) >= 0).all():
-        events = events.iloc[np.argsort(times, kind="stable")]
+        events = events.iloc[stable_order(times)]
     return events.reset_index(drop=True)
+
+
+def stable_order(times: np.ndarray) -> np.ndarray:
+    """``np.argsort(times, kind="stable")`` for int64 nanosecond times, faster when every time
+    is a whole second (generated worlds): one plain sort of ``second * len + position``, whose
+    order is the stable order."""
+    n = len(times)
+    if n > 1_000 and not (times % 10**9).any():
+        seconds = (times - times.min()) // 10**9
+        if int(seconds.max()) + 1 < 2**62 // n:
+            composite = seconds * n + np.arange(n, dtype=np.int64)
+            composite.sort()
+            return composite % n
+    return np.argsort(times, kind="stable")
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
