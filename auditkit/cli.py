@@ -90,6 +90,19 @@ def _format_option(default: str = "table", *, alias_json: bool = False):
     return decorate
 
 
+def executor_options(f):
+    """``--workers`` and ``--scheduler``: where the audit's tasks run (serial by default). Every
+    command that runs audit tasks takes them (``audit``; ``diff`` should too) and passes
+    ``executor_for(workers, scheduler)`` to the library."""
+    f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Run the audit's tasks on the Dask cluster whose scheduler is at this "
+                     "address (tcp://HOST:PORT); needs auditkit[dask] here and on the workers.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Run the audit's tasks on a local Dask cluster of N worker processes "
+                     "(127.0.0.1); needs auditkit[dask]. Default: serially in this process.")(f)
+    return f
+
+
 _PARAM_HELP = ("A scorer parameter as ID.NAME=VALUE (e.g. klout.window_days=60); NAME=VALUE "
                "when one scorer is named. Repeat for several.")
 
@@ -149,19 +162,42 @@ def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
 @click.option("--explain", "account", default=None, metavar="ACCOUNT",
               help="Print the itemised statement of one account's score instead (several "
               "scorers: their statements side by side).")
+@click.option("--lazy", is_flag=True,
+              help="Leave the world's Parquet events on disk (a file or a partitioned "
+              "directory) and aggregate them on Dask; kred and klout can, the other scorers "
+              "need no events. Needs auditkit[dask].")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --lazy: aggregate on a local Dask cluster of N worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --lazy: aggregate on the Dask cluster whose scheduler is at ADDRESS.")
 def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ...],
-                  at: str | None, top: int | None, fmt: str, account: str | None) -> None:
+                  at: str | None, top: int | None, fmt: str, account: str | None, lazy: bool,
+                  workers: int | None, scheduler: str | None) -> None:
     """Score every account of the WORLD directory with one or more scorers.
 
     The table shows each account's label (and its cohort, when the directory holds the
     truth.csv that `auditkit export` writes) beside its score and rank under every scorer."""
+    ids = list(dict.fromkeys(scorer_ids))
+    scorers = _scorers(get_registry(), ids, params)
+    if (workers is not None or scheduler is not None) and not lazy:
+        raise click.UsageError("--workers and --scheduler compute a lazy world's events on "
+                               "Dask; add --lazy")
+    if workers is not None or scheduler is not None:
+        from auditkit.data.partitioned import dask_client
+
+        with dask_client(workers, scheduler):
+            _score(world, scorers, at, top, fmt, account, lazy)
+    else:
+        _score(world, scorers, at, top, fmt, account, lazy)
+
+
+def _score(world: str, scorers: list[Scorer], at: str | None, top: int | None, fmt: str,
+           account: str | None, lazy: bool) -> None:
     from auditkit.data.truthfile import read_truth
     from auditkit.report.scores import score_table
 
-    ids = list(dict.fromkeys(scorer_ids))
-    scorers = _scorers(get_registry(), ids, params)
     _progress(f"loading {world} ...")
-    w = read_world(world)
+    w = read_world(world, lazy=lazy)
     truth = read_truth(world)
     cohorts = None if truth is None or "cohort" not in truth else truth["cohort"]
     at_ts = w.resolve_at(at)
@@ -299,14 +335,17 @@ class _SeedCount(click.ParamType):
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
               "verdict.")
+@executor_options
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
                   world_dir: str | None, seeds: int | str, seed_base: int, level: float,
                   policy_file: str | None, controls: bool, fmt: str, output: str | None,
-                  fail_on: str, time_limit: float) -> None:
+                  fail_on: str, time_limit: float, workers: int | None,
+                  scheduler: str | None) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers over
     several seeds and print the scorecard: which scorer is fooled by what, by how much, and how
     sure that is."""
     from auditkit.auditing.engine import audit
+    from auditkit.auditing.executor import executor_for
     from auditkit.scenario.library import bundled_scenarios
     from auditkit.scenario.model import load_scenarios
     from auditkit.scenario.policy import load_policy
@@ -326,9 +365,13 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
         raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
     scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()], params)
     started = time.perf_counter()
-    results = audit(scenarios, scorers, seeds=seeds, seed=seed_base,  # type: ignore[arg-type]
-                    level=level, policy=policy, controls=controls, registry=registry,
-                    time_limit=time_limit, progress=_progress)
+    if workers is not None or scheduler is not None:
+        _progress("starting Dask workers ..." if scheduler is None
+                  else f"connecting to {scheduler} ...")
+    with executor_for(workers, scheduler) as executor:
+        results = audit(scenarios, scorers, seeds=seeds, seed=seed_base,  # type: ignore[arg-type]
+                        level=level, policy=policy, controls=controls, registry=registry,
+                        time_limit=time_limit, executor=executor, progress=_progress)
     _done()
     _emit(results, fmt, output)
     _step_summary(results)

@@ -98,6 +98,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--auditkit-time-limit", type=_positive_float, default=60.0,
                     metavar="SECONDS", help="seconds one scoring may take before the check "
                     "becomes an error (default 60)")
+    group.addoption("--auditkit-workers", type=_positive_int, default=None, metavar="N",
+                    help="run the scenarios' tasks on a local Dask cluster of N worker "
+                    "processes before reporting them (needs auditkit[dask]); default: serially, "
+                    "item by item")
+    group.addoption("--auditkit-scheduler", default=None, metavar="ADDRESS",
+                    help="run the scenarios' tasks on the Dask cluster whose scheduler is at "
+                    "ADDRESS (tcp://HOST:PORT)")
     group.addoption("--auditkit-known", default=None, metavar="FILE",
                     help="known findings, marked xfail: an auditkit results JSON (its 'fail' "
                     "rows) or a YAML list of {scenario, check, scorer, reason}")
@@ -127,6 +134,48 @@ class _State:
         self.verdicts: Counter[str] = Counter()
         self.known_failed = 0
         self.scenarios: set[str] = set()
+        #: with --auditkit-workers/--auditkit-scheduler: every collected (scenario, seed) task
+        #: and, once they ran on the cluster, their rows
+        self.tasks: dict[tuple[str, int], tuple[Scenario, int]] = {}
+        self.rows: dict[tuple[str, int], list[dict[str, Any]]] | None = None
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the tasks run on a Dask cluster (--auditkit-workers / --auditkit-scheduler)."""
+        return (self.config.getoption("auditkit_workers") is not None
+                or self.config.getoption("auditkit_scheduler") is not None)
+
+    def row(self, item: CheckItem) -> dict[str, Any]:
+        """The results row of ``item``: measured here, or taken from the cluster's run of every
+        collected task (the first item runs them all)."""
+        if not self.distributed:
+            from auditkit.auditing.engine import measure_check
+
+            return measure_check(self.run(item.scenario, item.seed), item.scorer, item.check,
+                                 item.probe)
+        if self.rows is None:
+            self.rows = self._run_on_cluster()
+        rows = self.rows[item.run_key]
+        return rows[item.index * len(self.scorers) + self.scorers.index(item.scorer)]
+
+    def _run_on_cluster(self) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        from auditkit.auditing.engine import AuditTask
+        from auditkit.auditing.executor import executor_for, run_all
+        from auditkit.errors import AuditkitError
+
+        keys = list(self.tasks)
+        tasks = [AuditTask(*self.tasks[k], tuple(self.scorers), self.time_limit) for k in keys]
+        try:
+            with executor_for(self.config.getoption("auditkit_workers"),
+                              self.config.getoption("auditkit_scheduler")) as executor:
+                rows = run_all(executor, tasks, self.registry)
+        except AuditkitError as exc:
+            raise pytest.UsageError(f"auditkit: {exc}") from None
+        out: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for key, task in zip(keys, tasks, strict=True):
+            per_task = len(task.scenario.checks) * len(task.scorers)
+            out[key], rows = rows[:per_task], rows[per_task:]
+        return out
 
     @property
     def registry(self) -> Any:
@@ -371,7 +420,7 @@ class ScenarioNode(pytest.Collector):
                 for scorer in scorers:
                     item = CheckItem.from_parent(
                         self, name=f"{name}[{scorer.id}-seed{seed}]", scenario=s, seed=seed,
-                        check=check, probe=probe, scorer=scorer,
+                        check=check, probe=probe, scorer=scorer, index=index,
                         line=self.lines[index] if index < len(self.lines) else 0)
                     reason = known.get((s.id, check.label, scorer.id))
                     if reason is not None:
@@ -383,19 +432,16 @@ class CheckItem(pytest.Item):
     """One check of one scenario, for one scorer and one seed."""
 
     def __init__(self, *, scenario: Scenario, seed: int, check: Check, probe: Any,
-                 scorer: Scorer, line: int, **kwargs: Any) -> None:
+                 scorer: Scorer, line: int, index: int = 0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.scenario, self.seed, self.check = scenario, seed, check
+        self.scenario, self.seed, self.check, self.index = scenario, seed, check, index
         self.probe, self.scorer, self.line = probe, scorer, line
         self.run_key = (scenario.path or scenario.id, seed)
         self.row: dict[str, Any] | None = None
 
     def runtest(self) -> None:
-        from auditkit.auditing.engine import measure_check
-
         state = _state(self.config)
-        run = state.run(self.scenario, self.seed)
-        row = measure_check(run, self.scorer, self.check, self.probe)
+        row = state.row(self)
         self.row = row
         state.verdicts[row["verdict"]] += 1
         state.scenarios.add(self.scenario.id)
@@ -442,6 +488,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if ours:
         state = _state(session.config)
         state.pending = Counter(item.run_key for item in ours)
+        state.tasks = {item.run_key: (item.scenario, item.seed) for item in ours}
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,11 +16,14 @@ import pydantic
 from scipy.optimize import brentq
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit.data.partitioned import account_array, task_shuffles
 
 __all__ = ["KloutLike", "Calibration", "KloutComponents", "BOT_LABELS", "TARGET_MEAN",
            "TARGET_SHARE_ABOVE_50"]
 
 _POST = ACTIONS.index("post")
+#: Stands for a missing ``network`` value in the lazy aggregation (its own network, as in memory).
+_NO_NETWORK = "\x00no network"
 _NS_PER_DAY = 86_400 * 10**9
 #: Labels that mark an account as a spam bot (``bots="labels"``).
 BOT_LABELS = frozenset({"bot", "spam", "fake", "sybil"})
@@ -56,6 +59,25 @@ class KloutComponents:
     #: the calibration population: every account that is not a bot nor suspended
     population: np.ndarray
     at: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class _Aggregates:
+    """What the scorer needs from the events of the window (in memory or on Dask): arrays over
+    accounts, over ``k`` networks x accounts (``posts_k``), and over (network, reactor, target)
+    pairs of non-bot reactions to others."""
+
+    active: np.ndarray
+    k: int
+    posts_k: np.ndarray
+    pair_net: np.ndarray
+    pair_reactor: np.ndarray
+    pair_target: np.ndarray
+    #: per pair: the sum of its reactions' selectivity weights 1/d
+    weight_sum: np.ndarray
+    pair_count: np.ndarray
+    reactions: np.ndarray
+    from_bots: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -229,6 +251,16 @@ class KloutLike(Scorer):
         if t is None or n == 0:
             return KloutComponents(zeros, zeros, zeros, zeros, none, zeros, zeros, zeros, zeros,
                                    none, ~none, t)
+        bots = self.bot_mask(world, t)
+        if world.lazy_events is not None:
+            agg = self._aggregate_lazy(world, t, bots)
+        else:
+            agg = self._aggregate(world, t, bots)
+        return self._combine(world, t, agg, bots)
+
+    def _aggregate(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
+        """The event aggregates of the window, from the events in memory."""
+        n = len(world)
         p = self.params
         # the window's events are a contiguous slice of the time-sorted events: slice the
         # world's cached code arrays instead of building a windowed world
@@ -240,7 +272,6 @@ class KloutLike(Scorer):
         times = all_times[lo:hi]
         active = np.bincount(actor, minlength=n) > 0
         net, k = _network_codes(world, lo, hi)
-        bots = self.bot_mask(world, t)
         about = _about_topic(world, lo, hi, p.topic)
 
         is_post = (action == _POST) & about
@@ -261,8 +292,107 @@ class KloutLike(Scorer):
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
         codes, pairs = pd.factorize((rn.astype(np.int64) * n + r) * n + tg, sort=False)
         pairs = np.asarray(pairs, dtype=np.int64)
-        strength = np.sqrt(np.bincount(codes, weights=weight, minlength=len(pairs)))
-        p_reactor, p_target, p_net = (pairs // n) % n, pairs % n, pairs // (n * n)
+        weight_sum = np.bincount(codes, weights=weight, minlength=len(pairs))
+        pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
+        return _Aggregates(
+            active=active, k=k, posts_k=posts_k, pair_net=pairs // (n * n),
+            pair_reactor=(pairs // n) % n, pair_target=pairs % n, weight_sum=weight_sum,
+            pair_count=pair_count,
+            reactions=np.bincount(tg, minlength=n).astype(np.float64),
+            from_bots=np.bincount(target[from_bot & about], minlength=n).astype(np.float64))
+
+    def _aggregate_lazy(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
+        """The same aggregates, computed partition by partition on a Dask DataFrame of a
+        world whose events are read lazily (:mod:`auditkit.data.partitioned`): group-bys per
+        account, per (reactor, day) and per (network, reactor, target) pair; only those
+        results come back to this process."""
+        with task_shuffles():
+            return self._aggregate_dask(world, t, bots)
+
+    def _aggregate_dask(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
+        import dask
+
+        n = len(world)
+        p = self.params
+        lazy = world.lazy_events
+        assert lazy is not None
+        window = lazy.between(t - pd.Timedelta(days=p.window_days), t)
+        has_net = "network" in lazy.columns
+        cols = ["actor", "action", "target"] + (["network"] if has_net else [])
+        if p.topic is not None and "topic" in lazy.columns:
+            cols += ["topic"] + (["post"] if "post" in lazy.columns else [])
+        ev = window.frame(cols, day=True)
+        if "target" not in ev.columns:
+            ev = ev.assign(target=ev["actor"].where(ev["actor"].isna()))
+        net = ev["network"].astype("string").fillna(_NO_NETWORK) if has_net else None
+        ev = ev.assign(net=net if net is not None else "")
+        if p.topic is None:
+            about = None
+        elif "topic" not in lazy.columns:
+            about = ev["actor"].isna()  # all false: no event is about any topic
+        else:
+            about = ev["topic"].astype("string") == p.topic
+            if "post" in lazy.columns:
+                history = lazy.frame(["action", "topic", "post"])
+                posts = history[(history["action"] == "post")
+                                & (history["topic"].astype("string") == p.topic)]
+                topic_posts = posts["post"].astype("string").drop_duplicates().compute()
+                inherited = ev["post"].astype("string").isin(list(topic_posts))
+                about = about.fillna(False) | (ev["topic"].isna() & inherited.fillna(False))
+            about = about.fillna(False).astype(bool)
+        bot_ids = list(world.ids[bots])
+        is_post = ev["action"] == "post"
+        reaction = ~is_post & ~ev["target"].isna() & (ev["target"] != ev["actor"]).fillna(False)
+        is_bot = ev["actor"].isin(bot_ids)
+        react = reaction & ~is_bot
+        kept = react if about is None else react & about
+        posted = is_post if about is None else is_post & about
+        from_bot = reaction & is_bot if about is None else reaction & is_bot & about
+        daily = ev[react].groupby(["actor", "day"]).size().rename("d").reset_index()
+        by_day = ev[kept].groupby(["net", "actor", "day", "target"]).size().rename("c")
+        weighted = by_day.reset_index().merge(daily, on=["actor", "day"], how="left")
+        weighted = weighted.assign(w=weighted["c"] / weighted["d"])
+        pairs = weighted.groupby(["net", "actor", "target"]).agg({"w": "sum", "c": "sum"})
+        active, posts, pair_table, reactions, from_bots = dask.compute(
+            ev["actor"].drop_duplicates(), ev[posted].groupby(["net", "actor"]).size(),
+            pairs, ev[kept].groupby("target").size(), ev[from_bot].groupby("target").size())
+        names = sorted({*posts.index.get_level_values(0), *pair_table.index.get_level_values(0)}
+                       - {_NO_NETWORK}, key=str)
+        if has_net and (_NO_NETWORK in set(posts.index.get_level_values(0))
+                        or _NO_NETWORK in set(pair_table.index.get_level_values(0))):
+            names.append(_NO_NETWORK)
+        k = max(len(names), 1)
+        net_code = {name: i for i, name in enumerate(names)}
+
+        def codes_of(values: Any) -> np.ndarray:
+            return world.ids.get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
+
+        posts_k = np.zeros(n * k)
+        if len(posts):
+            slot = (np.array([net_code[x] for x in posts.index.get_level_values(0)], np.int64)
+                    * n + codes_of(posts.index.get_level_values(1)))
+            np.add.at(posts_k, slot, posts.to_numpy(np.float64))
+        pair_net = np.array([net_code[x] for x in pair_table.index.get_level_values(0)],
+                            np.int64)
+        active_mask = np.zeros(n, bool)
+        active_mask[codes_of(active.to_numpy(dtype=object))] = True
+        return _Aggregates(
+            active=active_mask, k=k, posts_k=posts_k, pair_net=pair_net,
+            pair_reactor=codes_of(pair_table.index.get_level_values(1)),
+            pair_target=codes_of(pair_table.index.get_level_values(2)),
+            weight_sum=pair_table["w"].to_numpy(np.float64),
+            pair_count=pair_table["c"].to_numpy(np.float64),
+            reactions=account_array(reactions, world.ids),
+            from_bots=account_array(from_bots, world.ids))
+
+    def _combine(self, world: World, t: pd.Timestamp, agg: _Aggregates,
+                 bots: np.ndarray) -> KloutComponents:
+        """The components from the window's aggregates and the follow graph (in memory)."""
+        n = len(world)
+        k = agg.k
+        p = self.params
+        strength = np.sqrt(agg.weight_sum)
+        p_reactor, p_target, p_net = agg.pair_reactor, agg.pair_target, agg.pair_net
         engaged = _connected(world, t, p_reactor, p_target)
         slot = p_net * n + p_target
         followers = _follow_counts(world, t)[1]
@@ -273,7 +403,7 @@ class KloutLike(Scorer):
         audience_k = np.bincount(slot, weights=strength * engaged * np.log1p(followers[p_reactor]),
                                  minlength=n * k)
         reach_k, sum_k, engaged_k, audience_k, posts_k = (
-            x.reshape(k, n) for x in (reach_k, sum_k, engaged_k, audience_k, posts_k))
+            x.reshape(k, n) for x in (reach_k, sum_k, engaged_k, audience_k, agg.posts_k))
 
         true_reach = reach_k.sum(axis=0)
         # (posts + c)-weighted mean of per-network A_k = S_k / (P_k + c), over networks used
@@ -286,13 +416,10 @@ class KloutLike(Scorer):
         raw = (p.reach_weight * np.log1p(true_reach)
                + p.amplification_weight * np.log1p(amplification)
                + p.network_weight * network)
-        reactions = np.bincount(tg, minlength=n).astype(np.float64)
-        pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
-        unconnected = np.bincount(p_target, weights=pair_count * ~engaged,
+        unconnected = np.bincount(p_target, weights=agg.pair_count * ~engaged,
                                   minlength=n).astype(np.float64)
-        bot_reactions = np.bincount(target[from_bot & about], minlength=n).astype(np.float64)
-        return KloutComponents(true_reach, amplification, network, raw, active,
-                               posts_k.sum(axis=0), reactions, unconnected, bot_reactions,
+        return KloutComponents(true_reach, amplification, network, raw, agg.active,
+                               posts_k.sum(axis=0), agg.reactions, unconnected, agg.from_bots,
                                bots, ~bots, t)
 
     # ---- calibration ----
@@ -445,6 +572,13 @@ def _selectivity(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
     """``1 / d`` per reaction, where ``d`` is how many reactions its actor made that day."""
     if not len(actor):
         return np.zeros(0)
+    if (day[1:] >= day[:-1]).all():  # time-sorted events: each day is one slice, counted alone
+        out = np.empty(len(actor))
+        bounds = np.flatnonzero(np.diff(day)) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(day)], strict=True):
+            codes, _ = pd.factorize(actor[lo:hi], sort=False)
+            out[lo:hi] = 1.0 / np.bincount(codes)[codes]
+        return out
     codes, _ = pd.factorize(actor + (day - day.min()) * (int(actor.max()) + 1), sort=False)
     return 1.0 / np.bincount(codes)[codes]
 
@@ -470,8 +604,7 @@ def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarra
     snapshot = world if t is None else world.as_of(t)
     source = world if snapshot.follows is world.follows else snapshot
     n = np.int64(len(world))
-    src, dst = (x.astype(np.int64) for x in source.follow_codes)
-    keys = np.sort(src * n + dst)
+    keys = source.follow_keys
     if not len(keys):
         return np.zeros(len(a), bool)
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pydantic
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit.data.partitioned import account_array, task_shuffles
 from auditkit.errors import ScorerError
 
 __all__ = ["KredLike", "OUTREACH_THRESHOLDS", "outreach_level"]
@@ -159,6 +160,9 @@ class KredLike(Scorer):
         t = world.resolve_at(at)
         p = self.params
         outreach = p.measure == "outreach"
+        if world.lazy_events is not None:
+            with task_shuffles():
+                return self._points_lazy(world, t)
         times = world.event_time_ns
         lo, hi = 0, len(times)
         if t is not None:
@@ -184,6 +188,51 @@ class KredLike(Scorer):
         big = react & np.isin(action, [_CODE[a] for a in counted])
         big &= followers[actor] > p.big_actor_threshold
         big_actor = np.bincount(target[big], minlength=n).astype(np.float64)
+        gained = self._followers_gained(world, t, member)
+        total = total + p.big_actor_bonus * big_actor + p.follow_points * gained
+        return KredPoints(counts, big_actor, gained, total, t)
+
+    def _points_lazy(self, world: World, t: pd.Timestamp | None) -> KredPoints:
+        """:meth:`points` of a world whose events are read lazily: the same counts, as
+        group-bys on a Dask DataFrame (:mod:`auditkit.data.partitioned`)."""
+        import dask
+
+        n = len(world)
+        p = self.params
+        outreach = p.measure == "outreach"
+        lazy = world.lazy_events
+        assert lazy is not None
+        lo = None
+        if t is not None and p.window_days is not None and not outreach:
+            lo = t - pd.Timedelta(days=p.window_days)
+        ev = lazy.between(lo, t).frame(["actor", "action", "target"])
+        if "target" not in ev.columns:
+            ev = ev.assign(target=ev["actor"].where(ev["actor"].isna()))
+        react = ((ev["action"] != "post") & ~ev["target"].isna()
+                 & (ev["target"] != ev["actor"]).fillna(False))
+        member = self.members(world)
+        if member is not None:
+            member_ids = list(world.ids[member])
+            react = react & (ev["target"] if outreach else ev["actor"]).isin(member_ids)
+        who = "actor" if outreach else "target"
+        counted = self._counted()
+        wanted = [ev[react].groupby([who, "action"]).size()]
+        if not outreach:
+            followers = _followers(world, t)
+            big_ids = list(world.ids[followers > p.big_actor_threshold])
+            big = react & ev["action"].isin(list(counted)) & ev["actor"].isin(big_ids)
+            wanted.append(ev[big].groupby("target").size())
+        results = dask.compute(*wanted)
+        by_action = results[0]
+        counts = {}
+        for a in _REACTION_NAMES:
+            rows = by_action[by_action.index.get_level_values(1) == a]
+            counts[a] = account_array(rows.droplevel(1), world.ids)
+        total = p.reaction_points * np.sum([counts[a] for a in counted], axis=0)
+        zeros = np.zeros(n)
+        if outreach:
+            return KredPoints(counts, zeros, zeros, total, t)
+        big_actor = account_array(results[1], world.ids)
         gained = self._followers_gained(world, t, member)
         total = total + p.big_actor_bonus * big_actor + p.follow_points * gained
         return KredPoints(counts, big_actor, gained, total, t)

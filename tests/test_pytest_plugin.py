@@ -206,19 +206,27 @@ def test_slow_scorer_is_an_error_not_a_finding(tiny):
 
 
 def test_worlds_are_built_once_per_scenario_and_seed(tiny, monkeypatch):
-    builds: list[bool] = []
-    original = auditkit.scenario.run.ScenarioRun._build
+    builds: list[int] = []
+    simulations: list[int] = []
+    run_class = auditkit.scenario.run.ScenarioRun
+    build, simulate = run_class._built, run_class._simulate
 
-    def counting(self, treated):
-        builds.append(treated)
-        return original(self, treated)
+    def counting_build(self, draft, pairs):
+        builds.append(self.seed)
+        return build(self, draft, pairs)
 
-    monkeypatch.setattr(auditkit.scenario.run.ScenarioRun, "_build", counting)
+    def counting_simulate(self):
+        simulations.append(self.seed)
+        return simulate(self)
+
+    monkeypatch.setattr(run_class, "_built", counting_build)
+    monkeypatch.setattr(run_class, "_simulate", counting_simulate)
     reprec = tiny.inline_run("scenarios", "--auditkit-scorer", "followers",
                              "--auditkit-scorer", "kred", "--auditkit-seeds", "2")
     passed, skipped, failed = reprec.listoutcomes()
     assert len(passed) + len(skipped) + len(failed) == 3 * 2 * 2
-    assert sorted(builds) == [False, False, True, True]  # treated + control, per seed
+    assert sorted(builds) == [7, 7, 8, 8]  # treated + control, per seed
+    assert sorted(simulations) == [7, 8]  # the control world copies the treated one's draft
     from auditkit.pytest_plugin import SESSION_STATE
 
     state = reprec.getcall("pytest_sessionfinish").session.config.stash[SESSION_STATE]

@@ -97,6 +97,28 @@ class AuditTask:
                     rows.append(measure_check(run, control, check, probe, role=role))
         return rows
 
+    def failed(self, registry: Registry, cause: str) -> Rows:
+        """The rows :meth:`run` would give, each an ``error`` verdict naming ``cause``: what an
+        executor reports for a task that could not run (its worker kept dying, say)."""
+        rows = []
+        for check in self.scenario.checks:
+            unit = expectation = None
+            probe_cls = registry.probes.get(check.probe)
+            if probe_cls is not None:
+                try:
+                    unit = probe_cls(**check.probe_params).unit_for_params()
+                    expectation = check.expect.describe(unit)
+                except Exception:  # a probe that cannot even be built is part of the cause
+                    unit = expectation = None
+            for scorer in self.scorers:
+                rows.append({"scenario": self.scenario.id, "flaw": self.scenario.flaw,
+                             "seed": self.seed, "scorer": scorer.id,
+                             "scorer_version": scorer.version, "check": check.label,
+                             "probe": check.probe, "value": np.nan, "unit": unit,
+                             "expectation": expectation, "verdict": "error",
+                             "finding": f"{scorer.id}: the task {self.label} failed: {cause}"})
+        return rows
+
 
 def control_role(check: Check, scorer: Scorer, oracle_everywhere: bool = True) -> str | None:
     """The role of a reference scorer on ``check``, or None when it is not measured there: a

@@ -6,7 +6,10 @@ yields ``(index, rows)`` pairs as they finish, in any order; the engine puts the
 order, so every executor gives identical results. A task and the registry pickle, so an
 executor may run them in other threads or processes, or on a cluster.
 
-:class:`SerialExecutor`, in this process, is the default.
+:class:`SerialExecutor`, in this process, is the default;
+:class:`~auditkit.auditing.dask.DaskExecutor` runs the tasks on a Dask cluster, local or
+remote. :func:`executor_for` picks one from the command line's ``--workers`` /
+``--scheduler`` (every command that runs an audit shares it).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
     from auditkit.plugin.registry import Registry
 
-__all__ = ["Executor", "SerialExecutor", "Rows", "run_all"]
+__all__ = ["Executor", "SerialExecutor", "Rows", "run_all", "executor_for"]
 
 Rows = list[dict[str, Any]]
 
@@ -70,3 +73,20 @@ def run_all(executor: Executor, tasks: list[AuditTask], registry: Registry, *,
                            f"{tasks[missing[0]].label}")
     return [row for i in range(len(tasks)) for row in done[i]]
 
+
+def executor_for(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor the options ask for: serial without either, a local Dask cluster of
+    ``workers`` processes, or the Dask cluster whose scheduler is at ``scheduler``.
+
+    :class:`~auditkit.errors.AuditkitError` when both are given or Dask is not installed.
+    """
+    from auditkit.errors import AuditkitError
+
+    if workers is not None and scheduler is not None:
+        raise AuditkitError("give --workers (a local Dask cluster) or --scheduler (an existing "
+                            "one), not both")
+    if workers is None and scheduler is None:
+        return SerialExecutor()
+    from auditkit.auditing.dask import DaskExecutor
+
+    return DaskExecutor(workers=workers, scheduler=scheduler)

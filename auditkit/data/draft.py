@@ -391,14 +391,18 @@ class Draft:
             full = np.full(self.n, np.nan)
             full[codes] = values
             accounts_extra[name] = pd.array(full, dtype="Float64")
-        if len(src):
+        has_until = bool(np.isfinite(f_until).any())
+        if len(src) and has_until:
             key = src * max(self.n, 1) + dst
             order = np.lexsort((f_time, key))
             src, dst, f_time, f_until = src[order], dst[order], f_time[order], f_until[order]
-        has_until = bool(np.isfinite(f_until).any())
-        if len(src) and not has_until:
-            first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]
-            src, dst, f_time = src[first], dst[first], f_time[first]
+        elif len(src):  # one row per pair, with its earliest time (unknown times last)
+            key = src * max(self.n, 1) + dst
+            if not (key[1:] >= key[:-1]).all():
+                order = np.argsort(key)
+                key, src, dst, f_time = key[order], src[order], dst[order], f_time[order]
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
             names = np.array([x or (self.default_network or "main") for x in self._networks],

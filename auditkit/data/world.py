@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,11 @@ import scipy.sparse as sp
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
 
-__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time"]
+if TYPE_CHECKING:
+    from auditkit.data.partitioned import LazyEvents
+
+__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time",
+           "validate_account_columns", "validate_event_extras", "world_sources", "is_parquet"]
 
 #: Every action an event may record.
 ACTIONS: tuple[str, ...] = ("post", "share", "reply", "mention", "like")
@@ -154,15 +159,36 @@ class World:
         self._follows = _validate_follows(frames["follows"], ids, where["follows"])
         self._events = _validate_events(frames["events"], ids, where["events"])
 
-    # ---- construction without validation (internal, used by snapshots and generators) ----
+    # ---- construction without validation (used by snapshots, generators and readers) ----
+    @classmethod
+    def trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame, events: pd.DataFrame,
+                ids: pd.Index | None = None) -> World:
+        """A world of tables already in the in-memory form (categorical id columns on ``ids``,
+        UTC times, events sorted by time), without validating them again: for readers and
+        generators that validated them their own way (:mod:`auditkit.data.parquet`)."""
+        return cls._trusted(accounts, follows, events, ids)
+
     @classmethod
     def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame,
-                 events: pd.DataFrame, ids: pd.Index | None = None) -> World:
+                 events: pd.DataFrame, ids: pd.Index | None = None,
+                 lazy: LazyEvents | None = None) -> World:
         world = cls.__new__(cls)
         world._accounts, world._follows, world._events = accounts, follows, events
         world._ids = ids if ids is not None else pd.Index(
             accounts["account"].to_numpy(dtype=object), dtype=object)
+        world.lazy_events = lazy
         return world
+
+    #: The events as a partitioned Parquet dataset not read into memory (``read_world(path,
+    #: lazy=True)``, :mod:`auditkit.data.partitioned`), or None when they are in memory.
+    lazy_events: LazyEvents | None = None
+
+    def _in_memory(self, what: str) -> None:
+        if self.lazy_events is not None:
+            raise WorldError(f"{what} needs the events in memory, but this world reads them "
+                             "lazily from a partitioned dataset; read the world without "
+                             "lazy=True (or score it with a scorer that aggregates lazily: "
+                             "followers, kred, klout)")
 
     @classmethod
     def from_codes(cls, ids: Iterable[str], *, follower=None, followee=None, follow_time=None,
@@ -224,6 +250,7 @@ class World:
     @property
     def events(self) -> pd.DataFrame:
         """One row per action, sorted by ``time``."""
+        self._in_memory("reading world.events")
         return self._events
 
     @property
@@ -235,8 +262,9 @@ class World:
         return len(self._ids)
 
     def __repr__(self) -> str:
-        return (f"<World {len(self):,} accounts, {len(self._follows):,} follows, "
-                f"{len(self._events):,} events>")
+        events = (f"{len(self._events):,} events" if self.lazy_events is None
+                  else f"{self.lazy_events.rows:,} events read lazily")
+        return f"<World {len(self):,} accounts, {len(self._follows):,} follows, {events}>"
 
     # ---- time ----
     @cached_property
@@ -251,6 +279,9 @@ class World:
 
     def _time_bound(self, pick) -> pd.Timestamp | None:
         candidates = []
+        lazy = self.lazy_events
+        if lazy is not None and (lazy.start if pick is min else lazy.end) is not None:
+            candidates.append(lazy.start if pick is min else lazy.end)
         if len(self._events):
             candidates.append(self._events["time"].iloc[0 if pick is min else -1])
         for frame, col in ((self._follows, "time"), (self._accounts, "created")):
@@ -272,7 +303,7 @@ class World:
         if self.end is not None and t >= self.end and "until" not in self._follows:
             return self
         return self._trusted(self._accounts, self._follows_at(t), self._events_between(None, t),
-                             self._ids)
+                             self._ids, self._lazy_between(None, t))
 
     def window(self, days: float, at: object = None) -> World:
         """Events of the ``days`` before ``at`` (``at - days < t <= at``); follows as of ``at``."""
@@ -281,9 +312,14 @@ class World:
             return self
         lo = t - pd.Timedelta(days=days)
         return self._trusted(self._accounts, self._follows_at(t), self._events_between(lo, t),
-                             self._ids)
+                             self._ids, self._lazy_between(lo, t))
+
+    def _lazy_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> LazyEvents | None:
+        return None if self.lazy_events is None else self.lazy_events.between(lo, hi)
 
     def _events_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> pd.DataFrame:
+        if self.lazy_events is not None:
+            return self._events
         times = self.event_time_ns
         a = 0 if lo is None else int(np.searchsorted(times, lo.value, side="right"))
         b = int(np.searchsorted(times, hi.value, side="right"))
@@ -307,11 +343,13 @@ class World:
     @cached_property
     def event_time_ns(self) -> np.ndarray:
         """Event times as int64 nanoseconds since the epoch (sorted)."""
+        self._in_memory("world.event_time_ns")
         return self._events["time"].array.asi8 if len(self._events) else np.zeros(0, np.int64)
 
     @cached_property
     def event_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(actor, action, target)`` as integer codes; target is -1 where absent."""
+        self._in_memory("world.event_codes")
         e = self._events
         return (e["actor"].cat.codes.to_numpy(np.int32), e["action"].cat.codes.to_numpy(np.int8),
                 e["target"].cat.codes.to_numpy(np.int32))
@@ -320,12 +358,22 @@ class World:
     def follow_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """``(follower, followee)`` codes of the active follow edges, duplicates removed."""
         f = self._follows
-        src = f["follower"].cat.codes.to_numpy(np.int64)
-        dst = f["followee"].cat.codes.to_numpy(np.int64)
+        src = f["follower"].cat.codes.to_numpy()
+        dst = f["followee"].cat.codes.to_numpy()
         if "until" in f and len(src):
-            key = np.unique(src * len(self) + dst)
+            key = np.unique(src.astype(np.int64) * len(self) + dst)
             src, dst = key // len(self), key % len(self)
         return src.astype(np.int32), dst.astype(np.int32)
+
+    @cached_property
+    def follow_keys(self) -> np.ndarray:
+        """The active follow edges as sorted, distinct int64 keys ``follower * n + followee``
+        (a membership test is a binary search; no sort when the edges are stored in order)."""
+        src, dst = self.follow_codes
+        key = src.astype(np.int64) * len(self) + dst
+        if len(key) and not (key[1:] > key[:-1]).all():
+            key = np.unique(key)
+        return key
 
     @cached_property
     def follow_matrix(self) -> sp.csr_matrix:
@@ -380,22 +428,35 @@ class World:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The three tables with plain string id columns, as they are written to files."""
+        self._in_memory("writing the world's tables")
         return {"accounts": self._public(self._accounts), "follows": self._public(self._follows),
                 "events": self._public(self._events)}
 
-    def write(self, path: str | os.PathLike, *, format: str = "csv") -> Path:
+    def write(self, path: str | os.PathLike, *, format: str = "csv",
+              event_files: int = 1) -> Path:
         """Write the world to directory ``path`` (``csv`` or ``parquet``), atomically.
 
         The tables go to a temporary sibling directory that is renamed into place, so a failure
-        never leaves half a world behind. Times are written as ISO-8601 UTC.
+        never leaves half a world behind. Times are written as ISO-8601 UTC. With Parquet and
+        ``event_files > 1`` the events become a partitioned dataset, ``events/part-00000.parquet``
+        and on, consecutive stretches of time (``read_world(path, lazy=True)`` reads it lazily).
         """
         if format not in ("csv", "parquet"):
             raise WorldError(f"unknown world format {format!r}; use 'csv' or 'parquet'")
+        if event_files > 1 and format != "parquet":
+            raise WorldError("a partitioned events table (event_files > 1) is written as "
+                             "Parquet; pass format='parquet'")
         with atomic_directory(path) as tmp:
             for name, frame in self.tables().items():
                 if name != "accounts" and frame.empty:
                     continue
-                if format == "csv":
+                if name == "events" and event_files > 1:
+                    (tmp / "events").mkdir()
+                    bounds = np.linspace(0, len(frame), event_files + 1).astype(int)
+                    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+                        frame.iloc[a:b].to_parquet(tmp / "events" / f"part-{i:05d}.parquet",
+                                                   index=False)
+                elif format == "csv":
                     out = frame.copy()
                     for col in out.columns:
                         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
@@ -438,6 +499,14 @@ def _ids_in(follows: pd.DataFrame | None, events: pd.DataFrame | None) -> list[s
 
 def _id_strings(col: pd.Series) -> pd.Series:
     """Ids as python strings; missing stays missing. Integer ids become their decimal text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):  # map the few categories, not every row
+        names = _id_strings(pd.Series(col.cat.categories)).to_numpy(dtype=object)
+        codes = col.cat.codes.to_numpy()
+        picked: np.ndarray = (names[np.maximum(codes, 0)] if len(names)
+                              else np.full(len(codes), None, dtype=object))
+        out = picked.astype(object)
+        out[codes < 0] = None
+        return pd.Series(out, index=col.index, dtype=object)
     if isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype(object)
     out = col.astype(object).where(col.notna(), None)
@@ -467,6 +536,12 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
                           f"{where.unit} {where.row_label(first)}); account ids must be unique",
                           position=pos, column="account")
     acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
+    return validate_account_columns(acc, where)
+
+
+def validate_account_columns(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
+    """Parse and check the accounts table's columns other than ``account`` (in place):
+    ``created`` times, ``label`` and ``group`` text, counts, flags."""
     if "created" in acc:
         acc["created"] = parse_time(acc["created"], where=where, column="created")
     for col in ("label", "group"):
@@ -566,6 +641,12 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
         pos = int(np.flatnonzero(lacking)[0])
         raise where.error(f"a {action.iloc[pos]!r} needs a target (the account acted on); "
                           "fill the target column", position=pos, column="target")
+    return _sort_events(validate_event_extras(out, where))
+
+
+def validate_event_extras(out: pd.DataFrame, where: Locator) -> pd.DataFrame:
+    """Parse and check the events table's optional ``network``, ``link`` and ``topic`` columns
+    (in place)."""
     if "network" in out:
         out["network"] = pd.Categorical(_id_strings(out["network"]))
     if "link" in out:
@@ -574,7 +655,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
         topic = [None if v is None or pd.isna(v) else str(v).strip() or None
                  for v in _id_strings(out["topic"])]
         out["topic"] = pd.Categorical(topic)
-    return _sort_events(out)
+    return out
 
 
 def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
@@ -597,8 +678,22 @@ def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
 def _sort_events(events: pd.DataFrame) -> pd.DataFrame:
     times = events["time"].array.asi8
     if len(times) and not (np.diff(times) >= 0).all():
-        events = events.iloc[np.argsort(times, kind="stable")]
+        events = events.iloc[stable_order(times)]
     return events.reset_index(drop=True)
+
+
+def stable_order(times: np.ndarray) -> np.ndarray:
+    """``np.argsort(times, kind="stable")`` for int64 nanosecond times, faster when every time
+    is a whole second (generated worlds): one plain sort of ``second * len + position``, whose
+    order is the stable order."""
+    n = len(times)
+    if n > 1_000 and not (times % 10**9).any():
+        seconds = (times - times.min()) // 10**9
+        if int(seconds.max()) + 1 < 2**62 // n:
+            composite = seconds * n + np.arange(n, dtype=np.int64)
+            composite.sort()
+            return composite % n
+    return np.argsort(times, kind="stable")
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
@@ -639,29 +734,51 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
     return frame, Locator(str(path), lambda i: i + 2, "line")
 
 
-def read_world(path: str | os.PathLike) -> World:
+def read_world(path: str | os.PathLike, *, lazy: bool = False) -> World:
     """Load a world directory holding ``accounts``, ``follows`` and ``events`` files.
 
-    Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``; any may be absent, but not all.
-    Errors name the file, the line (CSV) or row (Parquet) and the column.
+    Each file may be ``.csv``, ``.csv.gz`` or ``.parquet``, and a Parquet table may also be a
+    directory of ``.parquet`` files (``events/part-0.parquet ...``, a partitioned dataset);
+    any table may be absent, but not all. A world whose tables are all Parquet is read in
+    chunks into compact columns (:mod:`auditkit.data.parquet`). Errors name the file, the line
+    (CSV) or row (Parquet) and the column.
+
+    ``lazy=True`` leaves Parquet events on disk, to be aggregated on Dask by the scorers that
+    can (:mod:`auditkit.data.partitioned`); accounts and follows are read as usual.
     """
     root = Path(path)
     if not root.is_dir():
         raise WorldError(f"world directory {str(root)!r} does not exist; a world is a directory "
                          "with accounts.csv, follows.csv and/or events.csv")
-    tables: dict[str, pd.DataFrame] = {}
-    where: dict[str, Locator] = {}
-    for name in _TABLES:
-        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
-                 if (root / f"{name}{ext}").is_file()]
-        if len(found) > 1:
-            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
-                             source=str(root))
-        if found:
-            tables[name], where[name] = _read_table(found[0])
-    if not tables:
+    sources = world_sources(root)
+    if not sources:
         raise WorldError(f"no accounts, follows or events file in {str(root)!r}; expected "
                          "accounts.csv, follows.csv, events.csv (or .parquet)")
+    parquet = {name: p for name, p in sources.items() if is_parquet(p)}
+    if parquet and len(parquet) < len(sources) and any(p.is_dir() for p in parquet.values()):
+        raise WorldError("a partitioned (directory) table needs the other tables in Parquet "
+                         "too; write them as .parquet", source=str(root))
+    if lazy:
+        if "events" not in parquet or "accounts" not in parquet or \
+                len(parquet) < len(sources):
+            raise WorldError("lazy=True reads a world whose tables are Parquet (files or "
+                             "partitioned directories), with an accounts table; write it with "
+                             "format='parquet'", source=str(root))
+        from auditkit.data.parquet import read_parquet_world
+        from auditkit.data.partitioned import LazyEvents
+
+        handle = LazyEvents.open(parquet.pop("events"))
+        world = read_parquet_world(parquet)
+        return World._trusted(world._accounts, world._follows, world._events, world._ids,
+                              handle)
+    if len(parquet) == len(sources) and "accounts" in parquet:
+        from auditkit.data.parquet import read_parquet_world
+
+        return read_parquet_world(parquet)
+    tables: dict[str, pd.DataFrame] = {}
+    where: dict[str, Locator] = {}
+    for name, file in sources.items():
+        tables[name], where[name] = _read_table(file)
     for name, frame in tables.items():
         unknown = [c for c in frame.columns if c not in _TABLES[name]]
         if unknown and name != "accounts":
@@ -670,3 +787,25 @@ def read_world(path: str | os.PathLike) -> World:
                 f"{', '.join(_TABLES[name])}", column=unknown[0])
     return World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
                  _where=where)
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether a table's source is Parquet: a ``.parquet`` file or a directory of them."""
+    return path.is_dir() or path.name.endswith(".parquet")
+
+
+def world_sources(root: Path) -> dict[str, Path]:
+    """Each table's file (or partitioned directory) in world directory ``root``.
+
+    :class:`WorldError` when a table has two (``events.csv`` and ``events.parquet``)."""
+    sources: dict[str, Path] = {}
+    for name in _TABLES:
+        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
+                 if (root / f"{name}{ext}").is_file()]
+        found += [d for d in (root / name, root / f"{name}.parquet") if d.is_dir()]
+        if len(found) > 1:
+            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
+                             source=str(root))
+        if found:
+            sources[name] = found[0]
+    return sources

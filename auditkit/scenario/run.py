@@ -8,6 +8,7 @@ measurement do not score twice.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -85,7 +86,9 @@ class ScenarioRun:
         return [(self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
                 for c in self.scenario.cohorts]
 
-    def _build(self, treated: bool) -> Built:
+    def _simulate(self) -> tuple[Draft, list[tuple[Behaviour, Cohort]]]:
+        """The draft up to (not including) the treatments: population, setup, organic
+        simulation, finish. Treated and control worlds share it."""
         pop = self.scenario.population
         real = pop.world is not None
         if real:
@@ -109,21 +112,40 @@ class ScenarioRun:
                        post_share=pop.post_share)
         for behaviour, cohort in pairs:
             behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
-        if treated:
-            for behaviour, cohort in pairs:
-                behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        return draft, pairs
+
+    def _built(self, draft: Draft, pairs: list[tuple[Behaviour, Cohort]]) -> Built:
         world = draft.build()
-        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft, real)
+        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft,
+                     self.scenario.population.world is not None)
 
     @cached_property
     def treated(self) -> Built:
-        return self._build(True)
+        pretreated = self.__dict__.pop("_pretreated", None)
+        draft, pairs = pretreated if pretreated is not None else self._simulate()
+        if pretreated is None and "control" not in self.__dict__ and \
+                any(b.has_treatment for b, _ in pairs):
+            # the control world is this draft without the treatments: keep a copy instead of
+            # simulating the same population a second time (every stream is named, so the
+            # copy is exactly what a second simulation would draw)
+            self._untreated = copy.deepcopy((draft, pairs))
+        for behaviour, cohort in pairs:
+            behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
+        return self._built(draft, pairs)
 
     @cached_property
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             return self.treated
-        control = self._build(False)
+        untreated = self.__dict__.pop("_untreated", None)
+        if untreated is not None:
+            draft, pairs = untreated
+        else:
+            draft, pairs = self._simulate()
+            if "treated" not in self.__dict__:  # the treated world will start from a copy
+                self._pretreated = copy.deepcopy((draft, pairs))
+        control = self._built(draft, pairs)
+        # twins: the ground truth of one shares the other's random draws (common random numbers)
         control.twin, self.treated.twin = self.treated, control
         return control
 

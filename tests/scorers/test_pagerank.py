@@ -215,7 +215,7 @@ def test_registered_and_parameters_checked():
         pagerank_vector(World(accounts={"account": ["a", "b"]}), teleport=np.zeros(2))
     info = PageRank().info()
     assert set(info["params"]) == {"damping", "max_iter", "tol", "weight", "window_days",
-                                   "variant"}
+                                   "variant", "dtype"}
 
 
 # ---- explain ---------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""A bundled scenario at realistic size: generated and audited by every built-in scorer.
+
+Usage::
+
+    python benchmarks/bench_scenario.py bought-followers [--accounts 1000000] [--output PATH]
+
+Runs one :class:`auditkit.auditing.engine.AuditTask` (the scenario's first seed, every check,
+every built-in scorer) end to end in this process, with the population raised to
+``--accounts``, and says where the time goes: the organic simulation (population, cohorts'
+setup, follows and events), building the immutable worlds (``Draft.build``), the Monte Carlo
+ground truth (cascades, only when a check needs it), each scorer, and the rest (probes,
+percentiles). Phases are timed by wrapping the functions that do them; the end-to-end time is
+measured around the task. Peak memory is the process's ``ru_maxrss`` (one scenario per
+process). Writes JSON to ``benchmarks/results/scenario-<id>-<accounts>.json``.
+
+The obvious alternative is the same task at the bundled size (``--accounts`` omitted), run the
+same way; the issue's baseline (72 s and 6.8 GB at 1M accounts) was measured before the
+control world shared the treated world's simulation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import auditkit
+import auditkit.data.draft as draft_module
+import auditkit.scenario.run as run_module
+from auditkit import Registry, bundled_scenarios, load_scenarios
+from auditkit.auditing.engine import AuditTask
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario")
+    parser.add_argument("--accounts", type=int, default=None)
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    registry = Registry()
+    scenario = next(s for s in load_scenarios([bundled_scenarios()], registry)
+                    if s.id == args.scenario)
+    if args.accounts:
+        scenario = scenario.model_copy(update={"population": scenario.population.model_copy(
+            update={"accounts": args.accounts})})
+    scorers = tuple(registry.scorer(s) for s in registry.built_in_scorers())
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[name] += time.perf_counter() - started
+        return wrapper
+
+    run_module.ScenarioRun._simulate = timed("simulation", run_module.ScenarioRun._simulate)
+    draft_module.Draft.build = timed("build worlds", draft_module.Draft.build)
+    run_module.expected_spread = timed("ground truth (cascades)", run_module.expected_spread)
+    original_run_scorer = run_module.run_scorer
+
+    def run_scorer(scorer: Any, *a: Any, **k: Any) -> Any:
+        return timed(f"score: {scorer.id}", original_run_scorer)(scorer, *a, **k)
+
+    run_module.run_scorer = run_scorer
+    task = AuditTask(scenario, scenario.population.seed, scorers, None)
+    started = time.perf_counter()
+    rows = task.run(registry)
+    total = time.perf_counter() - started
+    accounted = sum(spent.values())
+    phases = {k: round(v, 2) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
+    phases["probes, percentiles, the rest"] = round(total - accounted, 2)
+    report = {"scenario": scenario.id, "accounts": scenario.population.accounts,
+              "checks": len(scenario.checks), "scorers": len(scorers), "rows": len(rows),
+              "verdicts": {v: sum(r["verdict"] == v for r in rows)
+                           for v in ("pass", "fail", "error", "skip")},
+              "total_s": round(total, 2), "phases_s": phases,
+              "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                                    2),
+              "cpus": os.cpu_count(), "loadavg_after": os.getloadavg(),
+              "python": platform.python_version(), "auditkit": auditkit.__version__}
+    print(json.dumps(report, indent=2))
+    out = args.output or RESULTS / f"scenario-{scenario.id}-{scenario.population.accounts}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
