@@ -10,6 +10,7 @@ from pydantic import Field
 
 from auditkit.data.draft import Draft
 from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.plugin.params import Params
 
 __all__ = ["Labelled", "WentSilent", "silence_day"]
@@ -25,6 +26,9 @@ class Labelled(Behaviour):
 
     class Params(Params):
         labels: list[str] = Field(min_length=1, description="labels of the members")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        return Footprint()  # a selection of existing accounts
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         labels = draft.column("label")
@@ -57,6 +61,9 @@ class WentSilent(Behaviour):
                                   "the middle of a shorter world)")
         min_events: int = Field(3, ge=1, description="actions before the day")
         still_active: bool = Field(False, description="select accounts that kept acting")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        return Footprint()  # a selection of existing accounts
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

@@ -3,8 +3,10 @@
 A scenario says what population to start from, what some cohorts of accounts do, what to
 measure, and what an acceptable scorer would show. The schema is the pydantic model
 :class:`Scenario` (published as JSON Schema by ``auditkit schema``); the language is documented in
-``docs/scenarios.md``. Files are read with ``yaml.safe_load`` semantics only. Every error names
-the file, the line and the field, and says how to fix it.
+``docs/scenarios.md``. Files are read as untrusted input (:mod:`auditkit.untrusted`):
+``yaml.safe_load`` semantics, with limits on size, nesting and alias expansion, UTF-8 only,
+duplicate keys and non-finite numbers refused. Every error names the file, the line and the
+field, and says how to fix it; values are quoted in at most a short excerpt.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pydantic
 import yaml
 
 from auditkit.errors import ScenarioError
+from auditkit.untrusted import excerpt, load_yaml, read_text
 
 __all__ = ["Scenario", "Population", "CohortSpec", "Check", "Expectation", "load_scenario",
            "load_scenarios", "scenario_files"]
@@ -27,7 +30,7 @@ _NAME = r"^[a-z][a-z0-9_-]*$"
 
 
 class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Population(_Model):
@@ -44,12 +47,13 @@ class Population(_Model):
                                    description="ordinary accounts to generate")
     days: float = pydantic.Field(120, gt=0, le=3650, description="length of the period")
     communities: int = pydantic.Field(8, ge=1, le=1000)
-    follows_per_account: float = pydantic.Field(12, ge=0)
-    events_per_account: float = pydantic.Field(20, ge=0)
+    follows_per_account: float = pydantic.Field(12, ge=0, le=1_000_000)
+    events_per_account: float = pydantic.Field(20, ge=0, le=1_000_000)
     reciprocity: float = pydantic.Field(0.25, ge=0, le=1)
     locality: float = pydantic.Field(0.8, ge=0, le=1)
     post_share: float = pydantic.Field(0.35, gt=0, lt=1)
-    seed: int = pydantic.Field(0, ge=0, description="first seed; --seeds N uses seed..seed+N-1")
+    seed: int = pydantic.Field(0, ge=0, le=2**63 - 1,
+                               description="first seed; --seeds N uses seed..seed+N-1")
 
 
 class CohortSpec(_Model):
@@ -242,15 +246,7 @@ def scenario_error(path: str, line: int | None, field: str, message: str) -> Sce
 
 def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located]:
     """Parse one scenario from YAML text; errors name ``path``, the line and the field."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}{line}: invalid YAML: {problem}; check indentation and "
-                            "that every 'key: value' has a space after the colon") from None
+    data, node = load_yaml(text, path, error=ScenarioError)
     located = Located(node)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping with id, flaw, title, acceptable, "
@@ -270,32 +266,38 @@ def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located
             line = located.line(loc[:-1])
         else:
             got = err.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict | list) else f" (got {excerpt(got)})"
             msg = f"{err['msg']}{shown}."
             line = located.line(loc)
         raise scenario_error(path, line, field, msg) from None
     return scenario, located
 
 
-def load_scenario(path: str | os.PathLike, registry=None) -> Scenario:
-    """Read and validate one scenario file, including behaviour and probe names and parameters."""
+def load_scenario(path: str | os.PathLike, registry=None, *, budget=None) -> Scenario:
+    """Read and validate one scenario file, including behaviour and probe names and parameters,
+    and its estimated size against ``budget`` (:mod:`auditkit.scenario.budget`; default: the
+    default budget)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read scenario file: {exc.strerror}") from None
+    text = read_text(p, what="scenario file", error=ScenarioError)
     scenario, located = parse_scenario(text, str(p))
     from auditkit.plugin.registry import get_registry
+    from auditkit.scenario.budget import check_budget
 
-    check_references(scenario, located, registry or get_registry())
+    registry = registry or get_registry()
+    check_references(scenario, located, registry)
+    check_budget(scenario, registry, located, budget)
     return scenario
 
 
 def check_references(scenario: Scenario, located: Located, registry) -> None:
     path = scenario.path or "<string>"
     names = [c.name for c in scenario.cohorts]
+    first = {}
+    for i, name in enumerate(names):
+        first.setdefault(name, i)
+    checked: set[tuple[str, str]] = set()
     for i, cohort in enumerate(scenario.cohorts):
-        if names.index(cohort.name) != i:
+        if first[cohort.name] != i:
             raise scenario_error(path, located.line(("cohorts", i, "name")),
                                  f"cohorts[{i}].name", f"cohort name {cohort.name!r} is used "
                                  "twice; give each cohort its own name.")
@@ -306,6 +308,10 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
                                  f"cohorts[{i}].behaviour",
                                  f"unknown behaviour {cohort.behaviour!r}.{hint} Known: "
                                  f"{', '.join(sorted(registry.behaviours))}.")
+        key = (cohort.behaviour, repr(sorted(cohort.params.items())))
+        if key in checked:  # the same behaviour and parameters as an earlier cohort
+            continue
+        checked.add(key)
         try:
             registry.behaviours[cohort.behaviour](**cohort.params)
         except ScenarioError as exc:
@@ -329,7 +335,7 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
         for field in probe.cohort_fields():
             value = getattr(probe.params, field)
             for cname in ([value] if isinstance(value, str) else list(value or [])):
-                if cname not in names and cname not in probe.special_cohorts:
+                if cname not in first and cname not in probe.special_cohorts:
                     close = difflib.get_close_matches(cname, names, n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
                     raise scenario_error(
@@ -354,9 +360,10 @@ def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def load_scenarios(paths: list[str | os.PathLike], registry=None) -> list[Scenario]:
+def load_scenarios(paths: list[str | os.PathLike], registry=None, *,
+                   budget=None) -> list[Scenario]:
     """Load every scenario under ``paths``; ids must be unique."""
-    scenarios = [load_scenario(f, registry) for f in scenario_files(paths)]
+    scenarios = [load_scenario(f, registry, budget=budget) for f in scenario_files(paths)]
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.id in seen:
