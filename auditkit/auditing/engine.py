@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from auditkit.auditing.executor import Executor, Rows, SerialExecutor, run_all
+from auditkit.auditing.journal import Journal
 from auditkit.auditing.results import COLUMNS, Results
 from auditkit.errors import AuditkitError, ScenarioError
 from auditkit.plugin.probe import NotApplicable, Probe
 from auditkit.plugin.registry import Registry, get_registry
 from auditkit.plugin.scorer import Scorer
+from auditkit.scenario.budget import Budget
 from auditkit.scenario.model import Check, Scenario
 from auditkit.scenario.run import ScenarioRun
 
@@ -41,6 +43,7 @@ class AuditTask:
     seed: int
     scorers: tuple[Scorer, ...]
     time_limit: float | None = 60.0
+    budget: Budget | None = None
 
     @property
     def label(self) -> str:
@@ -48,7 +51,8 @@ class AuditTask:
 
     def run(self, registry: Registry) -> Rows:
         """The rows of every check of the scenario for every scorer, in order."""
-        run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit)
+        run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit,
+                          budget=self.budget)
         probes = [(check, registry.probes[check.probe](**check.probe_params))
                   for check in self.scenario.checks]
         return [measure_check(run, scorer, check, probe)
@@ -58,8 +62,13 @@ class AuditTask:
 def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *, seeds: int = 1,
           registry: Registry | None = None, time_limit: float | None = 60.0,
           executor: Executor | None = None,
-          progress: Callable[[str], None] | None = None) -> Results:
-    """Run every check of every scenario for ``seeds`` seeds against every scorer."""
+          progress: Callable[[str], None] | None = None, budget: Budget | None = None,
+          journal: Journal | None = None) -> Results:
+    """Run every check of every scenario for ``seeds`` seeds against every scorer.
+
+    ``budget`` bounds the worlds built (:mod:`auditkit.scenario.budget`); ``journal`` records
+    each finished task and skips the tasks it already holds (:mod:`auditkit.auditing.journal`).
+    """
     from auditkit import __version__
 
     registry = registry or get_registry()
@@ -69,7 +78,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *, seeds: in
         raise AuditkitError(f"scorer id {twice[0]!r} is audited twice; their results would "
                             "merge. Audit each configuration separately or rename one (the "
                             "black-box adapters take a name parameter)")
-    tasks = [AuditTask(scenario, scenario.population.seed + i, tuple(scorers), time_limit)
+    tasks = [AuditTask(scenario, scenario.population.seed + i, tuple(scorers), time_limit,
+                       budget)
              for scenario in scenarios for i in range(seeds)]
 
     def report(done: int, total: int, task: AuditTask) -> None:
@@ -77,7 +87,7 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *, seeds: in
             progress(f"[{done}/{total}] {task.label}")
 
     executor = executor or SerialExecutor()
-    rows = run_all(executor, tasks, registry, progress=report)
+    rows = run_all(executor, tasks, registry, progress=report, journal=journal)
     meta = {
         "auditkit": __version__,
         "seeds": seeds,
