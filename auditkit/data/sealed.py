@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from auditkit.data.world import World
 
-__all__ = ["read_only_view", "seal"]
+__all__ = ["read_only_view", "original", "seal"]
 
 #: Attributes of pandas' array types that hold numpy data.
 _BUFFERS = ("_ndarray", "_codes", "_data", "_mask", "_sparse_values")
@@ -98,3 +98,8 @@ def read_only_view(world: World) -> World:
     view._accounts, view._follows, view._events = (t.copy(deep=False) for t in tables)
     view._ids = world.ids
     return view
+
+
+def original(world: World) -> World:
+    """The world a view was made of (``world`` itself when it is not a view)."""
+    return world._origin if isinstance(world, _View) else world
