@@ -406,10 +406,12 @@ def _no_constant(name: str) -> Any:
 
 
 def load_json(text: str | bytes, source: str, *, limits: Limits = DEFAULT_LIMITS,
-              error: ErrorFactory = AuditkitError) -> Any:
+              error: ErrorFactory = AuditkitError, non_finite: bool = False) -> Any:
     """Parse JSON safely: size checked first, nesting bounded (Python's recursion limit, a
     clean error), ``NaN``/``Infinity`` and numbers of more than ``limits.max_digits``
-    characters or beyond the float range refused; errors name ``source``, line and column."""
+    characters or beyond the float range refused (``non_finite=True`` reads ``NaN`` and
+    ``Infinity`` as floats, for a caller that reports them itself); errors name ``source``,
+    line and column."""
     if isinstance(text, bytes):
         if len(text) > limits.max_bytes:
             raise error(f"{source}: {len(text):,} bytes of JSON; at most "
@@ -429,8 +431,8 @@ def load_json(text: str | bytes, source: str, *, limits: Limits = DEFAULT_LIMITS
         return parse
 
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_int=number(int),
-                          parse_float=number(float))
+        return json.loads(text, parse_constant=float if non_finite else _no_constant,
+                          parse_int=number(int), parse_float=number(float))
     except json.JSONDecodeError as exc:
         raise error(f"{_where(source, exc.lineno, exc.colno)}: not valid JSON: {exc.msg}"
                     ) from None
