@@ -39,8 +39,8 @@ import yaml
 
 from auditkit.errors import AuditkitError
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "read_text", "decode_text", "load_yaml", "load_json",
-           "excerpt", "file_bytes"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "read_text", "decode_text", "sniff_encoding",
+           "load_yaml", "load_json", "excerpt", "file_bytes"]
 
 ErrorFactory = Callable[[str], Exception]
 
@@ -72,6 +72,10 @@ _SHORT.maxlong = 40
 def excerpt(value: Any, limit: int = 80) -> str:
     """``repr(value)`` cut to about ``limit`` characters, without ever building the whole
     representation (containers show their first items, strings their start)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit - 3] + "...")
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a numpy scalar: show the number, not its type
     text = _SHORT.repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -117,6 +121,27 @@ def _convert_hint(source: str, encoding: str) -> str:
             f"`iconv -f {encoding} -t UTF-8 {name} > {name}.utf8` and use that file)")
 
 
+def sniff_encoding(data: bytes, source: str = "FILE") -> tuple[str, int | None] | None:
+    """What is wrong with the start of a text file that is not UTF-8 at all: UTF-16 or UTF-32
+    (with or without a byte-order mark) or binary data (a NUL byte); ``None`` when nothing is.
+    Returns the problem and the byte offset it was found at (``None``: the whole file)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return (f"the text is {encoding} (it starts with a {encoding[:6]} byte-order mark), "
+                    f"not UTF-8; {_convert_hint(source, encoding[:6])}", None)
+    nul = data.find(b"\x00")
+    if nul < 0:
+        return None
+    sample = data[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) >= 4 and max(even, odd) >= len(sample) // 4 and min(even, odd) == 0:
+        encoding = "UTF-16LE" if odd else "UTF-16BE"
+        return (f"the text looks like {encoding} (every other byte is 0), not UTF-8; "
+                f"{_convert_hint(source, 'UTF-16')}", None)
+    return ("binary data (a NUL byte), not a text file; give the text file itself, not a "
+            "compressed or binary one", nul)
+
+
 def decode_text(data: bytes, source: str, *, error: ErrorFactory = AuditkitError) -> str:
     """``data`` as UTF-8 text (a UTF-8 byte-order mark is dropped).
 
@@ -126,21 +151,13 @@ def decode_text(data: bytes, source: str, *, error: ErrorFactory = AuditkitError
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            raise error(f"{source}: the text is {encoding} (it starts with a {encoding[:6]} "
-                        f"byte-order mark), not UTF-8; {_convert_hint(source, encoding[:6])}")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        sample = data[:4096]
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        if len(sample) >= 4 and max(even, odd) >= len(sample) // 4 and min(even, odd) == 0:
-            encoding = "UTF-16LE" if odd else "UTF-16BE"
-            raise error(f"{source}: the text looks like {encoding} (every other byte is 0), "
-                        f"not UTF-8; {_convert_hint(source, 'UTF-16')}")
-        line, column = _position(data, nul)
-        raise error(f"{_where(source, line, column)}: binary data (a NUL byte), not a text "
-                    "file; give the text file itself, not a compressed or binary one")
+    problem = sniff_encoding(data, source)
+    if problem is not None:
+        message, offset = problem
+        if offset is None:
+            raise error(f"{source}: {message}")
+        line, column = _position(data, offset)
+        raise error(f"{_where(source, line, column)}: {message}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

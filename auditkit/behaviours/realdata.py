@@ -6,6 +6,7 @@ counts-only world stays counts-only (``docs/real-data.md``)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from auditkit.data.draft import Draft
@@ -33,8 +34,9 @@ class Labelled(Behaviour):
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         labels = draft.column("label")
         base = draft.column("role") == "base"
-        cohort.members = np.flatnonzero(base & np.isin(labels.astype(str),
-                                                        self.params.labels))
+        # compare as objects: astype(str) would pad every label to the longest one
+        wanted = pd.Series(labels, dtype=object).isin(self.params.labels).to_numpy()
+        cohort.members = np.flatnonzero(base & wanted)
         cohort.facts.update(labels=list(self.params.labels))
 
 

@@ -31,8 +31,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from auditkit.data.tables import read_table
+from auditkit.data.times import as_timestamp as _as_timestamp
+from auditkit.data.times import parse_time
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
+from auditkit.untrusted import excerpt
 
 __all__ = ["ACTIONS", "REACTIONS", "World", "read_world", "parse_time"]
 
@@ -76,53 +80,6 @@ class Locator:
             # WorldError says "line N"; a table that is not a text file has rows.
             err.args = (str(err).replace(f"line {row}", f"row {row}", 1),)
         return err
-
-
-def parse_time(values: pd.Series | Iterable, *, where: Locator | None = None,
-               column: str = "time") -> pd.Series:
-    """Parse ISO-8601 strings, unix seconds or datetimes into ``datetime64[ns, UTC]``.
-
-    Missing values stay ``NaT``. An unparsable value raises :class:`WorldError` naming the
-    row and the column.
-    """
-    s = values if isinstance(values, pd.Series) else pd.Series(list(values))
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        out = pd.to_datetime(s, unit="s", utc=True, errors="coerce")
-        bad = s.notna() & out.isna()
-    else:
-        text = s.astype("object").where(s.notna(), None)
-        numeric = pd.to_numeric(text, errors="coerce")
-        out = pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")
-        rest = numeric.isna() & text.notna()
-        if rest.any():
-            out[rest] = pd.to_datetime(text[rest].astype(str), format="ISO8601", utc=True,
-                                       errors="coerce")
-        bad = text.notna() & out.isna()
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        where = where or Locator("table")
-        raise where.error(
-            f"cannot read time {s.iloc[pos]!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
-            "or unix seconds (1714564800)", position=pos, column=column)
-    return out.astype("datetime64[ns, UTC]")
-
-
-def _as_timestamp(at: object) -> pd.Timestamp:
-    if isinstance(at, pd.Timestamp):
-        ts = at
-    elif isinstance(at, int | float | np.integer | np.floating):
-        ts = pd.Timestamp(float(at), unit="s")
-    else:
-        try:
-            ts = pd.Timestamp(at)
-        except (ValueError, TypeError) as exc:
-            raise WorldError(f"cannot read time {at!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
-                             "or unix seconds") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 class World:
@@ -471,11 +428,11 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     for col in _COUNT_COLUMNS:
         if col in acc:
             num = pd.to_numeric(acc[col], errors="coerce")
-            bad = (acc[col].notna() & num.isna()) | (num < 0)
+            bad = (acc[col].notna() & num.isna()) | (num < 0) | (num == np.inf)
             if bad.any():
                 pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise where.error(f"{col} must be a non-negative number, got "
-                                  f"{acc[col].iloc[pos]!r}", position=pos, column=col)
+                raise where.error(f"{col} must be a finite, non-negative number, got "
+                                  f"{excerpt(acc[col].iloc[pos])}", position=pos, column=col)
             acc[col] = num.astype("Float64")
     return acc
 
@@ -612,14 +569,9 @@ _ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "foll
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
-    suffixes = "".join(path.suffixes)
-    try:
-        if suffixes.endswith(".parquet"):
-            frame = pd.read_parquet(path)
-            return frame, Locator(str(path), _one_based, "row")
-        frame = pd.read_csv(path, dtype=_ID_DTYPES, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
-        raise WorldError(f"cannot read this file: {exc}".strip(), source=str(path)) from exc
+    frame, parquet = read_table(path, _ID_DTYPES)
+    if parquet:
+        return frame, Locator(str(path), _one_based, "row")
     # header is line 1, so data row i (0-based) is on line i + 2
     return frame, Locator(str(path), lambda i: i + 2, "line")
 
@@ -653,5 +605,10 @@ def read_world(path: str | os.PathLike) -> World:
             raise where[name].error(
                 f"unknown column {unknown[0]!r}; the {name} table has columns "
                 f"{', '.join(_TABLES[name])}", column=unknown[0])
-    return World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
-                 _where=where)
+    world = World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
+                  _where=where)
+    if not len(world):
+        names = ", ".join(where[n].source for n in tables)
+        raise WorldError(f"the world has no accounts: {names} hold a header but no rows; "
+                         "add at least one account (line 2)", source=str(root), row=2)
+    return world
