@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import AuditkitError
+from auditkit.untrusted import load_json
 
 __all__ = ["Results", "COLUMNS", "RESULTS_FORMAT", "VERDICTS", "flaw_number"]
 
@@ -55,7 +56,9 @@ class Results:
 
     @classmethod
     def from_json(cls, text: str) -> Results:
-        data = json.loads(text)
+        data = load_json(text, "results", non_finite=True)
+        if not isinstance(data, dict):
+            raise AuditkitError("not an auditkit results file (not a JSON object)")
         if data.get("format") != RESULTS_FORMAT["format"]:
             raise AuditkitError("not an auditkit results file (no 'format: auditkit-results')")
         if data.get("version") != RESULTS_FORMAT["version"]:
