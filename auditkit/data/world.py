@@ -382,7 +382,8 @@ def _ids_in(follows: pd.DataFrame | None, events: pd.DataFrame | None) -> list[s
             continue
         for col in cols:
             if col in frame:
-                parts.append(_id_strings(frame[col]).dropna())
+                ids = _id_strings(frame[col]).dropna()
+                parts.append(ids[ids != ""])  # an empty id is reported where it stands
     if not parts:
         return []
     # interleave follower/followee order of first appearance deterministically
