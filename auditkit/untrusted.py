@@ -29,6 +29,7 @@ import gc
 import json
 import math
 import os
+import re
 import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -240,6 +241,9 @@ class _Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         return super().construct_mapping(node, deep)
 
 
+#: Characters YAML does not allow in a document (YAML 1.1, "printable characters").
+_NONPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                           "\U00010000-\U0010FFFF]")
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _STR = "tag:yaml.org,2002:str"
@@ -390,6 +394,13 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
     more than ``limits.max_nodes`` values after alias expansion, a key given twice, an
     unreadable value (e.g. an impossible date) or a number with too many digits.
     """
+    bad = _NONPRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise error(f"{_where(source, line, column)}: a control character (U+"
+                    f"{ord(bad.group()):04X}), which YAML does not allow; remove it (the file "
+                    "may be damaged, or not a text file)")
     loader = _Loader(text)
     collecting = gc.isenabled()
     gc.disable()  # a document is hundreds of thousands of new objects and no cycles

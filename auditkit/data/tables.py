@@ -14,6 +14,7 @@ column.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import re
 import zlib
@@ -36,17 +37,32 @@ def _open(path: Path) -> Any:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
+def _lines_before_damage(path: Path) -> int | None:
+    """How many whole lines a damaged compressed file yields before it breaks."""
+    lines = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                lines += chunk.count(b"\n")
+    except (EOFError, OSError, zlib.error):
+        return lines
+    return None
+
+
 def _compressed_error(path: Path, exc: BaseException) -> WorldError:
     if isinstance(exc, EOFError):
+        lines = _lines_before_damage(path)
         return WorldError("the compressed file is truncated: it ends before its end-of-stream "
-                          "marker (a download or copy cut short); fetch or copy it again",
-                          source=str(path))
-    if isinstance(exc, gzip.BadGzipFile):
+                          "marker (a download or copy cut short) after "
+                          f"{lines or 0:,} whole lines; fetch or copy it again",
+                          source=str(path), row=None if lines is None else lines + 1)
+    if isinstance(exc, gzip.BadGzipFile) and str(exc).startswith("Not a gzipped file"):
         return WorldError(f"the file is not gzip-compressed ({exc}); rename it to .csv if it "
                           "is plain text, or compress it with gzip", source=str(path))
+    lines = _lines_before_damage(path)
     return WorldError(f"the compressed data is corrupt ({type(exc).__name__}: "
                       f"{excerpt(str(exc), 200)[1:-1]}); fetch or copy it again",
-                      source=str(path))
+                      source=str(path), row=None if lines is None else lines + 1)
 
 
 def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
@@ -114,6 +130,11 @@ def read_table(path: Path, dtypes: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
         message, offset = problem
         raise WorldError(message, source=source,
                          row=None if offset is None else head.count(b"\n", 0, offset) + 1)
+    header = next(csv.reader([head.split(b"\n", 1)[0].decode("utf-8", "replace")]), [])
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise WorldError(f"the header names column {twice[0]!r} twice; keep one",
+                         source=source, row=1, column=twice[0])
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""],
                             encoding="utf-8", encoding_errors="strict")

@@ -75,6 +75,8 @@ class Locator:
     def error(self, message: str, *, position: int | None = None,
               column: str | None = None) -> WorldError:
         row = None if position is None else self.row_label(position)
+        if row is None and column is not None and self.unit == "line":
+            row = 1  # a problem with a column as a whole: its name is on the header line
         err = WorldError(message, source=self.source, row=row, column=column)
         if row is not None and self.unit != "line":
             # WorldError says "line N"; a table that is not a text file has rows.

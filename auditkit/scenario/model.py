@@ -249,9 +249,11 @@ def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located
     data, node = load_yaml(text, path, error=ScenarioError)
     located = Located(node)
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario is a mapping with id, flaw, title, acceptable, "
-                            "source, population, cohorts and checks; got "
-                            f"{type(data).__name__}")
+        line = node.start_mark.line + 1 if node is not None else 1
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(f"{path}, line {line}: a scenario is a mapping with id, flaw, "
+                            "title, acceptable, source, population, cohorts and checks; got "
+                            f"{got}")
     try:
         scenario = Scenario.model_validate(data | {"path": path})
     except pydantic.ValidationError as exc:
