@@ -55,7 +55,7 @@ def _hint(seconds: float) -> str:
 def _seconds_to_ns(secs: np.ndarray, raw: pd.Series, where: Any, column: str) -> np.ndarray:
     """Unix seconds (floats, NaN = missing) as int64 nanoseconds; out of range refused."""
     present = ~np.isnan(secs)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         bad = present & ~((secs * 1e9 >= _LO_NS) & (secs * 1e9 <= _HI_NS))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
@@ -151,6 +151,11 @@ def as_timestamp(at: object) -> pd.Timestamp:
     """One time (ISO-8601 text, unix seconds, a datetime) as a UTC timestamp; anything else, or
     a time outside 1677-2262, raises :class:`~auditkit.errors.WorldError`."""
     try:
+        if isinstance(at, str):
+            try:
+                at = float(at.strip())  # unix seconds written as text
+            except ValueError:
+                pass
         if isinstance(at, pd.Timestamp):
             ts = at
         elif isinstance(at, bool):
