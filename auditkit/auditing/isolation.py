@@ -28,6 +28,7 @@ each world is pickled to it once.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import os
@@ -57,16 +58,18 @@ if TYPE_CHECKING:
     from auditkit.plugin.registry import Registry
 
 __all__ = ["IsolatedScorer", "IsolatingExecutor", "Isolation", "isolate", "is_built_in",
-           "serve_scorer"]
+           "serve_scorer", "serve_forks"]
 
 Isolation = Literal["third-party", "all", "none"]
 #: Worlds a worker keeps between calls (a scenario's treated and control world, and a spare).
 _KEEP = 4
-#: The worker's program (its arguments: the connection's file descriptor, the parent's pid).
+#: The programs of the fork server and of a worker started directly (their arguments: a
+#: connection's file descriptor and the parent's pid).
+_ZYGOTE = "from auditkit.auditing.isolation import serve_forks; serve_forks()"
 _WORKER = "from auditkit.auditing.isolation import serve_scorer; serve_scorer()"
-#: Seconds the worker gets beyond the time limit before it is killed (the audit's own
-#: deadline, when it has one, fires first and reports the time limit).
-_GRACE = 1.0
+#: Seconds a worker may take to start and receive its world before it counts as hung (the
+#: time limit starts when the scorer is called, not before).
+_STARTUP = 600.0
 
 
 def is_built_in(scorer: Scorer) -> bool:
@@ -96,18 +99,12 @@ def _describe(exc: BaseException) -> str:
     return f"failed: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
-def serve_scorer() -> None:
-    """The worker's main program (``python -c "...; serve_scorer()" FD PARENT_PID``): read the
-    parent's ``sys.path`` and the pickled scorer from the connection on file descriptor FD,
-    then answer ``(token, world or None, method, args)`` requests with ``("ok", result)``,
-    ``("raised", description)`` or ``("stray", thread names)`` until the connection closes."""
-    from multiprocessing.connection import Connection
-
-    fd, parent = int(sys.argv[1]), int(sys.argv[2])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the audit's process
-    _die_with_parent(parent)
+def _serve(conn: Connection) -> None:
+    """Read the parent's ``sys.path`` and the pickled scorer, then answer ``(token, world or
+    None, method, args)`` requests: ``("started", None)`` when the scorer is called, then
+    ``("ok", result)``, ``("raised", description)`` or ``("stray", thread names)``, until the
+    connection closes."""
     sys.stdout = sys.stderr  # whatever the plugin prints goes to stderr (fd 1 is too)
-    conn = Connection(fd)
     try:
         path, payload = conn.recv()
         sys.path[:] = path
@@ -132,10 +129,11 @@ def serve_scorer() -> None:
                 worlds.popitem(last=False)
         else:
             worlds.move_to_end(token)
+        view = read_only_view(worlds[token])
         before = set(threading.enumerate())
+        conn.send(("started", None))
         try:
-            reply: tuple[str, Any] = ("ok", getattr(scorer, method)(
-                read_only_view(worlds[token]), *args))
+            reply: tuple[str, Any] = ("ok", getattr(scorer, method)(view, *args))
         except BaseException as exc:  # noqa: B036 - SystemExit and KeyboardInterrupt included
             reply = ("raised", _describe(exc))
         stray = [t for t in threading.enumerate()
@@ -150,6 +148,56 @@ def serve_scorer() -> None:
         if stray:
             sys.stderr.flush()
             os._exit(0)  # the thread would keep the worker alive
+
+
+def serve_scorer() -> None:
+    """A worker started on its own (``python -c "...; serve_scorer()" FD PARENT_PID``), where
+    no fork server is available."""
+    fd, parent = int(sys.argv[1]), int(sys.argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the audit's process
+    _die_with_parent(parent)
+    _serve(Connection(fd))
+
+
+def serve_forks() -> None:
+    """The fork server (``python -c "...; serve_forks()" FD PARENT_PID``): it imports pandas and
+    auditkit once, then forks a ready worker for each ``fork`` request (the worker's connection
+    arrives with it, ``SCM_RIGHTS``), so a worker starts in milliseconds instead of a second.
+    ``wait PID`` reaps a worker and answers its exit status."""
+    fd, parent = int(sys.argv[1]), int(sys.argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+    me = os.getpid()
+    control = socket.socket(fileno=fd)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 256, 1)
+        except OSError:
+            return
+        if not message:
+            return
+        command, _, argument = message.decode().partition(" ")
+        if command == "fork" and fds:
+            pid = os.fork()
+            if pid == 0:  # the worker
+                control.close()
+                _die_with_parent(me)
+                try:
+                    _serve(Connection(fds[0]))
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+            control.sendall(f"{pid}\n".encode())
+        elif command == "wait":
+            try:
+                _, status = os.waitpid(int(argument), 0)
+                answer = str(os.waitstatus_to_exitcode(status))
+            except (ChildProcessError, ValueError):
+                answer = "unknown"
+            control.sendall(f"{answer}\n".encode())
+        else:
+            for extra in fds:
+                os.close(extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,12 +226,86 @@ def _exit_cause(code: int | None) -> str:
     return f"exited with code {code}"
 
 
+class _Forks:
+    """The fork server, started on first use and shared by every worker of this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+        self.failed = not hasattr(os, "fork") or not hasattr(socket, "send_fds")
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _ZYGOTE, str(theirs.fileno()), str(os.getpid())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.control = ours
+        atexit.register(self.close)
+
+    def _ask(self, message: bytes, fds: list[int] | None = None) -> str:
+        assert self.control is not None
+        socket.send_fds(self.control, [message], fds or [])
+        answer = b""
+        self.control.settimeout(_STARTUP)
+        while not answer.endswith(b"\n"):
+            chunk = self.control.recv(64)
+            if not chunk:
+                raise OSError("the fork server ended")
+            answer += chunk
+        return answer.decode().strip()
+
+    def fork(self, conn_fd: int) -> int | None:
+        """A new worker serving the connection ``conn_fd``; its pid (None: no fork server)."""
+        with self.lock:
+            if self.failed:
+                return None
+            try:
+                if self.process is None or self.process.poll() is not None:
+                    self._start()
+                return int(self._ask(b"fork", [conn_fd]))
+            except (OSError, ValueError):
+                self.failed = True  # fall back to starting workers directly
+                self.close()
+                return None
+
+    def wait(self, pid: int) -> int | None:
+        """Reap a worker (it has exited or been killed); its exit status."""
+        with self.lock:
+            try:
+                answer = self._ask(f"wait {pid}".encode())
+            except (OSError, ValueError, AssertionError):
+                return None
+        return None if answer == "unknown" else int(answer)
+
+    def close(self) -> None:
+        if self.control is not None:
+            with contextlib.suppress(OSError):
+                self.control.close()
+            self.control = None
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(2.0)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+_FORKS = _Forks()
+
+
 class _Worker:
     """One worker process for one scorer, started on first use and after each death."""
 
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None  # a worker started directly
+        self.pid: int | None = None  # a worker forked by the fork server
         self.conn: Connection | None = None
         self.held: OrderedDict[int, None] = OrderedDict()
         self.tokens: weakref.WeakKeyDictionary[World, int] = weakref.WeakKeyDictionary()
@@ -203,11 +325,12 @@ class _Worker:
                               "--isolation none") from None
         ours, theirs = socket.socketpair()
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER, str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL,
-                close_fds=True)
+            self.pid = _FORKS.fork(theirs.fileno())
+            if self.pid is None:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-c", _WORKER, str(theirs.fileno()), str(os.getpid())],
+                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL)
         except OSError as exc:
             ours.close()
             raise ScorerError(f"{self.who}: cannot start a worker process: {exc}") from None
@@ -218,28 +341,39 @@ class _Worker:
         self.held.clear()
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and self.conn is not None
 
     def stop(self, *, kill: bool = False) -> int | None:
         """End the worker (politely, or at once with ``kill``); its exit code."""
-        process, conn = self.process, self.conn
-        self.process = self.conn = None
+        process, pid, conn = self.process, self.pid, self.conn
+        self.process = self.pid = self.conn = None
         self.held.clear()
-        if process is None:
-            return None
-        if not kill and process.poll() is None:
+        if conn is not None and not kill:
             with contextlib.suppress(OSError, ValueError):
                 conn.send(None)
+        if process is not None:
+            if not kill:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(2.0)
+            if process.poll() is None:
+                with contextlib.suppress(OSError):
+                    process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(2.0)
-        if process.poll() is None:
+                process.wait(5.0)
+            code = process.returncode
+        elif pid is not None:
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            code = _FORKS.wait(pid)
+        else:
+            code = None
+        if conn is not None:
             with contextlib.suppress(OSError):
-                process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5.0)
-        with contextlib.suppress(OSError):
-            conn.close()
-        return process.returncode
+                conn.close()
+        return code
 
     def _token(self, world: World) -> int:
         token = self.tokens.get(world)
@@ -255,11 +389,14 @@ class _Worker:
             if not self.alive():
                 self.stop(kill=True)
                 self.start()
+            assert self.conn is not None
             token = self._token(world)
             fresh = token not in self.held
             try:
                 self.conn.send((token, world if fresh else None, method, args))
-                reply = self._wait(time_limit)
+                reply = self._wait(_STARTUP, starting=True)
+                if reply[0] == "started":
+                    reply = self._wait(time_limit)
             except BaseException:  # interrupted or timed out: the worker is in an unknown state
                 self.stop(kill=True)
                 raise
@@ -279,24 +416,24 @@ class _Worker:
                               "threads it does not finish. Its worker process was stopped.")
         raise ScorerError(f"{self.who} {value}")
 
-    def _wait(self, time_limit: float | None) -> tuple[str, Any]:
-        limit = None if not time_limit else time.monotonic() + time_limit + _GRACE
+    def _wait(self, limit: float | None, *, starting: bool = False) -> tuple[str, Any]:
+        assert self.conn is not None
+        end = None if not limit else time.monotonic() + limit
         while True:
             try:
                 if self.conn.poll(0.05):
                     return self.conn.recv()
             except (EOFError, OSError):
-                break  # the pipe closed: the worker is gone
+                break  # the connection closed: the worker is gone
             if not self.alive():
-                with contextlib.suppress(EOFError, OSError):
-                    if self.conn.poll(0):  # it answered just before it exited
-                        return self.conn.recv()
                 break
-            if limit is not None and time.monotonic() > limit:
+            if end is not None and time.monotonic() > end:
                 self.stop(kill=True)
-                raise ScorerError(f"{self.who} ran past the time limit of {time_limit:g} s; "
-                                  "its worker process was killed (raise the limit with "
-                                  "--time-limit)")
+                if starting:
+                    raise ScorerError(f"{self.who}: its worker process did not start within "
+                                      f"{_STARTUP:g} s; it was killed")
+                raise ScorerError(f"{self.who} ran past the time limit of {limit:g} s "
+                                  "(raise it with --time-limit); its worker process was killed")
         code = self.stop(kill=True)
         raise ScorerError(f"{self.who} ended its worker process while scoring: it "
                           f"{_exit_cause(code)}. The other scorers are unaffected; check the "
@@ -332,6 +469,12 @@ class IsolatedScorer(Scorer):
 
     def score(self, world: World, at: object = None) -> Any:
         return self._worker.call("score", world, (at,), self.time_limit)
+
+    def score_within(self, world: World, at: object, time_limit: float | None) -> Any:
+        """:meth:`score` with ``time_limit`` (:func:`auditkit.run_scorer` calls this instead
+        of wrapping the call in its own deadline: the limit starts when the worker calls the
+        scorer, not while it starts, and it kills)."""
+        return self._worker.call("score", world, (at,), time_limit or self.time_limit)
 
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         return self._worker.call("explain", world, (account, at), self.time_limit)

@@ -39,8 +39,11 @@ _CACHED = tuple(name for name, attr in vars(World).items() if isinstance(attr, c
 
 
 def _freeze(array: Any) -> None:
-    if isinstance(array, np.ndarray):
+    """Mark ``array`` and every array it is a view of read-only: pandas hands out fresh views
+    of its buffers, and a view of a read-only array is read-only."""
+    while isinstance(array, np.ndarray):
         array.flags.writeable = False
+        array = array.base
 
 
 def seal(value: Any) -> Any:
@@ -55,13 +58,23 @@ def seal(value: Any) -> Any:
         for attr in ("data", "indices", "indptr", "row", "col", "offsets"):
             _freeze(getattr(value, attr, None))
     elif isinstance(value, pd.DataFrame):
+        # the frame's own block arrays: the columns handed out later are views of them
+        # (pandas internals; tests/test_isolation.py checks that writes are refused)
+        for block in getattr(getattr(value, "_mgr", None), "blocks", ()):
+            _seal_array(block.values)
         for _, column in value.items():
             seal(column)
     elif isinstance(value, pd.Series | pd.Index):
-        array = value.array
-        for attr in _BUFFERS:
-            _freeze(getattr(array, attr, None))
+        _seal_array(value.array)
     return value
+
+
+def _seal_array(array: Any) -> None:
+    if isinstance(array, np.ndarray):
+        _freeze(array)
+        return
+    for attr in _BUFFERS:
+        _freeze(getattr(array, attr, None))
 
 
 class _View(World):

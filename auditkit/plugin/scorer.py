@@ -213,8 +213,12 @@ def run_scorer(scorer: Scorer, world: World, at: object = None, *,
     than one finite score per account, or leaves the declared range.
     """
     try:
-        with deadline(time_limit):
-            scores = scorer.score(read_only_view(world), at)
+        own = getattr(scorer, "score_within", None)
+        if own is not None:  # it enforces the limit itself (a worker process it can kill)
+            scores = own(read_only_view(world), at, time_limit)
+        else:
+            with deadline(time_limit):
+                scores = scorer.score(read_only_view(world), at)
     except DeadlineExceeded:
         raise ScorerError(f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "
                           "(raise it with --time-limit)") from None
