@@ -47,7 +47,7 @@ def remove_stale(target: str | os.PathLike[str]) -> list[Path]:
     that were killed: only those whose process is no longer running. Returns what it removed."""
     path = Path(target)
     pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{12}}\.tmp$")
-    removed = []
+    removed: list[Path] = []
     try:
         siblings = list(path.parent.iterdir())
     except OSError:

@@ -53,5 +53,5 @@ def exit_status(exc: BaseException) -> int:
 
 def describe(exc: BaseException) -> str:
     signum = int(getattr(exc, "signum", signal.SIGINT))
-    name = {signal.SIGINT: "SIGINT (Ctrl-C)"}.get(signum, signal.Signals(signum).name)
+    name = "SIGINT (Ctrl-C)" if signum == signal.SIGINT else signal.Signals(signum).name
     return f"interrupted by {name}"

@@ -10,6 +10,7 @@ non-daemon thread running cannot keep the program from exiting.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -73,10 +74,8 @@ def _exit(code: int) -> None:
     print(f"auditkit: a plugin left {len(stray)} thread(s) running ({names}); exiting anyway",
           file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(code)
 
 

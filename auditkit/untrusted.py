@@ -409,13 +409,13 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
         if not plain:
             data = loader.construct_document(node)
     except _Refusal as exc:
-        line = exc.mark.line + 1 if exc.mark is not None else None
-        raise error(f"{_where(source, line)}: {exc}") from None
+        where = exc.mark.line + 1 if exc.mark is not None else None
+        raise error(f"{_where(source, where)}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        where = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{_where(source, line)}: invalid YAML: {excerpt(problem, 200)[1:-1]}; "
+        raise error(f"{_where(source, where)}: invalid YAML: {excerpt(problem, 200)[1:-1]}; "
                     "check the indentation and that every 'key: value' has a space after "
                     "the colon") from None
     finally:

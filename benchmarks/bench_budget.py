@@ -42,7 +42,8 @@ CHILD = textwrap.dedent("""
     title: memory shape
     acceptable: nothing
     source: benchmarks/bench_budget.py
-    population: {{accounts: {int(accounts)}, follows_per_account: {fpa}, events_per_account: {epa}, days: 60}}
+    population: {{accounts: {int(accounts)}, follows_per_account: {fpa},
+                  events_per_account: {epa}, days: 60}}
     cohorts:
       - {{name: buyers, behaviour: bought_followers, size: 10, params: {{count: 100}}}}
     checks:

@@ -128,7 +128,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> Any:
         return self.do_open(functools.partial(_HTTPSConnection, watch=self._watch), req,
-                            context=self._context)
+                            context=getattr(self, "_context", None))
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):

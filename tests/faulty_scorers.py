@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,9 @@ class MutatesWorld(_Fault):
         with contextlib.suppress(ValueError):
             world.follow_codes[1][:] = 0
         world._follows = follows.iloc[:0]
-        follows.drop(follows.index, inplace=True)
+        with warnings.catch_warnings():  # inplace is deprecated: the point is to try it
+            warnings.simplefilter("ignore")
+            follows.drop(follows.index, inplace=True)
 
 
 class Chdir(_Fault):

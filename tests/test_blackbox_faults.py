@@ -4,6 +4,7 @@ deadline, and no process a program started outlives its scoring."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -51,10 +52,8 @@ class Server:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 self._record(body)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     respond(self, body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def do_GET(self) -> None:  # noqa: N802
                 self._record(b"")

@@ -221,9 +221,10 @@ class Plugin:
 
 
 def test_a_wrong_estimate_still_ends_in_a_clean_error_row(tmp_path):
+    import auditkit.scorers.followers
+
     import auditkit.behaviours
     import auditkit.probes
-    import auditkit.scorers.followers
 
     registry = Registry(entry_points=False, plugins=[
         ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),

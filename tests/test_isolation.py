@@ -59,10 +59,11 @@ HONEST_AFTER_ALL = ("prints", "mutates-world", "chdir")
 
 @pytest.fixture(scope="module")
 def registry():
-    import auditkit.behaviours
-    import auditkit.probes
     import auditkit.scorers.followers
     import auditkit_tunkrank
+
+    import auditkit.behaviours
+    import auditkit.probes
 
     return Registry(entry_points=False, plugins=[
         ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),
@@ -245,3 +246,18 @@ def test_a_segfaulting_plugin_on_the_command_line(tmp_path, plugin_env):
     rows = json.loads(out.read_text())["rows"]
     assert {r["verdict"] for r in rows if r["scorer"] == "segfault"} == {"error"}
     assert {r["verdict"] for r in rows if r["scorer"] == "followers"} <= {"pass", "fail"}
+
+
+def test_under_pytest_a_crashing_scorer_is_an_error_item(tmp_path, plugin_env):
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "s.yaml").write_text(SCENARIO)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(scenarios),
+         "--auditkit-scorer", "segfault", "--auditkit-scorer", "followers",
+         "--rootdir", str(tmp_path), "-q"],
+        capture_output=True, text=True, env=plugin_env, cwd=tmp_path, timeout=300)
+    assert "error (not a finding): segfault: scorer 'segfault' ended its worker process " \
+           "while scoring: it was killed by SIGSEGV" in result.stdout
+    assert "2 fail, 2 error" in result.stdout  # followers' findings, segfault's errors
+    assert "Traceback" not in result.stdout

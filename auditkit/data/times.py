@@ -17,6 +17,7 @@ unit). :func:`parse_time` reads them all:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,7 @@ _LO_NS, _HI_NS = pd.Timestamp.min.value, pd.Timestamp.max.value
 _NAT = np.iinfo(np.int64).min
 _UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _SPAN = f"{FIRST:%Y-%m-%d} to {LAST:%Y-%m-%d}"
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(inf|nan)", re.I)
 _FIX = "write ISO-8601 (2024-05-01T12:00:00Z) or unix seconds (1714564800)"
 
 
@@ -151,11 +153,8 @@ def as_timestamp(at: object) -> pd.Timestamp:
     """One time (ISO-8601 text, unix seconds, a datetime) as a UTC timestamp; anything else, or
     a time outside 1677-2262, raises :class:`~auditkit.errors.WorldError`."""
     try:
-        if isinstance(at, str):
-            try:
-                at = float(at.strip())  # unix seconds written as text
-            except ValueError:
-                pass
+        if isinstance(at, str) and _NUMBER.fullmatch(at.strip()):
+            at = float(at.strip())  # unix seconds written as text
         if isinstance(at, pd.Timestamp):
             ts = at
         elif isinstance(at, bool):
