@@ -45,7 +45,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fuzzing import corrupt_world, mutate_scenario, write_base_world  # noqa: E402
+from fuzzing import (  # noqa: E402
+    corrupt_world,
+    mutate_parameters,
+    mutate_scenario,
+    write_base_world,
+)
 
 AUDITKIT = [sys.executable, "-m", "auditkit"]
 TIME_LIMIT = 120.0
@@ -259,6 +264,49 @@ def summarise(cases: list[dict]) -> dict:
             "examples": {k: next(c["message"] for c in cases if c["kind"] == k) for k in kinds}}
 
 
+INTERNAL = re.compile(r"\b(IndexError|KeyError|ValueError|TypeError|ZeroDivisionError|"
+                      r"OverflowError|MemoryError|AttributeError|RuntimeError|"
+                      r"AssertionError|FloatingPointError|LinAlgError)\b")
+
+
+def parameters(n: int, jobs: int, work: Path) -> dict:
+    """Valid scenarios with parameters at their bounds: validated, then audited (followers,
+    kred) when accepted; a row whose finding names an internal exception is a failure."""
+    from auditkit.plugin.registry import get_registry
+
+    registry = get_registry()
+    runner, close = _runner(False)
+
+    def case(seed: int) -> dict:
+        text, applied = mutate_parameters(seed, registry)
+        path = work / f"params-{seed}.yaml"
+        path.write_text(text)
+        out = work / f"params-{seed}.json"
+        result = runner([*AUDITKIT, "audit", str(path), "--scorer", "followers",  # type: ignore[operator]
+                         "--scorer", "kred", "--time-limit", "60", "-o", str(out)])
+        kind = classify(result, path)
+        internal = 0
+        if kind == "accepted" and out.exists():
+            rows = json.loads(out.read_text())["rows"]
+            internal = sum(bool(INTERNAL.search(r["finding"] or "")) for r in rows
+                           if r["verdict"] == "error")
+            if internal:
+                kind = "internal-error-row"
+            out.unlink()
+        path.unlink()
+        return {"seed": seed, "mutations": applied, "kind": kind, "internal_rows": internal,
+                "seconds": result["seconds"], "peak_mib": result["peak_mib"],
+                "message": result["stderr"].strip().splitlines()[-1][:300]
+                if result["stderr"].strip() else ""}
+
+    with ThreadPoolExecutor(jobs) as pool:
+        cases = list(pool.map(case, range(n)))
+    close()  # type: ignore[operator]
+    summary = summarise(cases)
+    summary["failures"] += [c for c in cases if c["kind"] == "internal-error-row"]
+    return summary
+
+
 PLUGIN_SCENARIO = ROOT / "scenarios" / "bought-followers.yaml"
 
 
@@ -301,6 +349,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--worlds", type=int, default=500)
+    parser.add_argument("--params", type=int, default=200,
+                        help="valid scenarios with parameters at their bounds, audited")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--fresh", type=int, default=0,
                         help="also run this many cases of each kind as separate processes")
@@ -324,6 +374,10 @@ def main() -> None:
             report["worlds"] = worlds(args.worlds, args.jobs, work)
             print("worlds:", json.dumps({k: v for k, v in report["worlds"].items()
                                          if k != "examples"}, indent=1)[:2000], flush=True)
+        if args.params:
+            report["parameters"] = parameters(args.params, args.jobs, work)
+            print("parameters:", json.dumps({k: v for k, v in report["parameters"].items()
+                                             if k != "examples"}, indent=1)[:3000], flush=True)
         if args.fresh:
             report["scenarios_fresh"] = scenarios(args.fresh, args.jobs, work, fresh=True)
             report["worlds_fresh"] = worlds(args.fresh, args.jobs, work, fresh=True)

@@ -383,3 +383,62 @@ def corrupt_world(base: Path, target: Path, seed: int) -> list[str]:
         except (FileNotFoundError, ValueError, IndexError, UnicodeDecodeError):
             applied.append(f"{name}:not-applicable")  # an earlier mutation changed the file
     return applied
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters at their bounds (valid scenarios that must also audit cleanly)
+
+
+def _bounds(field) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
+        lo = getattr(m, "gt", None) if getattr(m, "gt", None) is not None else lo
+        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+        hi = getattr(m, "lt", None) if getattr(m, "lt", None) is not None else hi
+    return lo, hi
+
+
+def mutate_parameters(seed: int, registry) -> tuple[str, list[str]]:
+    """A bundled scenario, shrunk to a small population, with one to three numeric
+    parameters of its cohorts or checks set to a bound, zero, one or a random value within
+    the bounds: a file ``validate`` may accept, whose audit must then run cleanly."""
+    import yaml
+
+    rng = random.Random(seed)
+    data = yaml.safe_load(rng.choice(SCENARIOS).read_text())
+    data["population"] = dict(data.get("population") or {}, accounts=rng.choice([50, 200]),
+                              days=rng.choice([10, 30, 120]))
+    applied = []
+    for _ in range(rng.randint(1, 3)):
+        if data.get("cohorts") and rng.random() < 0.6:
+            target = rng.choice(data["cohorts"])
+            model = registry.behaviours[target["behaviour"]].Params
+            params = target.setdefault("params", {})
+            if rng.random() < 0.2:
+                target["size"] = rng.choice([1, 2, 500, 5000])
+                applied.append(f"size={target['size']}")
+                continue
+        else:
+            target = rng.choice(data["checks"])
+            model = registry.probes[target["probe"]].Params
+            params = target
+        fields = [(n, f) for n, f in model.model_fields.items()
+                  if f.annotation in (int, float, int | None, float | None)]
+        if not fields:
+            continue
+        name, field = rng.choice(fields)
+        lo, hi = _bounds(field)
+        is_int = field.annotation in (int, int | None)
+        candidates = [0, 1, 2, 7, 1e3, 1e6, 0.5, 1e-9]
+        candidates += [v for v in (lo, hi) if v is not None]
+        value: float = rng.choice(candidates)
+        if rng.random() < 0.3 and lo is not None and hi is not None:
+            value = rng.uniform(lo, hi)
+        if lo is not None and value < lo:
+            value = lo
+        if hi is not None and value > hi:
+            value = hi
+        params[name] = int(value) if is_int else float(value)
+        applied.append(f"{name}={params[name]}")
+    return yaml.safe_dump(data, sort_keys=False), applied

@@ -25,7 +25,7 @@ from auditkit.behaviours.common import (
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Cohort
 from auditkit.plugin.footprint import Footprint, Setting
-from auditkit.plugin.params import MAX_COUNT
+from auditkit.plugin.params import MAX_COUNT, MAX_DAYS
 
 # ---------------------------------------------------------------------------------------------
 # 6-7. pods and their organic comparison
@@ -50,8 +50,9 @@ class EngagementPod(OrganicBehaviour):
             ("like", "share", "reply"), min_length=1,
             description="kinds a pod reaction is drawn from (uniformly, one per member per "
             "post)")
-        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
-                                     "within this many minutes of the post")
+        delay_minutes: float = Field(30.0, ge=1 / 60, le=MAX_DAYS * 1440, description="reactions "
+                                     "come uniformly within this many minutes of the post (at "
+                                     "least a second)")
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         posts = organic_posts(size, setting, self.params.activity)
@@ -97,8 +98,9 @@ class OutsiderEngagement(OrganicBehaviour):
         reactions: tuple[Reaction, ...] = Field(
             ("like", "share", "reply"), min_length=1,
             description="kinds a reaction is drawn from (uniformly)")
-        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
-                                     "within this many minutes of the post")
+        delay_minutes: float = Field(30.0, ge=1 / 60, le=MAX_DAYS * 1440, description="reactions "
+                                     "come uniformly within this many minutes of the post (at "
+                                     "least a second)")
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         posts = organic_posts(size, setting, self.params.activity)
@@ -223,7 +225,8 @@ class SmallSpark(OrganicBehaviour):
                                   "the period)")
         cascade_size: int = Field(300, ge=0, le=MAX_COUNT, description="shares, each by a "
                                   "distinct base account (capped at the eligible accounts)")
-        spread_days: float = Field(2.0, gt=0, description="days over which the shares arrive")
+        spread_days: float = Field(2.0, ge=1 / 86_400, le=MAX_DAYS, description="days over "
+                                   "which the shares arrive (at least a second)")
         max_attention_quantile: float = Field(0.5, gt=0, le=1, description="sharers are base "
                                               "accounts with attention at most this quantile")
 

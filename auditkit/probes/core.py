@@ -302,7 +302,7 @@ class GainRatio(Probe):
         versus: str = pydantic.Field(description="the cohort whose gain is the yardstick")
         measure: GainMeasure = pydantic.Field("percentile", description="how each gain is "
                                               "measured (see gain)")
-        floor: float = pydantic.Field(1.0, ge=0, description="gains below this (in the "
+        floor: float = pydantic.Field(1.0, gt=0, description="gains below this (in the "
                                       "measure's unit) count as no gain")
 
     def measure(self, run, scorer):
