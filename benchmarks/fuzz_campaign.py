@@ -205,6 +205,8 @@ def classify(result: dict, path: Path) -> str:
     first = next((line for line in stderr.splitlines() if line.startswith("Error:")), "")
     if str(path) not in first and str(path) not in stderr:
         return "refused-unnamed"
+    if len(first) > 2000:
+        return "refused-long-message"  # a value was echoed, not an excerpt of it
     return "refused-located" if LOCATED.search(first) else "refused-file"
 
 
@@ -259,7 +261,7 @@ def summarise(cases: list[dict]) -> dict:
             "median_seconds": round(seconds[len(seconds) // 2], 2) if seconds else 0,
             "peak_mib_max": round(max((c["peak_mib"] for c in cases), default=0), 1),
             "failures": [c for c in cases if c["kind"] in
-                         ("hang", "traceback", "refused-unnamed") or
+                         ("hang", "traceback", "refused-unnamed", "refused-long-message") or
                          c["kind"].startswith("exit-")],
             "examples": {k: next(c["message"] for c in cases if c["kind"] == k) for k in kinds}}
 

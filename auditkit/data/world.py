@@ -132,7 +132,7 @@ class World:
         """
         ids = pd.Index(list(ids), dtype=object)
         if ids.has_duplicates:
-            raise WorldError(f"duplicate account id {ids[ids.duplicated()][0]!r}",
+            raise WorldError(f"duplicate account id {excerpt(ids[ids.duplicated()][0])}",
                              source="accounts")
         n = len(ids)
         accounts = pd.DataFrame({"account": pd.array(ids, dtype="string")})
@@ -313,7 +313,7 @@ class World:
         """The integer code of an account id; :class:`WorldError` if it is not in the world."""
         loc = self._ids.get_indexer([account])[0]
         if loc < 0:
-            raise WorldError(f"account {account!r} is not in this world of {len(self):,} "
+            raise WorldError(f"account {excerpt(account)} is not in this world of {len(self):,} "
                              "accounts; check the id (ids are case-sensitive strings)")
         return int(loc)
 
@@ -419,7 +419,7 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
-        raise where.error(f"duplicate account {ids.iloc[pos]!r} (first at "
+        raise where.error(f"duplicate account {excerpt(ids.iloc[pos])} (first at "
                           f"{where.unit} {where.row_label(first)}); account ids must be unique",
                           position=pos, column="account")
     acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
@@ -452,8 +452,8 @@ def _categorical_ids(col: pd.Series, ids: pd.Index, where: Locator, name: str,
     unknown = (codes < 0) & ~missing
     if unknown.any():
         pos = int(np.flatnonzero(unknown)[0])
-        raise where.error(f"{name} {values.iloc[pos]!r} is not an account of this world; add it "
-                          "to the accounts table or fix the id", position=pos, column=name)
+        raise where.error(f"{name} {excerpt(values.iloc[pos])} is not an account of this world; "
+                          "add it to the accounts table or fix the id", position=pos, column=name)
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
 
 
@@ -480,7 +480,7 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
     self_loop = src == dst
     if self_loop.any():
         pos = int(np.flatnonzero(self_loop)[0])
-        raise where.error(f"account {ids[src[pos]]!r} follows itself; remove the row",
+        raise where.error(f"account {excerpt(ids[src[pos]])} follows itself; remove the row",
                           position=pos, column="followee")
     for col in ("time", "until"):
         if col in out:
@@ -490,8 +490,9 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
         if dup.any():
             pos = int(np.flatnonzero(dup)[0])
             raise where.error(
-                f"{ids[src[pos]]!r} follows {ids[dst[pos]]!r} twice; keep one row, or add an "
-                "'until' column to record when a follow ended", position=pos, column="followee")
+                f"{excerpt(ids[src[pos]])} follows {excerpt(ids[dst[pos]])} twice; keep one row, "
+                "or add an 'until' column to record when a follow ended", position=pos,
+                column="followee")
     return out
 
 
@@ -504,7 +505,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     bad = ~action.isin(ACTIONS).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise where.error(f"unknown action {action.iloc[pos]!r}; use one of "
+        raise where.error(f"unknown action {excerpt(action.iloc[pos])}; use one of "
                           f"{', '.join(ACTIONS)}", position=pos, column="action")
     out["action"] = pd.Categorical(action, categories=list(ACTIONS))
     out["actor"] = _categorical_ids(e["actor"], ids, where, "actor")
@@ -517,7 +518,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     lacking = is_reaction & no_target
     if lacking.any():
         pos = int(np.flatnonzero(lacking)[0])
-        raise where.error(f"a {action.iloc[pos]!r} needs a target (the account acted on); "
+        raise where.error(f"a {excerpt(action.iloc[pos])} needs a target (the account acted on); "
                           "fill the target column", position=pos, column="target")
     if "network" in out:
         out["network"] = pd.Categorical(_id_strings(out["network"]))
@@ -535,7 +536,7 @@ def _booleans(col: pd.Series, where: Locator) -> pd.Series:
     mapped = text.map(table)
     if mapped.isna().any():
         pos = int(np.flatnonzero(mapped.isna().to_numpy())[0])
-        raise where.error(f"link must be true or false, got {col.iloc[pos]!r}", position=pos,
+        raise where.error(f"link must be true or false, got {excerpt(col.iloc[pos])}", position=pos,
                           column="link")
     return mapped.astype(bool)
 
@@ -606,7 +607,7 @@ def read_world(path: str | os.PathLike) -> World:
         unknown = [c for c in frame.columns if c not in _TABLES[name]]
         if unknown and name != "accounts":
             raise where[name].error(
-                f"unknown column {unknown[0]!r}; the {name} table has columns "
+                f"unknown column {excerpt(unknown[0])}; the {name} table has columns "
                 f"{', '.join(_TABLES[name])}", column=unknown[0])
     world = World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
                   _where=where)

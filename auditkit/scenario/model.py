@@ -241,7 +241,7 @@ def _model_for(loc: tuple[Any, ...]) -> type[pydantic.BaseModel]:
 
 def scenario_error(path: str, line: int | None, field: str, message: str) -> ScenarioError:
     where = f"{path}, line {line}" if line else path
-    return ScenarioError(f"{where}, field {field!r}: {message}")
+    return ScenarioError(f"{where}, field {excerpt(field)}: {message}")
 
 
 def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located]:
@@ -261,10 +261,10 @@ def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located
         loc = tuple(err["loc"])
         field = _field_path(loc)
         if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}.{_hint(_model_for(loc), str(loc[-1]))}"
+            msg = f"unknown field {excerpt(loc[-1])}.{_hint(_model_for(loc), str(loc[-1]))}"
             line = located.key_line(loc)
         elif err["type"] == "missing":
-            msg = f"required field {loc[-1]!r} is missing; add it."
+            msg = f"required field {excerpt(loc[-1])} is missing; add it."
             line = located.line(loc[:-1])
         else:
             got = err.get("input")
@@ -301,14 +301,14 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
     for i, cohort in enumerate(scenario.cohorts):
         if first[cohort.name] != i:
             raise scenario_error(path, located.line(("cohorts", i, "name")),
-                                 f"cohorts[{i}].name", f"cohort name {cohort.name!r} is used "
-                                 "twice; give each cohort its own name.")
+                                 f"cohorts[{i}].name", f"cohort name {excerpt(cohort.name)} is "
+                                 "used twice; give each cohort its own name.")
         if cohort.behaviour not in registry.behaviours:
             close = difflib.get_close_matches(cohort.behaviour, registry.behaviours, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise scenario_error(path, located.line(("cohorts", i, "behaviour")),
                                  f"cohorts[{i}].behaviour",
-                                 f"unknown behaviour {cohort.behaviour!r}.{hint} Known: "
+                                 f"unknown behaviour {excerpt(cohort.behaviour)}.{hint} Known: "
                                  f"{', '.join(sorted(registry.behaviours))}.")
         key = (cohort.behaviour, repr(sorted(cohort.params.items())))
         if key in checked:  # the same behaviour and parameters as an earlier cohort
@@ -324,8 +324,8 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
             close = difflib.get_close_matches(check.probe, registry.probes, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise scenario_error(path, located.line(("checks", i, "probe")),
-                                 f"checks[{i}].probe", f"unknown probe {check.probe!r}.{hint} "
-                                 f"Known: {', '.join(sorted(registry.probes))}.")
+                                 f"checks[{i}].probe", f"unknown probe {excerpt(check.probe)}."
+                                 f"{hint} Known: {', '.join(sorted(registry.probes))}.")
         probe_cls = registry.probes[check.probe]
         try:
             probe = probe_cls(**check.probe_params)
@@ -342,7 +342,7 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
                     hint = f" Did you mean {close[0]!r}?" if close else ""
                     raise scenario_error(
                         path, located.line(("checks", i, field)), f"checks[{i}].{field}",
-                        f"no cohort named {cname!r}.{hint} Cohorts of this scenario: "
+                        f"no cohort named {excerpt(cname)}.{hint} Cohorts of this scenario: "
                         f"{', '.join(names) or 'none'}"
                         + (f"; or one of {', '.join(probe.special_cohorts)}"
                            if probe.special_cohorts else "") + ".")
@@ -369,7 +369,7 @@ def load_scenarios(paths: list[str | os.PathLike], registry=None, *,
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.id in seen:
-            raise ScenarioError(f"{s.path}: scenario id {s.id!r} is also used by {seen[s.id]}; "
-                                "ids must be unique")
+            raise ScenarioError(f"{s.path}: scenario id {excerpt(s.id)} is also used by "
+                                f"{seen[s.id]}; ids must be unique")
         seen[s.id] = s.path or ""
     return scenarios
