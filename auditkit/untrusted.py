@@ -25,13 +25,14 @@ files, ``WorldError`` for worlds, ...), naming the file and, where there is one,
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gc
 import json
 import math
 import os
 import re
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,23 @@ import yaml
 from auditkit.errors import AuditkitError
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "read_text", "decode_text", "sniff_encoding",
-           "load_yaml", "load_json", "excerpt", "file_bytes"]
+           "load_yaml", "load_json", "excerpt", "file_bytes", "collection_paused"]
 
 ErrorFactory = Callable[[str], Exception]
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector in the block: parsing and validating a large
+    document creates hundreds of thousands of objects and no cycles, and a collection pass
+    over them every few hundred allocations would double the time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -402,12 +417,11 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
                     f"{ord(bad.group()):04X}), which YAML does not allow; remove it (the file "
                     "may be damaged, or not a text file)")
     loader = _Loader(text)
-    collecting = gc.isenabled()
-    gc.disable()  # a document is hundreds of thousands of new objects and no cycles
     try:
-        node, data, plain = _compose(loader, limits)
-        if not plain:
-            data = loader.construct_document(node)
+        with collection_paused():
+            node, data, plain = _compose(loader, limits)
+            if not plain:
+                data = loader.construct_document(node)
     except _Refusal as exc:
         where = exc.mark.line + 1 if exc.mark is not None else None
         raise error(f"{_where(source, where)}: {exc}") from None
@@ -419,8 +433,6 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
                     "check the indentation and that every 'key: value' has a space after "
                     "the colon") from None
     finally:
-        if collecting:
-            gc.enable()
         loader.dispose()
     return data, node
 

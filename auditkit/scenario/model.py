@@ -21,7 +21,7 @@ import pydantic
 import yaml
 
 from auditkit.errors import ScenarioError
-from auditkit.untrusted import excerpt, load_yaml, read_text
+from auditkit.untrusted import collection_paused, excerpt, load_yaml, read_text
 
 __all__ = ["Scenario", "Population", "CohortSpec", "Check", "Expectation", "load_scenario",
            "load_scenarios", "scenario_files"]
@@ -246,6 +246,11 @@ def scenario_error(path: str, line: int | None, field: str, message: str) -> Sce
 
 def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located]:
     """Parse one scenario from YAML text; errors name ``path``, the line and the field."""
+    with collection_paused():  # a large file: no cyclic collections while it is validated
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> tuple[Scenario, Located]:
     data, node = load_yaml(text, path, error=ScenarioError)
     located = Located(node)
     if not isinstance(data, dict):
