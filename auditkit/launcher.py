@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     interrupts.install()
     try:
         code = _run(argv)
+    except SystemExit as exc:  # a command's own exit status (e.g. --fail-on)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt as exc:
         print(f"\nauditkit: {interrupts.describe(exc)}; stopped cleanly (no file was written "
               "half-way)", file=sys.stderr)
