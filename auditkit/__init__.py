@@ -8,10 +8,7 @@ layers, bottom up: ``data`` -> ``plugin`` -> ``scenario`` -> ``auditing`` -> ``r
 """
 
 import importlib
-import importlib.metadata
 from typing import TYPE_CHECKING
-
-__version__ = importlib.metadata.version("auditkit")
 
 # Names are imported on first use, so that importing auditkit (as pytest does for the plugin in
 # every session) does not load pandas, scipy and pydantic until something needs them.
@@ -35,6 +32,12 @@ _EXPORTS = {name: module for module, names in _MODULES.items() for name in names
 
 
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # read lazily: importing auditkit stays instant (launcher.py)
+        from importlib import metadata
+
+        version = metadata.version("auditkit")
+        globals()["__version__"] = version
+        return version
     try:
         module = _EXPORTS[name]
     except KeyError:

@@ -1,6 +1,6 @@
-"""``python -m auditkit`` runs the command line."""
+"""``python -m auditkit`` runs the command line (through :mod:`auditkit.launcher`)."""
 
-from auditkit.cli import main
+from auditkit.launcher import main
 
 if __name__ == "__main__":
     main()

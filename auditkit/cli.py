@@ -1,14 +1,21 @@
 """The ``auditkit`` command line: a thin layer over the library.
 
 A user's mistake (an :class:`~auditkit.errors.AuditkitError`) is printed as one message and
-exits with code 2; there is no traceback for it.
+exits with code 2; there is no traceback for it. The ``auditkit`` program starts in
+:mod:`auditkit.launcher`, which handles Ctrl-C and SIGTERM from the first instant. Every
+command that writes a file with ``-o`` checks the path before any work starts, resolves it
+once (a plugin changing the working directory cannot move it), and infers the format from its
+extension; while a command works, standard output is standard error
+(:func:`auditkit.console.stdout_to_stderr`), so plugins cannot corrupt a report printed there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +23,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from auditkit.auditing.engine import DEFAULT_LEVEL, DEFAULT_SEEDS
+from auditkit.console import stdout_to_stderr
 from auditkit.data.world import read_world
 from auditkit.errors import AuditkitError
 from auditkit.plugin.params import scorer_params
@@ -52,8 +60,10 @@ def _done() -> None:
 
 
 def _registry() -> Registry:
-    """The installed plugins; each plugin that failed to load is named on stderr."""
-    registry = get_registry()
+    """The installed plugins; each plugin that failed to load is named on stderr (and what a
+    plugin prints while it is imported goes there too)."""
+    with stdout_to_stderr():
+        registry = get_registry()
     for error in registry.errors:
         click.echo(f"Warning: {error}", err=True)
     return registry
@@ -63,6 +73,67 @@ def _scorers(registry: Registry, ids: list[str], params: tuple[str, ...]) -> lis
     """Instances of the scorers ``ids`` with their ``--param ID.NAME=VALUE`` parameters."""
     per = scorer_params(params, ids)
     return [registry.scorer(s, **per.get(s, {})) for s in ids]
+
+
+class _Size(click.ParamType):
+    """A memory size: 4GiB, 16GB, 500MB, 2e9."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from auditkit.scenario.budget import parse_size
+
+        if isinstance(value, int | float):
+            return float(value)
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _budget_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--budget", type=_Size(), default=None, metavar="SIZE",
+        help="Memory one scenario's audit may take, e.g. 16GiB (default 4GiB); a scenario whose "
+        "estimated size exceeds it is refused at validation with what to lower "
+        "(docs/scenarios.md, Limits).")(f)
+
+
+def _budget(memory: float | None) -> Any:
+    from auditkit.scenario.budget import Budget
+
+    return Budget() if memory is None else Budget(memory)
+
+
+def output_path(output: str | None, *, option: str = "-o", directory: bool = False,
+                suffixes: tuple[str, ...] = ()) -> str | None:
+    """``output`` checked before any work starts and made absolute: its nearest existing
+    ancestor must be a writable directory, it must not be a directory (or, with
+    ``directory``, a file), and its extension one of ``suffixes`` when given. A mistake is a
+    usage error (exit 2) naming the path and the fix."""
+    if output is None:
+        return None
+    target = Path(output).expanduser().absolute()
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise click.BadParameter(f"{output!r} must end with {' or '.join(suffixes)}",
+                                 param_hint=option)
+    if target.exists():
+        if directory and not target.is_dir():
+            raise click.BadParameter(f"{output!r} is a file; give a directory (it is created "
+                                     "or replaced)", param_hint=option)
+        if not directory and target.is_dir():
+            raise click.BadParameter(f"{output!r} is a directory; give a file name",
+                                     param_hint=option)
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise click.BadParameter(f"cannot write {output!r}: {str(parent)!r} is a file, not a "
+                                 "directory", param_hint=option)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write {output!r}: no permission to write in "
+                                 f"{str(parent)!r}", param_hint=option)
+    return str(target)
 
 
 def _emit(report: object, fmt: str, output: str | None) -> None:
@@ -178,7 +249,7 @@ def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ..
     The table shows each account's label (and its cohort, when the directory holds the
     truth.csv that `auditkit export` writes) beside its score and rank under every scorer."""
     ids = list(dict.fromkeys(scorer_ids))
-    scorers = _scorers(get_registry(), ids, params)
+    scorers = _scorers(_registry(), ids, params)
     if (workers is not None or scheduler is not None) and not lazy:
         raise click.UsageError("--workers and --scheduler compute a lazy world's events on "
                                "Dask; add --lazy")
@@ -193,24 +264,36 @@ def score_command(world: str, scorer_ids: tuple[str, ...], params: tuple[str, ..
 
 def _score(world: str, scorers: list[Scorer], at: str | None, top: int | None, fmt: str,
            account: str | None, lazy: bool) -> None:
+    from auditkit.auditing.isolation import IsolatedScorer, isolate
     from auditkit.data.truthfile import read_truth
     from auditkit.report.scores import score_table
 
-    _progress(f"loading {world} ...")
-    w = read_world(world, lazy=lazy)
-    truth = read_truth(world)
-    cohorts = None if truth is None or "cohort" not in truth else truth["cohort"]
-    at_ts = w.resolve_at(at)
-    if account is not None:
-        _explain_accounts(w, scorers, account, at_ts, fmt, cohorts)
-        return
+    measured = isolate(scorers)
     scores: dict[str, pd.Series] = {}
     timings: list[tuple[Scorer, float]] = []
-    for scorer in scorers:
-        _progress(f"scoring {len(w):,} accounts with {scorer.id} ...")
-        started = time.perf_counter()
-        scores[scorer.id] = run_scorer(scorer, w, at_ts)
-        timings.append((scorer, time.perf_counter() - started))
+    try:
+        with stdout_to_stderr():
+            _progress(f"loading {world} ...")
+            w = read_world(world, lazy=lazy)
+            truth = read_truth(world)
+            cohorts = None if truth is None or "cohort" not in truth else truth["cohort"]
+            at_ts = w.resolve_at(at)
+            if account is not None:
+                explained = _explain_accounts(w, measured, account, at_ts)
+            else:
+                for scorer in measured:
+                    _progress(f"scoring {len(w):,} accounts with {scorer.id} ...")
+                    started = time.perf_counter()
+                    scores[scorer.id] = run_scorer(scorer, w, at_ts)
+                    timings.append((scorer, time.perf_counter() - started))
+    finally:
+        for scorer in measured:
+            if isinstance(scorer, IsolatedScorer):
+                scorer.close()
+    if account is not None:
+        _done()
+        _print_explained(w, explained, account, fmt, cohorts)
+        return
     _done()
     table = score_table(w, scores, cohorts)
     if top:
@@ -232,19 +315,29 @@ def _score(world: str, scorers: list[Scorer], at: str | None, top: int | None, f
         click.echo(f"\n{who}{when}: {len(w):,} accounts scored in {took}", err=True)
 
 
-def _explain_accounts(w: Any, scorers: list[Scorer], account: str, at_ts: Any, fmt: str,
-                      cohorts: pd.Series | None) -> None:
-    """``score --explain``: one statement, or several side by side."""
-    from auditkit.report.scores import shared_ranks, statements_side_by_side
+def _explain_accounts(w: Any, scorers: list[Scorer], account: str,
+                      at_ts: Any) -> tuple[list[Any], dict[str, int]]:
+    """``score --explain``: each scorer's statement of ``account`` (on a read-only view of the
+    world) and, with several scorers, the account's rank under each."""
+    from auditkit.data.sealed import read_only_view
+    from auditkit.report.scores import shared_ranks
 
     statements = []
     rank_of: dict[str, int] = {}
     for scorer in scorers:
         _progress(f"explaining {account} with {scorer.id} ...")
-        statements.append(scorer.explain(w, account, at_ts))
+        statements.append(scorer.explain(read_only_view(w), account, at_ts))
         if len(scorers) > 1:
             rank_of[scorer.id] = int(shared_ranks(run_scorer(scorer, w, at_ts))[account])
-    _done()
+    return statements, rank_of
+
+
+def _print_explained(w: Any, explained: tuple[list[Any], dict[str, int]], account: str,
+                     fmt: str, cohorts: pd.Series | None) -> None:
+    """Print :func:`_explain_accounts`' statements: one, or several side by side."""
+    from auditkit.report.scores import statements_side_by_side
+
+    statements, rank_of = explained
     if len(statements) == 1:
         _print_statement(statements[0], fmt)
         return
@@ -335,46 +428,78 @@ class _SeedCount(click.ParamType):
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
               "verdict.")
+@_budget_option
+@click.option("--isolation", type=click.Choice(["third-party", "all", "none"]),
+              default="third-party", show_default=True,
+              help="Which scorers run in worker processes, where a crash, a hang or a stray "
+              "thread becomes an error verdict and the time limit kills (docs/plugins.md). "
+              "With --workers or --scheduler, Dask's worker processes are the isolation.")
 @executor_options
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
                   world_dir: str | None, seeds: int | str, seed_base: int, level: float,
                   policy_file: str | None, controls: bool, fmt: str, output: str | None,
-                  fail_on: str, time_limit: float, workers: int | None,
-                  scheduler: str | None) -> None:
+                  fail_on: str, time_limit: float, budget: float | None, isolation: str,
+                  workers: int | None, scheduler: str | None) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers over
     several seeds and print the scorecard: which scorer is fooled by what, by how much, and how
-    sure that is."""
+    sure that is.
+
+    With -o, each finished scenario is saved at once in a journal beside the output; an audit
+    that was interrupted resumes from it when run again with the same -o."""
     from auditkit.auditing.engine import audit
     from auditkit.auditing.executor import executor_for
+    from auditkit.auditing.isolation import IsolatingExecutor
+    from auditkit.auditing.journal import Journal
     from auditkit.scenario.library import bundled_scenarios
     from auditkit.scenario.model import load_scenarios
     from auditkit.scenario.policy import load_policy
     from auditkit.text import plural
 
-    registry = _registry()
+    output = output_path(output)
     fmt = _output_format(fmt, output)
-    policy = load_policy(policy_file) if policy_file else None
-    if world_dir is not None:
-        from auditkit.scenario.realworld import real_world_scenarios
+    plan = _budget(budget)
+    with stdout_to_stderr():
+        registry = _registry()
+        policy = load_policy(policy_file) if policy_file else None
+        if world_dir is not None:
+            from auditkit.scenario.realworld import real_world_scenarios
 
-        scenarios = real_world_scenarios(world_dir, registry)
-        scenarios += load_scenarios(list(paths), registry) if paths else []
-    else:
-        scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
-    if not scenarios:
-        raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
-    scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()], params)
-    started = time.perf_counter()
-    if workers is not None or scheduler is not None:
-        _progress("starting Dask workers ..." if scheduler is None
-                  else f"connecting to {scheduler} ...")
-    with executor_for(workers, scheduler) as executor:
-        results = audit(scenarios, scorers, seeds=seeds, seed=seed_base,  # type: ignore[arg-type]
-                        level=level, policy=policy, controls=controls, registry=registry,
-                        time_limit=time_limit, executor=executor, progress=_progress)
+            scenarios = real_world_scenarios(world_dir, registry)
+            scenarios += load_scenarios(list(paths), registry, budget=plan) if paths else []
+        else:
+            scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry,
+                                       budget=plan)
+        if not scenarios:
+            raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
+        scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()],
+                           params)
+        journal = Journal.beside(output) if output else None
+        started = time.perf_counter()
+        if workers is not None or scheduler is not None:
+            _progress("starting Dask workers ..." if scheduler is None
+                      else f"connecting to {scheduler} ...")
+        inner = executor_for(workers, scheduler)
+        executor = inner if workers is not None or scheduler is not None else \
+            IsolatingExecutor(inner, isolate=isolation)  # type: ignore[arg-type]
+        try:
+            with executor:
+                results = audit(scenarios, scorers, seeds=seeds,  # type: ignore[arg-type]
+                                seed=seed_base, level=level, policy=policy, controls=controls,
+                                registry=registry, time_limit=time_limit, executor=executor,
+                                progress=_progress, budget=plan, journal=journal)
+        except KeyboardInterrupt:
+            if journal is not None and journal.path.exists():
+                click.echo(f"\nThe scenarios finished so far are saved in {journal.path}; run "
+                           "the same command again to resume.", err=True)
+            raise
+        finally:
+            if journal is not None:
+                journal.close()
     _done()
     _emit(results, fmt, output)
     _step_summary(results)
+    if journal is not None:
+        journal.remove()
     counts = results.counts()
     per = "auto seeds" if seeds == "auto" else plural(int(seeds), "seed")
     click.echo(f"{plural(len(scenarios), 'scenario')} x {per} x "
@@ -434,12 +559,15 @@ def report_command(results_file: str, fmt: str, output: str | None) -> None:
 
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def validate_command(paths: tuple[str, ...]) -> None:
-    """Check scenario files: YAML, fields, behaviours, probes and cohort names."""
+@_budget_option
+def validate_command(paths: tuple[str, ...], budget: float | None) -> None:
+    """Check scenario files: YAML, fields, behaviours, probes, cohort names, and the size of
+    the worlds they would build against the budget."""
     from auditkit.scenario.model import load_scenarios
     from auditkit.text import plural
 
-    scenarios = load_scenarios(list(paths), _registry())
+    with stdout_to_stderr():
+        scenarios = load_scenarios(list(paths), _registry(), budget=_budget(budget))
     for s in scenarios:
         click.echo(f"ok  {s.path}  ({s.id}, {s.flaw}, {plural(len(s.checks), 'check')})")
 
@@ -488,11 +616,13 @@ def import_command(fmt: str, source: str, output: str, out_format: str,
     actor, action, target). See docs/importing.md."""
     from auditkit.data.importers import import_world
 
+    output = output_path(output, directory=True) or output
     started = time.perf_counter()
     _progress(f"reading {source} as {fmt} ...")
-    imported = import_world(fmt, source, limit=limit)
-    _progress(f"writing {output} ...")
-    imported.world.write(output, format=out_format)
+    with stdout_to_stderr():
+        imported = import_world(fmt, source, limit=limit)
+        _progress(f"writing {output} ...")
+        imported.world.write(output, format=out_format)
     _done()
     for note in imported.notes:
         click.echo(f"note: {note}", err=True)
@@ -534,13 +664,16 @@ def attack_command(scorer_ids: tuple[str, ...], budget: int, target_percentile: 
     from auditkit.attack import run_attack
     from auditkit.report.output import renderer
 
-    registry = _registry()
+    output = output_path(output, suffixes=(".yaml", ".yml"))
     renderer(fmt)
-    scorers = _scorers(registry, list(scorer_ids), params)
-    started = time.perf_counter()
-    report = run_attack(registry, scorers, budget, accounts=accounts, seed=seed,
-                        target_percentile=target_percentile, max_evaluations=max_evaluations,
-                        frozen_seeds=freeze_seeds, output=output, progress=_progress)
+    with stdout_to_stderr():
+        registry = _registry()
+        scorers = _scorers(registry, list(scorer_ids), params)
+        started = time.perf_counter()
+        report = run_attack(registry, scorers, budget, accounts=accounts, seed=seed,
+                            target_percentile=target_percentile,
+                            max_evaluations=max_evaluations, frozen_seeds=freeze_seeds,
+                            output=output, progress=_progress)
     _done()
     _emit(report, fmt, None)
     click.echo(f"{plural(len(scorers), 'scorer')}, "
@@ -572,7 +705,8 @@ def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_example
     from auditkit.report.output import renderer
 
     renderer(fmt)
-    (scorer,) = _scorers(_registry(), [scorer_id], params)
+    with stdout_to_stderr():
+        (scorer,) = _scorers(_registry(), [scorer_id], params)
     declared: dict[str, str] = {}
     for pair in expected:
         name, sep, reason = pair.partition("=")
@@ -582,8 +716,9 @@ def check_command(scorer_id: str, params: tuple[str, ...], fmt: str, max_example
                                      param_hint="--expect-fail")
         declared[name.strip()] = reason.strip()
     started = time.perf_counter()
-    report = check_scorer(scorer, expected_failed_checks=declared, max_examples=max_examples,
-                          progress=_progress)
+    with stdout_to_stderr():
+        report = check_scorer(scorer, expected_failed_checks=declared,
+                              max_examples=max_examples, progress=_progress)
     _done()
     _emit(report, fmt, None)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownScorerError",
     "PluginError",
     "ScenarioError",
+    "BudgetError",
 ]
 
 
@@ -68,3 +69,8 @@ class PluginError(AuditkitError):
 
 class ScenarioError(AuditkitError):
     """A scenario file is malformed (YAML syntax, unknown field, bad value)."""
+
+
+class BudgetError(ScenarioError):
+    """A scenario would build worlds larger than the resource budget allows
+    (``auditkit.scenario.budget``); the message says what to lower, or how to raise the budget."""

@@ -73,6 +73,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _memory_size(text: str) -> float:
+    from auditkit.scenario.budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -105,6 +114,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--auditkit-scheduler", default=None, metavar="ADDRESS",
                     help="run the scenarios' tasks on the Dask cluster whose scheduler is at "
                     "ADDRESS (tcp://HOST:PORT)")
+    group.addoption("--auditkit-budget", type=_memory_size, default=None, metavar="SIZE",
+                    help="memory one scenario may take, e.g. 16GiB (default 4GiB); larger "
+                    "scenarios fail collection with what to lower")
+    group.addoption("--auditkit-isolation", choices=("third-party", "all", "none"),
+                    default="third-party", help="which scorers run in worker processes, where "
+                    "a crash or hang is an error item and the time limit kills (default: "
+                    "third-party)")
     group.addoption("--auditkit-known", default=None, metavar="FILE",
                     help="known findings, marked xfail: an auditkit results JSON (its 'fail' "
                     "rows) or a YAML list of {scenario, check, scorer, reason}")
@@ -126,6 +142,8 @@ class _State:
         self.config = config
         self.seeds: int = config.getoption("auditkit_seeds")
         self.time_limit: float = config.getoption("auditkit_time_limit")
+        self.memory: float | None = config.getoption("auditkit_budget")
+        self.isolation: str = config.getoption("auditkit_isolation")
         self._registry: Any = None
         self._scorers: list[Scorer] | None = None
         self._known: dict[tuple[str, str, str], str] | None = None
@@ -164,7 +182,8 @@ class _State:
         from auditkit.errors import AuditkitError
 
         keys = list(self.tasks)
-        tasks = [AuditTask(*self.tasks[k], tuple(self.scorers), self.time_limit) for k in keys]
+        tasks = [AuditTask(*self.tasks[k], tuple(self.scorers), self.time_limit, budget=self.budget)
+                 for k in keys]
         try:
             with executor_for(self.config.getoption("auditkit_workers"),
                               self.config.getoption("auditkit_scheduler")) as executor:
@@ -208,7 +227,26 @@ class _State:
             if len(set(labels)) != len(labels):
                 raise pytest.UsageError(f"auditkit: two audited scorers report as the same id "
                                         f"({', '.join(labels)}); give one another name")
+            if not self.distributed:  # on Dask, the worker processes are the isolation
+                from auditkit.auditing.isolation import isolate
+
+                self._scorers = isolate(self._scorers, self.isolation,  # type: ignore[arg-type]
+                                        time_limit=self.time_limit)
         return self._scorers
+
+    @property
+    def budget(self) -> Any:
+        from auditkit.scenario.budget import Budget
+
+        return Budget() if self.memory is None else Budget(self.memory)
+
+    def close(self) -> None:
+        """Stop the worker processes of isolated scorers."""
+        from auditkit.auditing.isolation import IsolatedScorer
+
+        for scorer in self._scorers or []:
+            if isinstance(scorer, IsolatedScorer):
+                scorer.close()
 
     @property
     def known(self) -> dict[tuple[str, str, str], str]:
@@ -234,7 +272,7 @@ class _State:
         key = (scenario.path or scenario.id, seed)
         if key not in self.runs:
             self.runs[key] = ScenarioRun(scenario, seed, self.registry,
-                                         time_limit=self.time_limit)
+                                         time_limit=self.time_limit, budget=self.budget)
         return self.runs[key]
 
     def done(self, key: tuple[str, int]) -> None:
@@ -256,22 +294,20 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
     """Read a known-findings file: an auditkit results JSON (every ``fail`` row is known) or a
     YAML list of mappings with ``scenario``, ``check``, ``scorer`` and an optional ``reason``.
 
-    Raises :class:`pytest.UsageError` naming the file, the entry and the field.
+    Read as untrusted input (:mod:`auditkit.untrusted`: size, encoding, nesting, aliases,
+    duplicate keys). Raises :class:`pytest.UsageError` naming the file, the entry and the field.
     """
-    import yaml
+    from auditkit.untrusted import excerpt, load_json, load_yaml, read_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise pytest.UsageError(f"auditkit: cannot read known-findings file {path}: "
-                                f"{exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise pytest.UsageError(f"auditkit: {path}{line}: not valid YAML or JSON: "
-                                f"{getattr(exc, 'problem', exc)}") from None
+    def usage(message: str) -> pytest.UsageError:
+        return pytest.UsageError("auditkit: " + message.replace(": invalid YAML:",
+                                                                ": not valid YAML or JSON:"))
+
+    text = read_text(path, what="known-findings file", error=usage)
+    if text.lstrip().startswith("{"):
+        data = load_json(text, str(path), error=usage, non_finite=True)
+    else:
+        data, _ = load_yaml(text, str(path), error=usage)
     known: dict[tuple[str, str, str], str] = {}
     if isinstance(data, dict) and data.get("format") == "auditkit-results":
         from auditkit.auditing.results import Results
@@ -295,7 +331,7 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
         where = f"auditkit: {path}, entry {i + 1}"
         if not isinstance(entry, dict):
             raise pytest.UsageError(f"{where}: expected a mapping with scenario, check, scorer "
-                                    f"(and optionally reason); got {entry!r}")
+                                    f"(and optionally reason); got {excerpt(entry)}")
         extra = sorted(set(map(str, entry)) - set(fields))
         if extra:
             raise pytest.UsageError(f"{where}, field {extra[0]!r}: unknown field; allowed "
@@ -303,7 +339,7 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
         for name in fields[:3]:
             if not isinstance(entry.get(name), str) or not entry[name]:
                 raise pytest.UsageError(f"{where}, field {name!r}: required, a non-empty text "
-                                        f"(got {entry.get(name)!r})")
+                                        f"(got {excerpt(entry.get(name))})")
         reason = entry.get("reason") or f"known finding ({path.name})"
         known[(entry["scenario"], entry["check"], entry["scorer"])] = str(reason)
     return known
@@ -334,7 +370,8 @@ def _opted_in(file_path: Path, config: pytest.Config) -> bool:
 
 def _looks_like_scenario(file_path: Path) -> bool:
     try:
-        head = file_path.read_text(encoding="utf-8", errors="replace")
+        with open(file_path, "rb") as fh:  # the first megabyte: the top-level keys are there
+            head = fh.read(1 << 20).decode("utf-8", errors="replace")
     except OSError:
         return False
     return {m.group(1) for m in _TOP_KEY.finditer(head)} == {"id", "flaw"}
@@ -355,7 +392,7 @@ class ScenarioFile(pytest.File):
         from auditkit.scenario.model import load_scenario
 
         state = _state(self.config)
-        scenario = load_scenario(self.path, state.registry)
+        scenario = load_scenario(self.path, state.registry, budget=state.budget)
         yield ScenarioNode.from_parent(self, name=scenario.id, scenario=scenario,
                                        lines=_check_lines(self.path))
 
@@ -373,9 +410,12 @@ def _check_lines(path: Path) -> list[int]:
     """The (1-based) line of each entry of ``checks``, for failure headers."""
     import yaml
 
+    from auditkit.errors import AuditkitError
+    from auditkit.untrusted import load_yaml, read_text
+
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
+        _, node = load_yaml(read_text(path), str(path))
+    except AuditkitError:
         return []
     if not isinstance(node, yaml.MappingNode):
         return []
@@ -504,3 +544,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         f"auditkit: {len(state.scenarios)} scenario(s) x {state.seeds} seed(s) x "
         f"{len(state.scorers)} scorer(s): {counts}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SESSION_STATE in config.stash:
+        config.stash[SESSION_STATE].close()

@@ -13,8 +13,8 @@ Steps:
    benchmark records peak RSS while scoring (``VmHWM``, reset before each scorer through
    ``/proc/self/clear_refs``, Linux only) and, in a separate untimed pass, the tracemalloc peak
    of the scorer's own allocations.
-3. Compare :func:`auditkit.scorers.pagerank.pagerank_vector` with a bare scipy.sparse power iteration
-   (written below) and with ``networkx.pagerank``, all in the same run:
+3. Compare :func:`auditkit.scorers.pagerank.pagerank_vector` with a bare scipy.sparse power
+   iteration (written below) and with ``networkx.pagerank``, all in the same run:
    - on a 100k-account / 1M-follow graph;
    - on the full graph (networkx there only with ``--networkx-full``: building the networkx
      graph of 10M edges needs several GB and minutes).

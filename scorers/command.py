@@ -10,22 +10,23 @@ wrapped in a shell command. This adapter speaks a small protocol (``docs/blackbo
   prints ``account,score`` lines (an ``account,score`` header is allowed).
 
 The world sent is the world as it stood at the scoring time (``World.as_of``), which is also in
-``$AUDITKIT_AT``. The program runs without a shell, in the current directory, with a time limit;
-a timeout, a non-zero exit, unreadable output, a missing or extra account or a non-numeric score
-raises :class:`~auditkit.errors.ScorerError` naming the cause (in an audit: an ``error`` verdict).
+``$AUDITKIT_AT``. The program runs without a shell, in the current directory, under a supervisor
+(:func:`auditkit.processes.run_program`): its output is capped (``max_output``), the whole run
+has a deadline (``timeout``), and when it ends, times out or is interrupted, every process it
+started is killed (on Linux also those that left its process group). A timeout, a non-zero
+exit, too much output, unreadable output, a missing or extra account or a non-numeric score
+raises :class:`~auditkit.errors.ScorerError` naming the cause (in an audit: an ``error``
+verdict).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
 import os
 import shlex
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +37,8 @@ import pydantic
 
 from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.errors import ScorerError
+from auditkit.processes import OutputTooLarge, ProgramNotFound, ProgramTimeout, run_program
+from auditkit.untrusted import Limits, load_json
 
 __all__ = ["CommandScorer", "world_document", "scores_from_json", "scores_from_csv",
            "PROTOCOL_VERSION"]
@@ -138,11 +141,13 @@ def scores_from_json(data: bytes, world: World, who: str) -> pd.Series:
         raise ScorerError(f"{who} printed nothing; it must print a JSON object "
                           "{\"account\": score, ...}")
     try:
-        parsed = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        parsed = load_json(data, "output", limits=_OUTPUT_LIMITS, error=ScorerError,
+                           non_finite=True)
+    except ScorerError as exc:
         hint = " (it looks like CSV: set format csv)" if b"," in data[:200] and \
             not data.lstrip().startswith(b"{") else ""
-        raise ScorerError(f"{who} output is not JSON ({exc}){hint}; first bytes: "
+        problem = str(exc).removeprefix("output").lstrip(", :")
+        raise ScorerError(f"{who} output is not JSON ({problem}){hint}; first bytes: "
                           f"{snippet(data)}") from None
     if not isinstance(parsed, dict):
         raise ScorerError(f"{who} output is JSON {type(parsed).__name__}, not an object "
@@ -192,9 +197,16 @@ def scores_from_csv(data: bytes, world: World, who: str) -> pd.Series:
     return _assemble(world, found, who)
 
 
+#: What a scorer's JSON output may hold (its size is capped by ``max_output``).
+_OUTPUT_LIMITS = Limits(max_bytes=2**62, max_depth=32)
+
+
 class ExternalParams(Params):
     range: tuple[float, float] = pydantic.Field(
         (0.0, 100.0), description="lowest and highest score the external scorer gives")
+    max_output: int = pydantic.Field(
+        100_000_000, ge=1, le=2**40, description="bytes of output (scores) read at most; "
+        "more is an error and stops the program or the download")
     name: str = pydantic.Field(
         "", pattern=r"^([a-z][a-z0-9_-]*)?$", description="the id results report it under "
         "(lower-case; default: the adapter's id)")
@@ -260,8 +272,9 @@ class CommandScorer(ExternalScorer):
         format: Literal["json", "csv"] = pydantic.Field(
             "json", description="json: world on stdin, JSON object out; csv: world files in "
             "$AUDITKIT_WORLD, account,score lines out")
-        timeout: float = pydantic.Field(60.0, gt=0, description="seconds before the program "
-                                        "is killed")
+        timeout: float = pydantic.Field(60.0, gt=0, le=10**7, description="seconds the "
+                                        "whole run may take before the program, and "
+                                        "everything it started, is killed")
 
         @pydantic.field_validator("program", mode="before")
         @classmethod
@@ -296,40 +309,25 @@ class CommandScorer(ExternalScorer):
     def _run(self, stdin: bytes | None, env: dict[str, str]) -> bytes:
         p = self.params
         try:
-            proc = subprocess.Popen(
-                p.program, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                start_new_session=os.name == "posix")
-        except FileNotFoundError:
-            raise ScorerError(f"{self.who} cannot start: {p.program[0]!r} was not found; give "
-                              "a path or a command on PATH") from None
-        except OSError as exc:
-            raise ScorerError(f"{self.who} cannot start: {exc.strerror or exc}") from None
-        try:
-            out, err = proc.communicate(stdin, timeout=p.timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
+            done = run_program(p.program, stdin=stdin, env=env, timeout=p.timeout,
+                               max_output=p.max_output)
+        except ProgramNotFound as exc:
+            what = "was not found" if "No such file" in str(exc) else f"cannot be run ({exc})"
+            raise ScorerError(f"{self.who} cannot start: {p.program[0]!r} {what}; give a path "
+                              "or a command on PATH") from None
+        except ProgramTimeout:
             raise ScorerError(f"{self.who} did not finish within {p.timeout:g} s and was "
-                              "killed; raise its timeout parameter or make it faster") from None
-        finally:
-            if proc.poll() is None:  # interrupted (time limit, Ctrl-C): leave nothing behind
-                _kill(proc)
-        if proc.returncode != 0:
-            how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"exited with code {proc.returncode}")
-            raise ScorerError(f"{self.who} {how}; the end of its stderr:\n{_tail(err)}")
-        return out
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    """Kill the program and everything it started (its process group), then reap it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
-        proc.communicate(timeout=5)
+                              "killed with every process it started; raise its timeout "
+                              "parameter or make it faster") from None
+        except OutputTooLarge:
+            raise ScorerError(f"{self.who} printed more than {p.max_output:,} bytes and was "
+                              "killed with every process it started; raise its max_output "
+                              "parameter if that much output is right") from None
+        if done.returncode != 0:
+            how = (f"was killed by signal {-done.returncode}" if done.returncode < 0
+                   else f"exited with code {done.returncode}")
+            raise ScorerError(f"{self.who} {how}; the end of its stderr:\n{_tail(done.stderr)}")
+        return done.stdout
 
 
 @hookimpl

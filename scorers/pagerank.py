@@ -1,7 +1,8 @@
 """PageRank over the follow graph, plain or with the constants of Twitter's Tweepcred.
 
 :func:`pagerank_vector` is the shared, vectorised power iteration (scipy.sparse); it reproduces
-``networkx.pagerank`` with default arguments, and :mod:`auditkit.scorers.trustrank` reuses its parts.
+``networkx.pagerank`` with default arguments, and :mod:`auditkit.scorers.trustrank` reuses its
+parts.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Every package or module of auditkit, by layer, bottom up. A module may import from its own
 #: group and from the groups listed as allowed for it.
-FOUNDATION = {"auditkit.errors", "auditkit.files", "auditkit.text", "auditkit.deadline"}
+FOUNDATION = {"auditkit.errors", "auditkit.files", "auditkit.text", "auditkit.deadline",
+              "auditkit.untrusted", "auditkit.interrupts", "auditkit.console",
+              "auditkit.processes"}
 ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
     "auditkit.data": {"foundation"},
@@ -41,7 +43,8 @@ ALLOWED: dict[str, set[str]] = {
                         "auditkit.explain"},
 }
 #: the shells may import anything
-SHELLS = {"auditkit", "auditkit.cli", "auditkit.pytest_plugin", "auditkit.__main__"}
+SHELLS = {"auditkit", "auditkit.cli", "auditkit.pytest_plugin", "auditkit.__main__",
+          "auditkit.launcher"}
 
 
 def _module_name(path: Path) -> str:

@@ -8,14 +8,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from browser import is_blank, load
 
 from auditkit import audit, bundled_scenarios, get_registry, load_scenarios
 from auditkit.plugin.renderer import Document, Figure, Heading, Paragraph, Table
 from auditkit.report import render, write
 from auditkit.report.figures import new_figure, svg_of
 from auditkit.report.formats.html import SIZE_BOUND
-
-from .browser import is_blank, load
 
 SCHEMA = Path(__file__).parent / "data" / "junit.xsd"
 
@@ -126,7 +125,7 @@ def test_report_command_renders_a_results_file(results, tmp_path):
     assert run.exit_code == 0 and run.stdout.startswith("<?xml")
     (tmp_path / "bad.json").write_text('{"format": "auditkit-results", "version": 1, "rows": 3')
     run = CliRunner().invoke(main, ["report", str(tmp_path / "bad.json")])
-    assert run.exit_code == 2 and "bad.json: line 1, column" in run.output
+    assert run.exit_code == 2 and "bad.json, line 1, column" in run.output
     assert "Traceback" not in run.output
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.auditing.executor import Executor, Rows, SerialExecutor, run_all
+from auditkit.auditing.journal import Journal
 from auditkit.auditing.results import SEED_COLUMNS, Results
 from auditkit.auditing.statistics import seeds_for_level
 from auditkit.auditing.verdicts import aggregate
@@ -30,6 +31,7 @@ from auditkit.errors import AuditkitError, ScenarioError
 from auditkit.plugin.probe import NotApplicable, Probe
 from auditkit.plugin.registry import Registry, get_registry
 from auditkit.plugin.scorer import Scorer
+from auditkit.scenario.budget import Budget
 from auditkit.scenario.model import Check, Scenario
 from auditkit.scenario.policy import Policy
 from auditkit.scenario.run import ScenarioRun
@@ -78,6 +80,7 @@ class AuditTask:
     controls: tuple[Scorer, ...] = ()
     #: measure an oracle among ``controls`` on every check (else only where declared)
     oracle: bool = True
+    budget: Budget | None = None
 
     @property
     def label(self) -> str:
@@ -85,7 +88,8 @@ class AuditTask:
 
     def run(self, registry: Registry) -> Rows:
         """The rows of every check of the scenario for every scorer, in order."""
-        run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit)
+        run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit,
+                          budget=self.budget)
         rows = []
         for check in self.scenario.checks:
             probe = registry.probes[check.probe](**check.probe_params)
@@ -147,7 +151,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
           level: float = DEFAULT_LEVEL, policy: Policy | None = None, controls: bool = False,
           oracle: bool = True, registry: Registry | None = None, time_limit: float | None = 60.0,
           executor: Executor | None = None,
-          progress: Callable[[str], None] | None = None) -> Results:
+          progress: Callable[[str], None] | None = None, budget: Budget | None = None,
+          journal: Journal | None = None) -> Results:
     """Run every check of every scenario on ``seeds`` seeds (or ``"auto"``) against every scorer
     and judge each check over the seeds.
 
@@ -155,7 +160,9 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     interval for the median; ``policy`` a reviewer's bounds in place of the scenarios'
     (:mod:`auditkit.scenario.policy`); ``controls`` adds each check's declared control scorers
     and, unless ``oracle`` is false, the oracle on every check (otherwise only where a check
-    declares it as a control).
+    declares it as a control). ``budget`` bounds the worlds built
+    (:mod:`auditkit.scenario.budget`); ``journal`` records each finished task and skips the
+    tasks it already holds (:mod:`auditkit.auditing.journal`).
     """
     from auditkit import __version__
 
@@ -183,9 +190,9 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             progress(f"[{done}/{total}] {task.label}")
 
     def run(plan: dict[str, list[int]]) -> Rows:
-        tasks = [AuditTask(s, sd, tuple(scorers), time_limit, references, oracle)
+        tasks = [AuditTask(s, sd, tuple(scorers), time_limit, references, oracle, budget)
                  for s in scenarios for sd in plan.get(s.id, [])]
-        return run_all(executor, tasks, registry, progress=report)
+        return run_all(executor, tasks, registry, progress=report, journal=journal)
 
     expectations = {(s.id, c.label): c.expect for s in scenarios for c in s.checks}
     if seeds == "auto":

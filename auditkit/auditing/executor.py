@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
+    from auditkit.auditing.journal import Journal
     from auditkit.plugin.registry import Registry
 
 __all__ = ["Executor", "SerialExecutor", "Rows", "run_all", "executor_for"]
@@ -60,11 +61,26 @@ class SerialExecutor(Executor):
 
 
 def run_all(executor: Executor, tasks: list[AuditTask], registry: Registry, *,
-            progress: Callable[[int, int, AuditTask], None] | None = None) -> Rows:
-    """Every task's rows, in task order, whatever order the executor finishes them in."""
+            progress: Callable[[int, int, AuditTask], None] | None = None,
+            journal: Journal | None = None) -> Rows:
+    """Every task's rows, in task order, whatever order the executor finishes them in.
+
+    With a ``journal``, the tasks it already holds are not run again and every task is
+    recorded in it as soon as it finishes (:mod:`auditkit.auditing.journal`)."""
     done: dict[int, Rows] = {}
-    for i, rows in executor.run(tasks, registry):
+    keys: list[str] = []
+    if journal is not None:
+        from auditkit.auditing.journal import task_key
+
+        keys = [task_key(t) for t in tasks]
+        saved = journal.recorded()
+        done = {i: saved[k] for i, k in enumerate(keys) if k in saved}
+    pending = [i for i in range(len(tasks)) if i not in done]
+    for j, rows in executor.run([tasks[i] for i in pending], registry):
+        i = pending[j]
         done[i] = rows
+        if journal is not None:
+            journal.record(keys[i], rows)
         if progress:
             progress(len(done), len(tasks), tasks[i])
     missing = sorted(set(range(len(tasks))) - set(done))

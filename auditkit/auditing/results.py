@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import AuditkitError
+from auditkit.untrusted import load_json
 
 __all__ = ["Results", "COLUMNS", "SEED_COLUMNS", "RESULTS_FORMAT", "VERDICTS", "SEED_VERDICTS",
            "ROLES", "flaw_number"]
@@ -81,12 +82,7 @@ class Results:
     def from_json(cls, text: str, *, source: str = "results") -> Results:
         """Results from their JSON form; :class:`AuditkitError` naming ``source`` and the
         problem when the text is not an auditkit results file this version reads."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AuditkitError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid "
-                                f"JSON ({exc.msg}); give a file written by `auditkit audit "
-                                "--format json`") from None
+        data = load_json(text, source, non_finite=True)
         if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT["format"]:
             raise AuditkitError(f"{source}: not an auditkit results file (no 'format: "
                                 "auditkit-results'); give a file written by `auditkit audit "

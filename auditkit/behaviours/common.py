@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from auditkit.data.draft import REACTION_MIX, Draft
 from auditkit.data.world import ACTIONS
 from auditkit.plugin.behaviour import Behaviour, Cohort
-from auditkit.plugin.params import Params
+from auditkit.plugin.footprint import Setting
+from auditkit.plugin.params import MAX_TRAIT, Params
 
 Reaction = Literal["share", "reply", "mention", "like"]
 POST = ACTIONS.index("post")
@@ -114,6 +115,7 @@ def posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day
     """Each member posts ``per_day`` times a day, at uniform times from ``start_day`` to the
     end. Returns (time, author, post)."""
     k = int(round(per_day * (draft.days - start_day)))
+    draft.ensure_room(events=k * len(members))
     actor = np.repeat(members, k)
     lo = draft.time_of_day(start_day)
     time = clip_times(draft, rng.uniform(lo, draft.t_end, len(actor)))
@@ -131,6 +133,7 @@ def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
     kinds, an exponential delay (mean 6 h) after the post. Returns how many were added."""
     if per_post <= 0 or not len(post):
         return 0
+    draft.ensure_room(events=per_post * len(post))
     counts = rng.poisson(per_post, len(post))
     which = np.repeat(np.arange(len(post)), counts)
     if not len(which):
@@ -170,6 +173,14 @@ class TraitParams(Params):
     sociability: float = Field(1.6, ge=0, description="how many accounts they follow (base "
                                "population: median about 1.6)")
 
+    @field_validator("attention", "activity", "sociability", check_fields=False)
+    @classmethod
+    def _bounded_trait(cls, value: float) -> float:
+        if value > MAX_TRAIT:
+            raise ValueError(f"a trait is at most {MAX_TRAIT:,.0f} (the population's median "
+                             "is about 1-2; beyond that one account takes every draw)")
+        return value
+
 
 class ConversationalParams(TraitParams):
     """An engaged, conversational account."""
@@ -180,6 +191,12 @@ class ConversationalParams(TraitParams):
                             "population: log-normal, median 1)")
     sociability: float = Field(3.0, ge=0, description="how many accounts they follow (base "
                                "population: median about 1.6)")
+
+
+def organic_posts(size: int, setting: Setting, activity: float = 1.0) -> float:
+    """An upper estimate of the posts ``size`` organic members of ``activity`` make over the
+    period (the population's mean activity is about 2; this assumes 1)."""
+    return size * setting.events_per_account * setting.post_share * max(activity, 1.0)
 
 
 class OrganicBehaviour(Behaviour):

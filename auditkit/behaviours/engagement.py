@@ -19,11 +19,14 @@ from auditkit.behaviours.common import (
     distinct_rows,
     member_posts,
     on_day,
+    organic_posts,
     reaction_codes,
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.data.world import ACTIONS
 from auditkit.plugin.behaviour import Cohort
+from auditkit.plugin.footprint import Footprint, Setting
+from auditkit.plugin.params import MAX_COUNT, MAX_DAYS
 
 # ---------------------------------------------------------------------------------------------
 # 6-7. pods and their organic comparison
@@ -48,14 +51,21 @@ class EngagementPod(OrganicBehaviour):
             ("like", "share", "reply"), min_length=1,
             description="kinds a pod reaction is drawn from (uniformly, one per member per "
             "post)")
-        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
-                                     "within this many minutes of the post")
+        delay_minutes: float = Field(30.0, ge=1 / 60, le=MAX_DAYS * 1440, description="reactions "
+                                     "come uniformly within this many minutes of the post (at "
+                                     "least a second)")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        posts = organic_posts(size, setting, self.params.activity)
+        return Footprint(accounts=size, organic=size, events=posts * max(size - 1, 0),
+                         levers=("size", "activity"))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         day = on_day(draft, p.day, 0.5)
         members = cohort.members
         ptime, author, post = member_posts(draft, members, draft.time_of_day(day))
+        draft.ensure_room(events=len(author) * len(members))
         grid = np.broadcast_to(members, (len(author), len(members)))
         keep = grid != author[:, None]
         reactor = grid[keep]
@@ -84,12 +94,20 @@ class OutsiderEngagement(OrganicBehaviour):
     class Params(TraitParams):
         day: float | None = Field(None, ge=0, description="day it starts (default: 0.5 of "
                                   "the period)")
-        per_post: int = Field(9, ge=0, description="distinct outsiders reacting to each post")
+        per_post: int = Field(9, ge=0, le=MAX_COUNT, description="distinct outsiders reacting "
+                              "to each post")
         reactions: tuple[Reaction, ...] = Field(
             ("like", "share", "reply"), min_length=1,
             description="kinds a reaction is drawn from (uniformly)")
-        delay_minutes: float = Field(30.0, gt=0, description="reactions come uniformly "
-                                     "within this many minutes of the post")
+        delay_minutes: float = Field(30.0, ge=1 / 60, le=MAX_DAYS * 1440, description="reactions "
+                                     "come uniformly within this many minutes of the post (at "
+                                     "least a second)")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        posts = organic_posts(size, setting, self.params.activity)
+        return Footprint(accounts=size, organic=size,
+                         events=posts * min(self.params.per_post, setting.accounts),
+                         levers=("per_post", "activity"))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -134,9 +152,14 @@ class CelebrityEngagement(OrganicBehaviour):
                                                   "with the highest attention; 'median': the "
                                                   "one with median attention")
         action: Reaction = Field("share", description="what the engager does")
-        count: int = Field(1, ge=1, description="posts of each member it reacts to")
+        count: int = Field(1, ge=1, le=MAX_COUNT, description="posts of each member it reacts "
+                           "to")
         delay_hours: float = Field(1.0, ge=0, description="hours between a post and the "
                                    "reaction")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        return Footprint(accounts=size, organic=size, events=2 * size * self.params.count,
+                         levers=("count",))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -201,11 +224,17 @@ class SmallSpark(OrganicBehaviour):
         sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
         day: float | None = Field(None, ge=0, description="day of the post (default: 0.5 of "
                                   "the period)")
-        cascade_size: int = Field(300, ge=0, description="shares, each by a distinct base "
-                                  "account (capped at the eligible accounts)")
-        spread_days: float = Field(2.0, gt=0, description="days over which the shares arrive")
+        cascade_size: int = Field(300, ge=0, le=MAX_COUNT, description="shares, each by a "
+                                  "distinct base account (capped at the eligible accounts)")
+        spread_days: float = Field(2.0, ge=1 / 86_400, le=MAX_DAYS, description="days over "
+                                   "which the shares arrive (at least a second)")
         max_attention_quantile: float = Field(0.5, gt=0, le=1, description="sharers are base "
                                               "accounts with attention at most this quantile")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        shares = min(self.params.cascade_size, setting.accounts)
+        return Footprint(accounts=size, organic=size, events=size * (1 + shares),
+                         levers=("cascade_size",))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

@@ -17,7 +17,8 @@ from auditkit.behaviours.common import (
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Behaviour, Cohort
-from auditkit.plugin.params import Params
+from auditkit.plugin.footprint import Footprint, Setting
+from auditkit.plugin.params import MAX_COUNT, MAX_RATE, Params
 
 # ---------------------------------------------------------------------------------------------
 # 2. spam
@@ -39,14 +40,23 @@ class SpamBot(Behaviour):
               "combating link farming in the Twitter social network', WWW 2012")
 
     class Params(Params):
-        posts_per_day: float = Field(200.0, ge=0, description="posts per bot per day")
+        posts_per_day: float = Field(200.0, ge=0, le=MAX_RATE, description="posts per bot per "
+                                     "day")
         link_share: float = Field(0.0, ge=0, le=1, description="share of posts that are links")
-        follows: int = Field(1500, ge=0, description="base accounts each bot follows at the "
-                             "start (capped at the base population)")
+        follows: int = Field(1500, ge=0, le=MAX_COUNT, description="base accounts each bot "
+                             "follows at the start (capped at the base population)")
         follow_back: float = Field(0.1, ge=0, le=1, description="share of the followed that "
                                    "follow back")
-        mentions_per_day: float = Field(10.0, ge=0, description="mentions of random base "
-                                        "accounts per bot per day")
+        mentions_per_day: float = Field(10.0, ge=0, le=MAX_RATE, description="mentions of "
+                                        "random base accounts per bot per day")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        return Footprint(
+            accounts=size,
+            follows=size * min(p.follows, setting.accounts) * (1 + p.follow_back),
+            events=size * (p.posts_per_day + p.mentions_per_day) * setting.days,
+            levers=("posts_per_day", "mentions_per_day", "follows"))
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -77,6 +87,7 @@ class SpamBot(Behaviour):
             backs = who.size
         km = int(round(p.mentions_per_day * draft.days))
         mentions = km * size
+        draft.ensure_room(events=mentions)
         if mentions and len(base):
             draft.add_events(clip_times(draft, rng.uniform(draft.t0, draft.t_end, mentions)),
                              np.repeat(members, km), "mention",
@@ -104,12 +115,23 @@ class SybilRegion(Behaviour):
               "Gyöngyi and Garcia-Molina, link spam alliances / optimal spam farms)")
 
     class Params(Params):
-        degree: int = Field(10, ge=0, description="other sybils each sybil follows")
-        posts_per_day: float = Field(1.0, ge=0, description="posts per sybil per day")
-        reactions_per_post: int = Field(5, ge=0, description="reactions from other sybils on "
-                                        "every sybil post")
-        attack_edges: int = Field(3, ge=0, description="honest base accounts that follow a "
-                                  "sybil (the only links between the regions)")
+        degree: int = Field(10, ge=0, le=MAX_COUNT, description="other sybils each sybil "
+                            "follows")
+        posts_per_day: float = Field(1.0, ge=0, le=MAX_RATE, description="posts per sybil per "
+                                     "day")
+        reactions_per_post: int = Field(5, ge=0, le=MAX_COUNT, description="reactions from "
+                                        "other sybils on every sybil post")
+        attack_edges: int = Field(3, ge=0, le=MAX_COUNT, description="honest base accounts "
+                                  "that follow a sybil (the only links between the regions)")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        posts = size * p.posts_per_day * setting.days
+        return Footprint(accounts=size,
+                         follows=size * min(p.degree, size) + min(p.attack_edges,
+                                                                  setting.accounts),
+                         events=posts * (1 + min(p.reactions_per_post, size)),
+                         levers=("posts_per_day", "reactions_per_post", "degree"))
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

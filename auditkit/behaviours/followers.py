@@ -23,6 +23,8 @@ from auditkit.behaviours.common import (
 )
 from auditkit.data.draft import ATTENTION_EXPONENT, DAY, REACTION_MIX, Draft
 from auditkit.plugin.behaviour import Cohort
+from auditkit.plugin.footprint import Footprint, Setting
+from auditkit.plugin.params import MAX_COUNT, MAX_DAYS
 
 # ---------------------------------------------------------------------------------------------
 # 3. bought followers
@@ -42,15 +44,23 @@ class BoughtFollowers(OrganicBehaviour):
               "docs/references.md#kred-influence (Kred scores follows)")
 
     class Params(TraitParams):
-        count: int = Field(1000, ge=0, description="fake followers bought")
+        count: int = Field(1000, ge=0, le=MAX_COUNT, description="fake followers bought")
         day: float | None = Field(None, ge=0, description="day of the purchase (default: 0.6 "
                                   "of the period)")
-        padding: int = Field(20, ge=0, description="other (base) accounts each fake follows")
+        padding: int = Field(20, ge=0, le=MAX_COUNT, description="other (base) accounts each "
+                             "fake follows")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        return Footprint(accounts=size + p.count, organic=size,
+                         follows=p.count * (size + min(p.padding, setting.accounts)),
+                         levers=("count", "padding"))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         day = on_day(draft, p.day, 0.6)
         t = draft.time_of_day(day)
+        draft.ensure_room(accounts=p.count, follows=p.count * (len(cohort.members) + p.padding))
         created = np.floor(t - rng.uniform(DAY, 7 * DAY, p.count))
         fakes = draft.add_accounts(
             p.count, prefix=f"{cohort.name}-fake-", cohort=cohort.name, role="auxiliary",
@@ -151,12 +161,12 @@ class OrganicFollowers(OrganicBehaviour):
 class FarmParams(TraitParams):
     day: float | None = Field(None, ge=0, description="day the mass-following starts "
                               "(default: 0.5 of the period)")
-    follows: int = Field(800, ge=0, description="accounts each member follows (per cycle), "
-                         "drawn in proportion to sociability")
+    follows: int = Field(800, ge=0, le=MAX_COUNT, description="accounts each member follows "
+                         "(per cycle), drawn in proportion to sociability")
     follow_back: float = Field(0.3, ge=0, le=1, description="probability that a followed "
                                "account follows back")
-    unfollow_after_days: float = Field(7.0, gt=0, description="days after which the member "
-                                       "unfollows those who did not follow back")
+    unfollow_after_days: float = Field(7.0, gt=0, le=MAX_DAYS, description="days after which "
+                                       "the member unfollows those who did not follow back")
 
 
 class FollowBackFarm(OrganicBehaviour):
@@ -179,6 +189,12 @@ class FollowBackFarm(OrganicBehaviour):
 
     def _cycles(self) -> tuple[int, float, float]:
         return 1, 0.0, 0.5
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        cycles = self._cycles()[0]
+        per_cycle = min(self.params.follows, setting.accounts)
+        return Footprint(accounts=size, organic=size, follows=2 * size * per_cycle * cycles,
+                         levers=("follows", "cycles") if cycles > 1 else ("follows",))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -249,10 +265,10 @@ class FollowChurn(FollowBackFarm):
     class Params(FarmParams):
         day: float | None = Field(None, ge=0, description="day the first cycle starts "
                                   "(default: 0.25 of the period)")
-        cycles: int = Field(4, ge=1, description="follow/unfollow cycles (those that would "
-                            "start after the end are dropped)")
-        cycle_days: float = Field(8.0, gt=0, description="days between the starts of two "
-                                  "cycles")
+        cycles: int = Field(4, ge=1, le=1000, description="follow/unfollow cycles (those "
+                            "that would start after the end are dropped)")
+        cycle_days: float = Field(8.0, gt=0, le=MAX_DAYS, description="days between the "
+                                  "starts of two cycles")
 
     def _cycles(self) -> tuple[int, float, float]:
         return self.params.cycles, self.params.cycle_days, 0.25

@@ -23,6 +23,8 @@ from auditkit.behaviours.common import (
 )
 from auditkit.data.draft import DAY, Draft
 from auditkit.plugin.behaviour import Cohort
+from auditkit.plugin.footprint import Footprint, Setting
+from auditkit.plugin.params import MAX_COUNT, MAX_RATE
 
 # ---------------------------------------------------------------------------------------------
 # 1. the honest baseline
@@ -96,11 +98,17 @@ class HighVolumePoster(OrganicBehaviour):
         activity: float = Field(1.5, ge=0, description="how much they post and react")
         day: float | None = Field(None, ge=0, description="day the extra posting starts "
                                   "(default: 0.25 of the period)")
-        extra_posts_per_day: float = Field(20.0, ge=0, description="extra posts per member "
-                                           "per day")
-        reactions_per_post: float = Field(0.0, ge=0, description="mean reactions each extra "
-                                          "post draws from the member's followers (0: none, "
-                                          "engagement per post falls)")
+        extra_posts_per_day: float = Field(20.0, ge=0, le=MAX_RATE, description="extra posts "
+                                           "per member per day")
+        reactions_per_post: float = Field(0.0, ge=0, le=MAX_RATE, description="mean reactions "
+                                          "each extra post draws from the member's followers "
+                                          "(0: none, engagement per post falls)")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        posts = size * p.extra_posts_per_day * setting.days
+        return Footprint(accounts=size, organic=size, events=posts * (1 + p.reactions_per_post),
+                         levers=("extra_posts_per_day", "reactions_per_post"))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -129,10 +137,18 @@ class LinkBroadcaster(OrganicBehaviour):
     source = "docs/flaws.md F11 (Klout said posting links 100% of the time does not help)"
 
     class Params(ConversationalParams):
-        posts_per_day: float = Field(0.0, ge=0, description="extra link posts per member per "
-                                     "day, over the whole period (a news-aggregator's volume)")
-        reactions_per_post: float = Field(0.5, ge=0, description="mean reactions each extra "
-                                          "link post draws from the member's followers")
+        posts_per_day: float = Field(0.0, ge=0, le=MAX_RATE, description="extra link posts "
+                                     "per member per day, over the whole period (a "
+                                     "news-aggregator's volume)")
+        reactions_per_post: float = Field(0.5, ge=0, le=MAX_RATE, description="mean reactions "
+                                          "each extra link post draws from the member's "
+                                          "followers")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        posts = size * p.posts_per_day * setting.days
+        return Footprint(accounts=size, organic=size, events=posts * (1 + p.reactions_per_post),
+                         levers=("posts_per_day", "reactions_per_post"))
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -169,10 +185,17 @@ class Institution(OrganicBehaviour):
         attention: float = Field(3.0, ge=0, description="how much others react to one post")
         activity: float = Field(2.0, ge=0, description="how much they post and react")
         sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
-        passive_followers: int | None = Field(None, ge=0, description="base accounts that "
-                                              "follow each member without engaging (default: "
-                                              "0.15 of the base population)")
+        passive_followers: int | None = Field(None, ge=0, le=MAX_COUNT, description="base "
+                                              "accounts that follow each member without "
+                                              "engaging (default: 0.15 of the base "
+                                              "population)")
         link_share: float = Field(0.7, ge=0, le=1, description="share of posts that are links")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        passive = self.params.passive_followers
+        k = 0.15 * setting.accounts if passive is None else min(passive, setting.accounts)
+        return Footprint(accounts=size, organic=size, follows=size * k,
+                         levers=("passive_followers",))
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         super().setup(draft, cohort, rng)
@@ -245,8 +268,8 @@ class SecondNetwork(OrganicBehaviour):
         network: str = Field("linkedin", min_length=1, description="the second network")
         main_network: str = Field("twitter", min_length=1, description="name given to the "
                                   "default network in the treated world")
-        posts_per_day: float = Field(3.0, ge=0, description="posts per member per day on "
-                                     "the second network")
+        posts_per_day: float = Field(3.0, ge=0, le=MAX_RATE, description="posts per member "
+                                     "per day on the second network")
         reaction_rate: float = Field(0.05, ge=0, le=1, description="share of those posts that "
                                      "get one like")
 
@@ -255,6 +278,12 @@ class SecondNetwork(OrganicBehaviour):
             if self.network == self.main_network:
                 raise ValueError("network and main_network must differ")
             return self
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        p = self.params
+        return Footprint(accounts=size, organic=size,
+                         events=size * p.posts_per_day * setting.days * (1 + p.reaction_rate),
+                         levers=("posts_per_day",))
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

@@ -6,10 +6,12 @@ counts-only world stays counts-only (``docs/real-data.md``)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from auditkit.data.draft import Draft
 from auditkit.plugin.behaviour import Behaviour, Cohort
+from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.plugin.params import Params
 
 __all__ = ["Labelled", "WentSilent", "silence_day"]
@@ -26,11 +28,15 @@ class Labelled(Behaviour):
     class Params(Params):
         labels: list[str] = Field(min_length=1, description="labels of the members")
 
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        return Footprint()  # a selection of existing accounts
+
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         labels = draft.column("label")
         base = draft.column("role") == "base"
-        cohort.members = np.flatnonzero(base & np.isin(labels.astype(str),
-                                                        self.params.labels))
+        # compare as objects: astype(str) would pad every label to the longest one
+        wanted = pd.Series(labels, dtype=object).isin(self.params.labels).to_numpy()
+        cohort.members = np.flatnonzero(base & wanted)
         cohort.facts.update(labels=list(self.params.labels))
 
 
@@ -57,6 +63,9 @@ class WentSilent(Behaviour):
                                   "the middle of a shorter world)")
         min_events: int = Field(3, ge=1, description="actions before the day")
         still_active: bool = Field(False, description="select accounts that kept acting")
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        return Footprint()  # a selection of existing accounts
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

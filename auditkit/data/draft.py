@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data.world import ACTIONS, World
+from auditkit.errors import BudgetError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
 
@@ -88,6 +89,31 @@ class Draft:
         self._counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._drops: list[np.ndarray] = []  # boolean masks over concatenated events, or callables
         self._silences: list[tuple[np.ndarray, float, float]] = []
+        #: the most accounts, follows and events this draft may hold (None: no limit); set by
+        #: the scenario run from its budget (auditkit.scenario.budget)
+        self.row_limits: tuple[float, float, float] | None = None
+        self._rows = [0, 0, 0]
+
+    # ---- the budget ----
+    def ensure_room(self, *, accounts: float = 0, follows: float = 0, events: float = 0) -> None:
+        """Raise :class:`~auditkit.errors.BudgetError` if adding this many rows would exceed
+        :attr:`row_limits`. Adding rows checks it too; call it before allocating arrays for
+        rows about to be added, so that an oversized request fails before it takes memory."""
+        if self.row_limits is None:
+            return
+        for i, (kind, extra) in enumerate((("accounts", accounts), ("follows", follows),
+                                           ("events", events))):
+            if self._rows[i] + float(extra) > self.row_limits[i]:
+                raise BudgetError(
+                    f"building this scenario's world would take more than "
+                    f"{self.row_limits[i]:,.0f} {kind} (the budget's limit; "
+                    f"{self._rows[i]:,} so far, {float(extra):,.0f} more asked for); lower the "
+                    "cohort sizes or parameters that add them, or raise the budget (--budget)")
+
+    def _grow(self, kind: int, count: int) -> None:
+        if self.row_limits is not None:
+            self.ensure_room(**{("accounts", "follows", "events")[kind]: count})
+        self._rows[kind] += count
 
     # ---- randomness ----
     def rng(self, *names: object) -> np.random.Generator:
@@ -116,6 +142,7 @@ class Draft:
         year before the start).
         """
         count = int(count)
+        self._grow(0, count)
         first = self.n
         width = len(str(max(count - 1, 0)))
         self.ids.extend(f"{prefix}{i:0{width}d}" if cohort else f"{prefix}{i}"
@@ -168,6 +195,7 @@ class Draft:
         """
         src = np.asarray(src, dtype=np.int64)
         dst = np.asarray(dst, dtype=np.int64)
+        self._grow(1, len(src))
         self._f_src.append(src)
         self._f_dst.append(dst)
         self._f_attentive.append(np.full(len(src), bool(attentive)))
@@ -189,6 +217,7 @@ class Draft:
         ``topic`` (one name for all of them) is what they are about (none by default)."""
         time = np.asarray(time, dtype=np.float64)
         k = len(time)
+        self._grow(2, k)
         actor = np.broadcast_to(np.asarray(actor, np.int64), (k,)).copy()
         if isinstance(action, str):
             action = np.full(k, ACTIONS.index(action), np.int8)
@@ -318,6 +347,7 @@ class Draft:
         group = self.column("group")
         rng = self.rng("organic")
         m = int(follows_per_account * n_org)
+        self.ensure_room(follows=2 * m, events=events_per_account * n_org)
         src, dst = _draw_follows(rng, m, group, att, soc * np.sqrt(act), communities_locality,
                                  reciprocity)
         created = self.column("created")

@@ -28,6 +28,7 @@ import csv
 import gzip
 import io
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditkit.data.tables import unreadable
+from auditkit.data.times import parse_time
 from auditkit.data.world import ACTIONS, Locator, World
 from auditkit.errors import WorldError
 
@@ -91,7 +94,7 @@ def _read_text_table(path: Path, names: list[str], *, sep: str, header: bool,
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise _malformed(path, names, exc) from None
     except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise WorldError(f"cannot read this file: {exc}", source=str(path)) from None
+        raise unreadable(path, exc, header=header) from None
 
 
 def _malformed(path: Path, names: list[str], exc: Exception) -> WorldError:
@@ -107,8 +110,8 @@ def _chunks(reader, path: Path, names: list[str]) -> Iterator[pd.DataFrame]:
             yield from reader
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise _malformed(path, names, exc) from None
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-        raise WorldError(f"cannot read this file: {exc}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise unreadable(path, exc, header=False) from None
 
 
 def _lines(frame: pd.DataFrame, first: int) -> np.ndarray:
@@ -150,8 +153,7 @@ def _times(values: pd.Series, path: Path, lines: np.ndarray, column: str,
            fmt: str | None = None, unix: bool = False) -> np.ndarray:
     """Times as int64 nanoseconds since the epoch (UTC); else an error naming the line."""
     if unix:
-        secs = pd.to_numeric(values, errors="coerce")
-        out = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
+        out = pd.to_numeric(values, errors="coerce")
     else:
         out = pd.to_datetime(values, format=fmt, utc=True, errors="coerce")
     bad = out.isna().to_numpy()
@@ -160,7 +162,9 @@ def _times(values: pd.Series, path: Path, lines: np.ndarray, column: str,
         want = "unix seconds" if unix else f"the format {fmt}"
         raise _bad(path, int(lines[i]), column, f"cannot read time {values.iloc[i]!r}; "
                    f"expected {want}")
-    return pd.DatetimeIndex(out).as_unit("ns").asi8
+    # out of 1677-2262 (or unix milliseconds): refused with the line
+    where = Locator(str(path), lambda i: int(lines[i]), "line")
+    return parse_time(pd.Series(out.to_numpy()), where=where, column=column).array.asi8
 
 
 def _limit(limit: int | None) -> int | None:
@@ -221,8 +225,8 @@ def load_caverlee2011(source: str | Path, limit: int | None = None) -> Imported:
                        f"account {frame['account'].iloc[i]!r} is listed twice in {name}")
         frame["label"] = label
         frames.append(frame)
-    both = np.intersect1d(frames[0]["account"].to_numpy(dtype=str),
-                          frames[1]["account"].to_numpy(dtype=str))
+    both = np.intersect1d(frames[0]["account"].to_numpy(dtype=object),
+                          frames[1]["account"].to_numpy(dtype=object))
     notes = []
     if len(both):
         frames = [f[~f["account"].isin(both)] for f in frames]
@@ -253,8 +257,13 @@ _TIMELINE = ["user_id", "label", "tweet_id", "created_at_utc", "is_retweet",
 def _cresci_accounts(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, OSError, UnicodeDecodeError) as exc:
-        raise WorldError(f"cannot read this file: {exc}", source=str(path)) from None
+    except pd.errors.EmptyDataError:
+        raise WorldError("the file is empty; it needs its header line", source=str(path),
+                         row=1) from None
+    except pd.errors.ParserError as exc:
+        raise WorldError(f"malformed CSV: {exc}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
+        raise unreadable(path, exc) from None
     missing = [c for c in _CRESCI_MASTER if c not in frame.columns]
     if missing:
         raise WorldError(f"missing column {missing[0]!r}; count_master_ds1.csv has the header "
@@ -555,26 +564,16 @@ def load_edgelist(source: str | Path, limit: int | None = None) -> Imported:
                 lines.append(number)
                 if limit and len(lines) >= limit:
                     break
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-        raise WorldError(f"cannot read this file: {exc}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise unreadable(path, exc, header=False) from None
     if not lines:
         raise WorldError("no edges; expected lines 'follower followee [time]'", source=str(path))
     follows = pd.DataFrame({"follower": src, "followee": dst})
     notes = []
     if width == 3:
         raw = pd.Series(when, dtype=object)
-        numeric = pd.to_numeric(raw, errors="coerce")
-        parsed = pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")
-        rest = numeric.isna()
-        if rest.any():
-            parsed[rest] = pd.to_datetime(raw[rest], format="ISO8601", utc=True,
-                                          errors="coerce")
-        bad = parsed.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise _bad(path, lines[i], "time", f"cannot read time {when[i]!r}; write unix "
-                       "seconds or ISO-8601")
-        follows["time"] = parsed.astype("datetime64[ns, UTC]")
+        follows["time"] = parse_time(raw, where=Locator(str(path), lambda i: lines[i], "line"),
+                                     column="time")
         follows = follows.sort_values("time", kind="stable")
     dup = follows.duplicated(["follower", "followee"])
     if dup.any():
@@ -604,8 +603,13 @@ def load_activity(source: str | Path, limit: int | None = None) -> Imported:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                             nrows=_limit(limit))
-    except (pd.errors.ParserError, OSError, UnicodeDecodeError, EOFError) as exc:
-        raise WorldError(f"cannot read this file: {exc}", source=str(path)) from None
+    except pd.errors.EmptyDataError:
+        raise WorldError("the file is empty; it needs a header line naming time, actor, "
+                         "action", source=str(path), row=1) from None
+    except pd.errors.ParserError as exc:
+        raise WorldError(f"malformed CSV: {exc}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
+        raise unreadable(path, exc) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     required = ["time", "actor", "action"]
     missing = [c for c in required if c not in frame.columns]

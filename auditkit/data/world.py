@@ -33,8 +33,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from auditkit.data.tables import read_table
+from auditkit.data.times import as_timestamp as _as_timestamp
+from auditkit.data.times import parse_time
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
+from auditkit.untrusted import excerpt
 
 if TYPE_CHECKING:
     from auditkit.data.partitioned import LazyEvents
@@ -80,58 +84,13 @@ class Locator:
     def error(self, message: str, *, position: int | None = None,
               column: str | None = None) -> WorldError:
         row = None if position is None else self.row_label(position)
+        if row is None and column is not None and self.unit == "line":
+            row = 1  # a problem with a column as a whole: its name is on the header line
         err = WorldError(message, source=self.source, row=row, column=column)
         if row is not None and self.unit != "line":
             # WorldError says "line N"; a table that is not a text file has rows.
             err.args = (str(err).replace(f"line {row}", f"row {row}", 1),)
         return err
-
-
-def parse_time(values: pd.Series | Iterable, *, where: Locator | None = None,
-               column: str = "time") -> pd.Series:
-    """Parse ISO-8601 strings, unix seconds or datetimes into ``datetime64[ns, UTC]``.
-
-    Missing values stay ``NaT``. An unparsable value raises :class:`WorldError` naming the
-    row and the column.
-    """
-    s = values if isinstance(values, pd.Series) else pd.Series(list(values))
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        out = pd.to_datetime(s, unit="s", utc=True, errors="coerce")
-        bad = s.notna() & out.isna()
-    else:
-        text = s.astype("object").where(s.notna(), None)
-        numeric = pd.to_numeric(text, errors="coerce")
-        out = pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")
-        rest = numeric.isna() & text.notna()
-        if rest.any():
-            out[rest] = pd.to_datetime(text[rest].astype(str), format="ISO8601", utc=True,
-                                       errors="coerce")
-        bad = text.notna() & out.isna()
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        where = where or Locator("table")
-        raise where.error(
-            f"cannot read time {s.iloc[pos]!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
-            "or unix seconds (1714564800)", position=pos, column=column)
-    return out.astype("datetime64[ns, UTC]")
-
-
-def _as_timestamp(at: object) -> pd.Timestamp:
-    if isinstance(at, pd.Timestamp):
-        ts = at
-    elif isinstance(at, int | float | np.integer | np.floating):
-        ts = pd.Timestamp(float(at), unit="s")
-    else:
-        try:
-            ts = pd.Timestamp(at)
-        except (ValueError, TypeError) as exc:
-            raise WorldError(f"cannot read time {at!r}; write ISO-8601 (2024-05-01T12:00:00Z) "
-                             "or unix seconds") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 class World:
@@ -203,7 +162,7 @@ class World:
         """
         ids = pd.Index(list(ids), dtype=object)
         if ids.has_duplicates:
-            raise WorldError(f"duplicate account id {ids[ids.duplicated()][0]!r}",
+            raise WorldError(f"duplicate account id {excerpt(ids[ids.duplicated()][0])}",
                              source="accounts")
         n = len(ids)
         accounts = pd.DataFrame({"account": pd.array(ids, dtype="string")})
@@ -406,7 +365,7 @@ class World:
         """The integer code of an account id; :class:`WorldError` if it is not in the world."""
         loc = self._ids.get_indexer([account])[0]
         if loc < 0:
-            raise WorldError(f"account {account!r} is not in this world of {len(self):,} "
+            raise WorldError(f"account {excerpt(account)} is not in this world of {len(self):,} "
                              "accounts; check the id (ids are case-sensitive strings)")
         return int(loc)
 
@@ -490,7 +449,8 @@ def _ids_in(follows: pd.DataFrame | None, events: pd.DataFrame | None) -> list[s
             continue
         for col in cols:
             if col in frame:
-                parts.append(_id_strings(frame[col]).dropna())
+                ids = _id_strings(frame[col]).dropna()
+                parts.append(ids[ids != ""])  # an empty id is reported where it stands
     if not parts:
         return []
     # interleave follower/followee order of first appearance deterministically
@@ -532,7 +492,7 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
-        raise where.error(f"duplicate account {ids.iloc[pos]!r} (first at "
+        raise where.error(f"duplicate account {excerpt(ids.iloc[pos])} (first at "
                           f"{where.unit} {where.row_label(first)}); account ids must be unique",
                           position=pos, column="account")
     acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
@@ -550,11 +510,11 @@ def validate_account_columns(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     for col in _COUNT_COLUMNS:
         if col in acc:
             num = pd.to_numeric(acc[col], errors="coerce")
-            bad = (acc[col].notna() & num.isna()) | (num < 0)
+            bad = (acc[col].notna() & num.isna()) | (num < 0) | (num == np.inf)
             if bad.any():
                 pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise where.error(f"{col} must be a non-negative number, got "
-                                  f"{acc[col].iloc[pos]!r}", position=pos, column=col)
+                raise where.error(f"{col} must be a finite, non-negative number, got "
+                                  f"{excerpt(acc[col].iloc[pos])}", position=pos, column=col)
             acc[col] = num.astype("Float64")
     for col in FLAG_COLUMNS:
         if col in acc:
@@ -574,8 +534,8 @@ def _categorical_ids(col: pd.Series, ids: pd.Index, where: Locator, name: str,
     unknown = (codes < 0) & ~missing
     if unknown.any():
         pos = int(np.flatnonzero(unknown)[0])
-        raise where.error(f"{name} {values.iloc[pos]!r} is not an account of this world; add it "
-                          "to the accounts table or fix the id", position=pos, column=name)
+        raise where.error(f"{name} {excerpt(values.iloc[pos])} is not an account of this world; "
+                          "add it to the accounts table or fix the id", position=pos, column=name)
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
 
 
@@ -602,7 +562,7 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
     self_loop = src == dst
     if self_loop.any():
         pos = int(np.flatnonzero(self_loop)[0])
-        raise where.error(f"account {ids[src[pos]]!r} follows itself; remove the row",
+        raise where.error(f"account {excerpt(ids[src[pos]])} follows itself; remove the row",
                           position=pos, column="followee")
     for col in ("time", "until"):
         if col in out:
@@ -612,8 +572,9 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
         if dup.any():
             pos = int(np.flatnonzero(dup)[0])
             raise where.error(
-                f"{ids[src[pos]]!r} follows {ids[dst[pos]]!r} twice; keep one row, or add an "
-                "'until' column to record when a follow ended", position=pos, column="followee")
+                f"{excerpt(ids[src[pos]])} follows {excerpt(ids[dst[pos]])} twice; keep one row, "
+                "or add an 'until' column to record when a follow ended", position=pos,
+                column="followee")
     return out
 
 
@@ -626,7 +587,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     bad = ~action.isin(ACTIONS).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise where.error(f"unknown action {action.iloc[pos]!r}; use one of "
+        raise where.error(f"unknown action {excerpt(action.iloc[pos])}; use one of "
                           f"{', '.join(ACTIONS)}", position=pos, column="action")
     out["action"] = pd.Categorical(action, categories=list(ACTIONS))
     out["actor"] = _categorical_ids(e["actor"], ids, where, "actor")
@@ -639,7 +600,7 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     lacking = is_reaction & no_target
     if lacking.any():
         pos = int(np.flatnonzero(lacking)[0])
-        raise where.error(f"a {action.iloc[pos]!r} needs a target (the account acted on); "
+        raise where.error(f"a {excerpt(action.iloc[pos])} needs a target (the account acted on); "
                           "fill the target column", position=pos, column="target")
     return _sort_events(validate_event_extras(out, where))
 
@@ -671,7 +632,7 @@ def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
     if mapped.isna().any():
         pos = int(np.flatnonzero(mapped.isna().to_numpy())[0])
         raise where.error(f"{column} must be true or false (or empty for false), got "
-                          f"{col.iloc[pos]!r}", position=pos, column=column)
+                          f"{excerpt(col.iloc[pos])}", position=pos, column=column)
     return mapped.astype(bool)
 
 
@@ -722,14 +683,9 @@ _ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "foll
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
-    suffixes = "".join(path.suffixes)
-    try:
-        if suffixes.endswith(".parquet"):
-            frame = pd.read_parquet(path)
-            return frame, Locator(str(path), _one_based, "row")
-        frame = pd.read_csv(path, dtype=_ID_DTYPES, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
-        raise WorldError(f"cannot read this file: {exc}".strip(), source=str(path)) from exc
+    frame, parquet = read_table(path, _ID_DTYPES)
+    if parquet:
+        return frame, Locator(str(path), _one_based, "row")
     # header is line 1, so data row i (0-based) is on line i + 2
     return frame, Locator(str(path), lambda i: i + 2, "line")
 
@@ -783,10 +739,15 @@ def read_world(path: str | os.PathLike, *, lazy: bool = False) -> World:
         unknown = [c for c in frame.columns if c not in _TABLES[name]]
         if unknown and name != "accounts":
             raise where[name].error(
-                f"unknown column {unknown[0]!r}; the {name} table has columns "
+                f"unknown column {excerpt(unknown[0])}; the {name} table has columns "
                 f"{', '.join(_TABLES[name])}", column=unknown[0])
-    return World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
-                 _where=where)
+    world = World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
+                  _where=where)
+    if not len(world):
+        names = ", ".join(where[n].source for n in tables)
+        raise WorldError(f"the world has no accounts: {names} hold a header but no rows; "
+                         "add at least one account (line 2)", source=str(root), row=2)
+    return world
 
 
 def is_parquet(path: Path) -> bool:

@@ -25,6 +25,7 @@ import pydantic
 
 from auditkit.data.draft import Draft
 from auditkit.errors import ScenarioError
+from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.plugin.params import Params, describe_param_errors, params_info
 
 __all__ = ["Behaviour", "Cohort"]
@@ -89,6 +90,13 @@ class Behaviour:
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         """Apply the manipulation (treated world only). The default does nothing."""
+
+    def footprint(self, size: int, setting: Setting) -> Footprint:
+        """An upper estimate of what a cohort of ``size`` adds to a world of ``setting``
+        (:mod:`auditkit.plugin.footprint`), checked against the budget before anything is
+        built. The default: ``size`` organic members and nothing else; override it when the
+        behaviour adds accounts, follows or events of its own."""
+        return Footprint(accounts=size, organic=size)
 
     @classmethod
     def info(cls) -> dict[str, Any]:

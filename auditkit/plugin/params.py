@@ -14,15 +14,47 @@ from typing import Any
 import pydantic
 
 from auditkit.errors import ParameterError
+from auditkit.untrusted import Limits, excerpt, load_yaml
 
 __all__ = ["Params", "describe_param_errors", "parse_param_value", "params_info",
-           "scorer_params"]
+           "scorer_params", "MAX_MAGNITUDE", "MAX_COUNT", "MAX_DAYS", "MAX_RATE", "MAX_TRAIT"]
+
+#: No number in any plugin's parameters may exceed this magnitude (nor be NaN or infinite):
+#: beyond it floats lose whole numbers and int64 arithmetic overflows.
+MAX_MAGNITUDE = 1e15
+#: Upper bounds the built-in plugins use for their parameters (docs/scenarios.md, "Limits"):
+#: counts of accounts, follows or reactions per member; spans in days; rates per day or per
+#: post; traits relative to the population's median of 1-2.
+MAX_COUNT = 100_000_000
+MAX_DAYS = 36_500.0
+MAX_RATE = 1_000_000.0
+MAX_TRAIT = 1_000_000.0
+
+
+def _too_large(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return abs(value) > MAX_MAGNITUDE
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_too_large(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_large(v) for v in value.values())
+    return False
 
 
 class Params(pydantic.BaseModel):
-    """Base class of a plugin's parameters: typed, with defaults, unknown names rejected."""
+    """Base class of a plugin's parameters: typed, with defaults, unknown names rejected,
+    numbers finite and at most :data:`MAX_MAGNITUDE` in size."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @pydantic.field_validator("*", mode="after")
+    @classmethod
+    def _within_magnitude(cls, value: Any) -> Any:
+        if _too_large(value):
+            raise ValueError(f"numbers may be at most {MAX_MAGNITUDE:.0e} in size")
+        return value
 
 
 def describe_param_errors(owner: str, exc: pydantic.ValidationError,
@@ -35,8 +67,7 @@ def describe_param_errors(owner: str, exc: pydantic.ValidationError,
         if err["type"] == "extra_forbidden":
             out.append(f"{owner} has no parameter {name!r}; its parameters are: {known}")
         else:
-            got = repr(err.get("input"))
-            got = got if len(got) <= 80 else got[:77] + "..."
+            got = excerpt(err.get("input"))
             out.append(f"{owner} parameter {name!r}: {err['msg']} (got {got})")
     return out
 
@@ -48,13 +79,14 @@ def params_info(model: type[pydantic.BaseModel]) -> dict[str, dict[str, Any]]:
             for k, f in model.model_fields.items()}
 
 
+_PARAM_LIMITS = Limits(max_bytes=1_000_000, max_depth=16, max_nodes=100_000)
+
+
 def parse_param_value(text: str) -> Any:
     """Read a ``--param`` value: YAML literals (numbers, true/false, null, lists) or text."""
-    import yaml
-
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_yaml(text, "--param", limits=_PARAM_LIMITS, error=ParameterError)[0]
+    except ParameterError:
         return text
 
 

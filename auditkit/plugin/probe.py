@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pydantic
 
 from auditkit.errors import AuditkitError, ScenarioError
+from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.plugin.params import Params, describe_param_errors, params_info
 from auditkit.plugin.scorer import Scorer
 
@@ -98,6 +99,11 @@ class Probe(ABC):
     def unit_for_params(self) -> str:
         """The unit of the value for these parameters (defaults to :attr:`unit`)."""
         return self.unit
+
+    def footprint(self, setting: Setting) -> Footprint:
+        """An upper estimate of the rows of any world the probe builds itself (an injected
+        attack), for the budget (:mod:`auditkit.plugin.footprint`); the default, nothing."""
+        return Footprint()
 
     @abstractmethod
     def measure(self, run: ScenarioRun, scorer: Scorer) -> Measurement:

@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 import pydantic
 
+from auditkit.data.sealed import read_only_view
 from auditkit.data.world import World
 from auditkit.deadline import DeadlineExceeded, deadline
 from auditkit.errors import ParameterError, ScorerError
 from auditkit.plugin.params import Params, describe_param_errors
+from auditkit.untrusted import excerpt
 
 __all__ = ["Scorer", "TruthScorer", "Statement", "RandomWalk", "TAGS", "REFERENCES",
            "run_scorer", "statement_items"]
@@ -276,23 +278,35 @@ def run_scorer(scorer: Scorer, world: World, at: object = None, *,
     """Call ``scorer.score`` and check the result against the contract.
 
     ``truth`` (a simulated world's ground truth) is passed to a :class:`TruthScorer` and to no
-    other scorer. Raises :class:`ScorerError` naming the scorer when it fails, runs past
+    other scorer. The scorer gets a read-only view of ``world``
+    (:func:`auditkit.data.sealed.read_only_view`), so whatever it does to it, the next scorer
+    sees the same world. Raises :class:`ScorerError` naming the scorer when it fails (also by
+    ``sys.exit``), runs past
     ``time_limit`` seconds (in any thread: :mod:`auditkit.deadline`), returns something other
     than one finite score per account, or leaves the declared range.
     """
     try:
-        with deadline(time_limit):
-            if isinstance(scorer, TruthScorer) and truth is not None:
-                scores = scorer.score_truth(world, truth, at)
-            else:   # a TruthScorer without the truth says why (TruthScorer.score)
-                scores = scorer.score(world, at)
+        view = read_only_view(world)
+        own = getattr(scorer, "score_within", None)
+        if isinstance(scorer, TruthScorer) and truth is not None:
+            with deadline(time_limit):
+                scores = scorer.score_truth(view, truth, at)
+        elif own is not None:  # it enforces the limit itself (a worker process it can kill)
+            scores = own(view, at, time_limit)
+        else:  # a TruthScorer without the truth says why (TruthScorer.score)
+            with deadline(time_limit):
+                scores = scorer.score(view, at)
     except DeadlineExceeded:
         raise ScorerError(f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "
                           "(raise it with --time-limit)") from None
     except ScorerError:
         raise
+    except SystemExit as exc:  # a plugin calling sys.exit() must not end the audit
+        raise ScorerError(f"scorer {scorer.id!r} called sys.exit({excerpt(exc.code)}) while "
+                          "scoring; a scorer must return scores or raise") from None
     except Exception as exc:  # a third-party scorer's bug must not look like ours
-        raise ScorerError(f"scorer {scorer.id!r} failed: {type(exc).__name__}: {exc}") from exc
+        raise ScorerError(f"scorer {scorer.id!r} failed: {type(exc).__name__}: "
+                          f"{excerpt(str(exc), 300)[1:-1]}") from exc
     if not isinstance(scores, pd.Series):
         raise ScorerError(f"scorer {scorer.id!r} returned {type(scores).__name__}; "
                           "score() must return a pandas Series indexed by account id")

@@ -31,7 +31,7 @@ import pydantic
 from scipy import stats
 
 from auditkit.data.world import World
-from auditkit.plugin.params import Params
+from auditkit.plugin.params import MAX_COUNT, MAX_DAYS, Params
 from auditkit.plugin.probe import Blind, Degenerate, Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.run import Built, ScenarioRun
@@ -580,7 +580,8 @@ class Decay(Probe):
     cohort_params = ("cohort",)
 
     class Params(_DecayParams):
-        after_days: float = pydantic.Field(14, gt=0, description="days of silence")
+        after_days: float = pydantic.Field(14, gt=0, le=MAX_DAYS, description="days of "
+                                           "silence")
 
     def measure(self, run, scorer):
         p = self.params
@@ -601,7 +602,8 @@ class HalfLife(Probe):
     cohort_params = ("cohort",)
 
     class Params(_DecayParams):
-        horizon: float = pydantic.Field(180, gt=0, description="longest silence examined")
+        horizon: float = pydantic.Field(180, gt=0, le=MAX_DAYS, description="longest silence "
+                                        "examined")
 
     def measure(self, run, scorer):
         p = self.params
@@ -637,7 +639,8 @@ class Recovery(Probe):
     cohort_params = ("cohort",)
 
     class Params(_DecayParams):
-        horizon: float = pydantic.Field(120, gt=0, description="longest wait examined (days)")
+        horizon: float = pydantic.Field(120, gt=0, le=MAX_DAYS, description="longest wait "
+                                        "examined (days)")
         within: float = pydantic.Field(0.05, gt=0, lt=1, description="how close to the "
                                        "counterfactual score counts as recovered (a fraction)")
 
@@ -874,7 +877,8 @@ class VersionChurn(Probe):
     class Params(Params):
         variants: dict[str, dict] = pydantic.Field(
             description="per scorer id, the parameters of the other version")
-        top: int = pydantic.Field(100, ge=1, description="size of the top list compared")
+        top: int = pydantic.Field(100, ge=1, le=MAX_COUNT, description="size of the top list "
+                                  "compared")
 
     def measure(self, run, scorer):
         p = self.params

@@ -16,7 +16,8 @@ from auditkit.data.accounts import HUMAN_LABELS, known_followers
 from auditkit.data.draft import DAY
 from auditkit.data.world import ACTIONS, World
 from auditkit.errors import WorldError
-from auditkit.plugin.params import Params
+from auditkit.plugin.footprint import Footprint, Setting
+from auditkit.plugin.params import MAX_COUNT, MAX_RATE, Params
 from auditkit.plugin.probe import Blind, Degenerate, Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer, run_scorer
 from auditkit.probes.core import (
@@ -215,10 +216,17 @@ class InjectedFollowers(Probe):
         "median percentile gain among the real accounts, attack against the world as it is.")
 
     class Params(Params):
-        count: int = Field(1000, ge=1, description="fake followers per target")
-        targets: int = Field(10, ge=1, description="accounts that buy")
-        padding: int = Field(20, ge=0, description="other accounts each fake follows (with "
-                             "follow edges)")
+        count: int = Field(1000, ge=1, le=MAX_COUNT, description="fake followers per target")
+        targets: int = Field(10, ge=1, le=MAX_COUNT, description="accounts that buy")
+        padding: int = Field(20, ge=0, le=MAX_COUNT, description="other accounts each fake "
+                             "follows (with follow edges)")
+
+    def footprint(self, setting: Setting) -> Footprint:
+        p = self.params
+        targets = min(p.targets, setting.accounts)
+        return Footprint(accounts=p.count,
+                         follows=p.count * (targets + min(p.padding, setting.accounts)),
+                         levers=("count", "targets", "padding"))
 
     def measure(self, run, scorer):
         p = self.params
@@ -298,15 +306,25 @@ class InjectedSybils(Probe):
         "among real and sybil accounts (ties at the cut-off in proportion).")
 
     class Params(Params):
-        size: int = Field(200, ge=2, description="sybil accounts")
-        degree: int = Field(10, ge=0, description="other sybils each follows (follow worlds)")
-        posts_per_day: float = Field(1.0, gt=0, description="posts per sybil per day")
-        reactions_per_post: int = Field(5, ge=0, description="reactions from other sybils per "
-                                        "sybil post")
-        attack_edges: int = Field(3, ge=0, description="real accounts linked to the region")
+        size: int = Field(200, ge=2, le=MAX_COUNT, description="sybil accounts")
+        degree: int = Field(10, ge=0, le=MAX_COUNT, description="other sybils each follows "
+                            "(follow worlds)")
+        posts_per_day: float = Field(1.0, gt=0, le=MAX_RATE, description="posts per sybil per "
+                                     "day")
+        reactions_per_post: int = Field(5, ge=0, le=MAX_COUNT, description="reactions from "
+                                        "other sybils per sybil post")
+        attack_edges: int = Field(3, ge=0, le=MAX_COUNT, description="real accounts linked to "
+                                  "the region")
         days: float = Field(30.0, gt=0, description="the attack's span, ending with the data "
                             "(capped at the world's length)")
         top: int = Field(100, ge=1, description="size of the top list")
+
+    def footprint(self, setting: Setting) -> Footprint:
+        p = self.params
+        posts = p.size * p.posts_per_day * min(p.days, setting.days)
+        return Footprint(accounts=p.size, follows=p.size * min(p.degree, p.size) + p.attack_edges,
+                         events=posts * (1 + min(p.reactions_per_post, p.size)),
+                         levers=("size", "posts_per_day", "reactions_per_post"))
 
     def measure(self, run, scorer):
         p = self.params

@@ -3,8 +3,10 @@
 A scenario says what population to start from, what some cohorts of accounts do, what to
 measure, and what an acceptable scorer would show. The schema is the pydantic model
 :class:`Scenario` (published as JSON Schema by ``auditkit schema``); the language is documented in
-``docs/scenarios.md``. Files are read with ``yaml.safe_load`` semantics only. Every error names
-the file, the line and the field, and says how to fix it.
+``docs/scenarios.md``. Files are read as untrusted input (:mod:`auditkit.untrusted`):
+``yaml.safe_load`` semantics, with limits on size, nesting and alias expansion, UTF-8 only,
+duplicate keys and non-finite numbers refused. Every error names the file, the line and the
+field, and says how to fix it; values are quoted in at most a short excerpt.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pydantic
 import yaml
 
 from auditkit.errors import ScenarioError
+from auditkit.untrusted import collection_paused, excerpt, load_yaml, read_text
 
 __all__ = ["Scenario", "Population", "CohortSpec", "Check", "Controls", "Expectation",
            "RATIONALE_KINDS", "load_scenario", "load_scenarios", "scenario_files"]
@@ -27,7 +30,7 @@ _NAME = r"^[a-z][a-z0-9_-]*$"
 
 
 class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Population(_Model):
@@ -44,12 +47,13 @@ class Population(_Model):
                                    description="ordinary accounts to generate")
     days: float = pydantic.Field(120, gt=0, le=3650, description="length of the period")
     communities: int = pydantic.Field(8, ge=1, le=1000)
-    follows_per_account: float = pydantic.Field(12, ge=0)
-    events_per_account: float = pydantic.Field(20, ge=0)
+    follows_per_account: float = pydantic.Field(12, ge=0, le=1_000_000)
+    events_per_account: float = pydantic.Field(20, ge=0, le=1_000_000)
     reciprocity: float = pydantic.Field(0.25, ge=0, le=1)
     locality: float = pydantic.Field(0.8, ge=0, le=1)
     post_share: float = pydantic.Field(0.35, gt=0, lt=1)
-    seed: int = pydantic.Field(0, ge=0, description="first seed; --seeds N uses seed..seed+N-1 "
+    seed: int = pydantic.Field(0, ge=0, le=2**62,
+                               description="first seed; --seeds N uses seed..seed+N-1 "
                                "(--seed BASE shifts them by 1000 x BASE)")
 
 
@@ -279,25 +283,24 @@ def _model_for(loc: tuple[Any, ...]) -> type[pydantic.BaseModel]:
 
 def scenario_error(path: str, line: int | None, field: str, message: str) -> ScenarioError:
     where = f"{path}, line {line}" if line else path
-    return ScenarioError(f"{where}, field {field!r}: {message}")
+    return ScenarioError(f"{where}, field {excerpt(field)}: {message}")
 
 
 def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located]:
     """Parse one scenario from YAML text; errors name ``path``, the line and the field."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}{line}: invalid YAML: {problem}; check indentation and "
-                            "that every 'key: value' has a space after the colon") from None
+    with collection_paused():  # a large file: no cyclic collections while it is validated
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> tuple[Scenario, Located]:
+    data, node = load_yaml(text, path, error=ScenarioError)
     located = Located(node)
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario is a mapping with id, flaw, title, acceptable, "
-                            "source, population, cohorts and checks; got "
-                            f"{type(data).__name__}")
+        line = node.start_mark.line + 1 if node is not None else 1
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(f"{path}, line {line}: a scenario is a mapping with id, flaw, "
+                            "title, acceptable, source, population, cohorts and checks; got "
+                            f"{got}")
     try:
         scenario = Scenario.model_validate(data | {"path": path})
     except pydantic.ValidationError as exc:
@@ -305,49 +308,59 @@ def parse_scenario(text: str, path: str = "<string>") -> tuple[Scenario, Located
         loc = tuple(err["loc"])
         field = _field_path(loc)
         if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}.{_hint(_model_for(loc), str(loc[-1]))}"
+            msg = f"unknown field {excerpt(loc[-1])}.{_hint(_model_for(loc), str(loc[-1]))}"
             line = located.key_line(loc)
         elif err["type"] == "missing":
-            msg = f"required field {loc[-1]!r} is missing; add it."
+            msg = f"required field {excerpt(loc[-1])} is missing; add it."
             line = located.line(loc[:-1])
         else:
             got = err.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict | list) else f" (got {excerpt(got)})"
             msg = f"{err['msg']}{shown}."
             line = located.line(loc)
         raise scenario_error(path, line, field, msg) from None
     return scenario, located
 
 
-def load_scenario(path: str | os.PathLike, registry=None) -> Scenario:
-    """Read and validate one scenario file, including behaviour and probe names and parameters."""
+def load_scenario(path: str | os.PathLike, registry=None, *, budget=None) -> Scenario:
+    """Read and validate one scenario file, including behaviour and probe names and parameters,
+    and its estimated size against ``budget`` (:mod:`auditkit.scenario.budget`; default: the
+    default budget)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read scenario file: {exc.strerror}") from None
+    text = read_text(p, what="scenario file", error=ScenarioError)
     scenario, located = parse_scenario(text, str(p))
     from auditkit.plugin.registry import get_registry
+    from auditkit.scenario.budget import check_budget
 
-    check_references(scenario, located, registry or get_registry())
+    registry = registry or get_registry()
+    check_references(scenario, located, registry)
+    check_budget(scenario, registry, located, budget)
     return scenario
 
 
 def check_references(scenario: Scenario, located: Located, registry) -> None:
     path = scenario.path or "<string>"
     names = [c.name for c in scenario.cohorts]
+    first = {}
+    for i, name in enumerate(names):
+        first.setdefault(name, i)
+    checked: set[tuple[str, str]] = set()
     for i, cohort in enumerate(scenario.cohorts):
-        if names.index(cohort.name) != i:
+        if first[cohort.name] != i:
             raise scenario_error(path, located.line(("cohorts", i, "name")),
-                                 f"cohorts[{i}].name", f"cohort name {cohort.name!r} is used "
-                                 "twice; give each cohort its own name.")
+                                 f"cohorts[{i}].name", f"cohort name {excerpt(cohort.name)} is "
+                                 "used twice; give each cohort its own name.")
         if cohort.behaviour not in registry.behaviours:
             close = difflib.get_close_matches(cohort.behaviour, registry.behaviours, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise scenario_error(path, located.line(("cohorts", i, "behaviour")),
                                  f"cohorts[{i}].behaviour",
-                                 f"unknown behaviour {cohort.behaviour!r}.{hint} Known: "
+                                 f"unknown behaviour {excerpt(cohort.behaviour)}.{hint} Known: "
                                  f"{', '.join(sorted(registry.behaviours))}.")
+        key = (cohort.behaviour, repr(sorted(cohort.params.items())))
+        if key in checked:  # the same behaviour and parameters as an earlier cohort
+            continue
+        checked.add(key)
         try:
             registry.behaviours[cohort.behaviour](**cohort.params)
         except ScenarioError as exc:
@@ -372,8 +385,8 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
             close = difflib.get_close_matches(check.probe, registry.probes, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise scenario_error(path, located.line(("checks", i, "probe")),
-                                 f"checks[{i}].probe", f"unknown probe {check.probe!r}.{hint} "
-                                 f"Known: {', '.join(sorted(registry.probes))}.")
+                                 f"checks[{i}].probe", f"unknown probe {excerpt(check.probe)}."
+                                 f"{hint} Known: {', '.join(sorted(registry.probes))}.")
         probe_cls = registry.probes[check.probe]
         try:
             probe = probe_cls(**check.probe_params)
@@ -385,12 +398,12 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
         for field in probe.cohort_fields():
             value = getattr(probe.params, field)
             for cname in ([value] if isinstance(value, str) else list(value or [])):
-                if cname not in names and cname not in probe.special_cohorts:
+                if cname not in first and cname not in probe.special_cohorts:
                     close = difflib.get_close_matches(cname, names, n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
                     raise scenario_error(
                         path, located.line(("checks", i, field)), f"checks[{i}].{field}",
-                        f"no cohort named {cname!r}.{hint} Cohorts of this scenario: "
+                        f"no cohort named {excerpt(cname)}.{hint} Cohorts of this scenario: "
                         f"{', '.join(names) or 'none'}"
                         + (f"; or one of {', '.join(probe.special_cohorts)}"
                            if probe.special_cohorts else "") + ".")
@@ -410,13 +423,14 @@ def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def load_scenarios(paths: list[str | os.PathLike], registry=None) -> list[Scenario]:
+def load_scenarios(paths: list[str | os.PathLike], registry=None, *,
+                   budget=None) -> list[Scenario]:
     """Load every scenario under ``paths``; ids must be unique."""
-    scenarios = [load_scenario(f, registry) for f in scenario_files(paths)]
+    scenarios = [load_scenario(f, registry, budget=budget) for f in scenario_files(paths)]
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.id in seen:
-            raise ScenarioError(f"{s.path}: scenario id {s.id!r} is also used by {seen[s.id]}; "
-                                "ids must be unique")
+            raise ScenarioError(f"{s.path}: scenario id {excerpt(s.id)} is also used by "
+                                f"{seen[s.id]}; ids must be unique")
         seen[s.id] = s.path or ""
     return scenarios

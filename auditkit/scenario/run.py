@@ -24,6 +24,7 @@ from auditkit.errors import ScenarioError, ScorerError
 from auditkit.plugin.behaviour import Behaviour, Cohort
 from auditkit.plugin.probe import NotApplicable
 from auditkit.plugin.scorer import Scorer, TruthScorer, run_scorer
+from auditkit.scenario.budget import Budget
 from auditkit.scenario.model import Scenario
 
 __all__ = ["ScenarioRun", "Built"]
@@ -74,11 +75,13 @@ class ScenarioRun:
     """The worlds of ``scenario`` for ``seed``; see the module docstring."""
 
     def __init__(self, scenario: Scenario, seed: int, registry, *,
-                 time_limit: float | None = None) -> None:
+                 time_limit: float | None = None, budget: Budget | None = None) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.registry = registry
         self.time_limit = time_limit
+        #: bounds the rows of the worlds while they are built (auditkit.scenario.budget)
+        self.budget = budget or Budget()
         self._scores: dict[tuple, pd.Series | ScorerError] = {}
 
     # ---- worlds ----
@@ -100,8 +103,10 @@ class ScenarioRun:
             days = max(1.0, (base.end - start) / pd.Timedelta(days=1))
             draft = Draft(days=days, start=start, seed=self.seed)
             _add_real_world(draft, base)
+            draft.row_limits = self.budget.row_limits()
         else:
             draft = Draft(days=pop.days, seed=self.seed)
+            draft.row_limits = self.budget.row_limits()
             add_population(draft, pop.accounts, communities=pop.communities)
         pairs = self._behaviours()
         for behaviour, cohort in pairs:

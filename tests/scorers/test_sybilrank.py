@@ -26,7 +26,8 @@ T0 = pd.Timestamp("2024-01-01T00:00:00Z")
 # Cao, Sirivianos, Yang, Pregueiro, "Aiding the Detection of Fake Accounts in Large Scale Social
 # Online Services", NSDI 2012, section 4: an undirected graph; the total trust split evenly over
 # the seeds; w power-iteration steps T_i(v) = sum over neighbours u of T_{i-1}(u) / deg(u), no
-# teleport; rank by T_w(v) / deg(v). Plain Python sets and loops; nothing from auditkit.scorers.sybilrank.
+# teleport; rank by T_w(v) / deg(v). Plain Python sets and loops; nothing from
+# auditkit.scorers.sybilrank.
 
 
 def paper_sybilrank(n: int, edges: list[tuple[int, int]], seeds: list[int], w: int,
