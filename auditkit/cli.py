@@ -18,9 +18,9 @@ from tabulate import tabulate
 from auditkit.auditing.engine import DEFAULT_LEVEL, DEFAULT_SEEDS
 from auditkit.data.world import read_world
 from auditkit.errors import AuditkitError
-from auditkit.plugin.params import scorer_params
 from auditkit.plugin.registry import Registry, get_registry
 from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.plugin.spec import build_scorer, scorer_specs
 from auditkit.text import plural
 
 __all__ = ["main"]
@@ -60,9 +60,9 @@ def _registry() -> Registry:
 
 
 def _scorers(registry: Registry, ids: list[str], params: tuple[str, ...]) -> list[Scorer]:
-    """Instances of the scorers ``ids`` with their ``--param ID.NAME=VALUE`` parameters."""
-    per = scorer_params(params, ids)
-    return [registry.scorer(s, **per.get(s, {})) for s in ids]
+    """Instances of the scorer specs ``ids`` (``klout``, ``cand=kred[follow_points=5]``,
+    :mod:`auditkit.plugin.spec`) with their ``--param ID.NAME=VALUE`` parameters."""
+    return [build_scorer(registry, s) for s in scorer_specs(ids, params)]
 
 
 def _emit(report: object, fmt: str, output: str | None) -> None:

@@ -192,16 +192,16 @@ class _State:
         """The audited scorers; raises :class:`pytest.UsageError` on a bad id or parameter."""
         if self._scorers is None:
             from auditkit.errors import AuditkitError
-            from auditkit.plugin.params import scorer_params
+            from auditkit.plugin.spec import build_scorer, scorer_specs
 
             registry = self.registry
             ids: list[str] = list(dict.fromkeys(self.config.getoption("auditkit_scorer")))
             try:
                 chosen = ids or [s.id for s in registry.all()]
-                per = scorer_params(self.config.getoption("auditkit_param"), chosen,
-                                    option="--auditkit-param",
-                                    scorer_option="--auditkit-scorer")
-                self._scorers = [registry.scorer(s, **per.get(s, {})) for s in chosen]
+                specs = scorer_specs(chosen, self.config.getoption("auditkit_param"),
+                                     option="--auditkit-scorer", param_option="--auditkit-param")
+                self._scorers = [build_scorer(registry, s, option="--auditkit-scorer")
+                                 for s in specs]
             except AuditkitError as exc:
                 raise pytest.UsageError(f"auditkit: {exc}") from None
             labels = [s.id for s in self._scorers]

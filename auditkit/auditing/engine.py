@@ -164,8 +164,9 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise AuditkitError(f"scorer id {twice[0]!r} is audited twice; their results would "
-                            "merge. Audit each configuration separately or rename one (the "
-                            "black-box adapters take a name parameter)")
+                            "merge. Give each configuration its own name, e.g. --scorer "
+                            f"{twice[0]} --scorer {twice[0]}-b={twice[0]}[NAME=VALUE] "
+                            "(docs/regression.md)")
     if not 0 < level < 1:
         raise AuditkitError(f"confidence level {level!r} is not between 0 and 1 (e.g. 0.95)")
     if seeds != "auto" and (not isinstance(seeds, int) or seeds < 1):
