@@ -47,7 +47,7 @@ _TOP_KEY = re.compile(r"^(id|flaw)[ \t]*:", re.MULTILINE)
 _SUFFIXES = (".yaml", ".yml")
 #: never scenarios (auditkit.scenario.model.RESERVED_FILES; repeated here so that importing the
 #: plugin stays free of auditkit's heavy modules, a test checks they agree)
-_RESERVED = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml", "tolerances.yml")
+RESERVED_FILES = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml", "tolerances.yml")
 _VERDICTS = ("pass", "fail", "blind", "degenerate", "error", "skip")
 
 
@@ -410,7 +410,7 @@ def _looks_like_scenario(file_path: Path) -> bool:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    if file_path.suffix not in _SUFFIXES or file_path.name in _RESERVED:
+    if file_path.suffix not in _SUFFIXES or file_path.name in RESERVED_FILES:
         return None
     if not _opted_in(file_path, parent.config) or not _looks_like_scenario(file_path):
         return None

@@ -291,3 +291,10 @@ def test_known_findings_file_is_not_a_scenario(scenario_dir, tmp_path):
     result = run("validate", folder)
     assert result.exit_code == 0, result.output
     assert "known-findings" not in result.output
+
+
+def test_the_pytest_plugin_reserves_the_same_names():
+    from auditkit import pytest_plugin
+    from auditkit.scenario.model import RESERVED_FILES
+
+    assert pytest_plugin.RESERVED_FILES == RESERVED_FILES
