@@ -149,9 +149,9 @@ def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
 
 @main.command("score")
 @click.argument("world", type=click.Path(file_okay=False))
-@click.option("--scorer", "scorer_ids", required=True, multiple=True, metavar="ID",
-              help="Id of the scorer (see `auditkit scorers`); repeat to show several side by "
-              "side (ranked by the first).")
+@click.option("--scorer", "scorer_ids", required=True, multiple=True, metavar="SPEC",
+              help="Id of the scorer (see `auditkit scorers`), or ID[NAME=VALUE,...] or "
+              "LABEL=ID[...]; repeat to show several side by side (ranked by the first).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--at", default=None, metavar="TIME",
               help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
@@ -299,10 +299,11 @@ class _SeedCount(click.ParamType):
 
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
-              help="Audit only this scorer; repeat for several. Default: every installed score "
-              "that needs no configuration (reference scorers, the controls and the oracle, "
-              "only with --controls).")
+@click.option("--scorer", "scorer_ids", multiple=True, metavar="SPEC",
+              help="Audit only this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...] (the same "
+              "scorer twice under two labels, docs/regression.md); repeat for several. Default: "
+              "every installed score that needs no configuration (reference scorers, the "
+              "controls and the oracle, only with --controls).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--world", "world_dir", type=click.Path(file_okay=False), default=None,
               metavar="DIR",

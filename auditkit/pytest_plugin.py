@@ -92,9 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--auditkit", action="store_true", default=False,
                     help="collect auditkit scenario files anywhere, not only in directories "
                     "named 'scenarios'")
-    group.addoption("--auditkit-scorer", action="append", default=[], metavar="ID",
-                    help="audit this scorer; repeat for several (default: every installed "
-                    "scorer that needs no configuration)")
+    group.addoption("--auditkit-scorer", action="append", default=[], metavar="SPEC",
+                    help="audit this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...]; repeat "
+                    "for several (default: every installed scorer that needs no configuration)")
     group.addoption("--auditkit-param", action="append", default=[], metavar="ID.NAME=VALUE",
                     help="a parameter of one audited scorer, e.g. klout.window_days=60; repeat")
     group.addoption("--auditkit-seeds", type=_positive_int, default=1, metavar="N",
