@@ -7,6 +7,8 @@ treated world once, scores it with the base and the candidate scorer, and gives
 - one ``world`` row: Spearman's rho, Kendall's tau-b, the top-``k`` overlap and rank-biased
   overlap of the two rankings (:mod:`auditkit.auditing.ranks`), how many accounts changed rank,
   and the bystanders who moved;
+- ``cohort`` rows: per cohort (and ``(base)``, the accounts in none), the median move in
+  places and in percentile points;
 - ``mover`` rows: the accounts whose rank moved most, with their cohort.
 
 Accounts are ranked among the population (base accounts and cohort members); auxiliary
@@ -39,7 +41,8 @@ from auditkit.errors import ScorerError
 from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.model import Scenario
 
-__all__ = ["ChurnTask", "WORLD_COLUMNS", "MOVER_COLUMNS", "BYSTANDER_POINTS", "MOVERS"]
+__all__ = ["ChurnTask", "WORLD_COLUMNS", "MOVER_COLUMNS", "COHORT_COLUMNS", "BYSTANDER_POINTS",
+           "MOVERS"]
 
 #: policy: a bystander "moved" when its percentile changed by at least 1 point (a fifth of the
 #: tightest percentile bound of the bundled scenarios, 5 points): small enough to count every
@@ -50,6 +53,7 @@ MOVERS = 10
 WORLD_COLUMNS = ["scenario", "flaw", "seed", "base", "candidate", "accounts", "spearman",
                  "kendall_tau_b", "k", "top_k_overlap", "rbo", "p", "changed_rank",
                  "largest_move", "bystanders", "bystanders_moved", "bystander_points", "error"]
+COHORT_COLUMNS = ["scenario", "seed", "cohort", "accounts", "places", "percentile_points"]
 MOVER_COLUMNS = ["scenario", "seed", "account", "cohort", "base_rank", "candidate_rank",
                  "places", "base_percentile", "candidate_percentile", "base_score",
                  "candidate_score"]
@@ -120,6 +124,14 @@ class ChurnTask:
         order = np.lexsort((pop, -np.abs(places)))[: self.movers]
         ids = built.world.ids
         rows: list[dict[str, Any]] = [world]
+        for name in dict.fromkeys(["(base)", *built.cohorts]):
+            in_cohort = cohort == name
+            if in_cohort.any():
+                rows.append({"kind": "cohort", "scenario": self.scenario.id, "seed": self.seed,
+                             "cohort": name, "accounts": int(in_cohort.sum()),
+                             "places": float(np.median(places[in_cohort])),
+                             "percentile_points": float(np.median(pct_b[in_cohort]
+                                                                  - pct_a[in_cohort]))})
         for i in order:
             if places[i] == 0:
                 break

@@ -17,7 +17,8 @@ seeds: two results files from CI, or two scorers run side by side) and gives a :
   the median change is beyond the check's tolerance (:mod:`auditkit.auditing.tolerances`),
   ``within tolerance`` when it excludes 0 but is no larger than the tolerance, ``within noise``
   when the interval holds 0, ``unchanged`` when every seed gave the same value;
-- :attr:`Diff.worlds` and :attr:`Diff.movers`: rank churn on the same worlds
+- :attr:`Diff.worlds`, :attr:`Diff.cohorts` and :attr:`Diff.movers`: rank churn on the same
+  worlds
   (:mod:`auditkit.auditing.churn`), only when the diff ran both scorers itself.
 
 **The gate** (:attr:`Diff.regressions`): a row regresses when the candidate (a) turns a verdict
@@ -128,6 +129,8 @@ class Diff:
     worlds: pd.DataFrame | None = None
     movers: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: per world and cohort, the median move (:data:`~auditkit.auditing.churn.COHORT_COLUMNS`)
+    cohorts: pd.DataFrame | None = None
 
     @property
     def regressions(self) -> pd.DataFrame:
@@ -157,7 +160,8 @@ class Diff:
                 "results_format": RESULTS_FORMAT["version"], "meta": self.meta,
                 "gate": {"failed": self.failed, "regressions": len(self.regressions)},
                 "counts": self.counts(), "changes": records(self.changes),
-                "worlds": records(self.worlds), "movers": records(self.movers)}
+                "worlds": records(self.worlds), "cohorts": records(self.cohorts),
+                "movers": records(self.movers)}
 
 
 def compare(base: Results, candidate: Results, *, tolerances: Tolerances | None = None,
@@ -325,13 +329,15 @@ def diff_scorers(scenarios: list[Any], base: Any, candidate: Any, *, seeds: int 
                 progress(f"[{done}/{total}] {task.label}")
 
         rows = run_all(executor, tasks, registry, progress=report)  # type: ignore[arg-type]
-        from auditkit.auditing.churn import MOVER_COLUMNS, WORLD_COLUMNS
+        from auditkit.auditing.churn import COHORT_COLUMNS, MOVER_COLUMNS, WORLD_COLUMNS
 
         worlds = pd.DataFrame([r for r in rows if r["kind"] == "world"], columns=WORLD_COLUMNS)
         worlds["candidate"] = shown
         diff.worlds = worlds
         diff.movers = pd.DataFrame([r for r in rows if r["kind"] == "mover"],
                                    columns=MOVER_COLUMNS)
+        diff.cohorts = pd.DataFrame([r for r in rows if r["kind"] == "cohort"],
+                                    columns=COHORT_COLUMNS)
     rename(candidate, shown)
     return diff, base_results, cand_results
 

@@ -153,6 +153,19 @@ def _churn_blocks(diff: Diff) -> list[Any]:
     if len(errors):
         blocks.append(Bullets([f"{r.scenario} (seed {r.seed}): not measured: {r.error}"
                                for r in errors.itertuples()]))
+    cohorts = diff.cohorts
+    if cohorts is not None and len(cohorts):
+        per = cohorts.groupby(["scenario", "cohort"], sort=False).agg(
+            worlds=("seed", "size"), accounts=("accounts", "median"),
+            places=("places", "median"), points=("percentile_points", "median")).reset_index()
+        per = per[per["cohort"] != "(base)"]
+        if len(per):
+            blocks += [Heading("Cohorts", 2), Table(
+                ["scenario", "cohort", "accounts", "places", "percentile points"],
+                [[r.scenario, r.cohort, _n(r.accounts, 4), signed(float(r.places), 3),
+                  signed(float(r.points), 3)] for r in per.itertuples()],
+                caption="How each cohort moved from the base to the candidate: the median over "
+                        "its members, then over the seeds' worlds; up is positive.")]
     movers = diff.movers
     if movers is not None and len(movers):
         first = movers.groupby("scenario", sort=False)["seed"].transform("min")
