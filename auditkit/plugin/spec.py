@@ -131,6 +131,8 @@ def scorer_specs(texts: Sequence[str], pairs: Sequence[str] = (), *, option: str
     specs = [parse_scorer_spec(t, option=option) for t in texts]
     seen: dict[str, ScorerSpec] = {}
     for s in specs:
+        if s.label in seen and seen[s.label].text.strip() == s.text.strip():
+            raise ParameterError(f"{option} {s.text!r} is given twice; give each scorer once")
         if s.label in seen:
             raise ParameterError(
                 f"{option} {seen[s.label].text!r} and {option} {s.text!r} are both reported as "
