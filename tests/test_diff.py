@@ -298,3 +298,22 @@ def test_the_pytest_plugin_reserves_the_same_names():
     from auditkit.scenario.model import RESERVED_FILES
 
     assert pytest_plugin.RESERVED_FILES == RESERVED_FILES
+
+
+def test_a_new_error_fails_the_gate():
+    base = _results({"a": [1, 2, 3]})
+    cand = _results({"a": [1, 2, 3]})
+    cand.table.loc[0, "verdict"] = "error"
+    d = compare(base, cand)
+    assert d.failed and "errs" in d.regressions.iloc[0]["reason"]
+
+
+def test_unpaired_seeds_are_said(tmp_path):
+    from auditkit.report import render
+
+    base = _results({"a": [1, 2, 3]})
+    cand = _results({"a": [1, 2, 3]})
+    cand.seeds["seed"] += 1000
+    d = compare(base, cand)
+    assert d.changes.iloc[0]["value_change"] == "not paired" and not d.failed
+    assert "No seed pairs up" in render(d, "markdown")

@@ -76,6 +76,13 @@ def diff_document(diff: Diff) -> Document:
         f"{100 * level:g}% order-statistic interval; worse or better means the interval "
         "excludes no change and the change is beyond the check's tolerance "
         f"({_tolerance_text(diff)})."))
+    both = c[c["base_verdict"].notna() & c["candidate_verdict"].notna()]
+    if len(both) and not (both["paired_seeds"] > 0).any():
+        seeds = [diff.meta.get(k, {}).get("seed_base") for k in ("base", "candidate")]
+        blocks.append(Paragraph(
+            "No seed pairs up: the two audits ran different seeds (seed bases "
+            f"{seeds[0]} and {seeds[1]}), so values are not compared and only verdict changes "
+            "are judged. Audit both sides with the same --seeds and --seed."))
     if len(regressions):
         blocks += [Heading("Regressed checks", 2), Table(
             ["flaw", "scenario", "check", "scorer", "verdict", "change", "unit", "why"],
