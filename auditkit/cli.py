@@ -26,9 +26,9 @@ from auditkit.auditing.engine import DEFAULT_LEVEL, DEFAULT_SEEDS
 from auditkit.console import stdout_to_stderr
 from auditkit.data.world import read_world
 from auditkit.errors import AuditkitError
-from auditkit.plugin.params import scorer_params
 from auditkit.plugin.registry import Registry, get_registry
 from auditkit.plugin.scorer import Scorer, run_scorer
+from auditkit.plugin.spec import build_scorer, scorer_specs
 from auditkit.text import plural
 
 __all__ = ["main"]
@@ -70,9 +70,9 @@ def _registry() -> Registry:
 
 
 def _scorers(registry: Registry, ids: list[str], params: tuple[str, ...]) -> list[Scorer]:
-    """Instances of the scorers ``ids`` with their ``--param ID.NAME=VALUE`` parameters."""
-    per = scorer_params(params, ids)
-    return [registry.scorer(s, **per.get(s, {})) for s in ids]
+    """Instances of the scorer specs ``ids`` (``klout``, ``cand=kred[follow_points=5]``,
+    :mod:`auditkit.plugin.spec`) with their ``--param ID.NAME=VALUE`` parameters."""
+    return [build_scorer(registry, s) for s in scorer_specs(ids, params)]
 
 
 class _Size(click.ParamType):
@@ -220,9 +220,9 @@ def _scorer_info(registry: Registry, scorer_id: str) -> dict[str, Any]:
 
 @main.command("score")
 @click.argument("world", type=click.Path(file_okay=False))
-@click.option("--scorer", "scorer_ids", required=True, multiple=True, metavar="ID",
-              help="Id of the scorer (see `auditkit scorers`); repeat to show several side by "
-              "side (ranked by the first).")
+@click.option("--scorer", "scorer_ids", required=True, multiple=True, metavar="SPEC",
+              help="Id of the scorer (see `auditkit scorers`), or ID[NAME=VALUE,...] or "
+              "LABEL=ID[...]; repeat to show several side by side (ranked by the first).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--at", default=None, metavar="TIME",
               help="Score the world as of this time (ISO-8601 or unix seconds); default: its end.")
@@ -392,10 +392,11 @@ class _SeedCount(click.ParamType):
 
 @main.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--scorer", "scorer_ids", multiple=True, metavar="ID",
-              help="Audit only this scorer; repeat for several. Default: every installed score "
-              "that needs no configuration (reference scorers, the controls and the oracle, "
-              "only with --controls).")
+@click.option("--scorer", "scorer_ids", multiple=True, metavar="SPEC",
+              help="Audit only this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...] (the same "
+              "scorer twice under two labels, docs/regression.md); repeat for several. Default: "
+              "every installed score that needs no configuration (reference scorers, the "
+              "controls and the oracle, only with --controls).")
 @click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE", help=_PARAM_HELP)
 @click.option("--world", "world_dir", type=click.Path(file_okay=False), default=None,
               metavar="DIR",
@@ -555,6 +556,130 @@ def report_command(results_file: str, fmt: str, output: str | None) -> None:
         raise AuditkitError(f"{results_file}: cannot read it ({exc}); give the JSON file that "
                             "`auditkit audit --format json -o FILE` wrote") from None
     _emit(Results.from_json(text, source=results_file), fmt, output)
+
+
+def _read_results(path: str) -> Any:
+    """The results file at ``path`` (a user error when it is not one)."""
+    from auditkit.auditing.results import Results
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditkitError(f"{path}: cannot read it ({exc}); give the JSON file that "
+                            "`auditkit audit --format json -o FILE` wrote") from None
+    return Results.from_json(text, source=path)
+
+
+@main.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", "base_spec", default=None, metavar="SPEC",
+              help="Run the diff itself: the base scorer, as ID, ID[NAME=VALUE,...] or "
+              "NAME=ID[...] (e.g. kred); PATHS are then scenarios (default: the bundled "
+              "library).")
+@click.option("--candidate", "candidate_spec", default=None, metavar="SPEC",
+              help="The candidate scorer, e.g. kred[follow_points=5]; with --base.")
+@click.option("--tolerances", "tolerances_file", type=click.Path(dir_okay=False),
+              default=None, metavar="FILE", help="A YAML file of how much each check may "
+              "worsen before the gate fails ('default: 0' and 'checks: {scenario.check: N}'; "
+              "docs/regression.md). Default: 0 for every check.")
+@click.option("--seeds", type=click.IntRange(min=1), default=DEFAULT_SEEDS, show_default=True,
+              help="With --base/--candidate: seeds per scenario, the same for both sides.")
+@click.option("--seed", "seed_base", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="BASE", help="With --base/--candidate: which seeds (as `auditkit audit "
+              "--seed`).")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=None, metavar="P",
+              help="Confidence level of the intervals of the paired changes (default: the "
+              f"base audit's, {DEFAULT_LEVEL:g} when the diff runs the audit).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="With --base/--candidate: your own acceptable levels (as "
+              "`auditkit audit --policy`).")
+@click.option("--no-churn", is_flag=True, help="With --base/--candidate: skip the rank churn "
+              "(which scores every treated world once more with both scorers).")
+@click.option("--update-baseline", "baseline", type=click.Path(dir_okay=False), default=None,
+              metavar="PATH", help="When the gate passes, write the candidate's results to "
+              "PATH (atomically) as the new baseline; with a regression nothing is written.")
+@_format_option()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write the diff to this file (atomically); its extension chooses the format "
+              "when --format is not given (.md, .html, .json, .xml, .txt).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              metavar="SECONDS", help="With --base/--candidate: seconds one scoring may take.")
+@executor_options
+def diff_command(paths: tuple[str, ...], base_spec: str | None, candidate_spec: str | None,
+                 tolerances_file: str | None, seeds: int, seed_base: int, level: float | None,
+                 policy_file: str | None, no_churn: bool, baseline: str | None, fmt: str,
+                 output: str | None, time_limit: float, workers: int | None,
+                 scheduler: str | None) -> None:
+    """What a scoring change moved, and a CI gate: compare a base and a candidate audit.
+
+    `auditkit diff BASE.json CANDIDATE.json` compares two results files (verdicts and probe
+    values, seed by seed). `auditkit diff --base SPEC --candidate SPEC [SCENARIOS...]` audits
+    both scorers on the same scenarios and seeds, and adds the rank churn on every world, the
+    accounts that moved most and the bystanders that moved. Exit code 1 when a check regressed
+    (docs/regression.md), 0 otherwise."""
+    from auditkit.auditing.diff import compare, diff_scorers
+    from auditkit.auditing.tolerances import load_tolerances
+    from auditkit.files import atomic_write
+
+    fmt = _output_format(fmt, output)
+    tolerances = load_tolerances(tolerances_file) if tolerances_file else None
+    started = time.perf_counter()
+    if base_spec is None and candidate_spec is None:
+        if len(paths) != 2:
+            raise click.UsageError("give two results files (auditkit diff BASE.json "
+                                   "CANDIDATE.json), or --base SPEC --candidate SPEC and "
+                                   "scenarios")
+        ran = {"--seeds": seeds != DEFAULT_SEEDS, "--seed": seed_base != 0,
+               "--policy": policy_file is not None, "--no-churn": no_churn,
+               "--workers": workers is not None, "--scheduler": scheduler is not None}
+        if any(ran.values()):
+            raise click.UsageError(f"{next(k for k, v in ran.items() if v)} applies when the "
+                                   "diff runs the audits (--base/--candidate); two results "
+                                   "files were audited already")
+        base_results, cand_results = (_read_results(p) for p in paths)
+        diff = compare(base_results, cand_results, tolerances=tolerances, level=level)
+        diff.meta["base"]["source"], diff.meta["candidate"]["source"] = paths
+    elif base_spec is None or candidate_spec is None:
+        raise click.UsageError("give both --base SPEC and --candidate SPEC (e.g. --base kred "
+                               "--candidate 'kred[follow_points=5]')")
+    else:
+        from auditkit.auditing.executor import executor_for
+        from auditkit.scenario.library import bundled_scenarios
+        from auditkit.scenario.model import load_scenarios
+        from auditkit.scenario.policy import load_policy
+
+        registry = _registry()
+        base = build_scorer(registry, base_spec, option="--base")
+        candidate = build_scorer(registry, candidate_spec, option="--candidate")
+        policy = load_policy(policy_file) if policy_file else None
+        scenarios = load_scenarios(list(paths) or [bundled_scenarios()], registry)
+        if not scenarios:
+            raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
+        with executor_for(workers, scheduler) as executor:
+            diff, _, cand_results = diff_scorers(
+                scenarios, base, candidate, seeds=seeds, seed=seed_base,
+                level=level or DEFAULT_LEVEL, policy=policy, registry=registry,
+                executor=executor, time_limit=time_limit, tolerances=tolerances,
+                churn=not no_churn, progress=_progress)
+        diff.meta["base"]["label"] = base_spec
+        diff.meta["candidate"]["label"] = candidate_spec
+    _done()
+    _emit(diff, fmt, output)
+    _step_summary(diff)
+    counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n)
+    verdict = (f"gate FAILED: {plural(len(diff.regressions), 'check')} regressed"
+               if diff.failed else "gate passed")
+    click.echo(f"{plural(len(diff.changes), 'check')} compared in "
+               f"{time.perf_counter() - started:.1f} s: {counts}; {verdict}", err=True)
+    if baseline:
+        if diff.failed:
+            click.echo(f"baseline {baseline} not updated: the candidate regressed", err=True)
+        else:
+            atomic_write(baseline, cand_results.to_json() + "\n")
+            click.echo(f"wrote baseline {baseline}", err=True)
+    if diff.failed:
+        sys.exit(1)
 
 
 @main.command("validate")

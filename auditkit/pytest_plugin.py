@@ -4,8 +4,9 @@ Registered through the ``pytest11`` entry point, so it is loaded in *every* pyte
 auditkit is installed. It therefore imports nothing but the standard library and pytest at import
 time, and it only collects a YAML file when both hold:
 
-- the file is opted in: it lies in a directory named ``scenarios`` (below the rootdir), or the
-  session runs with ``--auditkit``;
+- the file is opted in: it lies in a directory named ``scenarios`` (below the rootdir), it or
+  a directory holding it (other than the rootdir) is a path argument of the session
+  (``pytest my-audits/``), or the session runs with ``--auditkit``;
 - it looks like a scenario: it has top-level ``id:`` and ``flaw:`` keys.
 
 Each scenario yields one test item per (seed, check, scorer), with ids such as
@@ -40,10 +41,13 @@ if TYPE_CHECKING:
     from auditkit.scenario.run import ScenarioRun
 
 __all__ = ["ScenarioFile", "ScenarioNode", "CheckItem", "Finding", "ScorerFault",
-           "AuditkitWarning"]
+           "AuditkitWarning", "Known", "read_known"]
 
 _TOP_KEY = re.compile(r"^(id|flaw)[ \t]*:", re.MULTILINE)
 _SUFFIXES = (".yaml", ".yml")
+#: never scenarios (auditkit.scenario.model.RESERVED_FILES; repeated here so that importing the
+#: plugin stays free of auditkit's heavy modules, a test checks they agree)
+RESERVED_FILES = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml", "tolerances.yml")
 _VERDICTS = ("pass", "fail", "blind", "degenerate", "error", "skip")
 
 
@@ -97,9 +101,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--auditkit", action="store_true", default=False,
                     help="collect auditkit scenario files anywhere, not only in directories "
                     "named 'scenarios'")
-    group.addoption("--auditkit-scorer", action="append", default=[], metavar="ID",
-                    help="audit this scorer; repeat for several (default: every installed "
-                    "scorer that needs no configuration)")
+    group.addoption("--auditkit-scorer", action="append", default=[], metavar="SPEC",
+                    help="audit this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...]; repeat "
+                    "for several (default: every installed scorer that needs no configuration)")
     group.addoption("--auditkit-param", action="append", default=[], metavar="ID.NAME=VALUE",
                     help="a parameter of one audited scorer, e.g. klout.window_days=60; repeat")
     group.addoption("--auditkit-seeds", type=_positive_int, default=1, metavar="N",
@@ -146,7 +150,7 @@ class _State:
         self.isolation: str = config.getoption("auditkit_isolation")
         self._registry: Any = None
         self._scorers: list[Scorer] | None = None
-        self._known: dict[tuple[str, str, str], str] | None = None
+        self._known: Known | None = None
         self.runs: dict[tuple[str, int], ScenarioRun] = {}
         self.pending: Counter[tuple[str, int]] = Counter()
         self.verdicts: Counter[str] = Counter()
@@ -211,16 +215,16 @@ class _State:
         """The audited scorers; raises :class:`pytest.UsageError` on a bad id or parameter."""
         if self._scorers is None:
             from auditkit.errors import AuditkitError
-            from auditkit.plugin.params import scorer_params
+            from auditkit.plugin.spec import build_scorer, scorer_specs
 
             registry = self.registry
             ids: list[str] = list(dict.fromkeys(self.config.getoption("auditkit_scorer")))
             try:
                 chosen = ids or [s.id for s in registry.all()]
-                per = scorer_params(self.config.getoption("auditkit_param"), chosen,
-                                    option="--auditkit-param",
-                                    scorer_option="--auditkit-scorer")
-                self._scorers = [registry.scorer(s, **per.get(s, {})) for s in chosen]
+                specs = scorer_specs(chosen, self.config.getoption("auditkit_param"),
+                                     option="--auditkit-scorer", param_option="--auditkit-param")
+                self._scorers = [build_scorer(registry, s, option="--auditkit-scorer")
+                                 for s in specs]
             except AuditkitError as exc:
                 raise pytest.UsageError(f"auditkit: {exc}") from None
             labels = [s.id for s in self._scorers]
@@ -249,8 +253,8 @@ class _State:
                 scorer.close()
 
     @property
-    def known(self) -> dict[tuple[str, str, str], str]:
-        """Known findings: (scenario, check, scorer) -> xfail reason."""
+    def known(self) -> Known:
+        """Known findings, per seed or over seeds (:class:`Known`)."""
         if self._known is None:
             option = self.config.getoption("auditkit_known")
             if option:
@@ -263,7 +267,7 @@ class _State:
                     self.config.rootpath
                 self._known = read_known(base / self.config.getini("auditkit_known"))
             else:
-                self._known = {}
+                self._known = Known()
         return self._known
 
     def run(self, scenario: Scenario, seed: int) -> ScenarioRun:
@@ -290,9 +294,42 @@ def _state(config: pytest.Config) -> _State:
     return config.stash[SESSION_STATE]
 
 
-def read_known(path: Path) -> dict[tuple[str, str, str], str]:
-    """Read a known-findings file: an auditkit results JSON (every ``fail`` row is known) or a
-    YAML list of mappings with ``scenario``, ``check``, ``scorer`` and an optional ``reason``.
+class Known:
+    """Known findings: ``seeds`` maps (scenario, check, scorer, seed) to the reason, for a
+    finding recorded on that seed; ``anyseed`` maps (scenario, check, scorer) to the reason,
+    for a finding recorded over seeds (a YAML entry without ``seed``, or a results file's
+    ``fail`` verdict on a seed the file did not run)."""
+
+    def __init__(self) -> None:
+        self.seeds: dict[tuple[str, str, str, int], str] = {}
+        self.anyseed: dict[tuple[str, str, str], str] = {}
+        #: (scenario, check, scorer) whose seeds the file lists (pass or fail)
+        self.recorded: set[tuple[str, str, str, int]] = set()
+
+    def marker(self, scenario: str, check: str, scorer: str, seed: int) -> Any:
+        """The xfail marker for one item, or None. A finding recorded on this seed is an
+        ordinary xfail (strict when ``xfail_strict`` is set: a fix shows as XPASS); a finding
+        recorded over seeds is never strict, since the verdict over seeds can be ``fail`` while
+        some seeds pass (docs/pytest-plugin.md)."""
+        reason = self.seeds.get((scenario, check, scorer, seed))
+        if reason is not None:
+            return pytest.mark.xfail(reason=reason, raises=Finding)
+        if (scenario, check, scorer, seed) in self.recorded:
+            return None  # this seed passed when the findings were recorded
+        reason = self.anyseed.get((scenario, check, scorer))
+        if reason is not None:
+            return pytest.mark.xfail(reason=reason, raises=Finding, strict=False)
+        return None
+
+    def __len__(self) -> int:
+        return len(self.seeds) + len(self.anyseed)
+
+
+def read_known(path: Path) -> Known:
+    """Read a known-findings file: an auditkit results JSON (every seed whose verdict was
+    ``fail`` is known on that seed; a check whose verdict over seeds was ``fail`` is known, not
+    strictly, on seeds the file did not run) or a YAML list of mappings with ``scenario``,
+    ``check``, ``scorer``, an optional ``seed`` and an optional ``reason``.
 
     Read as untrusted input (:mod:`auditkit.untrusted`: size, encoding, nesting, aliases,
     duplicate keys). Raises :class:`pytest.UsageError` naming the file, the entry and the field.
@@ -308,30 +345,38 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
         data = load_json(text, str(path), error=usage, non_finite=True)
     else:
         data, _ = load_yaml(text, str(path), error=usage)
-    known: dict[tuple[str, str, str], str] = {}
+    known = Known()
     if isinstance(data, dict) and data.get("format") == "auditkit-results":
         from auditkit.auditing.results import Results
         from auditkit.errors import AuditkitError
 
         try:
-            table = Results.from_json(text).table
+            results = Results.from_json(text)
         except (AuditkitError, KeyError, ValueError) as exc:
             raise pytest.UsageError(f"auditkit: {path}: unreadable results file: {exc}") from None
+        reason = f"known finding ({path.name})"
+        for row in results.seeds.itertuples():
+            key = (row.scenario, row.check, row.scorer, int(row.seed))
+            known.recorded.add(key)
+            if row.verdict == "fail":
+                known.seeds[key] = f"{reason}, seed {int(row.seed)}"
+        table = results.table
         for row in table[table["verdict"] == "fail"].itertuples():
-            known[(row.scenario, row.check, row.scorer)] = f"known finding ({path.name})"
+            known.anyseed[(row.scenario, row.check, row.scorer)] = f"{reason}, over seeds"
         return known
     if data is None:
         return known
     if not isinstance(data, list):
         raise pytest.UsageError(
             f"auditkit: {path}: a known-findings file is an auditkit results JSON or a YAML "
-            f"list of {{scenario, check, scorer, reason}} mappings; got {type(data).__name__}")
-    fields = ("scenario", "check", "scorer", "reason")
+            f"list of {{scenario, check, scorer, seed, reason}} mappings; got "
+            f"{type(data).__name__}")
+    fields = ("scenario", "check", "scorer", "seed", "reason")
     for i, entry in enumerate(data):
         where = f"auditkit: {path}, entry {i + 1}"
         if not isinstance(entry, dict):
             raise pytest.UsageError(f"{where}: expected a mapping with scenario, check, scorer "
-                                    f"(and optionally reason); got {excerpt(entry)}")
+                                    f"(and optionally seed and reason); got {excerpt(entry)}")
         extra = sorted(set(map(str, entry)) - set(fields))
         if extra:
             raise pytest.UsageError(f"{where}, field {extra[0]!r}: unknown field; allowed "
@@ -340,8 +385,17 @@ def read_known(path: Path) -> dict[tuple[str, str, str], str]:
             if not isinstance(entry.get(name), str) or not entry[name]:
                 raise pytest.UsageError(f"{where}, field {name!r}: required, a non-empty text "
                                         f"(got {excerpt(entry.get(name))})")
-        reason = entry.get("reason") or f"known finding ({path.name})"
-        known[(entry["scenario"], entry["check"], entry["scorer"])] = str(reason)
+        seed = entry.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                                 or seed < 0):
+            raise pytest.UsageError(f"{where}, field 'seed': a whole number of at least 0 "
+                                    f"(got {excerpt(seed)}); leave it out for every seed")
+        reason = str(entry.get("reason") or f"known finding ({path.name})")
+        key3 = (entry["scenario"], entry["check"], entry["scorer"])
+        if seed is None:
+            known.anyseed[key3] = reason
+        else:
+            known.seeds[(*key3, seed)] = reason
     return known
 
 
@@ -358,6 +412,21 @@ def pytest_configure(config: pytest.Config) -> None:
 # collection
 
 
+def _named_on_command_line(file_path: Path, config: pytest.Config) -> bool:
+    """Whether the file, or a directory holding it other than the rootdir, was given as a path
+    argument (``pytest my-audits/``)."""
+    base = Path(config.invocation_params.dir)
+    for arg in config.args:
+        given = Path(str(arg).split("::")[0])
+        given = (given if given.is_absolute() else base / given).resolve()
+        if given == file_path.resolve():
+            return True
+        if given.is_dir() and given != config.rootpath.resolve() and \
+                given in file_path.resolve().parents:
+            return True
+    return False
+
+
 def _opted_in(file_path: Path, config: pytest.Config) -> bool:
     if config.getoption("auditkit"):
         return True
@@ -365,7 +434,7 @@ def _opted_in(file_path: Path, config: pytest.Config) -> bool:
         parts = file_path.relative_to(config.rootpath).parts[:-1]
     except ValueError:
         parts = (file_path.parent.name,)
-    return "scenarios" in parts
+    return "scenarios" in parts or _named_on_command_line(file_path, config)
 
 
 def _looks_like_scenario(file_path: Path) -> bool:
@@ -378,7 +447,7 @@ def _looks_like_scenario(file_path: Path) -> bool:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    if file_path.suffix not in _SUFFIXES:
+    if file_path.suffix not in _SUFFIXES or file_path.name in RESERVED_FILES:
         return None
     if not _opted_in(file_path, parent.config) or not _looks_like_scenario(file_path):
         return None
@@ -462,9 +531,9 @@ class ScenarioNode(pytest.Collector):
                         self, name=f"{name}[{scorer.id}-seed{seed}]", scenario=s, seed=seed,
                         check=check, probe=probe, scorer=scorer, index=index,
                         line=self.lines[index] if index < len(self.lines) else 0)
-                    reason = known.get((s.id, check.label, scorer.id))
-                    if reason is not None:
-                        item.add_marker(pytest.mark.xfail(reason=reason, raises=Finding))
+                    marker = known.marker(s.id, check.label, scorer.id, seed)
+                    if marker is not None:
+                        item.add_marker(marker)
                     yield item
 
 

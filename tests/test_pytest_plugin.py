@@ -295,7 +295,10 @@ def test_an_error_is_not_hidden_by_a_known_finding(tiny):
     ("- {scenario: tiny, check: gain}\n", "*known.yaml, entry 1, field 'scorer': required*"),
     ("- {scenario: tiny, check: gain, scorer: kred, why: x}\n",
      "*known.yaml, entry 1, field 'why': unknown field*"),
-    ("scenario: tiny\n", "*a YAML list of {scenario, check, scorer, reason} mappings; got dict"),
+    ("scenario: tiny\n",
+     "*a YAML list of {scenario, check, scorer, seed, reason} mappings; got dict"),
+    ("- {scenario: tiny, check: gain, scorer: kred, seed: -1}\n",
+     "*known.yaml, entry 1, field 'seed': a whole number*"),
     ("- [\n", "*known.yaml, line 2: not valid YAML or JSON*"),
 ])
 def test_bad_known_findings_file_is_a_usage_error(tiny, text, message):
@@ -338,6 +341,74 @@ def test_results_json_marks_only_failures_known(tmp_path):
 
     (tmp_path / "r.json").write_text(json.dumps(RESULTS_FORMAT | {"columns": COLUMNS,
                                                                   "rows": rows}))
-    assert set(read_known(tmp_path / "r.json")) == {("s", "a", "k")}
+    known = read_known(tmp_path / "r.json")
+    assert set(known.anyseed) == {("s", "a", "k")} and not known.seeds
     (tmp_path / "empty.yaml").write_text(textwrap.dedent("# nothing known yet\n"))
-    assert read_known(tmp_path / "empty.yaml") == {}
+    assert len(read_known(tmp_path / "empty.yaml")) == 0
+
+
+# ---- the gate against a fresh baseline (issue 12) --------------------------------------------
+
+
+@pytest.mark.parametrize("seeds", [1, 9])  # 9: every seed the baseline recorded
+def test_unchanged_scorer_passes_against_its_own_baseline_with_xfail_strict(pytester, seeds):
+    """Known findings from a results file are keyed by seed: an unchanged scorer gated against
+    its own fresh baseline passes under xfail_strict, on every seed."""
+    from auditkit import bundled_scenarios
+
+    folder = pytester.mkdir("scenarios")
+    for name in ("bought-followers.yaml", "celebrity-borrowing.yaml", "inactivity-decay.yaml"):
+        (folder / name).write_text((bundled_scenarios() / name).read_text())
+    scenarios = [load_scenario(p) for p in sorted(folder.glob("*.yaml"))]
+    results = audit(scenarios, [get_registry().scorer("kred")], seeds=9)
+    assert (results.seeds["verdict"] == "fail").any() and (results.seeds["verdict"] == "pass").any()
+    report.write(results, folder / "known-findings.json")
+    pytester.makeini("[pytest]\nxfail_strict = true\n"
+                     "auditkit_known = scenarios/known-findings.json\n")
+    result = pytester.runpytest("scenarios", "--auditkit-scorer", "kred", "--auditkit-seeds",
+                                str(seeds))
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("xfailed", 0) > 0 and "failed" not in outcomes
+    assert "xpassed" not in outcomes
+
+
+def test_a_seed_that_now_fails_is_caught_and_a_fixed_one_is_xpass(tiny):
+    """A finding known on one seed marks that seed only."""
+    (tiny.path / "known.yaml").write_text(
+        "- {scenario: tiny, check: gain, scorer: followers, seed: 8}\n"
+        "- {scenario: tiny, check: lenient, scorer: kred, seed: 7}\n")
+    tiny.makeini("[pytest]\nxfail_strict = true\n")
+    result = tiny.runpytest("scenarios", "--auditkit-scorer", "kred", "--auditkit-scorer",
+                            "followers", "--auditkit-known", "known.yaml", "-rfxX")
+    out = result.stdout.str()
+    # seed 7 of followers/gain was not recorded as known: still a failure
+    assert "FAILED scenarios/tiny.yaml::tiny::gain[followers-seed7]" in out
+    # kred passes 'lenient' on seed 7: the strict xfail says the finding is gone
+    assert "lenient[kred-seed7]" in out and "XPASS(strict)" in out
+
+
+def test_known_findings_yaml_in_a_scenario_folder_is_not_collected(tiny):
+    (tiny.path / "scenarios" / "known-findings.yaml").write_text(
+        "id: looks-like-one\nflaw: F1\n")  # even when it looks like a scenario
+    result = tiny.runpytest("scenarios", "--co", "-q", "--auditkit-scorer", "followers")
+    assert "known-findings" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_folder_not_named_scenarios_collects_when_named(pytester):
+    folder = pytester.mkdir("my-audits")
+    (folder / "tiny.yaml").write_text(TINY)
+    result = pytester.runpytest("my-audits", "--co", "-q", "--auditkit-scorer", "followers")
+    assert "my-audits/tiny.yaml::tiny::" in result.stdout.str()
+    # not named (the whole rootdir): left alone unless --auditkit
+    result = pytester.runpytest("--co", "-q", "--auditkit-scorer", "followers")
+    assert "tiny.yaml" not in result.stdout.str()
+
+
+def test_pyargs_collects_the_installed_library(pytester):
+    result = pytester.runpytest("--pyargs", "auditkit.scenarios", "--co", "-q",
+                                "--auditkit-scorer", "followers")
+    assert result.ret == pytest.ExitCode.OK
+    assert "bought-followers.yaml::bought-followers::gain[followers-seed108]" in \
+        result.stdout.str()

@@ -15,6 +15,7 @@ from auditkit.attack.reproduction import attack_scenario, write_scenario
 from auditkit.attack.worlds import AttackWorlds
 from auditkit.errors import AuditkitError
 from auditkit.plugin.scorer import Scorer
+from auditkit.plugin.spec import rebuild
 from auditkit.scenario.model import Scenario
 
 
@@ -35,7 +36,7 @@ def freeze_seeds(registry, scorer: Scorer, worlds: AttackWorlds) -> tuple[Scorer
     if not ids:
         return scorer, []
     params = scorer.params.model_dump(exclude_defaults=True) | {"seeds": tuple(ids)}
-    return registry.scorer(scorer.id, **params), ids
+    return rebuild(scorer, **params), ids
 
 
 def run_attack(registry, scorers: Sequence[Scorer], budget: int, *, accounts: int = 1000,

@@ -171,8 +171,9 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise AuditkitError(f"scorer id {twice[0]!r} is audited twice; their results would "
-                            "merge. Audit each configuration separately or rename one (the "
-                            "black-box adapters take a name parameter)")
+                            "merge. Give each configuration its own name, e.g. --scorer "
+                            f"{twice[0]} --scorer {twice[0]}-b={twice[0]}[NAME=VALUE] "
+                            "(docs/regression.md)")
     if not 0 < level < 1:
         raise AuditkitError(f"confidence level {level!r} is not between 0 and 1 (e.g. 0.95)")
     if seeds != "auto" and (not isinstance(seeds, int) or seeds < 1):
@@ -235,7 +236,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             "minimum_seeds_for_level": seeds_for_level(level),
         },
         "policy": policy.info(scenarios) if policy is not None else None,
-        "scorers": [{"id": s.id, "version": s.version, "reference": s.reference,
+        "scorers": [{"id": s.id, "registered_id": type(s).id, "version": s.version,
+                     "reference": s.reference,
                      "params": s.params.model_dump(mode="json")}
                     for s in (*scorers, *references)],
         "scenarios": [{"id": s.id, "flaw": s.flaw, "title": s.title,

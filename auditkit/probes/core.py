@@ -34,6 +34,7 @@ from auditkit.data.world import World
 from auditkit.plugin.params import MAX_COUNT, MAX_DAYS, Params
 from auditkit.plugin.probe import Blind, Degenerate, Measurement, NotApplicable, Probe
 from auditkit.plugin.scorer import Scorer
+from auditkit.plugin.spec import rebuild
 from auditkit.scenario.run import Built, ScenarioRun
 from auditkit.text import join_words, number, ordinal, percentile, plural, signed
 
@@ -882,9 +883,10 @@ class VersionChurn(Probe):
 
     def measure(self, run, scorer):
         p = self.params
-        if scorer.id not in p.variants:
+        key = scorer.id if scorer.id in p.variants else type(scorer).id
+        if key not in p.variants:
             raise NotApplicable(f"no variant given for {scorer.id!r}")
-        other = run.registry.scorer(scorer.id, **p.variants[scorer.id])
+        other = rebuild(scorer, **p.variants[key])
         mask = run.population_mask()
         pop = np.flatnonzero(mask)
         k = min(p.top, len(pop))
@@ -895,7 +897,7 @@ class VersionChurn(Probe):
             return set(pop[np.lexsort((pop, -v[pop]))][:k].tolist())
 
         churn = 100.0 * (1 - len(top(run.scores(scorer)) & top(run.scores(other))) / k)
-        changed = ", ".join(f"{k2}={v!r}" for k2, v in p.variants[scorer.id].items())
+        changed = ", ".join(f"{k2}={v!r}" for k2, v in p.variants[key].items())
         return Measurement(churn, f"changing to {changed} replaced {churn:.0f}% of the top {k}")
 
 
@@ -930,7 +932,7 @@ class MisattributedTopics(Probe):
         base = scorer.params.model_dump(exclude_defaults=True)
         floor = scorer.bounds[0]
         table = np.column_stack([
-            run.scores(run.registry.scorer(scorer.id, **(base | {"topic": t}))).to_numpy()[members]
+            run.scores(rebuild(scorer, **(base | {"topic": t}))).to_numpy()[members]
             for t in topics])                                       # (members, topics)
         at = run.end
         posts = ev[(ev["action"] == "post") & ev["topic"].notna() & (ev["time"] <= at)]

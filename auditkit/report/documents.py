@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditkit.attack.report import AttackReport
+from auditkit.auditing.diff import Diff
 from auditkit.auditing.results import Results
 from auditkit.checks.report import CheckReport
 from auditkit.errors import AuditkitError
@@ -14,6 +15,7 @@ from auditkit.plugin.renderer import Document
 from auditkit.report.attack import attack_document
 from auditkit.report.audit import audit_document
 from auditkit.report.check import check_document
+from auditkit.report.diff import diff_document
 from auditkit.report.explain import explain_document
 
 __all__ = ["document_of"]
@@ -23,6 +25,7 @@ _BUILDERS: dict[type, Callable[[Any], Document]] = {
     CheckReport: check_document,
     AttackReport: attack_document,
     Explanation: explain_document,
+    Diff: diff_document,
 }
 
 
@@ -34,4 +37,4 @@ def document_of(report: object) -> Document:
         if isinstance(report, kind):
             return build(report)
     raise AuditkitError(f"auditkit cannot render a {type(report).__name__}; give results, a "
-                        "check report, an attack report, an explanation or a Document")
+                        "check report, an attack report, an explanation, a diff or a Document")

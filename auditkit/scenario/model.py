@@ -24,7 +24,8 @@ from auditkit.errors import ScenarioError
 from auditkit.untrusted import collection_paused, excerpt, load_yaml, read_text
 
 __all__ = ["Scenario", "Population", "CohortSpec", "Check", "Controls", "Expectation",
-           "RATIONALE_KINDS", "load_scenario", "load_scenarios", "scenario_files"]
+           "RATIONALE_KINDS", "load_scenario", "load_scenarios", "scenario_files",
+           "RESERVED_FILES"]
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 
@@ -409,13 +410,21 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
                            if probe.special_cohorts else "") + ".")
 
 
+#: Files a scenario folder may hold beside its scenarios, skipped when a directory is scanned:
+#: the pytest gate's known findings and ``auditkit diff``'s tolerances (docs/regression.md).
+RESERVED_FILES = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml",
+                  "tolerances.yml")
+
+
 def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
-    """The ``*.yaml``/``*.yml`` files named or found (recursively) under ``paths``, sorted."""
+    """The ``*.yaml``/``*.yml`` files named or found (recursively) under ``paths``, sorted; a
+    directory's :data:`RESERVED_FILES` are not scenarios and are left out."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")))
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")
+                              and q.name not in RESERVED_FILES))
         elif p.is_file():
             out.append(p)
         else:
