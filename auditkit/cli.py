@@ -91,7 +91,7 @@ class _Size(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def _budget_option(f):  # type: ignore[no-untyped-def]
+def _budget_option(f):
     return click.option(
         "--budget", type=_Size(), default=None, metavar="SIZE",
         help="Memory one scenario's audit may take, e.g. 16GiB (default 4GiB); a scenario whose "

@@ -472,7 +472,7 @@ class ScenarioFile(pytest.File):
             # name the file as the user typed it, relative to where pytest was started
             shown = os.path.relpath(self.path, self.config.invocation_params.dir)
             return str(excinfo.value).replace(str(self.path), shown)
-        return super().repr_failure(excinfo, style)  # a bug in auditkit: show the traceback
+        return str(super().repr_failure(excinfo))  # a bug in auditkit: show the traceback
 
 
 def _check_lines(path: Path) -> list[int]:
@@ -575,7 +575,7 @@ class CheckItem(pytest.Item):
             return str(excinfo.value)
         if isinstance(excinfo.value, ScorerFault):
             return f"error (not a finding): {excinfo.value}"
-        return super().repr_failure(excinfo, style)  # a bug in auditkit itself
+        return super().repr_failure(excinfo, style)  # type: ignore[return-value]  # a bug in auditkit itself
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return (self.path, max(self.line - 1, 0),

@@ -210,9 +210,9 @@ class _Refusal(Exception):
 
 
 if getattr(yaml, "__with_libyaml__", False):  # libyaml: events come from C
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-    class _Parser(CParser):  # type: ignore[misc]
+    class _Parser(CParser):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
 
@@ -350,7 +350,7 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
         anchor = getattr(event, "anchor", None)
         if anchor is not None and anchor in anchors:
             raise _Refusal(f"the anchor &{excerpt(anchor)} is defined twice; give each anchor "
-                           "its own name", event.start_mark)
+                           "its own name", event.start_mark)  # type: ignore[union-attr]
         if isinstance(event, ev.ScalarEvent):
             tag = event.tag
             value = event.value
@@ -359,7 +359,8 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
                 tag = tags.get(key)
                 if tag is None:
                     tag = tags[key] = loader.resolve(yaml.ScalarNode, value, event.implicit)
-            node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark,
+            start, end = event.start_mark, event.end_mark
+            node = yaml.ScalarNode(tag, value, start, end,  # type: ignore[arg-type]
                                    style=event.style)
             if tag == _STR:
                 data = value
@@ -386,7 +387,8 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
                 tag = loader.resolve(kind, None, event.implicit)
             if tag != (_SEQ if is_seq else _MAP):
                 plain = False  # !!set, !!omap, a custom tag: the constructor decides
-            node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            node = kind(tag, [], event.start_mark, None,  # type: ignore[arg-type]
+                        flow_style=event.flow_style)
             stack.append(_Open(node, [] if is_seq else {}, anchor))
         elif isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent):
             done = stack.pop()
@@ -397,7 +399,7 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
     if not loader.check_event(ev.StreamEndEvent):
         following = loader.get_event()
         raise _Refusal("the file holds more than one YAML document (a second '---'); keep one",
-                       following.start_mark)
+                       following.start_mark)  # type: ignore[union-attr]
     return root[0], root[1], plain
 
 

@@ -226,11 +226,12 @@ class ExternalScorer(Scorer):
     version = "1.0"
     range = (0.0, 100.0)  # the default; the ``range`` parameter sets the bounds checked
     tags = frozenset({"external", "follows", "events", "time"})
+    params: ExternalParams
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         if self.params.name:
-            self.id = self.params.name  # reported under the reviewer's name for the scorer
+            self.id = self.params.name  # type: ignore[misc]  # reported under the reviewer's name for the scorer
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -285,7 +286,7 @@ class CommandScorer(ExternalScorer):
                 return [str(v) for v in value]
             return value
 
-    params: Params
+    params: CommandScorer.Params
 
     @property
     def source(self) -> str:

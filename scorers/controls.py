@@ -85,6 +85,8 @@ class Control(Scorer):
                   "can pass",)
     tags = frozenset({"events", "time"})
     Params = _Window
+
+    params: _Window
     #: what one unit of the count is, for statements
     counts: ClassVar[str] = "count"
 
@@ -113,6 +115,8 @@ class FollowerCount(Control):
 
     class Params(Params):
         pass
+
+    params: FollowerCount.Params  # type: ignore[assignment]  # no window
 
     def values(self, world, at=None):
         return _followers_at(world, at)
@@ -213,6 +217,8 @@ class RecentReactions(Reactions):
     class Params(Params):
         window_days: float = pydantic.Field(14.0, gt=0, description="days counted before `at`")
 
+    params: RecentReactions.Params  # type: ignore[assignment]  # no window
+
 
 class ReactionRate(Control):
     """Reactions received per post made, in the window: a rate, so a silence (which removes
@@ -299,6 +305,8 @@ class LifetimeReactions(Control):
     class Params(Params):
         pass
 
+    params: LifetimeReactions.Params  # type: ignore[assignment]  # no window
+
     def values(self, world, at=None):
         _, _, t = _reactions(*_slice(world, at, None)[:3])
         return np.bincount(t, minlength=len(world)).astype(np.float64)
@@ -318,6 +326,8 @@ class CommunityRank(Control):
 
     class Params(Params):
         pass
+
+    params: CommunityRank.Params  # type: ignore[assignment]  # no window
 
     def values(self, world, at=None):
         f = _followers_at(world, at)
@@ -345,6 +355,8 @@ class Lifetime(Control):
 
     class Params(Params):
         pass
+
+    params: Lifetime.Params  # type: ignore[assignment]  # no window
 
     def values(self, world, at=None):
         actor, action, _, _, _ = _slice(world, at, None)
@@ -396,6 +408,8 @@ class PenalisedReactors(Control):
         penalty: float = pydantic.Field(10.0, ge=0, description="points lost per suspicious "
                                         "follower or reactor")
 
+    params: PenalisedReactors.Params
+
     def values(self, world, at=None):
         n = len(world)
         a, _, t = _reactions(*_slice(world, at, self.params.window_days)[:3])
@@ -430,6 +444,8 @@ class LogFollowers(Control):
         reference: float = pydantic.Field(1e8, gt=1, description="the follower count that "
                                           "scores 100")
 
+    params: LogFollowers.Params  # type: ignore[assignment]  # no window
+
     def values(self, world, at=None):
         f = _followers_at(world, at)
         return np.minimum(1.0, np.log1p(f) / np.log1p(self.params.reference)) * 100.0
@@ -449,6 +465,8 @@ class TopNormalised(Control):
 
     class Params(Params):
         pass
+
+    params: TopNormalised.Params  # type: ignore[assignment]  # no window
 
     def values(self, world, at=None):
         f = _followers_at(world, at)
@@ -520,6 +538,6 @@ CONTROLS: tuple[type[Control], ...] = (
 
 
 @hookimpl
-def register_scorers(register):  # type: ignore[no-untyped-def]
+def register_scorers(register):
     for cls in CONTROLS:
         register(cls)

@@ -62,7 +62,7 @@ class FollowerCount(Scorer):
         reference: float = pydantic.Field(
             1e8, gt=1, description="the follower count that scores 100")
 
-    params: Params
+    params: FollowerCount.Params
 
     def followers(self, world: World, at: object = None) -> tuple[np.ndarray, str]:
         """Follower numbers per account and where they came from (``edges`` or ``counts``)."""

@@ -179,7 +179,7 @@ class HttpScorer(ExternalScorer):
             120.0, gt=0, le=10**7, description="seconds the whole scoring may take, every "
             "attempt, wait and byte of the answer included")
 
-    params: Params
+    params: HttpScorer.Params
 
     @property
     def source(self) -> str:

@@ -218,7 +218,7 @@ class KloutLike(Scorer):
             None, description="score influence about one topic: only reactions about it (the "
             "event's topic, else its post's) and posts about it count; default: all")
 
-    params: Params
+    params: KloutLike.Params
 
     # ---- who counts ----
     def bot_mask(self, world: World, t: pd.Timestamp | None) -> np.ndarray:

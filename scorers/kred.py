@@ -144,7 +144,7 @@ class KredLike(Scorer):
                 raise ValueError("Kred's windows are 30, 60 or 90 days, or null for all history")
             return v
 
-    params: Params
+    params: KredLike.Params
 
     @property
     def bounds(self) -> tuple[float, float]:

@@ -52,5 +52,5 @@ class Oracle(TruthScorer):
 
 
 @hookimpl
-def register_scorers(register):  # type: ignore[no-untyped-def]
+def register_scorers(register):
     register(Oracle)

@@ -86,7 +86,7 @@ def _transition(src: np.ndarray, dst: np.ndarray, n: int,
                               f"{len(src)} follow edges; give one weight per edge")
         if len(w) and (not np.isfinite(w).all() or (w < 0).any()):
             raise ScorerError("edge weights must be finite and non-negative")
-        out = np.bincount(src, weights=w, minlength=n)
+        out = np.bincount(src, weights=w, minlength=n).astype(float)
         inv = np.zeros(n)
         np.divide(1.0, out, out=inv, where=out > 0)
         data = w * inv[src]
@@ -429,7 +429,7 @@ class PageRank(Scorer):
             "memory of the transition matrix and the vectors on very large graphs (values "
             "differ from float64 by about 1e-7, relative)")
 
-    params: Params
+    params: PageRank.Params
 
     def settings(self) -> tuple[float, int, float]:
         """``(damping, max_iter, tol)`` in effect: Tweepcred's values unless set explicitly."""

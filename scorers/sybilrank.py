@@ -195,7 +195,7 @@ class SybilRank(Scorer):
         def _as_of_value(cls, v: Any) -> Any:
             return parse_time_value(v)
 
-    params: Params
+    params: SybilRank.Params
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

@@ -203,7 +203,7 @@ class TrustRank(Scorer):
         def _as_of_value(cls, v: Any) -> Any:
             return parse_time_value(v)
 
-    params: Params
+    params: TrustRank.Params
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

@@ -31,7 +31,7 @@ def freeze_seeds(registry, scorer: Scorer, worlds: AttackWorlds) -> tuple[Scorer
     if "seeds" not in fields or getattr(scorer.params, "seeds", None) is not None or \
             not callable(getattr(scorer, "seeds", None)):
         return scorer, []
-    picked = scorer.seeds(worlds.control.world, worlds.end)
+    picked = scorer.seeds(worlds.control.world, worlds.end)  # type: ignore[attr-defined]
     ids = [str(worlds.control.world.ids[c]) for c in picked.codes]
     if not ids:
         return scorer, []
@@ -72,7 +72,8 @@ def run_attack(registry, scorers: Sequence[Scorer], budget: int, *, accounts: in
     for scorer in scorers:
         if progress:
             progress(f"searching attacks on {scorer.id} ...")
-        results.append(search(lambda comp, s=scorer: worlds.evaluate(s, comp), budget,
+        results.append(search(lambda comp, s=scorer: worlds.evaluate(s, comp),  # type: ignore[misc]
+                              budget,
                               max_evaluations=max_evaluations, seed=seed, scorer=scorer.id))
     cross = {r.scorer: {s.id: worlds.evaluate(s, r.best.composition) for s in scorers}
              for r in results}

@@ -84,6 +84,8 @@ class CompositeAttack(Behaviour):
               "People', WWW 2020")
     Params = _AttackParams
 
+    params: _AttackParams
+
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         if cohort.size != 1:

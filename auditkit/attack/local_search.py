@@ -71,7 +71,7 @@ def search(evaluate: Callable[[Composition], Evaluation], budget: int, *,
     found: list[int] = []
 
     def ev(units: np.ndarray) -> Evaluation:
-        comp = Composition.from_units(units)
+        comp = Composition.from_units(units)  # type: ignore[arg-type]
         if comp in seen:
             return seen[comp]
         if len(seen) >= max_evaluations:

@@ -203,6 +203,7 @@ class OrganicBehaviour(Behaviour):
     """Members that take part in the organic simulation with the traits of their params."""
 
     label: str = "human"
+    params: TraitParams
 
     def _extra(self, draft: Draft) -> dict:
         return {}

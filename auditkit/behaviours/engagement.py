@@ -55,6 +55,8 @@ class EngagementPod(OrganicBehaviour):
                                      "come uniformly within this many minutes of the post (at "
                                      "least a second)")
 
+    params: EngagementPod.Params
+
     def footprint(self, size: int, setting: Setting) -> Footprint:
         posts = organic_posts(size, setting, self.params.activity)
         return Footprint(accounts=size, organic=size, events=posts * max(size - 1, 0),
@@ -102,6 +104,8 @@ class OutsiderEngagement(OrganicBehaviour):
         delay_minutes: float = Field(30.0, ge=1 / 60, le=MAX_DAYS * 1440, description="reactions "
                                      "come uniformly within this many minutes of the post (at "
                                      "least a second)")
+
+    params: OutsiderEngagement.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         posts = organic_posts(size, setting, self.params.activity)
@@ -156,6 +160,8 @@ class CelebrityEngagement(OrganicBehaviour):
                            "to")
         delay_hours: float = Field(1.0, ge=0, description="hours between a post and the "
                                    "reaction")
+
+    params: CelebrityEngagement.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         return Footprint(accounts=size, organic=size, events=2 * size * self.params.count,
@@ -231,6 +237,8 @@ class SmallSpark(OrganicBehaviour):
         max_attention_quantile: float = Field(0.5, gt=0, le=1, description="sharers are base "
                                               "accounts with attention at most this quantile")
 
+    params: SmallSpark.Params
+
     def footprint(self, size: int, setting: Setting) -> Footprint:
         shares = min(self.params.cascade_size, setting.accounts)
         return Footprint(accounts=size, organic=size, events=size * (1 + shares),
@@ -239,7 +247,7 @@ class SmallSpark(OrganicBehaviour):
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         day = on_day(draft, p.day, 0.5)
-        t = float(np.floor(clip_times(draft, draft.time_of_day(day))))
+        t = float(np.floor(clip_times(draft, np.asarray(draft.time_of_day(day)))))
         pool = active_base(draft)
         att = draft.column("attention")[pool]
         pool = pool[att <= np.quantile(att, p.max_attention_quantile)] if len(pool) else pool
@@ -296,6 +304,8 @@ class SpamEngagement(OrganicBehaviour):
                                   "period)")
         actions: tuple[Reaction, ...] = Field(("reply", "mention", "like"), min_length=1,
                                               description="kinds drawn from, uniformly")
+
+    params: SpamEngagement.Params
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

@@ -50,6 +50,8 @@ class SpamBot(Behaviour):
         mentions_per_day: float = Field(10.0, ge=0, le=MAX_RATE, description="mentions of "
                                         "random base accounts per bot per day")
 
+    params: SpamBot.Params
+
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params
         return Footprint(
@@ -123,6 +125,8 @@ class SybilRegion(Behaviour):
                                         "other sybils on every sybil post")
         attack_edges: int = Field(3, ge=0, le=MAX_COUNT, description="honest base accounts "
                                   "that follow a sybil (the only links between the regions)")
+
+    params: SybilRegion.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params

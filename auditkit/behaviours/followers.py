@@ -50,6 +50,8 @@ class BoughtFollowers(OrganicBehaviour):
         padding: int = Field(20, ge=0, le=MAX_COUNT, description="other (base) accounts each "
                              "fake follows")
 
+    params: BoughtFollowers.Params
+
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params
         return Footprint(accounts=size + p.count, organic=size,
@@ -102,6 +104,8 @@ class OrganicFollowers(OrganicBehaviour):
         count: int = Field(200, ge=0, description="genuine followers each member wins")
         day: float | None = Field(None, ge=0, description="day they start following (default: "
                                   "0.6 of the period)")
+
+    params: OrganicFollowers.Params
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -187,6 +191,8 @@ class FollowBackFarm(OrganicBehaviour):
     class Params(FarmParams):
         churn: bool = Field(True, description="unfollow those who did not follow back")
 
+    params: FollowBackFarm.Params
+
     def _cycles(self) -> tuple[int, float, float]:
         return 1, 0.0, 0.5
 
@@ -269,6 +275,8 @@ class FollowChurn(FollowBackFarm):
                             "that would start after the end are dropped)")
         cycle_days: float = Field(8.0, gt=0, le=MAX_DAYS, description="days between the "
                                   "starts of two cycles")
+
+    params: FollowChurn.Params  # type: ignore[assignment]  # its own parameters
 
     def _cycles(self) -> tuple[int, float, float]:
         return self.params.cycles, self.params.cycle_days, 0.25

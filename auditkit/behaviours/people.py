@@ -45,6 +45,8 @@ class Conversationalist(OrganicBehaviour):
     class Params(ConversationalParams):
         pass
 
+    params: Conversationalist.Params
+
 
 # ---------------------------------------------------------------------------------------------
 # 10. inactivity
@@ -67,6 +69,8 @@ class Inactive(OrganicBehaviour):
         start_day: float = Field(30.0, ge=0, description="day the silence starts")
         days: float | None = Field(None, gt=0, description="length of the silence in days "
                                    "(default: until the end of the period)")
+
+    params: Inactive.Params
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -103,6 +107,8 @@ class HighVolumePoster(OrganicBehaviour):
         reactions_per_post: float = Field(0.0, ge=0, le=MAX_RATE, description="mean reactions "
                                           "each extra post draws from the member's followers "
                                           "(0: none, engagement per post falls)")
+
+    params: HighVolumePoster.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params
@@ -143,6 +149,8 @@ class LinkBroadcaster(OrganicBehaviour):
         reactions_per_post: float = Field(0.5, ge=0, le=MAX_RATE, description="mean reactions "
                                           "each extra link post draws from the member's "
                                           "followers")
+
+    params: LinkBroadcaster.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params
@@ -190,6 +198,8 @@ class Institution(OrganicBehaviour):
                                               "engaging (default: 0.15 of the base "
                                               "population)")
         link_share: float = Field(0.7, ge=0, le=1, description="share of posts that are links")
+
+    params: Institution.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         passive = self.params.passive_followers
@@ -244,6 +254,8 @@ class OfflineInfluential(OrganicBehaviour):
                                 "two posts and two or three reactions to others in the period)")
         sociability: float = Field(1.0, ge=0, description="how many accounts they follow")
 
+    params: OfflineInfluential.Params
+
 
 # ---------------------------------------------------------------------------------------------
 # 16. a second network
@@ -278,6 +290,8 @@ class SecondNetwork(OrganicBehaviour):
             if self.network == self.main_network:
                 raise ValueError("network and main_network must differ")
             return self
+
+    params: SecondNetwork.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         p = self.params
@@ -324,6 +338,8 @@ class Newcomer(OrganicBehaviour):
         joined_day: float | None = Field(None, ge=0, description="day the accounts are created "
                                          "(default: 0.5 of the period)")
 
+    params: Newcomer.Params
+
     def _extra(self, draft: Draft) -> dict:
         return {"created": np.floor(draft.time_of_day(on_day(draft, self.params.joined_day,
                                                               0.5)))}
@@ -347,6 +363,8 @@ class SmallCommunity(OrganicBehaviour):
     class Params(ConversationalParams):
         group: str = Field("lang-minority", min_length=1, description="the community's group "
                            "name (must differ from the base groups c0, c1, ...)")
+
+    params: SmallCommunity.Params
 
     def _extra(self, draft: Draft) -> dict:
         return {"group": self.params.group}

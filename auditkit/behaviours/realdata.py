@@ -28,6 +28,8 @@ class Labelled(Behaviour):
     class Params(Params):
         labels: list[str] = Field(min_length=1, description="labels of the members")
 
+    params: Labelled.Params
+
     def footprint(self, size: int, setting: Setting) -> Footprint:
         return Footprint()  # a selection of existing accounts
 
@@ -63,6 +65,8 @@ class WentSilent(Behaviour):
                                   "the middle of a shorter world)")
         min_events: int = Field(3, ge=1, description="actions before the day")
         still_active: bool = Field(False, description="select accounts that kept acting")
+
+    params: WentSilent.Params
 
     def footprint(self, size: int, setting: Setting) -> Footprint:
         return Footprint()  # a selection of existing accounts

@@ -58,7 +58,7 @@ class TopicChatter(OrganicBehaviour):
                                  "topic and post about another)")
             return self
 
-    params: Params
+    params: TopicChatter.Params
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params

@@ -76,7 +76,7 @@ def check_monotone_in_engagement(scorer: Scorer, *, max_examples: int | None = N
         base = extend_world(world, new_accounts=[reactor], events=extra)
         at = base.end
         before = checked_values(scorer, base, at, shown(base))
-        for target, post in chosen:
+        for target, post in chosen:  # type: ignore[assignment]
             treated = extend_world(base, events=[(at, reactor, action, target, post)])
             ex = shown(treated, f"scored at the end; the {action} by {reactor} is the last "
                         "event")

@@ -68,8 +68,8 @@ def _require(ok: bool, message: str) -> None:
 def _check_int(name: str, value: object, low: int = 0) -> int:
     _require(isinstance(value, int | np.integer) and not isinstance(value, bool),
              f"{name} must be an integer, got {value!r}")
-    _require(int(value) >= low, f"{name} must be at least {low}, got {value!r}")
-    return int(value)
+    _require(int(value) >= low, f"{name} must be at least {low}, got {value!r}")  # type: ignore[call-overload]
+    return int(value)  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,7 +367,8 @@ def _worlds(draw: st.DrawFn, o: _WorldOptions) -> World:
             kw["events_extra"] = {"network": pd.Categorical(networks)}
     world = _ShownWorld.from_codes(names, accounts_extra=extra, **kw)
     # a complete, cheap identity of the drawn world (auditkit.checks recognises examples by it)
-    world._drawn = (tuple(names), tuple(follows), tuple(events), tuple(networks),
+    world._drawn = (  # type: ignore[attr-defined]
+                    tuple(names), tuple(follows), tuple(events), tuple(networks),
                     tuple(followers_count or ()),
                     tuple((k, tuple(map(str, v))) for k, v in extra.items()),
                     o.with_times)

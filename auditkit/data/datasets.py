@@ -248,7 +248,7 @@ def _download(remote: Remote, dest: Path, timeout: float) -> None:
     rename it into place; nothing is left behind on failure."""
     digest = hashlib.sha256()
     try:
-        with atomic_file(dest, binary=True) as out, _urlopen(remote.url, timeout) as response:
+        with atomic_file(dest, binary=True) as out, _urlopen(remote.url, timeout) as response:  # type: ignore[arg-type]
             while block := response.read(BLOCK):
                 digest.update(block)
                 out.write(block)

@@ -160,40 +160,40 @@ class World:
         ``target`` are codes (``-1`` for no target), ``action`` codes index :data:`ACTIONS`,
         times are ``datetime64`` or unix-second arrays. Codes are range-checked.
         """
-        ids = pd.Index(list(ids), dtype=object)
-        if ids.has_duplicates:
-            raise WorldError(f"duplicate account id {excerpt(ids[ids.duplicated()][0])}",
+        index = pd.Index(list(ids), dtype=object)
+        if index.has_duplicates:
+            raise WorldError(f"duplicate account id {excerpt(index[index.duplicated()][0])}",
                              source="accounts")
-        n = len(ids)
-        accounts = pd.DataFrame({"account": pd.array(ids, dtype="string")})
+        n = len(index)
+        accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
         for key, value in (accounts_extra or {}).items():
             accounts[key] = value
-        follows = _empty_follows(ids)
+        follows = _empty_follows(index)
         if follower is not None:
             src = _checked_codes(follower, n, "follower")
             dst = _checked_codes(followee, n, "followee")
             follows = pd.DataFrame({
-                "follower": pd.Categorical.from_codes(src, categories=ids),
-                "followee": pd.Categorical.from_codes(dst, categories=ids)})
+                "follower": pd.Categorical.from_codes(src, categories=index),
+                "followee": pd.Categorical.from_codes(dst, categories=index)})
             if follow_time is not None:
                 follows["time"] = _times_from_array(follow_time)
-        events = _empty_events(ids)
+        events = _empty_events(index)
         if actor is not None:
             act = _checked_codes(actor, n, "actor")
             tgt = (np.full(len(act), -1, np.int32) if target is None
                    else _checked_codes(target, n, "target", allow_missing=True))
             events = pd.DataFrame({
                 "time": _times_from_array(event_time),
-                "actor": pd.Categorical.from_codes(act, categories=ids),
+                "actor": pd.Categorical.from_codes(act, categories=index),
                 "action": pd.Categorical.from_codes(np.asarray(action, dtype=np.int8),
                                                     categories=list(ACTIONS)),
-                "target": pd.Categorical.from_codes(tgt, categories=ids)})
+                "target": pd.Categorical.from_codes(tgt, categories=index)})
             if post is not None:
                 events["post"] = np.asarray(post)
             for key, value in (events_extra or {}).items():
                 events[key] = value
             events = _sort_events(events)
-        return cls._trusted(accounts, follows, events, ids)
+        return cls._trusted(accounts, follows, events, index)
 
     # ---- the tables ----
     @property

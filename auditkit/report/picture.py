@@ -141,7 +141,7 @@ def world_picture(panels: Sequence[PicturePanel], title: str, *, cohorts: Mappin
     return buffer.getvalue()
 
 
-def _draw(ax, panel: PicturePanel, pos, colour, cohorts, labels, size) -> None:  # type: ignore[no-untyped-def]
+def _draw(ax, panel: PicturePanel, pos, colour, cohorts, labels, size) -> None:
     ax.set_title(panel.title)
     ax.set_xlim(-1.55, 1.55)
     ax.set_ylim(-1.5, 1.5)

@@ -278,7 +278,7 @@ def _model_for(loc: tuple[Any, ...]) -> type[pydantic.BaseModel]:
     model: type[pydantic.BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, str) and part in _MODELS_AT:
-            model = _MODELS_AT[part]
+            model = _MODELS_AT[part]  # type: ignore[assignment]
     return model
 
 
@@ -342,7 +342,7 @@ def load_scenario(path: str | os.PathLike, registry=None, *, budget=None) -> Sce
 def check_references(scenario: Scenario, located: Located, registry) -> None:
     path = scenario.path or "<string>"
     names = [c.name for c in scenario.cohorts]
-    first = {}
+    first: dict[Any, Any] = {}
     for i, name in enumerate(names):
         first.setdefault(name, i)
     checked: set[tuple[str, str]] = set()

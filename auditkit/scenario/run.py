@@ -95,7 +95,7 @@ class ScenarioRun:
         pop = self.scenario.population
         real = pop.world is not None
         if real:
-            base = _read_base(Path(self.scenario.path or ".").parent / pop.world)
+            base = _read_base(Path(self.scenario.path or ".").parent / str(pop.world))
             if base.start is None:
                 raise ScenarioError(f"{self.scenario.path}: population.world {pop.world!r} has "
                                     "no times; a base world needs timed events or follows")

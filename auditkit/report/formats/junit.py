@@ -39,8 +39,9 @@ class JUnitRenderer(Renderer):
                       "errors": sum(c.status == "error" for c in cases),
                       "skipped": sum(c.status == "skip" for c in cases)}
             time = sum(c.seconds for c in cases)
-            suite = ET.SubElement(root, "testsuite", name=name,
-                                  **{k: str(v) for k, v in counts.items()}, time=f"{time:.3f}")
+            attrs = {"name": name, **{k: str(v) for k, v in counts.items()},
+                     "time": f"{time:.3f}"}
+            suite = ET.SubElement(root, "testsuite", attrs)
             for case in cases:
                 element = ET.SubElement(suite, "testcase", name=case.name, classname=name,
                                         time=f"{case.seconds:.3f}")
