@@ -138,7 +138,7 @@ def _summary(scorer: str, counts: dict[str, int], failed_flaws: list[str]) -> st
                      f"({fail_rate(counts):.0%}; {join_words(failed_flaws)})")
     else:
         parts.append(f"fails none of its {plural(n, 'check')}")
-    parts.append(f"passes {counts['pass']}")
+    parts.append(f"passes {counts['pass'] or 'none'}")
     if counts["inconclusive"]:
         parts.append(f"{counts['inconclusive']} undecided")
     silent = [f"{v} {counts[v]}" for v in ("blind", "degenerate", "skip") if counts[v]]
