@@ -151,7 +151,7 @@ def _truth_figure(curves: dict[str, list[float]], rho: dict[str, float], n: int,
     ax.set_xlabel("ground-truth percentile (expected spread of one post), in deciles")
     ax.set_ylabel("median score percentile")
     ax.set_title("Score against ground truth")
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    fig.legend(fontsize=7, loc="outside right upper", frameon=False)
     ranked = sorted(rho.items(), key=lambda kv: -kv[1])
     alt = (f"For each tenth of the accounts by ground truth (the expected spread of one post), "
            f"the median percentile each scorer gives them: the median over {n} simulated "
@@ -253,11 +253,11 @@ def _decay_figure(scenario: str, seed: int, cohort: str, decay: dict[str, Any],
     ax.set_ylabel("score kept (% of staying active)")
     ax.set_title(f"Decay of the {cohort} cohort's score ({scenario}, seed {seed})",
                  fontsize=10)
-    ax.legend(fontsize=7, frameon=False, ncols=2)
+    fig.legend(fontsize=7, loc="outside right upper", frameon=False)
     last = days[-1]
     ends = [f"{s} {_fmt(100 * v[-1] if v[-1] is not None else None, 3)}%"
             for s, v in kept.items()]
-    alt = (f"Share of their score the silent {cohort} cohort keeps against the same accounts "
+    alt = (f"Share of their score the {cohort} cohort keeps against the same accounts "
            f"staying active (median member, above the scorer's minimum), after 0 to {last} "
            f"silent days; the dashed line is half. After {last} days: {', '.join(ends)}.")
     return Figure(f"Decay over silence in {scenario}", alt, svg_of(fig))
@@ -278,7 +278,7 @@ def _dose_figure(scenario: str, seed: int, dose: dict[str, Any], scorers: list[s
     ax.set_xlabel(f"size of the attack ({what}: count)")
     ax.set_ylabel(f"gain ({dose.get('unit', '')})")
     ax.set_title(f"Gain against attack size ({scenario}, seed {seed})", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, ncols=2)
+    fig.legend(fontsize=7, loc="outside right upper", frameon=False)
     parts = [f"{s} {join_words([signed(v) if v is not None else 'n/a' for v in g], 'and')}"
              for s, g in dose["gain"].items()]
     alt = (f"Gain of the {dose['cohort']} cohort ({dose.get('unit', '')}, treated against "
