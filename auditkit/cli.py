@@ -370,7 +370,8 @@ class _SeedCount(click.ParamType):
 @gate_options
 @click.option("--figures/--no-figures", default=True, show_default=True,
               help="For html and json: collect what the report's figures are drawn from on "
-              "each scenario's first seed (a tenth more time; docs/reports.md).")
+              "each scenario's first seed (10-15 s more for the bundled library; "
+              "docs/reports.md).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print no progress (by default: a bar on a terminal, a line every tenth of "
               "the tasks or 30 s in a log).")

@@ -24,7 +24,7 @@ from auditkit.report import render, write
 from auditkit.report.flaws import FLAW_NAMES
 from auditkit.report.formats.html import SIZE_BOUND
 from auditkit.report.gate import gate
-from auditkit.report.progress import EVERY_SECONDS, TaskProgress
+from auditkit.report.progress import EVERY_SECONDS, QUIET_SECONDS, TaskProgress
 from auditkit.text import quantity
 
 from .browser import is_blank, load
@@ -285,13 +285,19 @@ def test_progress_in_a_log_prints_a_line_per_tenth_or_half_minute():
     out, clock = io.StringIO(), _Clock()
     progress = TaskProgress("audit", out, interactive=False, clock=clock)
     for done in range(1, 101):
-        clock.now += 0.1
+        clock.now += 0.2 * QUIET_SECONDS
         progress(done, 100, f"task {done}")
     lines = out.getvalue().splitlines()
-    # the first task (the run has started), then each tenth
-    assert len(lines) == 11 and lines[-1].startswith("audit: 100/100 tasks (100%)")
-    assert lines[0].startswith("audit: 1/100 tasks (1%)")
-    assert lines[1].startswith("audit: 10/100 tasks (10%)") and lines[1].endswith("task 10")
+    # silent for QUIET_SECONDS (the first 5 tasks), then a line at each tenth
+    assert len(lines) == 10 and lines[-1].startswith("audit: 100/100 tasks (100%)")
+    assert lines[0].startswith("audit: 10/100 tasks (10%), 20 s") and lines[0].endswith("task 10")
+    # a quick run prints nothing at all
+    out, clock = io.StringIO(), _Clock()
+    progress = TaskProgress("audit", out, interactive=False, clock=clock)
+    for done in range(1, 101):
+        clock.now += 0.01
+        progress(done, 100, "quick")
+    assert out.getvalue() == ""
     # a slow run: a line every EVERY_SECONDS even inside one tenth
     out, clock = io.StringIO(), _Clock()
     progress = TaskProgress("audit", out, interactive=False, clock=clock)
@@ -302,6 +308,7 @@ def test_progress_in_a_log_prints_a_line_per_tenth_or_half_minute():
     # and nothing in between: a fast run inside one tenth prints no more than its first line
     out, clock = io.StringIO(), _Clock()
     progress = TaskProgress("audit", out, interactive=False, clock=clock)
+    clock.now = QUIET_SECONDS
     for done in range(1, 50):
         progress(done, 1000, "fast")
     assert len(out.getvalue().splitlines()) == 1
@@ -323,7 +330,8 @@ def test_progress_quiet_prints_nothing_and_a_terminal_gets_a_bar():
     assert "3/3" in out.getvalue() and "\n" not in out.getvalue().rstrip("\n")
 
 
-def test_audit_command_progress_lines_and_quiet():
+def test_audit_command_progress_lines_and_quiet(monkeypatch):
+    monkeypatch.setattr("auditkit.report.progress.QUIET_SECONDS", 0.0)
     path = str(bundled_scenarios() / "spam-squirrel.yaml")
     run = CliRunner().invoke(main, ["audit", path, "--scorer", "followers", "--seeds", "2",
                                     "--format", "json"])

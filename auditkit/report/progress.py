@@ -1,9 +1,10 @@
 """How a long run shows its progress on stderr: :class:`TaskProgress`.
 
 - on a terminal, a progress bar (tqdm) that rewrites one line;
-- in a log (stderr is not a terminal: CI, a pipe, a file), a plain line each time another tenth
-  of the tasks is done or :data:`EVERY_SECONDS` have passed since the last line, and a last
-  line at the end, so a CI log shows the run moving without thousands of lines;
+- in a log (stderr is not a terminal: CI, a pipe, a file), once the run has taken
+  :data:`QUIET_SECONDS` (a quick run prints nothing), a plain line each time another tenth of
+  the tasks is done or :data:`EVERY_SECONDS` have passed since the last line, and a last line
+  at the end, so a CI log shows the run moving without thousands of lines;
 - nothing at all when quiet.
 
 It is told each finished task as ``(done, total, label)``, which is what the audit's execution
@@ -17,8 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-__all__ = ["TaskProgress", "EVERY_SECONDS", "EVERY_FRACTION"]
+__all__ = ["TaskProgress", "EVERY_SECONDS", "EVERY_FRACTION", "QUIET_SECONDS"]
 
+#: in a log, no line before the run has taken this long (seconds): a quick run prints nothing
+QUIET_SECONDS = 10.0
 #: in a log, a line at least this often (seconds) while tasks finish
 EVERY_SECONDS = 30.0
 #: in a log, a line each time this share of the tasks more is done
@@ -42,6 +45,7 @@ class TaskProgress:
         self._started = clock()
         self._last_line = self._started
         self._last_step = -1
+        self._spoken = False
 
     def __call__(self, done: int, total: int, label: str) -> None:
         """One more task finished: ``done`` of ``total``, the last one ``label``."""
@@ -55,6 +59,9 @@ class TaskProgress:
             return
         now = self.clock()
         step = int(done / total / EVERY_FRACTION + 1e-9)
+        if now - self._started < QUIET_SECONDS and not self._spoken:
+            self._last_step = step
+            return
         if done == total or step > self._last_step or now - self._last_line >= EVERY_SECONDS:
             self._last_step, self._last_line = step, now
             self._line(f"{self.what}: {done}/{total} tasks ({100 * done / total:.0f}%), "
@@ -80,6 +87,7 @@ class TaskProgress:
             self.stream.flush()
 
     def _line(self, text: str) -> None:
+        self._spoken = True
         self.stream.write(text + "\n")
         self.stream.flush()
 
