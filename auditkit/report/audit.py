@@ -302,10 +302,23 @@ def audit_document(results: Results) -> Document:
     if len(references):
         wrong = references[references["role"].map(_EXPECTED).notna()
                            & (references["verdict"] != references["role"].map(_EXPECTED))]
+        rows, tones = [], []
+        for r in references.itertuples():
+            expected = _EXPECTED.get(str(r.role))
+            built = "" if expected is None else "yes" if r.verdict == expected else "NO"
+            rows.append([f"{r.flaw} {r.scenario}", str(r.check), str(r.scorer), str(r.role),
+                         cell(r), built])
+            tones.append(["", "", "", "", TONE.get(str(r.verdict), ""),
+                          "good" if built == "yes" else "bad" if built == "NO" else ""])
         blocks += [Heading("Controls", 1), Paragraph(
             f"{plural(len(references), 'row')} of reference scorers; "
             + ("every positive control failed and every negative control passed." if not
                len(wrong) else f"{plural(len(wrong), 'control')} did not behave as built:"))]
+        blocks.append(Table(["scenario", "check", "reference", "role", "verdict",
+                             "as built"], rows, tones=tones,
+                            caption="Reference scorers: a positive control is built to fail "
+                                    "its check, a negative one to pass it; the oracle ranks "
+                                    "by the ground truth"))
         if len(wrong):
             blocks.append(Bullets([f"[{r.flaw} {r.scenario}] {r.check}: {r.role} {r.scorer} "
                                    f"gave {r.verdict}, not {_EXPECTED[r.role]}"
