@@ -196,12 +196,12 @@ def _decay(run: ScenarioRun, scorers: Sequence[Scorer],
         start = float(spec.treatment_start)
         days = [d for d in DECAY_DAYS if start + d <= run.days + 1e-9]
         codes = run.members(cohort)
-        per: dict[str, list[float | None]] = {}
+        per: dict[str, list[float]] = {}
         for scorer in scorers:
             if scorer.id not in scores:
                 continue
             lo = float(scorer.bounds[0])
-            kept = []
+            kept: list[float] = []
             try:
                 for d in days:
                     t = run.day(start + d)
@@ -224,11 +224,12 @@ def _dose(run: ScenarioRun, scorers: Sequence[Scorer], registry: Registry,
         cohort = check.probe_params.get("cohort")
         spec = next((c for c in scenario.cohorts if c.name == cohort), None)
         count = spec.params.get("count") if spec is not None else None
-        if check.probe != "gain" or not isinstance(count, int) or count < DOSE_MIN_COUNT:
+        if spec is None or check.probe != "gain" or not isinstance(count, int) \
+                or count < DOSE_MIN_COUNT:
             continue
         probe = registry.probes[check.probe](**check.probe_params)
         sizes = [max(1, int(round(count * f))) for f in DOSE_FACTORS]
-        gains: dict[str, list[float | None]] = {s.id: [] for s in scorers}
+        gains: dict[str, list[float]] = {s.id: [] for s in scorers}
         for size in sizes:
             if size == count:
                 sized = run

@@ -93,7 +93,7 @@ class TaskProgress:
 
     def _tick_bar(self, done: int, total: int, label: str) -> None:
         if self._bar is None:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped]
 
             self._bar = tqdm(total=total, desc=self.what, unit="task", file=self.stream,
                              leave=False, dynamic_ncols=True)
