@@ -387,3 +387,22 @@ def test_check_and_attack_reports_render_html_and_junit():
         schema.validate(junit)
     root = ET.fromstring(render(check, "junit"))
     assert root.get("failures") == "1" and root.get("skipped") == "1"
+
+
+def test_evidence_that_failed_is_recorded_and_draws_nothing(made, monkeypatch):
+    """A scenario whose evidence could not be collected keeps its verdicts and gets no figure."""
+    from auditkit.auditing import evidence
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no worlds today")
+
+    monkeypatch.setattr(evidence, "scenario_evidence", broken)
+    registry = get_registry()
+    scenarios = load_scenarios([bundled_scenarios() / "spam-squirrel.yaml"], registry)
+    got = evidence.collect_evidence(scenarios, [registry.scorer("followers")], registry,
+                                    {"spam-squirrel": 101})
+    assert got["scenarios"]["spam-squirrel"] == {"seed": 101,
+                                                 "error": "RuntimeError: no worlds today"}
+    made.evidence = got
+    page = render(made, "html")
+    assert "<figure>" not in page and "Verdicts per scorer" in page
