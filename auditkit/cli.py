@@ -34,7 +34,44 @@ from auditkit.text import plural
 __all__ = ["main"]
 
 #: The output formats of the built-in renderers (plugins may add more; --format accepts them).
-FORMATS_HELP = "table, markdown or json (or a format a plugin adds)"
+FORMATS_HELP = "table, markdown, html, junit or json (or a format a plugin adds)"
+#: Formats whose audit report draws figures (the results' evidence is collected for them).
+FIGURE_FORMATS = ("html", "json")
+
+
+def gate_options(f):
+    """``--fail-on``, ``--max-fail-rate`` and ``--gate-scorer``: when a finished audit exits 1
+    (docs/reports.md). ``audit`` and ``report`` take them."""
+    f = click.option("--gate-scorer", "gate_scorers", multiple=True, metavar="ID",
+                     help="Gate only on this audited scorer (repeat for several); the others "
+                     "are reported but never fail the run. Default: every audited scorer.")(f)
+    f = click.option("--max-fail-rate", type=click.FloatRange(0, 1), default=None,
+                     metavar="RATE", help="Exit 1 when a gated scorer fails more than this "
+                     "fraction of its checks (0.25: a quarter), whatever --fail-on says.")(f)
+    f = click.option("--fail-on", type=click.Choice(["never", "fail", "error"]),
+                     default="never", show_default=True,
+                     help="Exit 1 when a gated scorer failed a check (fail), or failed or "
+                     "errored (error).")(f)
+    return f
+
+
+def _gate(results: Any, fail_on: str, max_fail_rate: float | None,
+          gate_scorers: tuple[str, ...]) -> list[str]:
+    """Why the gate trips (empty: it passes); a usage error for a scorer the results lack."""
+    from auditkit.report.gate import gate
+
+    return gate(results, fail_on=fail_on, max_fail_rate=max_fail_rate,
+                scorers=list(gate_scorers))
+
+
+def _exit_on(reasons: list[str]) -> None:
+    """Exit 1 with the reasons on stderr when the gate tripped."""
+    from auditkit.report.gate import EXIT_GATE
+
+    for reason in reasons:
+        click.echo(f"gate: {reason}", err=True)
+    if reasons:
+        sys.exit(EXIT_GATE)
 
 
 class _Group(click.Group):
@@ -422,10 +459,16 @@ class _SeedCount(click.ParamType):
 @_format_option()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the report to this file (atomically) instead of printing it; its "
-              "extension chooses the format when --format is not given (.json, .md, .txt).")
-@click.option("--fail-on", type=click.Choice(["never", "fail", "error"]), default="never",
-              show_default=True, help="Exit 1 when an audited scorer failed a check (fail), "
-              "or failed or errored (error).")
+              "extension chooses the format when --format is not given (.html, .md, .xml, "
+              ".json, .txt).")
+@gate_options
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="For html and json: collect what the report's figures are drawn from on "
+              "each scenario's first seed (10-15 s more for the bundled library; "
+              "docs/reports.md).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print no progress (by default: a bar on a terminal, a line every tenth of "
+              "the tasks or 30 s in a log).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               metavar="SECONDS", help="Seconds one scoring may take before it becomes an error "
               "verdict.")
@@ -439,11 +482,13 @@ class _SeedCount(click.ParamType):
 def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: tuple[str, ...],
                   world_dir: str | None, seeds: int | str, seed_base: int, level: float,
                   policy_file: str | None, controls: bool, fmt: str, output: str | None,
-                  fail_on: str, time_limit: float, budget: float | None, isolation: str,
-                  workers: int | None, scheduler: str | None) -> None:
+                  fail_on: str, max_fail_rate: float | None, gate_scorers: tuple[str, ...],
+                  figures: bool, quiet: bool, time_limit: float, budget: float | None,
+                  isolation: str, workers: int | None, scheduler: str | None) -> None:
     """Run scenarios (files or directories; default: the bundled library) against scorers over
     several seeds and print the scorecard: which scorer is fooled by what, by how much, and how
-    sure that is.
+    sure that is. Exit codes: 0 done (and the gate passed), 1 the gate tripped (--fail-on,
+    --max-fail-rate), 2 a usage error; see docs/reports.md.
 
     With -o, each finished scenario is saved at once in a journal beside the output; an audit
     that was interrupted resumes from it when run again with the same -o."""
@@ -451,6 +496,7 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     from auditkit.auditing.executor import executor_for
     from auditkit.auditing.isolation import IsolatingExecutor
     from auditkit.auditing.journal import Journal
+    from auditkit.report.progress import TaskProgress
     from auditkit.scenario.library import bundled_scenarios
     from auditkit.scenario.model import load_scenarios
     from auditkit.scenario.policy import load_policy
@@ -474,11 +520,17 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
             raise click.UsageError("no scenario files (*.yaml) found in " + ", ".join(paths))
         scorers = _scorers(registry, list(scorer_ids) or [s.id for s in registry.all()],
                            params)
+        unknown = [g for g in gate_scorers if g not in {s.id for s in scorers}]
+        if unknown:
+            raise click.BadParameter(f"{unknown[0]!r} is not among the audited scorers "
+                                     f"({', '.join(s.id for s in scorers)})",
+                                     param_hint="--gate-scorer")
         journal = Journal.beside(output) if output else None
         started = time.perf_counter()
+        progress = TaskProgress("audit", quiet=quiet)
         if workers is not None or scheduler is not None:
-            _progress("starting Dask workers ..." if scheduler is None
-                      else f"connecting to {scheduler} ...")
+            progress.message("starting Dask workers ..." if scheduler is None
+                             else f"connecting to {scheduler} ...")
         inner = executor_for(workers, scheduler)
         executor = inner if workers is not None or scheduler is not None else \
             IsolatingExecutor(inner, isolate=isolation)  # type: ignore[arg-type]
@@ -487,16 +539,17 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
                 results = audit(scenarios, scorers, seeds=seeds,  # type: ignore[arg-type]
                                 seed=seed_base, level=level, policy=policy, controls=controls,
                                 registry=registry, time_limit=time_limit, executor=executor,
-                                progress=_progress, budget=plan, journal=journal)
+                                progress=progress.message, step=progress, budget=plan,
+                                journal=journal, evidence=figures and fmt in FIGURE_FORMATS)
         except KeyboardInterrupt:
             if journal is not None and journal.path.exists():
                 click.echo(f"\nThe scenarios finished so far are saved in {journal.path}; run "
                            "the same command again to resume.", err=True)
             raise
         finally:
+            progress.close()
             if journal is not None:
                 journal.close()
-    _done()
     _emit(results, fmt, output)
     _step_summary(results)
     if journal is not None:
@@ -506,9 +559,7 @@ def audit_command(paths: tuple[str, ...], scorer_ids: tuple[str, ...], params: t
     click.echo(f"{plural(len(scenarios), 'scenario')} x {per} x "
                f"{plural(len(scorers), 'scorer')} in {time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{n} {v}" for v, n in counts.items()), err=True)
-    if (fail_on == "fail" and counts["fail"]) or \
-            (fail_on == "error" and (counts["fail"] or counts["error"])):
-        sys.exit(1)
+    _exit_on(_gate(results, fail_on, max_fail_rate, gate_scorers))
 
 
 def _step_summary(report: object) -> None:
@@ -543,9 +594,12 @@ def _output_format(fmt: str, output: str | None) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the report to this file (atomically); its extension chooses the "
               "format when --format is not given (.html, .md, .xml, .json, .txt).")
-def report_command(results_file: str, fmt: str, output: str | None) -> None:
+@gate_options
+def report_command(results_file: str, fmt: str, output: str | None, fail_on: str,
+                   max_fail_rate: float | None, gate_scorers: tuple[str, ...]) -> None:
     """Render a results file written by `auditkit audit --format json` (e.g. a CI artefact) in
-    another format: an HTML page for a memo, Markdown for a pull request, JUnit XML for CI."""
+    another format: an HTML page for a memo, Markdown for a pull request, JUnit XML for CI.
+    The gate options judge the file as `auditkit audit` would (exit 1 when it trips)."""
     from auditkit.auditing.results import Results
 
     fmt = _output_format(fmt, output)
@@ -555,7 +609,10 @@ def report_command(results_file: str, fmt: str, output: str | None) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise AuditkitError(f"{results_file}: cannot read it ({exc}); give the JSON file that "
                             "`auditkit audit --format json -o FILE` wrote") from None
-    _emit(Results.from_json(text, source=results_file), fmt, output)
+    results = Results.from_json(text, source=results_file)
+    reasons = _gate(results, fail_on, max_fail_rate, gate_scorers)
+    _emit(results, fmt, output)
+    _exit_on(reasons)
 
 
 def _read_results(path: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ordinal", "number", "signed", "plural", "percentile", "join_words"]
+__all__ = ["ordinal", "number", "signed", "plural", "percentile", "join_words", "quantity"]
 
 
 def ordinal(value: float) -> str:
@@ -70,3 +70,20 @@ def join_words(items: list[str], conjunction: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+#: units that name a statistic: written before the number (``AUC 0.8``, ``rho 0.95``)
+STATISTIC_UNITS = ("AUC", "rho", "tau", "ratio", "percentile")
+
+
+def quantity(value: float, unit: str = "", digits: int = 3) -> str:
+    """A number with its unit as people write it: ``60.2 percentile points``, ``95% of the
+    top``, ``AUC 0.8``, ``rho 1``, ``181 days``; the number alone without a unit."""
+    n = number(value, digits)
+    if not unit:
+        return n
+    if unit.startswith("%"):
+        return f"{n}{unit}"
+    if unit in STATISTIC_UNITS:
+        return f"{unit} {n}"
+    return f"{n} {unit}"

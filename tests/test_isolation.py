@@ -236,17 +236,24 @@ def test_plugin_output_cannot_corrupt_json_on_stdout(tmp_path, plugin_env):
 
 
 def test_a_segfaulting_plugin_on_the_command_line(tmp_path, plugin_env):
+    """Also while the report's evidence is collected (-o *.json), outside the audit's tasks:
+    the faulty scorers stay in their workers there too (in this process the segfault would
+    end the audit, and the swallowed time limit would hang it)."""
     out = tmp_path / "out.json"
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO)
     result = subprocess.run(
         [sys.executable, "-m", "auditkit", "audit", str(scenario), "--scorer", "segfault",
-         "--scorer", "followers", "-o", str(out)],
+         "--scorer", "swallows-timeouts", "--scorer", "followers", "--time-limit", "2",
+         "--seeds", "2", "-o", str(out)],
         capture_output=True, text=True, env=plugin_env, timeout=300)
     assert result.returncode == 0, result.stderr
-    rows = json.loads(out.read_text())["rows"]
-    assert {r["verdict"] for r in rows if r["scorer"] == "segfault"} == {"error"}
+    results = json.loads(out.read_text())
+    rows = results["rows"]
+    for fault in ("segfault", "swallows-timeouts"):
+        assert {r["verdict"] for r in rows if r["scorer"] == fault} == {"error"}
     assert {r["verdict"] for r in rows if r["scorer"] == "followers"} <= {"pass", "fail"}
+    assert results["evidence"]["scenarios"]  # the evidence was collected, without the faults
 
 
 def test_under_pytest_a_crashing_scorer_is_an_error_item(tmp_path, plugin_env):
@@ -260,5 +267,5 @@ def test_under_pytest_a_crashing_scorer_is_an_error_item(tmp_path, plugin_env):
         capture_output=True, text=True, env=plugin_env, cwd=tmp_path, timeout=300)
     assert "error (not a finding): segfault: scorer 'segfault' ended its worker process " \
            "while scoring: it was killed by SIGSEGV" in result.stdout
-    assert "2 fail, 0 blind, 0 degenerate, 2 error" in result.stdout  # followers' findings, segfault's errors
+    assert "2 fail, 0 blind, 0 degenerate, 2 error" in result.stdout  # followers: fail; segfault: error
     assert "Traceback" not in result.stdout

@@ -108,7 +108,7 @@ def test_top_share_counts_ties_at_the_cut_off_in_proportion(scenarios, registry)
     # talkers: each tied account counts 2/38, so the talkers hold 2 * 10/38 of 4 places (the
     # old rule broke the tie by account code and gave the later-added talkers 0%)
     assert row.value == pytest.approx(100 * 2 * 10 / 38 / 4)
-    assert "13.2% of the top 4" in row.finding and "(they are 25.0% of accounts)" in row.finding
+    assert "13.2% of the top 4" in row.finding and "(it is 25% of the accounts)" in row.finding
 
 
 def test_top_share_is_capped_at_the_population(scenarios, registry):

@@ -61,8 +61,8 @@ def test_failing_check_reads_as_its_finding_sentence(tiny):
     result = tiny.runpytest("scenarios", "--auditkit-scorer", "followers", "-rA")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.re_match_lines([
-        r"followers: bought followers \(200 fake accounts\) moved buyers from the \d+(st|nd|rd|th)"
-        r" percentile to the \d+(st|nd|rd|th) \(\+\d+(\.\d)? points\); acceptable is at most 5 "
+        r"followers: bought followers \(200 fake accounts\) moved the buyers cohort from the "
+        r"\d+(st|nd|rd|th) percentile to the \d+(st|nd|rd|th) \(\+\d+(\.\d)? points\); acceptable is at most 5 "
         r"percentile points\.$",
         r"FAILED scenarios/tiny.yaml::tiny::gain\[followers-seed7\] - followers: bought",
     ])

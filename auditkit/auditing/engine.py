@@ -152,7 +152,8 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
           oracle: bool = True, registry: Registry | None = None, time_limit: float | None = 60.0,
           executor: Executor | None = None,
           progress: Callable[[str], None] | None = None, budget: Budget | None = None,
-          journal: Journal | None = None) -> Results:
+          journal: Journal | None = None, evidence: bool = False,
+          step: Callable[[int, int, str], None] | None = None) -> Results:
     """Run every check of every scenario on ``seeds`` seeds (or ``"auto"``) against every scorer
     and judge each check over the seeds.
 
@@ -162,7 +163,10 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     and, unless ``oracle`` is false, the oracle on every check (otherwise only where a check
     declares it as a control). ``budget`` bounds the worlds built
     (:mod:`auditkit.scenario.budget`); ``journal`` records each finished task and skips the
-    tasks it already holds (:mod:`auditkit.auditing.journal`).
+    tasks it already holds (:mod:`auditkit.auditing.journal`). ``evidence`` also collects what
+    the report's figures are drawn from, on each scenario's first seed
+    (:mod:`auditkit.auditing.evidence`). ``progress`` is told each finished task as a line of
+    text, or, when ``step`` is given, ``step`` is told it as (tasks done, tasks in all, label).
     """
     from auditkit import __version__
 
@@ -187,7 +191,9 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     executor = executor or SerialExecutor()
 
     def report(done: int, total: int, task: AuditTask) -> None:
-        if progress:
+        if step:
+            step(done, total, task.label)
+        elif progress:
             progress(f"[{done}/{total}] {task.label}")
 
     def run(plan: dict[str, list[int]]) -> Rows:
@@ -249,7 +255,17 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
                     else "scenario",
                     "controls": c.controls.model_dump()} for s in scenarios for c in s.checks],
     }
-    return Results(table, frame, meta)
+    figures: dict[str, Any] = {}
+    if evidence:
+        from auditkit.auditing.evidence import collect_evidence
+
+        if progress:
+            progress("collecting the figures' evidence ...")
+        # third-party scorers stay isolated here too (an IsolatingExecutor's workers)
+        figures = collect_evidence(scenarios, executor.in_process(scorers, time_limit), registry,
+                                   {sid: seeds_[0] for sid, seeds_ in plan.items() if seeds_},
+                                   time_limit=time_limit)
+    return Results(table, frame, meta, figures)
 
 
 def _frame(rows: Rows) -> pd.DataFrame:

@@ -15,13 +15,14 @@ remote. :func:`executor_for` picks one from the command line's ``--workers`` /
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
     from auditkit.auditing.journal import Journal
     from auditkit.plugin.registry import Registry
+    from auditkit.plugin.scorer import Scorer
 
 __all__ = ["Executor", "SerialExecutor", "Rows", "run_all", "executor_for"]
 
@@ -39,6 +40,12 @@ class Executor(ABC):
         """Run every task (``task.run(registry)``) and yield ``(index in tasks, rows)`` for each,
         as each finishes. A task never raises for a scorer's or probe's failure (those are
         ``error`` rows); an exception from here means the executor itself failed."""
+
+    def in_process(self, scorers: Sequence[Scorer], time_limit: float | None) -> list[Scorer]:
+        """``scorers`` as this executor would run them here, in this process: what the audit
+        measures outside its tasks (the report's evidence) calls. The default runs them as they
+        are; :class:`~auditkit.auditing.isolation.IsolatingExecutor` wraps those it isolates."""
+        return list(scorers)
 
     def close(self) -> None:  # noqa: B027 - most executors hold nothing
         """Release what the executor holds (workers, a cluster client)."""

@@ -526,6 +526,9 @@ class IsolatingExecutor(Executor):
             self._proxies[key] = IsolatedScorer(scorer, time_limit=time_limit)
         return self._proxies[key]
 
+    def in_process(self, scorers: Sequence[Scorer], time_limit: float | None) -> list[Scorer]:
+        return [self._wrap(s, time_limit) for s in scorers]
+
     def run(self, tasks: list[AuditTask], registry: Registry) -> Iterator[tuple[int, Rows]]:
         wrapped = [replace(t, scorers=tuple(self._wrap(s, t.time_limit) for s in t.scorers))
                    for t in tasks]

@@ -3,7 +3,13 @@
 - :attr:`Results.table`, the verdicts: one row per scenario, check and scorer, with the median
   over seeds, its confidence interval, the verdict and the bound applied (:data:`COLUMNS`);
 - :attr:`Results.seeds`, the measurements: one row per scenario, seed, check and scorer
-  (:data:`SEED_COLUMNS`), so that two audits can be compared seed by seed.
+  (:data:`SEED_COLUMNS`), so that two audits can be compared seed by seed;
+- :attr:`Results.evidence` (optional), what the report's figures are drawn from: small
+  summaries (quantiles, not raw scores) of one representative seed per scenario
+  (:mod:`auditkit.auditing.evidence`).
+
+The JSON form's ``evidence`` key is optional and additive: format version 2 with or without
+it, and a reader ignores the keys it does not know.
 
 Every column is documented in ``docs/verdicts.md``. Rendering is the report layer's job
 (:mod:`auditkit.report`).
@@ -60,6 +66,8 @@ class Results:
     table: pd.DataFrame
     seeds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEED_COLUMNS))
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the figures' data (:mod:`auditkit.auditing.evidence`); empty when not collected
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def failed(self) -> pd.DataFrame:
         return self.table[self.table["verdict"] == "fail"]
@@ -72,8 +80,11 @@ class Results:
     def to_dict(self) -> dict[str, Any]:
         rows = _records(self.table)
         seed_rows = _records(self.seeds)
-        return RESULTS_FORMAT | {"meta": self.meta, "columns": COLUMNS, "rows": rows,
-                                 "seed_columns": SEED_COLUMNS, "seed_rows": seed_rows}
+        out = RESULTS_FORMAT | {"meta": self.meta, "columns": COLUMNS, "rows": rows,
+                                "seed_columns": SEED_COLUMNS, "seed_rows": seed_rows}
+        if self.evidence:
+            out["evidence"] = self.evidence
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str)
@@ -110,7 +121,9 @@ class Results:
         except (KeyError, TypeError, ValueError) as exc:
             raise AuditkitError(f"{source}: the rows do not have the results columns "
                                 f"({exc}); the file is damaged or hand-edited") from None
-        return cls(table, seeds, data.get("meta", {}))
+        evidence = data.get("evidence")
+        return cls(table, seeds, data.get("meta", {}),
+                   evidence if isinstance(evidence, dict) else {})
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ import pandas as pd
 from auditkit.auditing.results import COLUMNS, SEED_VERDICTS
 from auditkit.auditing.statistics import judge, median_interval
 from auditkit.scenario.model import Expectation
-from auditkit.text import number, plural
+from auditkit.text import number, plural, quantity
 
 __all__ = ["aggregate", "verdict_of"]
 
@@ -70,10 +70,9 @@ def _finding(scorer: str, verdict: str, interval, group: pd.DataFrame, unit: str
     typical = order.iloc[(len(order) - 1) // 2]
     example = str(typical["finding"]).split("; acceptable is")[0]
     example = example[len(scorer) + 2:] if example.startswith(f"{scorer}: ") else example
-    u = f" {unit}" if unit else ""
     spread = (f"{interval.confidence:.0%} interval {number(interval.low)} to "
               f"{number(interval.high)}" if n > 1 else "one seed, no interval")
-    text = (f"{scorer}: median {number(interval.estimate)}{u} over {plural(n, 'seed')} "
+    text = (f"{scorer}: median {quantity(interval.estimate, unit)} over {plural(n, 'seed')} "
             f"({spread}); acceptable is {expectation}. A median seed, {typical['seed']}: "
             f"{example}.")
     missing = n - len(measured)

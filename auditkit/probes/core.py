@@ -56,6 +56,16 @@ def _members(run: ScenarioRun, name: str, built: Built | None = None) -> np.ndar
     return codes
 
 
+def _cohort(name: str) -> str:
+    """A cohort as the subject of a sentence, whatever its name's number (``the squirrel
+    cohort sits``, ``the sybils cohort holds``); ``the population``, ``the base population``."""
+    if name == "population":
+        return "the population"
+    if name == "base":
+        return "the base population"
+    return f"the {name} cohort"
+
+
 def _holds(world: World) -> str:
     have = [name for name, n in (("follows", len(world.follows)), ("events", len(world.events)))
             if n]
@@ -240,7 +250,8 @@ class CohortPercentile(Probe):
         p = self.params
         _require_cohort_ranks(run, scorer, [p.cohort], p.statistic)
         v = _cohort_pct(run, scorer, p.cohort, p.statistic)
-        return Measurement(v, f"{p.cohort} accounts sit at {percentile(v)} ({p.statistic})")
+        return Measurement(v, f"the {p.statistic} member of {_cohort(p.cohort)} sits at "
+                              f"{percentile(v)}")
 
 
 class PercentileGap(Probe):
@@ -259,8 +270,9 @@ class PercentileGap(Probe):
         _require_cohort_ranks(run, scorer, [p.cohort, p.versus], p.statistic)
         a = _cohort_pct(run, scorer, p.cohort, p.statistic)
         b = _cohort_pct(run, scorer, p.versus, p.statistic)
-        return Measurement(a - b, f"{p.cohort} sit at {percentile(a)}, {p.versus} at the "
-                                  f"{ordinal(b)} ({signed(a - b)} points)", {"a": a, "b": b})
+        return Measurement(a - b, f"{_cohort(p.cohort)} sits at {percentile(a)}, "
+                                  f"{_cohort(p.versus)} at the {ordinal(b)} "
+                                  f"({signed(a - b)} points)", {"a": a, "b": b})
 
 
 class Auc(Probe):
@@ -289,8 +301,9 @@ class Auc(Probe):
         if ties > MAX_TIED:
             raise Degenerate(f"{100 * ties:.0f}% of the {p.genuine}/{p.spam} pairs tie under "
                              f"{scorer.id}: an AUC of {auc:.2f} would be mostly ties counted half")
-        return Measurement(auc, f"a {p.genuine} account outranks a {p.spam} account with "
-                                f"probability {auc:.2f} ({len(g):,} vs {len(b):,} accounts)",
+        return Measurement(auc, f"an account of {_cohort(p.genuine)} outranks one of "
+                                f"{_cohort(p.spam)} with probability {auc:.2f} "
+                                f"({len(g):,} against {len(b):,} accounts)",
                            {"tied_pairs": ties})
 
 
@@ -320,8 +333,9 @@ class TopShare(Probe):
         member = np.isin(pop, _members(run, p.cohort))
         share = share_of_top(s[pop], member, k)
         base = 100.0 * float(member.mean())
-        return Measurement(share, f"{p.cohort} hold {share:.1f}% of the top {k:,} "
-                                  f"(they are {base:.1f}% of accounts)", {"base_share": base})
+        return Measurement(share, f"{_cohort(p.cohort)} holds {number(share)}% of the top "
+                                  f"{k:,} (it is {number(base)}% of the accounts)",
+                           {"base_share": base})
 
 
 GainMeasure = Literal["percentile", "score", "relative"]
@@ -419,7 +433,7 @@ class Gain(Probe):
         g, before, after = _gain(run, scorer, p.cohort, p.statistic, p.measure)
         what = _treatment(run, p.cohort)
         if p.measure == "percentile":
-            text = (f"{what} moved {p.cohort} from {percentile(before)} to the "
+            text = (f"{what} moved {_cohort(p.cohort)} from {percentile(before)} to the "
                     f"{ordinal(after)} ({signed(g)} points)")
         elif p.measure == "score":
             text = (f"{what} changed {p.cohort}'s score from {number(before)} to "
@@ -590,8 +604,8 @@ class Decay(Probe):
         codes = _members(run, p.cohort)
         _require_silence_seen(run, scorer, p.cohort, [start + p.after_days])
         drop = 100.0 * (1.0 - _ratio_at(run, scorer, codes, start + p.after_days, p.statistic))
-        return Measurement(drop, f"after {plural(p.after_days, 'silent day')} {p.cohort} lost "
-                                 f"{drop:.0f}% of their score")
+        return Measurement(drop, f"after {plural(p.after_days, 'silent day')} {_cohort(p.cohort)} "
+                                 f"lost {number(drop)}% of its score")
 
 
 class HalfLife(Probe):
@@ -618,12 +632,12 @@ class HalfLife(Probe):
             kept[d] = _ratio_at(run, scorer, codes, start + d, p.statistic)
             if kept[d] <= 0.5:
                 trail = ", ".join(f"{k:g}d {100 * v:.0f}%" for k, v in kept.items())
-                return Measurement(float(d), f"{p.cohort} lost half their score within "
+                return Measurement(float(d), f"{_cohort(p.cohort)} lost half its score within "
                                              f"{plural(d, 'silent day')} (kept {trail})",
                                    {"kept": kept})
         trail = ", ".join(f"{k:g}d {100 * v:.0f}%" for k, v in kept.items())
         # "never within the horizon" is reported as one day past it, so it fails an at_most
-        return Measurement(float(p.horizon) + 1, f"{p.cohort} kept over half their score "
+        return Measurement(float(p.horizon) + 1, f"{_cohort(p.cohort)} kept over half its score "
                                                  f"through {plural(p.horizon, 'silent day')} "
                                                  f"(kept {trail})", {"never": True, "kept": kept})
 
@@ -727,7 +741,8 @@ class RankCorrelation(Probe):
                              "rank correlation over them is decided by ties")
         f = stats.spearmanr if p.method == "spearman" else stats.kendalltau
         r = float(f(a, b).statistic)
-        return Measurement(r, f"{p.method} correlation with {versus} over {scope} is {r:.2f}")
+        return Measurement(r, f"{p.method.capitalize()} correlation with {versus} over {scope} "
+                              f"is {r:.2f}")
 
 
 class SpreadGap(Probe):
@@ -748,7 +763,7 @@ class SpreadGap(Probe):
         pct_s = run.percentiles(run.scores(scorer))[codes]
         pct_t = run.percentiles(pd.Series(truth))[codes]
         a, b = float(_STAT[p.statistic](pct_s)), float(_STAT[p.statistic](pct_t))
-        return Measurement(a - b, f"{p.cohort} rank at {percentile(a)} by score but the "
+        return Measurement(a - b, f"{_cohort(p.cohort)} ranks at {percentile(a)} by score but the "
                                   f"{ordinal(b)} by true spread ({signed(a - b)} points)")
 
 
