@@ -32,8 +32,11 @@ def deadline(seconds: float | None) -> Iterator[None]:
     if not seconds or seconds <= 0:
         yield
         return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM") \
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+    if (
+        threading.current_thread() is threading.main_thread()
+        and hasattr(signal, "SIGALRM")
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    ):
         with _alarm(seconds):
             yield
     else:
@@ -68,7 +71,8 @@ def _watchdog(seconds: float) -> Iterator[None]:
                 if not finished.is_set():
                     fired.append(True)
                     ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                        target, ctypes.py_object(DeadlineExceeded))
+                        target, ctypes.py_object(DeadlineExceeded)
+                    )
 
     watcher = threading.Thread(target=expire, name="auditkit-deadline", daemon=True)
     watcher.start()

@@ -21,8 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_file", "atomic_write", "atomic_directory", "temporary_sibling",
-           "remove_stale"]
+__all__ = ["atomic_file", "atomic_write", "atomic_directory", "temporary_sibling", "remove_stale"]
 
 
 def temporary_sibling(target: Path) -> Path:

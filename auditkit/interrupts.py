@@ -16,8 +16,9 @@ from typing import Any
 
 __all__ = ["Interrupted", "install", "exit_status", "describe"]
 
-_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
-                 if s is not None)
+_SIGNALS = tuple(
+    s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None
+)
 
 
 class Interrupted(KeyboardInterrupt):

@@ -27,8 +27,11 @@ def _run(argv: Sequence[str] | None) -> int:
     from auditkit.cli import main as cli
 
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="auditkit",
-                          standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="auditkit",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
@@ -38,8 +41,10 @@ def _run(argv: Sequence[str] | None) -> int:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, KeyboardInterrupt):
             raise cause from None
-        click.echo(f"Error: the input ended unexpectedly ({cause!r}); check that the file is "
-                   "complete", err=True)
+        click.echo(
+            f"Error: the input ended unexpectedly ({cause!r}); check that the file is complete",
+            err=True,
+        )
         return 2
     return int(result) if isinstance(result, int) else 0
 
@@ -52,8 +57,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SystemExit as exc:  # a command's own exit status (e.g. --fail-on)
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt as exc:
-        print(f"\nauditkit: {interrupts.describe(exc)}; stopped cleanly (no file was written "
-              "half-way)", file=sys.stderr)
+        print(
+            f"\nauditkit: {interrupts.describe(exc)}; stopped cleanly (no file was written "
+            "half-way)",
+            file=sys.stderr,
+        )
         code = interrupts.exit_status(exc)
     except BrokenPipeError:  # e.g. `auditkit audit | head`: the reader left
         code = 0
@@ -68,13 +76,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _exit(code: int) -> None:
     """Exit, even when a plugin left a non-daemon thread running (which would otherwise keep
     the interpreter waiting for it forever)."""
-    stray = [t for t in threading.enumerate()
-             if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    stray = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and t.is_alive()
+    ]
     if not stray:
         sys.exit(code)
     names = ", ".join(repr(t.name) for t in stray[:3])
-    print(f"auditkit: a plugin left {len(stray)} thread(s) running ({names}); exiting anyway",
-          file=sys.stderr)
+    print(
+        f"auditkit: a plugin left {len(stray)} thread(s) running ({names}); exiting anyway",
+        file=sys.stderr,
+    )
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

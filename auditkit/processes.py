@@ -37,8 +37,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Completed", "ProgramTimeout", "OutputTooLarge", "ProgramNotFound", "run_program",
-           "SUBREAPER"]
+__all__ = [
+    "Completed",
+    "ProgramTimeout",
+    "OutputTooLarge",
+    "ProgramNotFound",
+    "run_program",
+    "SUBREAPER",
+]
 
 #: Whether this platform has a child subreaper (every descendant is killed), else only the
 #: program's process group is.
@@ -75,9 +81,15 @@ class ProgramNotFound(Exception):
 # auditkit's side
 
 
-def run_program(argv: Sequence[str], *, stdin: bytes | None = None,
-                env: Mapping[str, str] | None = None, timeout: float = 60.0,
-                max_output: int = 100_000_000, max_stderr: int = 64 * 1024) -> Completed:
+def run_program(
+    argv: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    max_output: int = 100_000_000,
+    max_stderr: int = 64 * 1024,
+) -> Completed:
     """Run ``argv`` (no shell) under a supervisor, feed it ``stdin``, and collect its output.
 
     Raises :class:`ProgramTimeout` after ``timeout`` seconds in all (starting, writing its
@@ -92,11 +104,23 @@ def run_program(argv: Sequence[str], *, stdin: bytes | None = None,
     status_r, status_w = os.pipe()
     try:
         supervisor = subprocess.Popen(
-            [sys.executable, "-I", "-S", os.path.abspath(__file__), str(status_w),
-             str(os.getpid()), "--", *argv],
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                os.path.abspath(__file__),
+                str(status_w),
+                str(os.getpid()),
+                "--",
+                *argv,
+            ],
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env or os.environ),
-            pass_fds=(status_w,), start_new_session=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env or os.environ),
+            pass_fds=(status_w,),
+            start_new_session=True,
+        )
     finally:
         os.close(status_w)
     try:
@@ -122,8 +146,13 @@ def run_program(argv: Sequence[str], *, stdin: bytes | None = None,
     raise ProgramNotFound(f"the supervisor reported {status!r}")
 
 
-def _exchange(proc: subprocess.Popen[bytes], stdin: bytes | None, deadline: float,
-              max_output: int, max_stderr: int) -> tuple[bytes, bytes]:
+def _exchange(
+    proc: subprocess.Popen[bytes],
+    stdin: bytes | None,
+    deadline: float,
+    max_output: int,
+    max_stderr: int,
+) -> tuple[bytes, bytes]:
     """Write ``stdin`` and read stdout and stderr until both end, within the deadline."""
     out = bytearray()
     err = bytearray()
@@ -187,8 +216,11 @@ def _read_status(fd: int, deadline: float) -> str:
         if not chunk:
             break
         data += chunk
-    lines = [line for line in data.decode("utf-8", "replace").splitlines()
-             if not line.startswith("started ")]
+    lines = [
+        line
+        for line in data.decode("utf-8", "replace").splitlines()
+        if not line.startswith("started ")
+    ]
     return lines[-1] if lines else "notfound the supervisor ended without a report"
 
 
@@ -214,11 +246,22 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5.0)
 
 
-def _run_plain(argv: Sequence[str], stdin: bytes | None, env: Mapping[str, str] | None,
-               timeout: float, max_output: int, max_stderr: int) -> Completed:  # pragma: no cover
+def _run_plain(
+    argv: Sequence[str],
+    stdin: bytes | None,
+    env: Mapping[str, str] | None,
+    timeout: float,
+    max_output: int,
+    max_stderr: int,
+) -> Completed:  # pragma: no cover
     try:
-        proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=dict(env or os.environ))
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env or os.environ),
+        )
     except OSError as exc:
         raise ProgramNotFound(str(exc)) from None
     try:
@@ -263,7 +306,7 @@ def _children_of(me: int) -> list[int]:
                 stat = fh.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         if len(fields) > 1 and int(fields[1]) == me:
             out.append(int(entry))
     return out

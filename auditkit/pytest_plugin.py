@@ -40,8 +40,16 @@ if TYPE_CHECKING:
     from auditkit.scenario.model import Check, Scenario
     from auditkit.scenario.run import ScenarioRun
 
-__all__ = ["ScenarioFile", "ScenarioNode", "CheckItem", "Finding", "ScorerFault",
-           "AuditkitWarning", "Known", "read_known"]
+__all__ = [
+    "ScenarioFile",
+    "ScenarioNode",
+    "CheckItem",
+    "Finding",
+    "ScorerFault",
+    "AuditkitWarning",
+    "Known",
+    "read_known",
+]
 
 _TOP_KEY = re.compile(r"^(id|flaw)[ \t]*:", re.MULTILINE)
 _SUFFIXES = (".yaml", ".yml")
@@ -98,38 +106,85 @@ def _positive_float(text: str) -> float:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("auditkit", "auditkit scenarios (YAML scenario files as tests)")
-    group.addoption("--auditkit", action="store_true", default=False,
-                    help="collect auditkit scenario files anywhere, not only in directories "
-                    "named 'scenarios'")
-    group.addoption("--auditkit-scorer", action="append", default=[], metavar="SPEC",
-                    help="audit this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...]; repeat "
-                    "for several (default: every installed scorer that needs no configuration)")
-    group.addoption("--auditkit-param", action="append", default=[], metavar="ID.NAME=VALUE",
-                    help="a parameter of one audited scorer, e.g. klout.window_days=60; repeat")
-    group.addoption("--auditkit-seeds", type=_positive_int, default=1, metavar="N",
-                    help="run each scenario with N seeds (its seed .. seed+N-1); default 1")
-    group.addoption("--auditkit-time-limit", type=_positive_float, default=60.0,
-                    metavar="SECONDS", help="seconds one scoring may take before the check "
-                    "becomes an error (default 60)")
-    group.addoption("--auditkit-workers", type=_positive_int, default=None, metavar="N",
-                    help="run the scenarios' tasks on a local Dask cluster of N worker "
-                    "processes before reporting them (needs auditkit[dask]); default: serially, "
-                    "item by item")
-    group.addoption("--auditkit-scheduler", default=None, metavar="ADDRESS",
-                    help="run the scenarios' tasks on the Dask cluster whose scheduler is at "
-                    "ADDRESS (tcp://HOST:PORT)")
-    group.addoption("--auditkit-budget", type=_memory_size, default=None, metavar="SIZE",
-                    help="memory one scenario may take, e.g. 16GiB (default 4GiB); larger "
-                    "scenarios fail collection with what to lower")
-    group.addoption("--auditkit-isolation", choices=("third-party", "all", "none"),
-                    default="third-party", help="which scorers run in worker processes, where "
-                    "a crash or hang is an error item and the time limit kills (default: "
-                    "third-party)")
-    group.addoption("--auditkit-known", default=None, metavar="FILE",
-                    help="known findings, marked xfail: an auditkit results JSON (its 'fail' "
-                    "rows) or a YAML list of {scenario, check, scorer, reason}")
-    parser.addini("auditkit_known", "file of known findings (as --auditkit-known), relative "
-                  "to the ini file", default="")
+    group.addoption(
+        "--auditkit",
+        action="store_true",
+        default=False,
+        help="collect auditkit scenario files anywhere, not only in directories named 'scenarios'",
+    )
+    group.addoption(
+        "--auditkit-scorer",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="audit this scorer: ID, ID[NAME=VALUE,...] or LABEL=ID[...]; repeat "
+        "for several (default: every installed scorer that needs no configuration)",
+    )
+    group.addoption(
+        "--auditkit-param",
+        action="append",
+        default=[],
+        metavar="ID.NAME=VALUE",
+        help="a parameter of one audited scorer, e.g. klout.window_days=60; repeat",
+    )
+    group.addoption(
+        "--auditkit-seeds",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run each scenario with N seeds (its seed .. seed+N-1); default 1",
+    )
+    group.addoption(
+        "--auditkit-time-limit",
+        type=_positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds one scoring may take before the check becomes an error (default 60)",
+    )
+    group.addoption(
+        "--auditkit-workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="run the scenarios' tasks on a local Dask cluster of N worker "
+        "processes before reporting them (needs auditkit[dask]); default: serially, "
+        "item by item",
+    )
+    group.addoption(
+        "--auditkit-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the scenarios' tasks on the Dask cluster whose scheduler is at "
+        "ADDRESS (tcp://HOST:PORT)",
+    )
+    group.addoption(
+        "--auditkit-budget",
+        type=_memory_size,
+        default=None,
+        metavar="SIZE",
+        help="memory one scenario may take, e.g. 16GiB (default 4GiB); larger "
+        "scenarios fail collection with what to lower",
+    )
+    group.addoption(
+        "--auditkit-isolation",
+        choices=("third-party", "all", "none"),
+        default="third-party",
+        help="which scorers run in worker processes, where "
+        "a crash or hang is an error item and the time limit kills (default: "
+        "third-party)",
+    )
+    group.addoption(
+        "--auditkit-known",
+        default=None,
+        metavar="FILE",
+        help="known findings, marked xfail: an auditkit results JSON (its 'fail' "
+        "rows) or a YAML list of {scenario, check, scorer, reason}",
+    )
+    parser.addini(
+        "auditkit_known",
+        "file of known findings (as --auditkit-known), relative to the ini file",
+        default="",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,8 +219,10 @@ class _State:
     @property
     def distributed(self) -> bool:
         """Whether the tasks run on a Dask cluster (--auditkit-workers / --auditkit-scheduler)."""
-        return (self.config.getoption("auditkit_workers") is not None
-                or self.config.getoption("auditkit_scheduler") is not None)
+        return (
+            self.config.getoption("auditkit_workers") is not None
+            or self.config.getoption("auditkit_scheduler") is not None
+        )
 
     def row(self, item: CheckItem) -> dict[str, Any]:
         """The results row of ``item``: measured here, or taken from the cluster's run of every
@@ -173,8 +230,9 @@ class _State:
         if not self.distributed:
             from auditkit.auditing.engine import measure_check
 
-            return measure_check(self.run(item.scenario, item.seed), item.scorer, item.check,
-                                 item.probe)
+            return measure_check(
+                self.run(item.scenario, item.seed), item.scorer, item.check, item.probe
+            )
         if self.rows is None:
             self.rows = self._run_on_cluster()
         rows = self.rows[item.run_key]
@@ -186,11 +244,15 @@ class _State:
         from auditkit.errors import AuditkitError
 
         keys = list(self.tasks)
-        tasks = [AuditTask(*self.tasks[k], tuple(self.scorers), self.time_limit, budget=self.budget)
-                 for k in keys]
+        tasks = [
+            AuditTask(*self.tasks[k], tuple(self.scorers), self.time_limit, budget=self.budget)
+            for k in keys
+        ]
         try:
-            with executor_for(self.config.getoption("auditkit_workers"),
-                              self.config.getoption("auditkit_scheduler")) as executor:
+            with executor_for(
+                self.config.getoption("auditkit_workers"),
+                self.config.getoption("auditkit_scheduler"),
+            ) as executor:
                 rows = run_all(executor, tasks, self.registry)
         except AuditkitError as exc:
             raise pytest.UsageError(f"auditkit: {exc}") from None
@@ -221,21 +283,31 @@ class _State:
             ids: list[str] = list(dict.fromkeys(self.config.getoption("auditkit_scorer")))
             try:
                 chosen = ids or [s.id for s in registry.all()]
-                specs = scorer_specs(chosen, self.config.getoption("auditkit_param"),
-                                     option="--auditkit-scorer", param_option="--auditkit-param")
-                self._scorers = [build_scorer(registry, s, option="--auditkit-scorer")
-                                 for s in specs]
+                specs = scorer_specs(
+                    chosen,
+                    self.config.getoption("auditkit_param"),
+                    option="--auditkit-scorer",
+                    param_option="--auditkit-param",
+                )
+                self._scorers = [
+                    build_scorer(registry, s, option="--auditkit-scorer") for s in specs
+                ]
             except AuditkitError as exc:
                 raise pytest.UsageError(f"auditkit: {exc}") from None
             labels = [s.id for s in self._scorers]
             if len(set(labels)) != len(labels):
-                raise pytest.UsageError(f"auditkit: two audited scorers report as the same id "
-                                        f"({', '.join(labels)}); give one another name")
+                raise pytest.UsageError(
+                    f"auditkit: two audited scorers report as the same id "
+                    f"({', '.join(labels)}); give one another name"
+                )
             if not self.distributed:  # on Dask, the worker processes are the isolation
                 from auditkit.auditing.isolation import isolate
 
-                self._scorers = isolate(self._scorers, self.isolation,  # type: ignore[arg-type]
-                                        time_limit=self.time_limit)
+                self._scorers = isolate(
+                    self._scorers,
+                    self.isolation,  # type: ignore[arg-type]
+                    time_limit=self.time_limit,
+                )
         return self._scorers
 
     @property
@@ -263,8 +335,7 @@ class _State:
                     path = Path(self.config.invocation_params.dir) / path
                 self._known = read_known(path)
             elif self.config.getini("auditkit_known"):
-                base = self.config.inipath.parent if self.config.inipath else \
-                    self.config.rootpath
+                base = self.config.inipath.parent if self.config.inipath else self.config.rootpath
                 self._known = read_known(base / self.config.getini("auditkit_known"))
             else:
                 self._known = Known()
@@ -275,8 +346,9 @@ class _State:
 
         key = (scenario.path or scenario.id, seed)
         if key not in self.runs:
-            self.runs[key] = ScenarioRun(scenario, seed, self.registry,
-                                         time_limit=self.time_limit, budget=self.budget)
+            self.runs[key] = ScenarioRun(
+                scenario, seed, self.registry, time_limit=self.time_limit, budget=self.budget
+            )
         return self.runs[key]
 
     def done(self, key: tuple[str, int]) -> None:
@@ -337,8 +409,9 @@ def read_known(path: Path) -> Known:
     from auditkit.untrusted import excerpt, load_json, load_yaml, read_text
 
     def usage(message: str) -> pytest.UsageError:
-        return pytest.UsageError("auditkit: " + message.replace(": invalid YAML:",
-                                                                ": not valid YAML or JSON:"))
+        return pytest.UsageError(
+            "auditkit: " + message.replace(": invalid YAML:", ": not valid YAML or JSON:")
+        )
 
     text = read_text(path, what="known-findings file", error=usage)
     if text.lstrip().startswith("{"):
@@ -370,26 +443,33 @@ def read_known(path: Path) -> Known:
         raise pytest.UsageError(
             f"auditkit: {path}: a known-findings file is an auditkit results JSON or a YAML "
             f"list of {{scenario, check, scorer, seed, reason}} mappings; got "
-            f"{type(data).__name__}")
+            f"{type(data).__name__}"
+        )
     fields = ("scenario", "check", "scorer", "seed", "reason")
     for i, entry in enumerate(data):
         where = f"auditkit: {path}, entry {i + 1}"
         if not isinstance(entry, dict):
-            raise pytest.UsageError(f"{where}: expected a mapping with scenario, check, scorer "
-                                    f"(and optionally seed and reason); got {excerpt(entry)}")
+            raise pytest.UsageError(
+                f"{where}: expected a mapping with scenario, check, scorer "
+                f"(and optionally seed and reason); got {excerpt(entry)}"
+            )
         extra = sorted(set(map(str, entry)) - set(fields))
         if extra:
-            raise pytest.UsageError(f"{where}, field {extra[0]!r}: unknown field; allowed "
-                                    f"fields: {', '.join(fields)}")
+            raise pytest.UsageError(
+                f"{where}, field {extra[0]!r}: unknown field; allowed fields: {', '.join(fields)}"
+            )
         for name in fields[:3]:
             if not isinstance(entry.get(name), str) or not entry[name]:
-                raise pytest.UsageError(f"{where}, field {name!r}: required, a non-empty text "
-                                        f"(got {excerpt(entry.get(name))})")
+                raise pytest.UsageError(
+                    f"{where}, field {name!r}: required, a non-empty text "
+                    f"(got {excerpt(entry.get(name))})"
+                )
         seed = entry.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
-                                 or seed < 0):
-            raise pytest.UsageError(f"{where}, field 'seed': a whole number of at least 0 "
-                                    f"(got {excerpt(seed)}); leave it out for every seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise pytest.UsageError(
+                f"{where}, field 'seed': a whole number of at least 0 "
+                f"(got {excerpt(seed)}); leave it out for every seed"
+            )
         reason = str(entry.get("reason") or f"known finding ({path.name})")
         key3 = (entry["scenario"], entry["check"], entry["scorer"])
         if seed is None:
@@ -421,8 +501,11 @@ def _named_on_command_line(file_path: Path, config: pytest.Config) -> bool:
         given = (given if given.is_absolute() else base / given).resolve()
         if given == file_path.resolve():
             return True
-        if given.is_dir() and given != config.rootpath.resolve() and \
-                given in file_path.resolve().parents:
+        if (
+            given.is_dir()
+            and given != config.rootpath.resolve()
+            and given in file_path.resolve().parents
+        ):
             return True
     return False
 
@@ -462,8 +545,9 @@ class ScenarioFile(pytest.File):
 
         state = _state(self.config)
         scenario = load_scenario(self.path, state.registry, budget=state.budget)
-        yield ScenarioNode.from_parent(self, name=scenario.id, scenario=scenario,
-                                       lines=_check_lines(self.path))
+        yield ScenarioNode.from_parent(
+            self, name=scenario.id, scenario=scenario, lines=_check_lines(self.path)
+        )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         from auditkit.errors import AuditkitError
@@ -524,13 +608,19 @@ class ScenarioNode(pytest.Collector):
         probes = [registry.probes[c.probe](**c.probe_params) for c in s.checks]
         names = _check_names(list(s.checks))
         for seed in scenario_seeds(s, state.seeds):
-            for index, (check, probe, name) in enumerate(zip(s.checks, probes, names,
-                                                             strict=True)):
+            for index, (check, probe, name) in enumerate(zip(s.checks, probes, names, strict=True)):
                 for scorer in scorers:
                     item = CheckItem.from_parent(
-                        self, name=f"{name}[{scorer.id}-seed{seed}]", scenario=s, seed=seed,
-                        check=check, probe=probe, scorer=scorer, index=index,
-                        line=self.lines[index] if index < len(self.lines) else 0)
+                        self,
+                        name=f"{name}[{scorer.id}-seed{seed}]",
+                        scenario=s,
+                        seed=seed,
+                        check=check,
+                        probe=probe,
+                        scorer=scorer,
+                        index=index,
+                        line=self.lines[index] if index < len(self.lines) else 0,
+                    )
                     marker = known.marker(s.id, check.label, scorer.id, seed)
                     if marker is not None:
                         item.add_marker(marker)
@@ -540,8 +630,18 @@ class ScenarioNode(pytest.Collector):
 class CheckItem(pytest.Item):
     """One check of one scenario, for one scorer and one seed."""
 
-    def __init__(self, *, scenario: Scenario, seed: int, check: Check, probe: Any,
-                 scorer: Scorer, line: int, index: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        seed: int,
+        check: Check,
+        probe: Any,
+        scorer: Scorer,
+        line: int,
+        index: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.scenario, self.seed, self.check, self.index = scenario, seed, check, index
         self.probe, self.scorer, self.line = probe, scorer, line
@@ -578,9 +678,12 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo, style)  # type: ignore[return-value]  # a bug in auditkit itself
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return (self.path, max(self.line - 1, 0),
-                f"{self.scenario.flaw} {self.scenario.id}: {self.check.label} "
-                f"[{self.scorer.id}, seed {self.seed}]")
+        return (
+            self.path,
+            max(self.line - 1, 0),
+            f"{self.scenario.flaw} {self.scenario.id}: {self.check.label} "
+            f"[{self.scorer.id}, seed {self.seed}]",
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -612,7 +715,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         counts += f" ({state.known_failed} of the failures known, marked xfail)"
     terminalreporter.write_line(
         f"auditkit: {len(state.scenarios)} scenario(s) x {state.seeds} seed(s) x "
-        f"{len(state.scorers)} scorer(s): {counts}")
+        f"{len(state.scorers)} scorer(s): {counts}"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

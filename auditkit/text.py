@@ -47,8 +47,7 @@ def number(value: float, digits: int = 3) -> str:
 def signed(value: float, digits: int = 3) -> str:
     """:func:`number` with its sign always shown: ``+3.1``, ``-12``, ``0``."""
     text = number(value, digits)
-    return text if text.startswith("-") or text == "0" or not math.isfinite(value) \
-        else "+" + text
+    return text if text.startswith("-") or text == "0" or not math.isfinite(value) else "+" + text
 
 
 def plural(count: float, noun: str, plural_form: str | None = None) -> str:

@@ -41,8 +41,18 @@ import yaml
 
 from auditkit.errors import AuditkitError
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "read_text", "decode_text", "sniff_encoding",
-           "load_yaml", "load_json", "excerpt", "file_bytes", "collection_paused"]
+__all__ = [
+    "Limits",
+    "DEFAULT_LIMITS",
+    "read_text",
+    "decode_text",
+    "sniff_encoding",
+    "load_yaml",
+    "load_json",
+    "excerpt",
+    "file_bytes",
+    "collection_paused",
+]
 
 ErrorFactory = Callable[[str], Exception]
 
@@ -89,11 +99,11 @@ def excerpt(value: Any, limit: int = 80) -> str:
     """``repr(value)`` cut to about ``limit`` characters, without ever building the whole
     representation (containers show their first items, strings their start)."""
     if isinstance(value, str):
-        return repr(value if len(value) <= limit else value[:limit - 3] + "...")
+        return repr(value if len(value) <= limit else value[: limit - 3] + "...")
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         value = value.item()  # a numpy scalar: show the number, not its type
     text = _SHORT.repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _where(source: str, line: int | None = None, column: int | None = None) -> str:
@@ -102,15 +112,18 @@ def _where(source: str, line: int | None = None, column: int | None = None) -> s
     return f"{source}, line {line}" + (f", column {column}" if column is not None else "")
 
 
-def file_bytes(path: str | os.PathLike[str], *, what: str, max_bytes: int,
-               error: ErrorFactory = AuditkitError) -> bytes:
+def file_bytes(
+    path: str | os.PathLike[str], *, what: str, max_bytes: int, error: ErrorFactory = AuditkitError
+) -> bytes:
     """The bytes of a file, refused without reading it when it is larger than ``max_bytes``."""
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > max_bytes:
-            raise error(f"{p}: the {what} is {size:,} bytes; at most {max_bytes:,} are read "
-                        f"(a {what} this large is almost certainly not the file you meant)")
+            raise error(
+                f"{p}: the {what} is {size:,} bytes; at most {max_bytes:,} are read "
+                f"(a {what} this large is almost certainly not the file you meant)"
+            )
         with open(p, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
@@ -120,21 +133,32 @@ def file_bytes(path: str | os.PathLike[str], *, what: str, max_bytes: int,
     return data
 
 
-def read_text(path: str | os.PathLike[str], *, what: str = "file",
-              limits: Limits = DEFAULT_LIMITS, error: ErrorFactory = AuditkitError) -> str:
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "file",
+    limits: Limits = DEFAULT_LIMITS,
+    error: ErrorFactory = AuditkitError,
+) -> str:
     """Read a UTF-8 text file of at most ``limits.max_bytes`` bytes (see :func:`decode_text`)."""
     data = file_bytes(path, what=what, max_bytes=limits.max_bytes, error=error)
     return decode_text(data, str(path), error=error)
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
-         (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32LE"),
+    (codecs.BOM_UTF32_BE, "UTF-32BE"),
+    (codecs.BOM_UTF16_LE, "UTF-16LE"),
+    (codecs.BOM_UTF16_BE, "UTF-16BE"),
+)
 
 
 def _convert_hint(source: str, encoding: str) -> str:
     name = Path(source).name or "FILE"
-    return (f"save it as UTF-8 (in an editor: 'save with encoding UTF-8'; or run "
-            f"`iconv -f {encoding} -t UTF-8 {name} > {name}.utf8` and use that file)")
+    return (
+        f"save it as UTF-8 (in an editor: 'save with encoding UTF-8'; or run "
+        f"`iconv -f {encoding} -t UTF-8 {name} > {name}.utf8` and use that file)"
+    )
 
 
 def sniff_encoding(data: bytes, source: str = "FILE") -> tuple[str, int | None] | None:
@@ -143,8 +167,11 @@ def sniff_encoding(data: bytes, source: str = "FILE") -> tuple[str, int | None] 
     Returns the problem and the byte offset it was found at (``None``: the whole file)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return (f"the text is {encoding} (it starts with a {encoding[:6]} byte-order mark), "
-                    f"not UTF-8; {_convert_hint(source, encoding[:6])}", None)
+            return (
+                f"the text is {encoding} (it starts with a {encoding[:6]} byte-order mark), "
+                f"not UTF-8; {_convert_hint(source, encoding[:6])}",
+                None,
+            )
     nul = data.find(b"\x00")
     if nul < 0:
         return None
@@ -152,10 +179,16 @@ def sniff_encoding(data: bytes, source: str = "FILE") -> tuple[str, int | None] 
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     if len(sample) >= 4 and max(even, odd) >= len(sample) // 4 and min(even, odd) == 0:
         encoding = "UTF-16LE" if odd else "UTF-16BE"
-        return (f"the text looks like {encoding} (every other byte is 0), not UTF-8; "
-                f"{_convert_hint(source, 'UTF-16')}", None)
-    return ("binary data (a NUL byte), not a text file; give the text file itself, not a "
-            "compressed or binary one", nul)
+        return (
+            f"the text looks like {encoding} (every other byte is 0), not UTF-8; "
+            f"{_convert_hint(source, 'UTF-16')}",
+            None,
+        )
+    return (
+        "binary data (a NUL byte), not a text file; give the text file itself, not a "
+        "compressed or binary one",
+        nul,
+    )
 
 
 def decode_text(data: bytes, source: str, *, error: ErrorFactory = AuditkitError) -> str:
@@ -166,7 +199,7 @@ def decode_text(data: bytes, source: str, *, error: ErrorFactory = AuditkitError
     encoding (the first byte that is not UTF-8, and whether the text reads as Latin-1).
     """
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     problem = sniff_encoding(data, source)
     if problem is not None:
         message, offset = problem
@@ -178,17 +211,18 @@ def decode_text(data: bytes, source: str, *, error: ErrorFactory = AuditkitError
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
-        bad = data[exc.start:exc.start + 4]
+        bad = data[exc.start : exc.start + 4]
         try:
-            data[max(0, exc.start - 200):exc.start + 200].decode("cp1252")
+            data[max(0, exc.start - 200) : exc.start + 200].decode("cp1252")
             looks = "Windows-1252 or Latin-1 text"
             encoding = "WINDOWS-1252"
         except UnicodeDecodeError:
             looks = "text in another encoding, or binary data"
             encoding = "LATIN1"
-        raise error(f"{_where(source, line, column)}: byte 0x{bad[0]:02X} is not UTF-8; the "
-                    f"file looks like {looks}. {_convert_hint(source, encoding)}"
-                    ) from None
+        raise error(
+            f"{_where(source, line, column)}: byte 0x{bad[0]:02X} is not UTF-8; the "
+            f"file looks like {looks}. {_convert_hint(source, encoding)}"
+        ) from None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -218,8 +252,11 @@ if getattr(yaml, "__with_libyaml__", False):  # libyaml: events come from C
 
 else:  # pragma: no cover - PyYAML built without libyaml
 
-    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner,  # type: ignore[no-redef]
-                  yaml.parser.Parser):
+    class _Parser(  # type: ignore[no-redef]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+    ):
         def __init__(self, stream: str) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
@@ -241,8 +278,10 @@ class _Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         except (_Refusal, yaml.YAMLError):
             raise
         except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            raise _Refusal(f"cannot read the value {excerpt(getattr(node, 'value', ''))}: "
-                           f"{exc}", node.start_mark) from None
+            raise _Refusal(
+                f"cannot read the value {excerpt(getattr(node, 'value', ''))}: {exc}",
+                node.start_mark,
+            ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, Any] = {}
@@ -250,15 +289,19 @@ class _Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
             if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                 if key.value in seen:
                     first = seen[key.value].start_mark.line + 1
-                    raise _Refusal(f"the key {excerpt(key.value)} is given twice in one "
-                                   f"mapping (first on line {first}); keep one", key.start_mark)
+                    raise _Refusal(
+                        f"the key {excerpt(key.value)} is given twice in one "
+                        f"mapping (first on line {first}); keep one",
+                        key.start_mark,
+                    )
                 seen[key.value] = key
         return super().construct_mapping(node, deep)
 
 
 #: Characters YAML does not allow in a document (YAML 1.1, "printable characters").
-_NONPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
-                           "\U00010000-\U0010FFFF]")
+_NONPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _STR = "tag:yaml.org,2002:str"
@@ -299,17 +342,20 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
     root: list[Any] = [None, None]
     total = 0
     plain = True
-    tags: dict[tuple[str, Any], str] = {}     # resolved tags of plain scalars, by text
-    values: dict[tuple[str, str], Any] = {}   # numbers, booleans and nulls, by tag and text
+    tags: dict[tuple[str, Any], str] = {}  # resolved tags of plain scalars, by text
+    values: dict[tuple[str, str], Any] = {}  # numbers, booleans and nulls, by tag and text
 
     def attach(node: yaml.Node, size: int, data: Any, mark: Any) -> None:
         nonlocal total, plain
         total += size
         if total > limits.max_nodes:
-            raise _Refusal(f"the document holds more than {limits.max_nodes:,} values once its "
-                           "aliases (*name) are expanded; aliases that refer to aliases "
-                           "multiply (a 'billion laughs' file); write the values out or use "
-                           "fewer aliases", mark)
+            raise _Refusal(
+                f"the document holds more than {limits.max_nodes:,} values once its "
+                "aliases (*name) are expanded; aliases that refer to aliases "
+                "multiply (a 'billion laughs' file); write the values out or use "
+                "fewer aliases",
+                mark,
+            )
         if not stack:
             root[0], root[1] = node, data
             return
@@ -320,14 +366,16 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
             parent.data.append(data)
         elif parent.key_node is None:
             if not isinstance(node, yaml.ScalarNode):
-                raise _Refusal("a mapping key must be a plain value, not a list or a mapping",
-                               mark)
+                raise _Refusal("a mapping key must be a plain value, not a list or a mapping", mark)
             if node.tag == _MERGE:
                 plain = False
             elif data in parent.keys:
                 first = parent.keys[data].start_mark.line + 1
-                raise _Refusal(f"the key {excerpt(node.value)} is given twice in one mapping "
-                               f"(first on line {first}); keep one", mark)
+                raise _Refusal(
+                    f"the key {excerpt(node.value)} is given twice in one mapping "
+                    f"(first on line {first}); keep one",
+                    mark,
+                )
             else:
                 parent.keys[data] = node
             parent.key_node, parent.key = node, data
@@ -342,15 +390,20 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
             break
         if isinstance(event, ev.AliasEvent):
             if event.anchor not in anchors:
-                raise _Refusal(f"the alias *{excerpt(event.anchor)} refers to no anchor "
-                               f"(&{excerpt(event.anchor)}) defined before it", event.start_mark)
+                raise _Refusal(
+                    f"the alias *{excerpt(event.anchor)} refers to no anchor "
+                    f"(&{excerpt(event.anchor)}) defined before it",
+                    event.start_mark,
+                )
             node, size, data = anchors[event.anchor]
             attach(node, size, data, event.start_mark)
             continue
         anchor = getattr(event, "anchor", None)
         if anchor is not None and anchor in anchors:
-            raise _Refusal(f"the anchor &{excerpt(anchor)} is defined twice; give each anchor "
-                           "its own name", event.start_mark)  # type: ignore[union-attr]
+            raise _Refusal(
+                f"the anchor &{excerpt(anchor)} is defined twice; give each anchor its own name",
+                event.start_mark,  # type: ignore[union-attr]
+            )
         if isinstance(event, ev.ScalarEvent):
             tag = event.tag
             value = event.value
@@ -360,16 +413,18 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
                 if tag is None:
                     tag = tags[key] = loader.resolve(yaml.ScalarNode, value, event.implicit)
             start, end = event.start_mark, event.end_mark
-            node = yaml.ScalarNode(tag, value, start, end,  # type: ignore[arg-type]
-                                   style=event.style)
+            node = yaml.ScalarNode(tag, value, start, end, style=event.style)  # type: ignore[arg-type]
             if tag == _STR:
                 data = value
             elif (tag, value) in values:
                 data = values[(tag, value)]
             else:
                 if tag in (_INT, _FLOAT) and len(value) > limits.max_digits:
-                    raise _Refusal(f"a number of {len(value):,} characters; numbers may "
-                                   f"have at most {limits.max_digits}", event.start_mark)
+                    raise _Refusal(
+                        f"a number of {len(value):,} characters; numbers may "
+                        f"have at most {limits.max_digits}",
+                        event.start_mark,
+                    )
                 data = loader.construct_object(node) if tag != _MERGE else None
                 if isinstance(data, int | float | bool | None.__class__):
                     values[(tag, value)] = data  # immutable: share it
@@ -378,8 +433,11 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
             attach(node, 1, data, event.start_mark)
         elif isinstance(event, ev.SequenceStartEvent | ev.MappingStartEvent):
             if len(stack) >= limits.max_depth:
-                raise _Refusal(f"the document nests more than {limits.max_depth} levels deep; "
-                               "a scenario needs a handful", event.start_mark)
+                raise _Refusal(
+                    f"the document nests more than {limits.max_depth} levels deep; "
+                    "a scenario needs a handful",
+                    event.start_mark,
+                )
             is_seq = isinstance(event, ev.SequenceStartEvent)
             kind = yaml.SequenceNode if is_seq else yaml.MappingNode
             tag = event.tag
@@ -387,8 +445,8 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
                 tag = loader.resolve(kind, None, event.implicit)
             if tag != (_SEQ if is_seq else _MAP):
                 plain = False  # !!set, !!omap, a custom tag: the constructor decides
-            node = kind(tag, [], event.start_mark, None,  # type: ignore[arg-type]
-                        flow_style=event.flow_style)
+            mark = event.start_mark
+            node = kind(tag, [], mark, None, flow_style=event.flow_style)  # type: ignore[arg-type]
             stack.append(_Open(node, [] if is_seq else {}, anchor))
         elif isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent):
             done = stack.pop()
@@ -398,13 +456,16 @@ def _compose(loader: _Loader, limits: Limits) -> tuple[yaml.Node | None, Any, bo
             attach(done.node, done.size, done.data, done.node.start_mark)
     if not loader.check_event(ev.StreamEndEvent):
         following = loader.get_event()
-        raise _Refusal("the file holds more than one YAML document (a second '---'); keep one",
-                       following.start_mark)  # type: ignore[union-attr]
+        raise _Refusal(
+            "the file holds more than one YAML document (a second '---'); keep one",
+            following.start_mark,  # type: ignore[union-attr]
+        )
     return root[0], root[1], plain
 
 
-def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
-              error: ErrorFactory = AuditkitError) -> tuple[Any, yaml.Node | None]:
+def load_yaml(
+    text: str, source: str, *, limits: Limits = DEFAULT_LIMITS, error: ErrorFactory = AuditkitError
+) -> tuple[Any, yaml.Node | None]:
     """Parse one YAML document safely; return ``(data, node)``.
 
     Errors name ``source`` and the line: invalid YAML, nesting deeper than ``limits.max_depth``,
@@ -415,9 +476,11 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise error(f"{_where(source, line, column)}: a control character (U+"
-                    f"{ord(bad.group()):04X}), which YAML does not allow; remove it (the file "
-                    "may be damaged, or not a text file)")
+        raise error(
+            f"{_where(source, line, column)}: a control character (U+"
+            f"{ord(bad.group()):04X}), which YAML does not allow; remove it (the file "
+            "may be damaged, or not a text file)"
+        )
     loader = _Loader(text)
     try:
         with collection_paused():
@@ -431,9 +494,11 @@ def load_yaml(text: str, source: str, *, limits: Limits = DEFAULT_LIMITS,
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{_where(source, where)}: invalid YAML: {excerpt(problem, 200)[1:-1]}; "
-                    "check the indentation and that every 'key: value' has a space after "
-                    "the colon") from None
+        raise error(
+            f"{_where(source, where)}: invalid YAML: {excerpt(problem, 200)[1:-1]}; "
+            "check the indentation and that every 'key: value' has a space after "
+            "the colon"
+        ) from None
     finally:
         loader.dispose()
     return data, node
@@ -447,8 +512,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number; write null or a finite number")
 
 
-def load_json(text: str | bytes, source: str, *, limits: Limits = DEFAULT_LIMITS,
-              error: ErrorFactory = AuditkitError, non_finite: bool = False) -> Any:
+def load_json(
+    text: str | bytes,
+    source: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    error: ErrorFactory = AuditkitError,
+    non_finite: bool = False,
+) -> Any:
     """Parse JSON safely: size checked first, nesting bounded (Python's recursion limit, a
     clean error), ``NaN``/``Infinity`` and numbers of more than ``limits.max_digits``
     characters or beyond the float range refused (``non_finite=True`` reads ``NaN`` and
@@ -456,12 +527,15 @@ def load_json(text: str | bytes, source: str, *, limits: Limits = DEFAULT_LIMITS
     line and column."""
     if isinstance(text, bytes):
         if len(text) > limits.max_bytes:
-            raise error(f"{source}: {len(text):,} bytes of JSON; at most "
-                        f"{limits.max_bytes:,} are read")
+            raise error(
+                f"{source}: {len(text):,} bytes of JSON; at most {limits.max_bytes:,} are read"
+            )
         text = decode_text(text, source, error=error)
     elif len(text) > limits.max_bytes:
-        raise error(f"{source}: {len(text):,} characters of JSON; at most "
-                    f"{limits.max_bytes:,} are read")
+        raise error(
+            f"{source}: {len(text):,} characters of JSON; at most {limits.max_bytes:,} are read"
+        )
+
     def number(kind: type) -> Callable[[str], Any]:
         def parse(value: str) -> Any:
             if len(value) > limits.max_digits:
@@ -470,14 +544,18 @@ def load_json(text: str | bytes, source: str, *, limits: Limits = DEFAULT_LIMITS
             if parsed in (math.inf, -math.inf):
                 raise ValueError(f"the number {value} is too large")
             return parsed
+
         return parse
 
     try:
-        return json.loads(text, parse_constant=float if non_finite else _no_constant,
-                          parse_int=number(int), parse_float=number(float))
+        return json.loads(
+            text,
+            parse_constant=float if non_finite else _no_constant,
+            parse_int=number(int),
+            parse_float=number(float),
+        )
     except json.JSONDecodeError as exc:
-        raise error(f"{_where(source, exc.lineno, exc.colno)}: not valid JSON: {exc.msg}"
-                    ) from None
+        raise error(f"{_where(source, exc.lineno, exc.colno)}: not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise error(f"{source}: the JSON nests too deeply to read") from None
     except ValueError as exc:

@@ -73,11 +73,12 @@ def bfs_spread(draft, runs: int = 200):
     salt = int(draft.rng("truth").integers(0, 2**63))
     for r in range(runs):
         live = edge_uniforms(keys, salt, r) < p.data
-        graph = sp.csr_matrix((np.ones(int(live.sum())), (p.row[live], p.col[live])),
-                              shape=(n, n))
+        graph = sp.csr_matrix((np.ones(int(live.sum())), (p.row[live], p.col[live])), shape=(n, n))
         for source in np.unique(p.row[live]):
-            total[source] += len(breadth_first_order(graph, source, directed=True,
-                                                     return_predecessors=False)) - 1
+            total[source] += (
+                len(breadth_first_order(graph, source, directed=True, return_predecessors=False))
+                - 1
+            )
     return total / runs
 
 
@@ -122,34 +123,64 @@ def main() -> None:
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
         results[base] = res
-        runs.append({"base": base, "seeds": args.seeds, "scenarios": len(scenarios),
-                     "scorers": len(scorers), "rows": len(res.table),
-                     "measurements": len(res.seeds), "best_s": round(min(walls), 2),
-                     "worst_s": round(max(walls), 2), "cpu_s": round(min(cpus), 2),
-                     **res.counts()})
-    stability = {f"{a} vs {b}": compare(results[a], results[b])
-                 for a, b in zip(args.bases, args.bases[1:], strict=False)}
+        runs.append(
+            {
+                "base": base,
+                "seeds": args.seeds,
+                "scenarios": len(scenarios),
+                "scorers": len(scorers),
+                "rows": len(res.table),
+                "measurements": len(res.seeds),
+                "best_s": round(min(walls), 2),
+                "worst_s": round(max(walls), 2),
+                "cpu_s": round(min(cpus), 2),
+                **res.counts(),
+            }
+        )
+    stability = {
+        f"{a} vs {b}": compare(results[a], results[b])
+        for a, b in zip(args.bases, args.bases[1:], strict=False)
+    }
     truth = truth_comparison(scenarios, registry, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print("| base | seeds | rows | best (s) | worst (s) | CPU (s) | pass | fail | inconclusive "
-          "| blind | degenerate | error | skip |")
+    print(
+        "| base | seeds | rows | best (s) | worst (s) | CPU (s) | pass | fail | inconclusive "
+        "| blind | degenerate | error | skip |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
-        print(f"| {r['base']} | {r['seeds']} | {r['rows']} | {r['best_s']} | {r['worst_s']} | "
-              f"{r['cpu_s']} | {r['pass']} | {r['fail']} | {r['inconclusive']} | {r['blind']} "
-              f"| {r['degenerate']} | {r['error']} | {r['skip']} |")
+        print(
+            f"| {r['base']} | {r['seeds']} | {r['rows']} | {r['best_s']} | {r['worst_s']} | "
+            f"{r['cpu_s']} | {r['pass']} | {r['fail']} | {r['inconclusive']} | {r['blind']} "
+            f"| {r['degenerate']} | {r['error']} | {r['skip']} |"
+        )
     for pair, counts in stability.items():
         print(f"bases {pair}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"ground truth of {truth['accounts']:,} accounts (200 samples): closure "
-          f"{truth['closure_s']} s, breadth-first per source {truth['bfs_s']} s (same numbers)")
-    print(f"peak RSS {peak:.2f} GiB; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}; "
-          f"Python {platform.python_version()}; auditkit {auditkit.__version__}")
+    print(
+        f"ground truth of {truth['accounts']:,} accounts (200 samples): closure "
+        f"{truth['closure_s']} s, breadth-first per source {truth['bfs_s']} s (same numbers)"
+    )
+    print(
+        f"peak RSS {peak:.2f} GiB; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}; "
+        f"Python {platform.python_version()}; auditkit {auditkit.__version__}"
+    )
     out = Path(__file__).parent / "results" / "audit.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"runs": runs, "stability": stability, "truth": truth,
-                               "peak_rss_gib": round(peak, 3), "cpus": os.cpu_count(),
-                               "load_average": round(os.getloadavg()[0], 2),
-                               "python": platform.python_version()}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "runs": runs,
+                "stability": stability,
+                "truth": truth,
+                "peak_rss_gib": round(peak, 3),
+                "cpus": os.cpu_count(),
+                "load_average": round(os.getloadavg()[0], 2),
+                "python": platform.python_version(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def _cpu_seconds() -> float:
@@ -181,25 +212,33 @@ def compare_workers(args: argparse.Namespace) -> None:
             startup.append(time.perf_counter() - started)
             before = executor.client.run(_cpu_seconds)
             begun = time.perf_counter()
-            results = audit(scenarios, scorers, seeds=seeds, registry=registry,
-                            executor=executor)
+            results = audit(scenarios, scorers, seeds=seeds, registry=registry, executor=executor)
             dask.append(time.perf_counter() - begun)
             after = executor.client.run(_cpu_seconds)
             worker_cpu.append(sum(after[w] - before.get(w, 0.0) for w in after))
         assert results.to_json() == reference, "the Dask run differs from the serial run"
     best_serial, best_dask = min(serial), min(dask)
     best_total = min(d + s for d, s in zip(dask, startup, strict=True))
-    row = {"seeds": seeds, "scenarios": len(scenarios), "scorers": len(scorers),
-           "tasks": len(scenarios) * seeds, "rows": len(json.loads(reference)["rows"]),
-           "workers": args.workers, "batch_size": args.batch_size,
-           "serial_s": [round(x, 2) for x in serial], "dask_s": [round(x, 2) for x in dask],
-           "startup_s": [round(x, 2) for x in startup],
-           "serial_cpu_s": [round(x, 2) for x in serial_cpu],
-           "workers_cpu_s": [round(x, 2) for x in worker_cpu],
-           "speedup_best": round(best_serial / best_dask, 2),
-           "speedup_with_startup": round(best_serial / best_total, 2),
-           "cpus": os.cpu_count(), "loadavg_after": os.getloadavg(),
-           "python": platform.python_version(), "auditkit": auditkit.__version__}
+    row = {
+        "seeds": seeds,
+        "scenarios": len(scenarios),
+        "scorers": len(scorers),
+        "tasks": len(scenarios) * seeds,
+        "rows": len(json.loads(reference)["rows"]),
+        "workers": args.workers,
+        "batch_size": args.batch_size,
+        "serial_s": [round(x, 2) for x in serial],
+        "dask_s": [round(x, 2) for x in dask],
+        "startup_s": [round(x, 2) for x in startup],
+        "serial_cpu_s": [round(x, 2) for x in serial_cpu],
+        "workers_cpu_s": [round(x, 2) for x in worker_cpu],
+        "speedup_best": round(best_serial / best_dask, 2),
+        "speedup_with_startup": round(best_serial / best_total, 2),
+        "cpus": os.cpu_count(),
+        "loadavg_after": os.getloadavg(),
+        "python": platform.python_version(),
+        "auditkit": auditkit.__version__,
+    }
     print(json.dumps(row, indent=2))
     out = Path(__file__).parent / "results" / "audit-dask.json"
     out.parent.mkdir(exist_ok=True)

@@ -70,25 +70,37 @@ def main() -> None:
 
     rows = []
     for accounts, fpa, epa in SHAPES:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(accounts), str(fpa), str(epa)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(accounts), str(fpa), str(epa)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(r)
-        print(f"{accounts:>8,} accounts x {fpa:>5g} follows x {epa:>5g} events: "
-              f"{r['accounts']:>10,.0f} accounts {r['follows']:>11,.0f} follows "
-              f"{r['events']:>11,.0f} events  peak {(r['peak'] - r['base']) / 2**20:8.0f} MiB "
-              f"above imports, estimate {(r['estimate'] - BASE_MEMORY) / 2**20:8.0f} MiB"
-              + (f"  ({r['errors']} error rows)" if r["errors"] else ""))
+        print(
+            f"{accounts:>8,} accounts x {fpa:>5g} follows x {epa:>5g} events: "
+            f"{r['accounts']:>10,.0f} accounts {r['follows']:>11,.0f} follows "
+            f"{r['events']:>11,.0f} events  peak {(r['peak'] - r['base']) / 2**20:8.0f} MiB "
+            f"above imports, estimate {(r['estimate'] - BASE_MEMORY) / 2**20:8.0f} MiB"
+            + (f"  ({r['errors']} error rows)" if r["errors"] else "")
+        )
     x = np.array([[r["accounts"], r["follows"], r["events"]] for r in rows]) * 2  # 2 worlds
     y = np.array([r["peak"] - r["base"] for r in rows], dtype=float)
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    print(f"fitted bytes per row (per world): account {coef[0]:.0f}, follow {coef[1]:.0f}, "
-          f"event {coef[2]:.0f}")
-    print(f"budget constants:                 account {BYTES_PER_ACCOUNT}, follow "
-          f"{BYTES_PER_FOLLOW}, event {BYTES_PER_EVENT}")
+    print(
+        f"fitted bytes per row (per world): account {coef[0]:.0f}, follow {coef[1]:.0f}, "
+        f"event {coef[2]:.0f}"
+    )
+    print(
+        f"budget constants:                 account {BYTES_PER_ACCOUNT}, follow "
+        f"{BYTES_PER_FOLLOW}, event {BYTES_PER_EVENT}"
+    )
     ratio = [(r["estimate"] - BASE_MEMORY) / (r["peak"] - r["base"]) for r in rows]
-    print(f"estimate / measured above imports: min {min(ratio):.2f}, max {max(ratio):.2f} "
-          "(>= 1: the estimate errs on the safe side)")
+    print(
+        f"estimate / measured above imports: min {min(ratio):.2f}, max {max(ratio):.2f} "
+        "(>= 1: the estimate errs on the safe side)"
+    )
 
 
 if __name__ == "__main__":

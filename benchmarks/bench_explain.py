@@ -29,8 +29,11 @@ from auditkit.explain import Universe, explain_scenario, shrink
 from auditkit.explain.explanation import Finding
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = [("spam-squirrel", "followers", None), ("inactivity-decay", "klout", "not-too-fast"),
-         ("bought-followers", "followers", None)]
+CASES = [
+    ("spam-squirrel", "followers", None),
+    ("inactivity-decay", "klout", "not-too-fast"),
+    ("bought-followers", "followers", None),
+]
 
 
 def greedy(universe: Universe, finding: Finding, max_trials: int) -> tuple[dict, int, bool]:
@@ -65,8 +68,11 @@ def main() -> None:
             started = time.perf_counter()
             e = explain_scenario(scenario, registry.scorer(scorer_id), registry, check=check)
             times.append(time.perf_counter() - started)
-        finding = Finding(e.check, e.probe, [(s, j.verdict, j.value)
-                                             for s, j in zip(e.scorers, e.full, strict=True)])
+        finding = Finding(
+            e.check,
+            e.probe,
+            [(s, j.verdict, j.value) for s, j in zip(e.scorers, e.full, strict=True)],
+        )
         universe = Universe(e.run)
         started = time.perf_counter()
         shrunk = shrink(universe, finding.holds)
@@ -74,18 +80,35 @@ def main() -> None:
         started = time.perf_counter()
         size, trials, finished = greedy(universe, finding, args.greedy_trials)
         greedy_seconds = time.perf_counter() - started
-        row = {"scenario": scenario_id, "scorer": scorer_id, "versus": e.versus.id,
-               "check": e.check.label, "full": e.sizes()["full"],
-               "ddmin": {"small": shrunk.selection.counts(), "trials": shrunk.trials,
-                         "search_s": round(search_seconds, 2),
-                         "explain_best_s": round(min(times), 2),
-                         "explain_worst_s": round(max(times), 2)},
-               "greedy": {"small": size, "trials": trials, "finished": finished,
-                          "seconds": round(greedy_seconds, 1)}}
+        row = {
+            "scenario": scenario_id,
+            "scorer": scorer_id,
+            "versus": e.versus.id,
+            "check": e.check.label,
+            "full": e.sizes()["full"],
+            "ddmin": {
+                "small": shrunk.selection.counts(),
+                "trials": shrunk.trials,
+                "search_s": round(search_seconds, 2),
+                "explain_best_s": round(min(times), 2),
+                "explain_worst_s": round(max(times), 2),
+            },
+            "greedy": {
+                "small": size,
+                "trials": trials,
+                "finished": finished,
+                "seconds": round(greedy_seconds, 1),
+            },
+        }
         rows.append(row)
         print(json.dumps(row))
-    out = {"auditkit": auditkit.__version__, "python": platform.python_version(),
-           "cpus": os.cpu_count(), "machine": platform.machine(), "cases": rows}
+    out = {
+        "auditkit": auditkit.__version__,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "cases": rows,
+    }
     path = ROOT / "benchmarks" / "results" / "explain.json"
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")

@@ -96,13 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorers", nargs="*", default=None)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                              "machine": machine(), "auditkit": auditkit.__version__,
-                              "world": str(args.world), "float32": args.float32}
+    report: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "auditkit": auditkit.__version__,
+        "world": str(args.world),
+        "float32": args.float32,
+    }
     if args.make and not args.world.exists():
         started = time.perf_counter()
-        write_synthetic_world(args.world, args.accounts, args.follows, args.events,
-                              seed=args.seed)
+        write_synthetic_world(args.world, args.accounts, args.follows, args.events, seed=args.seed)
         report["generate_s"] = round(time.perf_counter() - started, 1)
         report["generate_peak_rss_gib"] = gib(maxrss_bytes())
         print(f"generated {args.world} in {report['generate_s']} s", flush=True)
@@ -116,11 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     report["load_ratio"] = round(report["load_s"] / report["bare_read"]["total_s"], 2)
     report["load_peak_rss_gib"] = gib(peak_rss_bytes())
     report["rss_after_load_gib"] = gib(rss_bytes())
-    report["size"] = {"accounts": len(world), "follows": len(world.follows),
-                      "events": len(world.events)}
-    print(f"read_world: {world!r} in {report['load_s']} s "
-          f"({report['load_ratio']}x the bare read), RSS {report['rss_after_load_gib']} GiB",
-          flush=True)
+    report["size"] = {
+        "accounts": len(world),
+        "follows": len(world.follows),
+        "events": len(world.events),
+    }
+    print(
+        f"read_world: {world!r} in {report['load_s']} s "
+        f"({report['load_ratio']}x the bare read), RSS {report['rss_after_load_gib']} GiB",
+        flush=True,
+    )
     registry = get_registry()
     rows = []
     total = 0.0
@@ -133,9 +141,15 @@ def main(argv: list[str] | None = None) -> int:
         scores = run_scorer(scorer, world)
         elapsed = time.perf_counter() - started
         total += elapsed
-        rows.append({"scorer": sid, "params": params, "s": round(elapsed, 2),
-                     "peak_rss_gib": gib(peak_rss_bytes()),
-                     "mean": round(float(scores.mean()), 3)})
+        rows.append(
+            {
+                "scorer": sid,
+                "params": params,
+                "s": round(elapsed, 2),
+                "peak_rss_gib": gib(peak_rss_bytes()),
+                "mean": round(float(scores.mean()), 3),
+            }
+        )
         print(f"| {sid} | {elapsed:.2f} | {rows[-1]['peak_rss_gib']} |", flush=True)
         del scores
     report["scorers"] = rows
@@ -154,12 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         bare, iters = bare_scipy_pagerank(src, dst, n)
         t_bare = time.perf_counter() - started
         del bare
-        report["pagerank_vs_scipy"] = {"edges": int(len(src)), "ours_s": round(t_ours, 2),
-                                       "bare_scipy_s": round(t_bare, 2),
-                                       "ratio": round(t_ours / t_bare, 2),
-                                       "iterations": iters}
-        print(f"pagerank_vector {t_ours:.2f} s, bare scipy {t_bare:.2f} s "
-              f"({iters} iterations): ratio {t_ours / t_bare:.2f}", flush=True)
+        report["pagerank_vs_scipy"] = {
+            "edges": int(len(src)),
+            "ours_s": round(t_ours, 2),
+            "bare_scipy_s": round(t_bare, 2),
+            "ratio": round(t_ours / t_bare, 2),
+            "iterations": iters,
+        }
+        print(
+            f"pagerank_vector {t_ours:.2f} s, bare scipy {t_bare:.2f} s "
+            f"({iters} iterations): ratio {t_ours / t_bare:.2f}",
+            flush=True,
+        )
         report["peak_rss_gib"] = gib(maxrss_bytes())
     report["python"] = platform.python_version()
     report["pid"] = os.getpid()

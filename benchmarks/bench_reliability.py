@@ -28,10 +28,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def many_cohorts(n: int = 50_000) -> str:
-    head = ("id: many-cohorts\nflaw: F7\ntitle: Fifty thousand cohorts\nacceptable: Nothing "
-            "breaks.\nsource: benchmark\npopulation: {accounts: 1000, days: 30}\ncohorts:\n")
-    body = "".join(f"  - name: c{i}\n    behaviour: bought_followers\n    size: 1\n"
-                   f"    params: {{count: 10}}\n" for i in range(n))
+    head = (
+        "id: many-cohorts\nflaw: F7\ntitle: Fifty thousand cohorts\nacceptable: Nothing "
+        "breaks.\nsource: benchmark\npopulation: {accounts: 1000, days: 30}\ncohorts:\n"
+    )
+    body = "".join(
+        f"  - name: c{i}\n    behaviour: bought_followers\n    size: 1\n    params: {{count: 10}}\n"
+        for i in range(n)
+    )
     tail = "checks:\n  - probe: gain\n    cohort: c0\n    expect: {kind: minimum, at_most: 5}\n"
     return head + body + tail
 
@@ -52,17 +56,18 @@ def loading() -> None:
     from auditkit.untrusted import load_yaml
 
     text = many_cohorts()
-    old = best(lambda: (yaml.compose(text, Loader=yaml.SafeLoader),
-                        yaml.safe_load(text)), repeat=1)
+    old = best(lambda: (yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)), repeat=1)
     new = best(lambda: load_yaml(text, "many.yaml"))
     registry = get_registry()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "many.yaml"
         path.write_text(text)
         whole = best(lambda: load_scenario(path, registry, budget=Budget(1e12)))
-    print(f"50,000 cohorts ({len(text) / 2**20:.1f} MiB): previous parse (compose + safe_load, "
-          f"pure Python) {old:.1f} s; safe loader {new:.1f} s; whole load_scenario "
-          f"{whole:.1f} s")
+    print(
+        f"50,000 cohorts ({len(text) / 2**20:.1f} MiB): previous parse (compose + safe_load, "
+        f"pure Python) {old:.1f} s; safe loader {new:.1f} s; whole load_scenario "
+        f"{whole:.1f} s"
+    )
 
 
 def workers() -> None:
@@ -86,19 +91,25 @@ def workers() -> None:
     forked = statistics.median(first_score(True) for _ in range(5))
     fresh = statistics.median(first_score(False) for _ in range(5))
     isolation._FORKS.failed = False
-    print(f"worker start + first score: forked {forked * 1000:.0f} ms; fresh interpreter "
-          f"{fresh * 1000:.0f} ms")
+    print(
+        f"worker start + first score: forked {forked * 1000:.0f} ms; fresh interpreter "
+        f"{fresh * 1000:.0f} ms"
+    )
 
 
 def programs() -> None:
     from auditkit.processes import run_program
 
-    plain = statistics.median(best(lambda: subprocess.run(["true"], check=True), 1)
-                              for _ in range(10))
-    supervised = statistics.median(best(lambda: run_program(["true"], timeout=30), 1)
-                                   for _ in range(10))
-    print(f"running a program: plain subprocess {plain * 1000:.0f} ms; supervised "
-          f"{supervised * 1000:.0f} ms")
+    plain = statistics.median(
+        best(lambda: subprocess.run(["true"], check=True), 1) for _ in range(10)
+    )
+    supervised = statistics.median(
+        best(lambda: run_program(["true"], timeout=30), 1) for _ in range(10)
+    )
+    print(
+        f"running a program: plain subprocess {plain * 1000:.0f} ms; supervised "
+        f"{supervised * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

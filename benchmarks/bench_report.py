@@ -48,8 +48,7 @@ def main() -> None:
         full.append(time.perf_counter() - started)
     assert results is not None
     started = time.perf_counter()
-    collect_evidence(scenarios, scorers, registry,
-                     {s.id: s.population.seed for s in scenarios})
+    collect_evidence(scenarios, scorers, registry, {s.id: s.population.seed for s in scenarios})
     evidence_alone = time.perf_counter() - started
     started = time.perf_counter()
     page = render(results, "html")
@@ -58,12 +57,15 @@ def main() -> None:
     figures = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared with other work)",
         "auditkit": auditkit.__version__,
-        "scenarios": len(scenarios), "scorers": len(scorers), "seeds": args.seeds,
+        "scenarios": len(scenarios),
+        "scorers": len(scorers),
+        "seeds": args.seeds,
         "audit_without_evidence_s": round(min(plain), 2),
         "audit_with_evidence_s": round(min(full), 2),
         "evidence_alone_s": round(evidence_alone, 2),
         "html_render_s": round(html_seconds, 2),
-        "html_bytes": len(page.encode()), "html_bound_bytes": SIZE_BOUND,
+        "html_bytes": len(page.encode()),
+        "html_bound_bytes": SIZE_BOUND,
         "html_figures": page.count("<figure>"),
         "results_json_bytes": len(data.encode()),
         "evidence_json_bytes": len(json.dumps(results.evidence).encode()),

@@ -46,11 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
     registry = Registry()
-    scenario = next(s for s in load_scenarios([bundled_scenarios()], registry)
-                    if s.id == args.scenario)
+    scenario = next(
+        s for s in load_scenarios([bundled_scenarios()], registry) if s.id == args.scenario
+    )
     if args.accounts:
-        scenario = scenario.model_copy(update={"population": scenario.population.model_copy(
-            update={"accounts": args.accounts})})
+        scenario = scenario.model_copy(
+            update={
+                "population": scenario.population.model_copy(update={"accounts": args.accounts})
+            }
+        )
     scorers = tuple(registry.scorer(s) for s in registry.built_in_scorers())
     spent: dict[str, float] = defaultdict(float)
 
@@ -61,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 return fn(*a, **k)
             finally:
                 spent[name] += time.perf_counter() - started
+
         return wrapper
 
     run_module.ScenarioRun._simulate = timed("simulation", run_module.ScenarioRun._simulate)
@@ -79,15 +84,23 @@ def main(argv: list[str] | None = None) -> int:
     accounted = sum(spent.values())
     phases = {k: round(v, 2) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
     phases["probes, percentiles, the rest"] = round(total - accounted, 2)
-    report = {"scenario": scenario.id, "accounts": scenario.population.accounts,
-              "checks": len(scenario.checks), "scorers": len(scorers), "rows": len(rows),
-              "verdicts": {v: sum(r["verdict"] == v for r in rows)
-                           for v in ("pass", "fail", "error", "skip")},
-              "total_s": round(total, 2), "phases_s": phases,
-              "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
-                                    2),
-              "cpus": os.cpu_count(), "loadavg_after": os.getloadavg(),
-              "python": platform.python_version(), "auditkit": auditkit.__version__}
+    report = {
+        "scenario": scenario.id,
+        "accounts": scenario.population.accounts,
+        "checks": len(scenario.checks),
+        "scorers": len(scorers),
+        "rows": len(rows),
+        "verdicts": {
+            v: sum(r["verdict"] == v for r in rows) for v in ("pass", "fail", "error", "skip")
+        },
+        "total_s": round(total, 2),
+        "phases_s": phases,
+        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "cpus": os.cpu_count(),
+        "loadavg_after": os.getloadavg(),
+        "python": platform.python_version(),
+        "auditkit": auditkit.__version__,
+    }
     print(json.dumps(report, indent=2))
     out = args.output or RESULTS / f"scenario-{scenario.id}-{scenario.population.accounts}.json"
     out.parent.mkdir(exist_ok=True)

@@ -105,7 +105,8 @@ def machine() -> dict[str, Any]:
     import pandas
 
     info: dict[str, Any] = {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        "nproc": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
         "cpu_count": os.cpu_count(),
         "memory_total_gb": None if mem_total is None else round(mem_total / GB, 1),
@@ -139,8 +140,15 @@ def _cpu_model() -> str | None:
 # ---- the bare scipy power iteration PageRank is compared with ------------------------------
 
 
-def bare_scipy_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, alpha: float = 0.85,
-                        max_iter: int = 100, tol: float = 1e-10) -> tuple[np.ndarray, int]:
+def bare_scipy_pagerank(
+    src: np.ndarray,
+    dst: np.ndarray,
+    n: int,
+    *,
+    alpha: float = 0.85,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, int]:
     """The textbook scipy.sparse PageRank: adjacency, row-normalise, transpose, iterate.
 
     Uniform teleport, dangling mass spread uniformly, networkx's stopping rule. Returns the
@@ -171,8 +179,9 @@ def timed(fn, repeat: int) -> tuple[list[float], Any]:
     return times, result
 
 
-def compare_pagerank(world: World, repeat: int, *, with_networkx: bool,
-                     label: str) -> dict[str, Any]:
+def compare_pagerank(
+    world: World, repeat: int, *, with_networkx: bool, label: str
+) -> dict[str, Any]:
     """pagerank_vector vs bare scipy vs networkx on the follow graph of ``world``."""
     src, dst = world.follow_codes
     n = len(world)
@@ -191,9 +200,11 @@ def compare_pagerank(world: World, repeat: int, *, with_networkx: bool,
     row |= {
         "iterations_default_tol": iters,
         "ours_per_iteration_s": (min(t_ours50) - min(t_ours)) / (50 - iters),
-        "ours_s": min(t_ours), "bare_scipy_s": min(t_bare),
+        "ours_s": min(t_ours),
+        "bare_scipy_s": min(t_bare),
         "ours_over_bare": min(t_ours) / min(t_bare),
-        "ours_50_iter_s": min(t_ours50), "bare_scipy_50_iter_s": min(t_bare50),
+        "ours_50_iter_s": min(t_ours50),
+        "bare_scipy_50_iter_s": min(t_bare50),
         "ours_over_bare_50_iter": min(t_ours50) / min(t_bare50),
         "max_abs_diff_vs_bare": float(np.abs(x_ours - x_bare).max()),
     }
@@ -210,8 +221,11 @@ def compare_pagerank(world: World, repeat: int, *, with_networkx: bool,
         ref_vec = np.array([ref[i] for i in range(n)])
         del graph, ref
         gc.collect()
-        row |= {"networkx_s": min(t_nx), "networkx_over_ours": min(t_nx) / min(t_ours),
-                "max_abs_diff_vs_networkx": float(np.abs(x_ours - ref_vec).max())}
+        row |= {
+            "networkx_s": min(t_nx),
+            "networkx_over_ours": min(t_nx) / min(t_ours),
+            "max_abs_diff_vs_networkx": float(np.abs(x_ours - ref_vec).max()),
+        }
     return row
 
 
@@ -228,30 +242,36 @@ def convergence_gap(world: World) -> dict[str, Any]:
     times, strict = timed(lambda: pagerank_vector(world, max_iter=1000), 1)  # default 1e-10
     _, strict_iter = bare_scipy_pagerank(src, dst, n, max_iter=1000)
     return {
-        "tol_default_1e-10": {"iterations": strict_iter, "pagerank_vector_s": times[0],
-                      "l1_distance": float(np.abs(strict - tight).sum()),
-                      "spearman_vs_converged": float(spearmanr(strict, tight)[0])},
+        "tol_default_1e-10": {
+            "iterations": strict_iter,
+            "pagerank_vector_s": times[0],
+            "l1_distance": float(np.abs(strict - tight).sum()),
+            "spearman_vs_converged": float(spearmanr(strict, tight)[0]),
+        },
         "iterations_tol_1e-6": loose_iter,
         "iterations_total_change_below_1e-10": tight_iter,
         "l1_distance": float(np.abs(loose - tight).sum()),
         "spearman_loose_vs_converged": float(spearmanr(loose, tight)[0]),
         "spearman_indegree_vs_converged": float(spearmanr(indeg, tight)[0]),
         "top1000_overlap_loose_vs_converged": float(
-            len(np.intersect1d(np.argsort(-loose)[:1000], top)) / 1000),
+            len(np.intersect1d(np.argsort(-loose)[:1000], top)) / 1000
+        ),
     }
 
 
 # ---- the scorers ---------------------------------------------------------------------------
 
 
-def bench_scorers(world: World, repeat: int, trace: bool,
-                  only: list[str] | None = None) -> tuple[list[dict], list[str]]:
+def bench_scorers(
+    world: World, repeat: int, trace: bool, only: list[str] | None = None
+) -> tuple[list[dict], list[str]]:
     registry = get_registry()
     rows, skipped = [], []
     for scorer_id in only or SCORERS:
         if scorer_id not in registry.scorers:
-            why = next((str(e) for e in registry.errors if f"'{scorer_id}'" in str(e)),
-                       "not installed")
+            why = next(
+                (str(e) for e in registry.errors if f"'{scorer_id}'" in str(e)), "not installed"
+            )
             print(f"skipping {scorer_id}: {why}", file=sys.stderr)
             skipped.append(scorer_id)
             continue
@@ -267,10 +287,16 @@ def bench_scorers(world: World, repeat: int, trace: bool,
             times.append(time.perf_counter() - t0)
             peaks.append(peak_rss_bytes() if can_reset else None)
             del fresh
-        row = {"scorer": scorer_id, "version": scorer.version, "runs": repeat,
-               "first_s": times[0], "best_s": min(times), "median_s": statistics.median(times),
-               "rss_before_gb": None if rss_before is None else rss_before / GB,
-               "peak_rss_gb": None if None in peaks else max(peaks) / GB}
+        row = {
+            "scorer": scorer_id,
+            "version": scorer.version,
+            "runs": repeat,
+            "first_s": times[0],
+            "best_s": min(times),
+            "median_s": statistics.median(times),
+            "rss_before_gb": None if rss_before is None else rss_before / GB,
+            "peak_rss_gb": None if None in peaks else max(peaks) / GB,
+        }
         if trace:
             fresh = World._trusted(world.accounts, world.follows, world.events, world.ids)
             gc.collect()
@@ -302,36 +328,46 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {r['scorer']} | {r['first_s']:.2f} | {r['best_s']:.2f} | {r['median_s']:.2f} | "
             f"{_num(r['peak_rss_gb'])} | {_num(r['rss_before_gb'])} | "
-            f"{_num(r.get('tracemalloc_peak_gb'))} |")
+            f"{_num(r.get('tracemalloc_peak_gb'))} |"
+        )
     total = report["scorers_total_best_s"]
-    lines.append(f"| **all {len(report['scorers'])}** | {report['scorers_total_first_s']:.2f} | "
-                 f"{total:.2f} | | {_num(report['scorers_peak_rss_gb'])} | | |")
+    lines.append(
+        f"| **all {len(report['scorers'])}** | {report['scorers_total_first_s']:.2f} | "
+        f"{total:.2f} | | {_num(report['scorers_peak_rss_gb'])} | | |"
+    )
     if report["skipped"]:
         lines.append(f"\nSkipped (not installed): {', '.join(report['skipped'])}")
-    lines += ["", "| graph | accounts | follows | iterations (tol 1e-10) | pagerank_vector (s) | "
-              "bare scipy (s) | ours / bare | ours / bare, 50 iterations | networkx (s) | "
-              "networkx / ours | max diff vs networkx |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "| graph | accounts | follows | iterations (tol 1e-10) | pagerank_vector (s) | "
+        "bare scipy (s) | ours / bare | ours / bare, 50 iterations | networkx (s) | "
+        "networkx / ours | max diff vs networkx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in report["pagerank_comparison"]:
         lines.append(
             f"| {r['graph']} | {r['accounts']:,} | {r['follows']:,} | "
             f"{r['iterations_default_tol']} | {r['ours_s']:.3f} | {r['bare_scipy_s']:.3f} | "
             f"{r['ours_over_bare']:.2f} | {r['ours_over_bare_50_iter']:.2f} | "
             f"{_num(r.get('networkx_s'), '.2f')} | {_num(r.get('networkx_over_ours'), '.0f')} | "
-            f"{_num(r.get('max_abs_diff_vs_networkx'), '.1e')} |")
+            f"{_num(r.get('max_abs_diff_vs_networkx'), '.1e')} |"
+        )
     gap = report.get("pagerank_convergence")
     if gap:
-        lines += ["", "PageRank convergence on the full graph (networkx's n*tol rule, tol=1e-6, "
-                  f"vs a converged vector): {gap['iterations_tol_1e-6']} iteration(s) vs "
-                  f"{gap['iterations_total_change_below_1e-10']}; L1 distance "
-                  f"{gap['l1_distance']:.3f}; Spearman {gap['spearman_loose_vs_converged']:.3f} "
-                  f"(in-degree vs converged: {gap['spearman_indegree_vs_converged']:.3f}); "
-                  f"top-1000 overlap {gap['top1000_overlap_loose_vs_converged']:.1%}. "
-                  f"With auditkit's default tol=1e-10: "
-                  f"{gap['tol_default_1e-10']['iterations']} iterations, "
-                  f"{gap['tol_default_1e-10']['pagerank_vector_s']:.2f} s, L1 distance "
-                  f"{gap['tol_default_1e-10']['l1_distance']:.1e}, Spearman "
-                  f"{gap['tol_default_1e-10']['spearman_vs_converged']:.4f}."]
+        lines += [
+            "",
+            "PageRank convergence on the full graph (networkx's n*tol rule, tol=1e-6, "
+            f"vs a converged vector): {gap['iterations_tol_1e-6']} iteration(s) vs "
+            f"{gap['iterations_total_change_below_1e-10']}; L1 distance "
+            f"{gap['l1_distance']:.3f}; Spearman {gap['spearman_loose_vs_converged']:.3f} "
+            f"(in-degree vs converged: {gap['spearman_indegree_vs_converged']:.3f}); "
+            f"top-1000 overlap {gap['top1000_overlap_loose_vs_converged']:.1%}. "
+            f"With auditkit's default tol=1e-10: "
+            f"{gap['tol_default_1e-10']['iterations']} iterations, "
+            f"{gap['tol_default_1e-10']['pagerank_vector_s']:.2f} s, L1 distance "
+            f"{gap['tol_default_1e-10']['l1_distance']:.1e}, Spearman "
+            f"{gap['tol_default_1e-10']['spearman_vs_converged']:.4f}.",
+        ]
     return "\n".join(lines)
 
 
@@ -348,31 +384,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare-accounts", type=int, default=100_000)
     parser.add_argument("--compare-follows", type=int, default=1_000_000)
-    parser.add_argument("--networkx-full", action="store_true",
-                        help="also run networkx.pagerank on the full graph (slow, several GB)")
+    parser.add_argument(
+        "--networkx-full",
+        action="store_true",
+        help="also run networkx.pagerank on the full graph (slow, several GB)",
+    )
     parser.add_argument("--no-networkx", action="store_true", help="skip networkx entirely")
-    parser.add_argument("--no-tracemalloc", action="store_true",
-                        help="skip the tracemalloc pass over the scorers")
+    parser.add_argument(
+        "--no-tracemalloc", action="store_true", help="skip the tracemalloc pass over the scorers"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    report: dict[str, Any] = {"machine": machine(), "args": {
-        k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     print(f"generating {args.accounts:,} accounts ...", file=sys.stderr)
     t0 = time.perf_counter()
-    world = generate_world(args.accounts, follows=args.follows, events=args.events,
-                           seed=args.seed)
-    report["generate"] = {"accounts": len(world), "follows": len(world.follows),
-                          "events": len(world.events), "seconds": time.perf_counter() - t0,
-                          "maxrss_bytes": maxrss_bytes()}
+    world = generate_world(args.accounts, follows=args.follows, events=args.events, seed=args.seed)
+    report["generate"] = {
+        "accounts": len(world),
+        "follows": len(world.follows),
+        "events": len(world.events),
+        "seconds": time.perf_counter() - t0,
+        "maxrss_bytes": maxrss_bytes(),
+    }
 
     print("scoring ...", file=sys.stderr)
     rows, skipped = bench_scorers(world, args.repeat, not args.no_tracemalloc)
     if skipped:  # a scorer may have been installed meanwhile: retry those once
         get_registry.cache_clear()
-        retry, skipped = bench_scorers(world, args.repeat, not args.no_tracemalloc,
-                                       only=skipped)
+        retry, skipped = bench_scorers(world, args.repeat, not args.no_tracemalloc, only=skipped)
         rows += retry
     report["scorers"] = rows
     report["skipped"] = skipped
@@ -383,15 +427,22 @@ def main(argv: list[str] | None = None) -> int:
 
     print("comparing PageRank ...", file=sys.stderr)
     comparisons = []
-    small = generate_world(args.compare_accounts, follows=args.compare_follows, events=0,
-                           seed=args.seed + 1)
-    comparisons.append(compare_pagerank(small, args.repeat, with_networkx=not args.no_networkx,
-                                        label="compare"))
+    small = generate_world(
+        args.compare_accounts, follows=args.compare_follows, events=0, seed=args.seed + 1
+    )
+    comparisons.append(
+        compare_pagerank(small, args.repeat, with_networkx=not args.no_networkx, label="compare")
+    )
     del small
     gc.collect()
-    comparisons.append(compare_pagerank(
-        world, args.repeat, with_networkx=args.networkx_full and not args.no_networkx,
-        label="full"))
+    comparisons.append(
+        compare_pagerank(
+            world,
+            args.repeat,
+            with_networkx=args.networkx_full and not args.no_networkx,
+            label="full",
+        )
+    )
     report["pagerank_comparison"] = comparisons
     report["pagerank_convergence"] = convergence_gap(world)
     report["maxrss_bytes"] = maxrss_bytes()

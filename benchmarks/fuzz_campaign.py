@@ -57,8 +57,7 @@ TIME_LIMIT = 120.0
 LOCATED = re.compile(r"(line|row) \d+")
 
 
-def run(argv: list[str], env: dict[str, str] | None = None,
-        timeout: float = TIME_LIMIT) -> dict:
+def run(argv: list[str], env: dict[str, str] | None = None, timeout: float = TIME_LIMIT) -> dict:
     """Run one command; exit status, stdout, stderr, seconds, peak memory (MiB), hang."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
@@ -76,10 +75,14 @@ def run(argv: list[str], env: dict[str, str] | None = None,
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return {"status": proc.returncode, "stdout": out.read().decode("utf-8", "replace"),
-                "stderr": err.read().decode("utf-8", "replace"),
-                "seconds": time.monotonic() - started,
-                "peak_mib": usage.ru_maxrss / 1024, "hang": bool(hung)}
+        return {
+            "status": proc.returncode,
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+            "seconds": time.monotonic() - started,
+            "peak_mib": usage.ru_maxrss / 1024,
+            "hang": bool(hung),
+        }
 
 
 class Worker:
@@ -89,8 +92,13 @@ class Worker:
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], cwd=ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def run(self, argv: list[str], timeout: float = TIME_LIMIT) -> dict:
         if self.proc is None or self.proc.poll() is not None:
@@ -104,8 +112,14 @@ class Worker:
         timer.cancel()
         if not line:
             self.proc = None
-            return {"status": None, "stdout": "", "stderr": "the worker died", "seconds": 0,
-                    "peak_mib": 0, "hang": True}
+            return {
+                "status": None,
+                "stdout": "",
+                "stderr": "the worker died",
+                "seconds": 0,
+                "peak_mib": 0,
+                "hang": True,
+            }
         return json.loads(line)
 
     def close(self) -> None:
@@ -145,8 +159,7 @@ def serve() -> None:
             try:
                 auditkit(case["argv"][3:])  # drop "python -m auditkit"
             except SystemExit as exc:
-                status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None
-                                                                     else 1)
+                status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             except Hang:
                 hang = True
             except BaseException:  # a traceback the program would have printed
@@ -164,10 +177,14 @@ def serve() -> None:
             seconds = time.monotonic() - started
             out.seek(0)
             err.seek(0)
-            result = {"status": status, "stdout": out.read().decode("utf-8", "replace"),
-                      "stderr": err.read().decode("utf-8", "replace"), "seconds": seconds,
-                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "hang": hang}
+            result = {
+                "status": status,
+                "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace"),
+                "seconds": seconds,
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "hang": hang,
+            }
         reply.write(json.dumps(result) + "\n")
         reply.flush()
 
@@ -178,8 +195,7 @@ def _runner(fresh: bool) -> tuple[object, object]:
     workers = threading.local()
     made: list[Worker] = []
 
-    def go(argv: list[str], env: dict[str, str] | None = None,
-           timeout: float = TIME_LIMIT) -> dict:
+    def go(argv: list[str], env: dict[str, str] | None = None, timeout: float = TIME_LIMIT) -> dict:
         if not hasattr(workers, "w"):
             workers.w = Worker()
             made.append(workers.w)
@@ -220,10 +236,16 @@ def scenarios(n: int, jobs: int, work: Path, fresh: bool = False) -> dict:
         result = runner([*AUDITKIT, "validate", str(path)])  # type: ignore[operator]
         kind = classify(result, path)
         path.unlink()
-        return {"seed": seed, "mutations": applied, "kind": kind,
-                "seconds": result["seconds"], "peak_mib": result["peak_mib"],
-                "message": result["stderr"].strip().splitlines()[-1][:300]
-                if result["stderr"].strip() else ""}
+        return {
+            "seed": seed,
+            "mutations": applied,
+            "kind": kind,
+            "seconds": result["seconds"],
+            "peak_mib": result["peak_mib"],
+            "message": result["stderr"].strip().splitlines()[-1][:300]
+            if result["stderr"].strip()
+            else "",
+        }
 
     with ThreadPoolExecutor(jobs) as pool:
         cases = list(pool.map(case, range(n)))
@@ -238,14 +260,29 @@ def worlds(n: int, jobs: int, work: Path, fresh: bool = False) -> dict:
     def case(seed: int) -> dict:
         target = work / f"world-{seed}"
         applied = corrupt_world(base, target, seed)
-        result = runner([*AUDITKIT, "score", str(target), "--scorer", "followers",  # type: ignore[operator]
-                         "--format", "csv"])
+        result = runner(
+            [
+                *AUDITKIT,
+                "score",
+                str(target),
+                "--scorer",
+                "followers",  # type: ignore[operator]
+                "--format",
+                "csv",
+            ]
+        )
         kind = classify(result, target)
         shutil.rmtree(target, ignore_errors=True)
-        return {"seed": seed, "mutations": applied, "kind": kind,
-                "seconds": result["seconds"], "peak_mib": result["peak_mib"],
-                "message": result["stderr"].strip().splitlines()[-1][:300]
-                if result["stderr"].strip() else ""}
+        return {
+            "seed": seed,
+            "mutations": applied,
+            "kind": kind,
+            "seconds": result["seconds"],
+            "peak_mib": result["peak_mib"],
+            "message": result["stderr"].strip().splitlines()[-1][:300]
+            if result["stderr"].strip()
+            else "",
+        }
 
     with ThreadPoolExecutor(jobs) as pool:
         cases = list(pool.map(case, range(n)))
@@ -256,19 +293,27 @@ def worlds(n: int, jobs: int, work: Path, fresh: bool = False) -> dict:
 def summarise(cases: list[dict]) -> dict:
     kinds = Counter(c["kind"] for c in cases)
     seconds = sorted(c["seconds"] for c in cases)
-    return {"cases": len(cases), "kinds": dict(kinds),
-            "slowest_seconds": round(seconds[-1], 2) if seconds else 0,
-            "median_seconds": round(seconds[len(seconds) // 2], 2) if seconds else 0,
-            "peak_mib_max": round(max((c["peak_mib"] for c in cases), default=0), 1),
-            "failures": [c for c in cases if c["kind"] in
-                         ("hang", "traceback", "refused-unnamed", "refused-long-message") or
-                         c["kind"].startswith("exit-")],
-            "examples": {k: next(c["message"] for c in cases if c["kind"] == k) for k in kinds}}
+    return {
+        "cases": len(cases),
+        "kinds": dict(kinds),
+        "slowest_seconds": round(seconds[-1], 2) if seconds else 0,
+        "median_seconds": round(seconds[len(seconds) // 2], 2) if seconds else 0,
+        "peak_mib_max": round(max((c["peak_mib"] for c in cases), default=0), 1),
+        "failures": [
+            c
+            for c in cases
+            if c["kind"] in ("hang", "traceback", "refused-unnamed", "refused-long-message")
+            or c["kind"].startswith("exit-")
+        ],
+        "examples": {k: next(c["message"] for c in cases if c["kind"] == k) for k in kinds},
+    }
 
 
-INTERNAL = re.compile(r"\b(IndexError|KeyError|ValueError|TypeError|ZeroDivisionError|"
-                      r"OverflowError|MemoryError|AttributeError|RuntimeError|"
-                      r"AssertionError|FloatingPointError|LinAlgError)\b")
+INTERNAL = re.compile(
+    r"\b(IndexError|KeyError|ValueError|TypeError|ZeroDivisionError|"
+    r"OverflowError|MemoryError|AttributeError|RuntimeError|"
+    r"AssertionError|FloatingPointError|LinAlgError)\b"
+)
 
 
 def parameters(n: int, jobs: int, work: Path) -> dict:
@@ -284,22 +329,43 @@ def parameters(n: int, jobs: int, work: Path) -> dict:
         path = work / f"params-{seed}.yaml"
         path.write_text(text)
         out = work / f"params-{seed}.json"
-        result = runner([*AUDITKIT, "audit", str(path), "--scorer", "followers",  # type: ignore[operator]
-                         "--scorer", "kred", "--time-limit", "60", "-o", str(out)])
+        result = runner(
+            [
+                *AUDITKIT,
+                "audit",
+                str(path),
+                "--scorer",
+                "followers",  # type: ignore[operator]
+                "--scorer",
+                "kred",
+                "--time-limit",
+                "60",
+                "-o",
+                str(out),
+            ]
+        )
         kind = classify(result, path)
         internal = 0
         if kind == "accepted" and out.exists():
             rows = json.loads(out.read_text())["rows"]
-            internal = sum(bool(INTERNAL.search(r["finding"] or "")) for r in rows
-                           if r["verdict"] == "error")
+            internal = sum(
+                bool(INTERNAL.search(r["finding"] or "")) for r in rows if r["verdict"] == "error"
+            )
             if internal:
                 kind = "internal-error-row"
             out.unlink()
         path.unlink()
-        return {"seed": seed, "mutations": applied, "kind": kind, "internal_rows": internal,
-                "seconds": result["seconds"], "peak_mib": result["peak_mib"],
-                "message": result["stderr"].strip().splitlines()[-1][:300]
-                if result["stderr"].strip() else ""}
+        return {
+            "seed": seed,
+            "mutations": applied,
+            "kind": kind,
+            "internal_rows": internal,
+            "seconds": result["seconds"],
+            "peak_mib": result["peak_mib"],
+            "message": result["stderr"].strip().splitlines()[-1][:300]
+            if result["stderr"].strip()
+            else "",
+        }
 
     with ThreadPoolExecutor(jobs) as pool:
         cases = list(pool.map(case, range(n)))
@@ -322,14 +388,29 @@ def plugins(work: Path) -> dict:
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: faulty-scorers\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[auditkit]\nfaulty = faulty_scorers\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT / "tests")]))
-    base = [*AUDITKIT, "audit", str(PLUGIN_SCENARIO), "--scorer", "followers", "--scorer",
-            "tunkrank", "--time-limit", "5", "--format", "json"]
+    base = [
+        *AUDITKIT,
+        "audit",
+        str(PLUGIN_SCENARIO),
+        "--scorer",
+        "followers",
+        "--scorer",
+        "tunkrank",
+        "--time-limit",
+        "5",
+        "--format",
+        "json",
+    ]
     reference = json.loads(run(base, env)["stdout"])["rows"]
     results = {}
     for fault in FAULTS:
         result = run([*base, "--scorer", fault], env, timeout=300)
-        entry: dict = {"status": result["status"], "seconds": round(result["seconds"], 1),
-                       "traceback": "Traceback" in result["stderr"], "hang": result["hang"]}
+        entry: dict = {
+            "status": result["status"],
+            "seconds": round(result["seconds"], 1),
+            "traceback": "Traceback" in result["stderr"],
+            "hang": result["hang"],
+        }
         try:
             rows = json.loads(result["stdout"])["rows"]
             entry["stdout_json"] = True
@@ -341,9 +422,12 @@ def plugins(work: Path) -> dict:
         entry["verdicts"] = dict(Counter(r["verdict"] for r in mine))
         entry["finding"] = mine[0]["finding"][:240] if mine else ""
         results[fault] = entry
-        print(f"  {fault:18} exit {entry['status']}  {entry['verdicts']}  others unchanged: "
-              f"{entry['others_unchanged']}  json: {entry['stdout_json']}  "
-              f"{entry['seconds']} s", flush=True)
+        print(
+            f"  {fault:18} exit {entry['status']}  {entry['verdicts']}  others unchanged: "
+            f"{entry['others_unchanged']}  json: {entry['stdout_json']}  "
+            f"{entry['seconds']} s",
+            flush=True,
+        )
     return results
 
 
@@ -351,15 +435,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--worlds", type=int, default=500)
-    parser.add_argument("--params", type=int, default=200,
-                        help="valid scenarios with parameters at their bounds, audited")
+    parser.add_argument(
+        "--params",
+        type=int,
+        default=200,
+        help="valid scenarios with parameters at their bounds, audited",
+    )
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--fresh", type=int, default=0,
-                        help="also run this many cases of each kind as separate processes")
+    parser.add_argument(
+        "--fresh",
+        type=int,
+        default=0,
+        help="also run this many cases of each kind as separate processes",
+    )
     parser.add_argument("--skip-plugins", action="store_true")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
-                        "fuzz_campaign.json")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "fuzz_campaign.json"
+    )
     args = parser.parse_args()
     if args.worker:
         serve()
@@ -370,30 +463,48 @@ def main() -> None:
         started = time.monotonic()
         if args.scenarios:
             report["scenarios"] = scenarios(args.scenarios, args.jobs, work)
-            print("scenarios:", json.dumps({k: v for k, v in report["scenarios"].items()
-                                            if k != "examples"}, indent=1)[:2000], flush=True)
+            print(
+                "scenarios:",
+                json.dumps(
+                    {k: v for k, v in report["scenarios"].items() if k != "examples"}, indent=1
+                )[:2000],
+                flush=True,
+            )
         if args.worlds:
             report["worlds"] = worlds(args.worlds, args.jobs, work)
-            print("worlds:", json.dumps({k: v for k, v in report["worlds"].items()
-                                         if k != "examples"}, indent=1)[:2000], flush=True)
+            print(
+                "worlds:",
+                json.dumps(
+                    {k: v for k, v in report["worlds"].items() if k != "examples"}, indent=1
+                )[:2000],
+                flush=True,
+            )
         if args.params:
             report["parameters"] = parameters(args.params, args.jobs, work)
-            print("parameters:", json.dumps({k: v for k, v in report["parameters"].items()
-                                             if k != "examples"}, indent=1)[:3000], flush=True)
+            print(
+                "parameters:",
+                json.dumps(
+                    {k: v for k, v in report["parameters"].items() if k != "examples"}, indent=1
+                )[:3000],
+                flush=True,
+            )
         if args.fresh:
             report["scenarios_fresh"] = scenarios(args.fresh, args.jobs, work, fresh=True)
             report["worlds_fresh"] = worlds(args.fresh, args.jobs, work, fresh=True)
             for key in ("scenarios_fresh", "worlds_fresh"):
-                print(key, report[key]["kinds"], "failures:", len(report[key]["failures"]),
-                      flush=True)
+                print(
+                    key, report[key]["kinds"], "failures:", len(report[key]["failures"]), flush=True
+                )
         if not args.skip_plugins:
             print("plugins:", flush=True)
             report["plugins"] = plugins(work)
         report["minutes"] = round((time.monotonic() - started) / 60, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(textwrap.dedent(f"""
-        wrote {args.out} ({report['minutes']} min)"""))
+    print(
+        textwrap.dedent(f"""
+        wrote {args.out} ({report["minutes"]} min)""")
+    )
 
 
 if __name__ == "__main__":

@@ -19,24 +19,39 @@ DOCS = Path(__file__).parent
 
 def cli_reference() -> str:
     runner = CliRunner()
-    out = ["# Command reference", "",
-           "Generated from `--help` by `docs/build_reference.py`; the tests check it is current.",
-           "Every command exits with code 2 and a one-paragraph message on a user's mistake.", ""]
+    out = [
+        "# Command reference",
+        "",
+        "Generated from `--help` by `docs/build_reference.py`; the tests check it is current.",
+        "Every command exits with code 2 and a one-paragraph message on a user's mistake.",
+        "",
+    ]
     for name in [None, *sorted(main.commands)]:
         args = [name, "--help"] if name else ["--help"]
         text = runner.invoke(main, args, prog_name="auditkit", terminal_width=100).output
-        out += [f"## auditkit {name}" if name else "## auditkit", "", "```", text.rstrip(), "```",
-                ""]
+        out += [
+            f"## auditkit {name}" if name else "## auditkit",
+            "",
+            "```",
+            text.rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 
 def probes_reference() -> str:
-    registry = Registry(entry_points=False, plugins=[("probes", __import__("auditkit.probes.core"
-                                                                           ).probes)])
-    out = ["# Probes", "",
-           "Generated from the probe classes by `docs/build_reference.py`. A probe measures one",
-           "thing per scorer; a scenario check pairs it with an expectation (see",
-           "`docs/scenarios.md`). Parameters without a default are required.", ""]
+    registry = Registry(
+        entry_points=False, plugins=[("probes", __import__("auditkit.probes.core").probes)]
+    )
+    out = [
+        "# Probes",
+        "",
+        "Generated from the probe classes by `docs/build_reference.py`. A probe measures one",
+        "thing per scorer; a scenario check pairs it with an expectation (see",
+        "`docs/scenarios.md`). Parameters without a default are required.",
+        "",
+    ]
     for pid, cls in sorted(registry.probes.items()):
         info = cls.info()
         out += [f"## {pid}", "", info["description"], "", f"Unit: {info['unit'] or 'none'}.", ""]
@@ -54,14 +69,21 @@ def scenario_schema() -> str:
 
     from auditkit.scenario.schema import scenario_json_schema
 
-    registry = Registry(entry_points=False, plugins=[
-        ("behaviours", __import__("auditkit.behaviours").behaviours),
-        ("probes", __import__("auditkit.probes.core").probes)])
+    registry = Registry(
+        entry_points=False,
+        plugins=[
+            ("behaviours", __import__("auditkit.behaviours").behaviours),
+            ("probes", __import__("auditkit.probes.core").probes),
+        ],
+    )
     return json.dumps(scenario_json_schema(registry), indent=2)
 
 
-GENERATED = {"cli.md": cli_reference, "probes.md": probes_reference,
-             "scenario.schema.json": scenario_schema}
+GENERATED = {
+    "cli.md": cli_reference,
+    "probes.md": probes_reference,
+    "scenario.schema.json": scenario_schema,
+}
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 TUTORIAL = DOCS / "teaching.md"
 #: Pictures the lessons draw (in the scratch directory) -> where the tutorial shows them.
-PICTURES = {"lesson-1/small-world.svg": "teaching/lesson-1.svg",
-            "lesson-2/small-world.svg": "teaching/lesson-2.svg",
-            "lesson-3/small-world.svg": "teaching/lesson-3.svg"}
+PICTURES = {
+    "lesson-1/small-world.svg": "teaching/lesson-1.svg",
+    "lesson-2/small-world.svg": "teaching/lesson-2.svg",
+    "lesson-3/small-world.svg": "teaching/lesson-3.svg",
+}
 
 _BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 #: Seconds a command took: the one thing that differs from run to run (wall-clock time).
@@ -81,8 +83,10 @@ def run(command: str) -> str:
         raise SystemExit(f"the tutorial runs only auditkit commands, not {command!r}")
     result = CliRunner().invoke(main, args[1:], prog_name="auditkit")
     if result.exit_code != 0:
-        raise SystemExit(f"`{command}` exited with {result.exit_code}:\n{result.output}"
-                         + (f"\n{result.exception!r}" if result.exception else ""))
+        raise SystemExit(
+            f"`{command}` exited with {result.exit_code}:\n{result.output}"
+            + (f"\n{result.exception!r}" if result.exception else "")
+        )
     return result.output
 
 
@@ -102,8 +106,11 @@ def build(text: str) -> tuple[str, dict[str, bytes], list[tuple[Step, str]]]:
     with scratch() as here:
         for step in steps(text):
             ran.append((step, run(step.command)))
-        pictures = {target: (here / made).read_bytes() for made, target in PICTURES.items()
-                    if (here / made).is_file()}
+        pictures = {
+            target: (here / made).read_bytes()
+            for made, target in PICTURES.items()
+            if (here / made).is_file()
+        }
     outputs = iter(out for _, out in ran)
 
     def rewrite(match: re.Match[str]) -> str:

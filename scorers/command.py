@@ -40,8 +40,13 @@ from auditkit.errors import ScorerError
 from auditkit.processes import OutputTooLarge, ProgramNotFound, ProgramTimeout, run_program
 from auditkit.untrusted import Limits, load_json
 
-__all__ = ["CommandScorer", "world_document", "scores_from_json", "scores_from_csv",
-           "PROTOCOL_VERSION"]
+__all__ = [
+    "CommandScorer",
+    "world_document",
+    "scores_from_json",
+    "scores_from_csv",
+    "PROTOCOL_VERSION",
+]
 
 #: Version of the JSON world document (``"format": "auditkit-world"``).
 PROTOCOL_VERSION = 1
@@ -88,8 +93,9 @@ def world_document(world: World, at: pd.Timestamp | None) -> bytes:
     of row objects with the columns of the world format, null for a missing value."""
     tables = world.tables()
     head = json.dumps({"format": "auditkit-world", "version": PROTOCOL_VERSION, "at": iso(at)})
-    body = ", ".join(f'"{name}": {_table_json(tables[name])}'
-                     for name in ("accounts", "follows", "events"))
+    body = ", ".join(
+        f'"{name}": {_table_json(tables[name])}' for name in ("accounts", "follows", "events")
+    )
     return (head[:-1] + ", " + body + "}").encode("utf-8")
 
 
@@ -124,42 +130,57 @@ def _assemble(world: World, found: dict[str, float], who: str) -> pd.Series:
     missing = [a for a in ids if a not in found]
     if missing:
         shown = ", ".join(repr(a) for a in missing[:3])
-        raise ScorerError(f"{who} returned no score for {len(missing):,} of {len(ids):,} "
-                          f"accounts (e.g. {shown}); it must score every account of the world")
+        raise ScorerError(
+            f"{who} returned no score for {len(missing):,} of {len(ids):,} "
+            f"accounts (e.g. {shown}); it must score every account of the world"
+        )
     if len(found) > len(ids):
         known = set(ids)
         extra = [a for a in found if a not in known]
         shown = ", ".join(repr(a) for a in extra[:3])
-        raise ScorerError(f"{who} returned scores for {len(extra):,} accounts that are not in "
-                          f"the world (e.g. {shown}); score exactly the accounts it was given")
+        raise ScorerError(
+            f"{who} returned scores for {len(extra):,} accounts that are not in "
+            f"the world (e.g. {shown}); score exactly the accounts it was given"
+        )
     return world.series(np.fromiter((found[a] for a in ids), np.float64, len(ids)))
 
 
 def scores_from_json(data: bytes, world: World, who: str) -> pd.Series:
     """Read a JSON object ``{account: score}``; errors name the cause and the first bytes."""
     if not data.strip():
-        raise ScorerError(f"{who} printed nothing; it must print a JSON object "
-                          "{\"account\": score, ...}")
+        raise ScorerError(
+            f'{who} printed nothing; it must print a JSON object {{"account": score, ...}}'
+        )
     try:
-        parsed = load_json(data, "output", limits=_OUTPUT_LIMITS, error=ScorerError,
-                           non_finite=True)
+        parsed = load_json(
+            data, "output", limits=_OUTPUT_LIMITS, error=ScorerError, non_finite=True
+        )
     except ScorerError as exc:
-        hint = " (it looks like CSV: set format csv)" if b"," in data[:200] and \
-            not data.lstrip().startswith(b"{") else ""
+        hint = (
+            " (it looks like CSV: set format csv)"
+            if b"," in data[:200] and not data.lstrip().startswith(b"{")
+            else ""
+        )
         problem = str(exc).removeprefix("output").lstrip(", :")
-        raise ScorerError(f"{who} output is not JSON ({problem}){hint}; first bytes: "
-                          f"{snippet(data)}") from None
+        raise ScorerError(
+            f"{who} output is not JSON ({problem}){hint}; first bytes: {snippet(data)}"
+        ) from None
     if not isinstance(parsed, dict):
-        raise ScorerError(f"{who} output is JSON {type(parsed).__name__}, not an object "
-                          f"{{\"account\": score, ...}}; first bytes: {snippet(data)}")
+        raise ScorerError(
+            f"{who} output is JSON {type(parsed).__name__}, not an object "
+            f'{{"account": score, ...}}; first bytes: {snippet(data)}'
+        )
     found: dict[str, float] = {}
     for account, value in parsed.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScorerError(f"{who} scored account {account!r} {value!r}, which is not a "
-                              "number; scores must be JSON numbers")
+            raise ScorerError(
+                f"{who} scored account {account!r} {value!r}, which is not a "
+                "number; scores must be JSON numbers"
+            )
         if not math.isfinite(value):
-            raise ScorerError(f"{who} scored account {account!r} {value!r}; scores must be "
-                              "finite numbers")
+            raise ScorerError(
+                f"{who} scored account {account!r} {value!r}; scores must be finite numbers"
+            )
         found[account] = float(value)
     return _assemble(world, found, who)
 
@@ -179,20 +200,24 @@ def scores_from_csv(data: bytes, world: World, who: str) -> pd.Series:
         if number == 1 and [c.strip().lower() for c in row] == ["account", "score"]:
             continue
         if len(row) != 2:
-            raise ScorerError(f"{who} output line {number}: expected 'account,score', got "
-                              f"{snippet(','.join(row), 80)}")
+            raise ScorerError(
+                f"{who} output line {number}: expected 'account,score', got "
+                f"{snippet(','.join(row), 80)}"
+            )
         account, raw = row[0], row[1].strip()
         try:
             value = float(raw)
         except ValueError:
-            raise ScorerError(f"{who} output line {number}: score {raw!r} for account "
-                              f"{account!r} is not a number") from None
+            raise ScorerError(
+                f"{who} output line {number}: score {raw!r} for account {account!r} is not a number"
+            ) from None
         if not math.isfinite(value):
-            raise ScorerError(f"{who} output line {number}: score {raw!r} for account "
-                              f"{account!r} is not a finite number")
+            raise ScorerError(
+                f"{who} output line {number}: score {raw!r} for account "
+                f"{account!r} is not a finite number"
+            )
         if account in found:
-            raise ScorerError(f"{who} output line {number}: account {account!r} is scored "
-                              "twice")
+            raise ScorerError(f"{who} output line {number}: account {account!r} is scored twice")
         found[account] = value
     return _assemble(world, found, who)
 
@@ -203,13 +228,20 @@ _OUTPUT_LIMITS = Limits(max_bytes=2**62, max_depth=32)
 
 class ExternalParams(Params):
     range: tuple[float, float] = pydantic.Field(
-        (0.0, 100.0), description="lowest and highest score the external scorer gives")
+        (0.0, 100.0), description="lowest and highest score the external scorer gives"
+    )
     max_output: int = pydantic.Field(
-        100_000_000, ge=1, le=2**40, description="bytes of output (scores) read at most; "
-        "more is an error and stops the program or the download")
+        100_000_000,
+        ge=1,
+        le=2**40,
+        description="bytes of output (scores) read at most; "
+        "more is an error and stops the program or the download",
+    )
     name: str = pydantic.Field(
-        "", pattern=r"^([a-z][a-z0-9_-]*)?$", description="the id results report it under "
-        "(lower-case; default: the adapter's id)")
+        "",
+        pattern=r"^([a-z][a-z0-9_-]*)?$",
+        description="the id results report it under (lower-case; default: the adapter's id)",
+    )
 
     @pydantic.field_validator("range")
     @classmethod
@@ -250,8 +282,9 @@ class ExternalScorer(Scorer):
     def explain(self, world: World, account: str, at: object = None) -> Statement:
         code = world.code_of(account)
         s = float(self.score(world, at).iloc[code])
-        items = statement_items([("external score", s, s,
-                                  f"external score, not itemised; from {self.source}")])
+        items = statement_items(
+            [("external score", s, s, f"external score, not itemised; from {self.source}")]
+        )
         return Statement(self.id, account, s, items, world.resolve_at(at))
 
 
@@ -263,19 +296,29 @@ class CommandScorer(ExternalScorer):
     description = (
         "Runs an external program (no shell) that reads the world (JSON on stdin, or CSV files "
         "in $AUDITKIT_WORLD) and prints one score per account (a JSON object or account,score "
-        "CSV). For scorers that cannot be imported; see docs/blackbox.md.")
+        "CSV). For scorers that cannot be imported; see docs/blackbox.md."
+    )
     references = ("auditkit docs/blackbox.md: the black-box scorer protocol.",)
 
     class Params(ExternalParams):
         program: list[str] = pydantic.Field(
-            min_length=1, description="the command line: a list of arguments, or one text "
-            "split like a shell would (shlex), e.g. 'python my_scorer.py --fast'")
+            min_length=1,
+            description="the command line: a list of arguments, or one text "
+            "split like a shell would (shlex), e.g. 'python my_scorer.py --fast'",
+        )
         format: Literal["json", "csv"] = pydantic.Field(
-            "json", description="json: world on stdin, JSON object out; csv: world files in "
-            "$AUDITKIT_WORLD, account,score lines out")
-        timeout: float = pydantic.Field(60.0, gt=0, le=10**7, description="seconds the "
-                                        "whole run may take before the program, and "
-                                        "everything it started, is killed")
+            "json",
+            description="json: world on stdin, JSON object out; csv: world files in "
+            "$AUDITKIT_WORLD, account,score lines out",
+        )
+        timeout: float = pydantic.Field(
+            60.0,
+            gt=0,
+            le=10**7,
+            description="seconds the "
+            "whole run may take before the program, and "
+            "everything it started, is killed",
+        )
 
         @pydantic.field_validator("program", mode="before")
         @classmethod
@@ -310,23 +353,33 @@ class CommandScorer(ExternalScorer):
     def _run(self, stdin: bytes | None, env: dict[str, str]) -> bytes:
         p = self.params
         try:
-            done = run_program(p.program, stdin=stdin, env=env, timeout=p.timeout,
-                               max_output=p.max_output)
+            done = run_program(
+                p.program, stdin=stdin, env=env, timeout=p.timeout, max_output=p.max_output
+            )
         except ProgramNotFound as exc:
             what = "was not found" if "No such file" in str(exc) else f"cannot be run ({exc})"
-            raise ScorerError(f"{self.who} cannot start: {p.program[0]!r} {what}; give a path "
-                              "or a command on PATH") from None
+            raise ScorerError(
+                f"{self.who} cannot start: {p.program[0]!r} {what}; give a path "
+                "or a command on PATH"
+            ) from None
         except ProgramTimeout:
-            raise ScorerError(f"{self.who} did not finish within {p.timeout:g} s and was "
-                              "killed with every process it started; raise its timeout "
-                              "parameter or make it faster") from None
+            raise ScorerError(
+                f"{self.who} did not finish within {p.timeout:g} s and was "
+                "killed with every process it started; raise its timeout "
+                "parameter or make it faster"
+            ) from None
         except OutputTooLarge:
-            raise ScorerError(f"{self.who} printed more than {p.max_output:,} bytes and was "
-                              "killed with every process it started; raise its max_output "
-                              "parameter if that much output is right") from None
+            raise ScorerError(
+                f"{self.who} printed more than {p.max_output:,} bytes and was "
+                "killed with every process it started; raise its max_output "
+                "parameter if that much output is right"
+            ) from None
         if done.returncode != 0:
-            how = (f"was killed by signal {-done.returncode}" if done.returncode < 0
-                   else f"exited with code {done.returncode}")
+            how = (
+                f"was killed by signal {-done.returncode}"
+                if done.returncode < 0
+                else f"exited with code {done.returncode}"
+            )
             raise ScorerError(f"{self.who} {how}; the end of its stderr:\n{_tail(done.stderr)}")
         return done.stdout
 

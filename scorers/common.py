@@ -116,8 +116,9 @@ def parse_time_value(value: Any) -> str | None:
         else:
             ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"cannot read time {value!r}; write ISO-8601 "
-                         "(2024-05-01T12:00:00Z) or unix seconds") from exc
+        raise ValueError(
+            f"cannot read time {value!r}; write ISO-8601 (2024-05-01T12:00:00Z) or unix seconds"
+        ) from exc
     if ts is pd.NaT:
         raise ValueError(f"cannot read time {value!r}")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -133,7 +134,8 @@ def seed_ids_from(scorer_id: str, value: tuple[str, ...] | str | None) -> tuple[
     if not path.is_file():
         raise ParameterError(
             f"scorer {scorer_id!r} parameter 'seeds': {value!r} is not a file; give a list of "
-            "account ids (seeds=[u1, u2]) or the path of a file with one id per line")
+            "account ids (seeds=[u1, u2]) or the path of a file with one id per line"
+        )
     ids = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         text = line.split("#", 1)[0].strip()
@@ -141,8 +143,10 @@ def seed_ids_from(scorer_id: str, value: tuple[str, ...] | str | None) -> tuple[
             continue
         ids.append(text)
     if not ids:
-        raise ParameterError(f"scorer {scorer_id!r} parameter 'seeds': the file {value!r} "
-                             "names no account; write one account id per line")
+        raise ParameterError(
+            f"scorer {scorer_id!r} parameter 'seeds': the file {value!r} "
+            "names no account; write one account id per line"
+        )
     return tuple(ids)
 
 
@@ -152,14 +156,17 @@ def resolve_given_seeds(scorer_id: str, world: World, ids: tuple[str, ...]) -> n
     codes = world.ids.get_indexer(pd.Index(list(ids), dtype=object))
     if (codes < 0).any():
         bad = ids[int(np.flatnonzero(codes < 0)[0])]
-        raise ScorerError(f"scorer {scorer_id!r} parameter 'seeds': account {bad!r} is not in "
-                          f"this world of {len(world):,} accounts; check the id (ids are "
-                          "case-sensitive strings)")
+        raise ScorerError(
+            f"scorer {scorer_id!r} parameter 'seeds': account {bad!r} is not in "
+            f"this world of {len(world):,} accounts; check the id (ids are "
+            "case-sensitive strings)"
+        )
     return np.unique(codes).astype(np.int64)
 
 
-def seed_snapshot(world: World, at: pd.Timestamp | None, seeds_as_of: str | None
-                  ) -> tuple[World, pd.Timestamp | None]:
+def seed_snapshot(
+    world: World, at: pd.Timestamp | None, seeds_as_of: str | None
+) -> tuple[World, pd.Timestamp | None]:
     """The world the seed pick is made on: as of ``seeds_as_of`` when given, else as of
     ``at`` (the scoring time); and that time."""
     t = pd.Timestamp(seeds_as_of) if seeds_as_of is not None else at
@@ -209,8 +216,9 @@ def proportional_points(total: float, raw: np.ndarray) -> np.ndarray:
     return units.astype(np.float64) * q
 
 
-def edge_matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, *,
-                rows_are_sources: bool) -> sp.spmatrix:
+def edge_matrix(
+    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, *, rows_are_sources: bool
+) -> sp.spmatrix:
     """The ``n x n`` sparse matrix with ``data`` at ``(rows, cols)``, built from follow edges
     ``src -> dst`` given as ``rows, cols = (src, dst)`` (``rows_are_sources``) or
     ``(dst, src)``. The edges must be distinct.
@@ -240,14 +248,18 @@ def edge_matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, *,
 def seeds_field() -> Any:
     """The ``seeds`` parameter field, shared by the seeded scorers."""
     return pydantic.Field(
-        None, description="trusted seed accounts: a list of account ids, or the path of a file "
+        None,
+        description="trusted seed accounts: a list of account ids, or the path of a file "
         "with one id per line; default: accounts labelled 'seed', else the scorer's own pick "
-        "vetted by the label oracle")
+        "vetted by the label oracle",
+    )
 
 
 def seeds_as_of_field() -> Any:
     """The ``seeds_as_of`` parameter field, shared by the seeded scorers."""
     return pydantic.Field(
-        None, description="pick the seeds on the world as it stood at this time (ISO-8601 or "
+        None,
+        description="pick the seeds on the world as it stood at this time (ISO-8601 or "
         "unix seconds), so accounts an attack boosted later cannot become seeds; default: the "
-        "scoring time")
+        "scoring time",
+    )

@@ -49,8 +49,11 @@ def _slice(world: World, at: object, days: float | None):
     if t is None or not len(times):
         empty = np.zeros(0, np.int64)
         return empty, empty, empty, empty, slice(0, 0)
-    lo = 0 if days is None else int(np.searchsorted(
-        times, (t - pd.Timedelta(days=days)).value, side="right"))
+    lo = (
+        0
+        if days is None
+        else int(np.searchsorted(times, (t - pd.Timedelta(days=days)).value, side="right"))
+    )
     hi = int(np.searchsorted(times, t.value, side="right"))
     actor, action, target = (np.asarray(x[lo:hi], np.int64) for x in world.event_codes)
     return actor, action, target, times[lo:hi], slice(lo, hi)
@@ -81,8 +84,9 @@ class Control(Scorer):
     version = "1.0"
     range = (0.0, 1e12)
     reference: ClassVar[str] = "control"
-    references = ("auditkit, docs/verdicts.md: controls that show each check can fail and "
-                  "can pass",)
+    references = (
+        "auditkit, docs/verdicts.md: controls that show each check can fail and can pass",
+    )
     tags = frozenset({"events", "time"})
     Params = _Window
 
@@ -129,8 +133,9 @@ class ActiveFollowers(Control):
 
     id = "control-active-followers"
     name = "Control: active followers"
-    description = ("Followers (as of the scoring time) who posted or reacted at least once in "
-                   "the window.")
+    description = (
+        "Followers (as of the scoring time) who posted or reacted at least once in the window."
+    )
     tags = frozenset({"follows", "events", "time"})
     counts = "active followers"
 
@@ -228,8 +233,7 @@ class ReactionRate(Control):
 
     id = "control-reaction-rate"
     name = "Control: reactions per post"
-    description = ("Reactions received in the window divided by the posts made in it (at "
-                   "least one).")
+    description = "Reactions received in the window divided by the posts made in it (at least one)."
     counts = "reactions per post"
 
     def values(self, world, at=None):
@@ -247,8 +251,10 @@ class Conversation(Control):
 
     id = "control-conversation"
     name = "Control: conversation"
-    description = ("Distinct accounts that reacted to the account plus distinct accounts it "
-                   "replied to, in the window.")
+    description = (
+        "Distinct accounts that reacted to the account plus distinct accounts it "
+        "replied to, in the window."
+    )
     counts = "conversation partners"
 
     def values(self, world, at=None):
@@ -266,8 +272,7 @@ class ReactorReach(Control):
 
     id = "control-reactor-reach"
     name = "Control: reactions weighted by the reactor's followers"
-    description = ("Sum over reactions received in the window of the reactor's follower "
-                   "count.")
+    description = "Sum over reactions received in the window of the reactor's follower count."
     tags = frozenset({"events", "follows", "time"})
     counts = "reactor followers"
 
@@ -319,8 +324,10 @@ class CommunityRank(Control):
 
     id = "control-community-rank"
     name = "Control: follower rank within the community"
-    description = ("Percentile (0-100, ties averaged) of the account's followers among the "
-                   "accounts of its group; the whole population when there are no groups.")
+    description = (
+        "Percentile (0-100, ties averaged) of the account's followers among the "
+        "accounts of its group; the whole population when there are no groups."
+    )
     tags = frozenset({"follows", "time"})
     counts = "percentile within the community"
 
@@ -348,8 +355,7 @@ class Lifetime(Control):
 
     id = "control-lifetime"
     name = "Control: followers and lifetime posts"
-    description = ("Followers as of the scoring time plus every post the account made before "
-                   "it.")
+    description = "Followers as of the scoring time plus every post the account made before it."
     tags = frozenset({"events", "follows", "time"})
     counts = "followers and posts"
 
@@ -371,8 +377,10 @@ class BestNetwork(Control):
 
     id = "control-best-network"
     name = "Control: reactors on the best network"
-    description = ("The largest, over networks, of the distinct accounts that reacted to the "
-                   "account there in the window.")
+    description = (
+        "The largest, over networks, of the distinct accounts that reacted to the "
+        "account there in the window."
+    )
     counts = "distinct reactors on the best network"
 
     def values(self, world, at=None):
@@ -398,15 +406,18 @@ class PenalisedReactors(Control):
 
     id = "control-penalised"
     name = "Control: reactors, penalised for suspicious followers"
-    description = ("Distinct reactors in the window minus 10 per distinct follower or reactor "
-                   "labelled fake, spam, sybil or bot.")
+    description = (
+        "Distinct reactors in the window minus 10 per distinct follower or reactor "
+        "labelled fake, spam, sybil or bot."
+    )
     range = (-1e12, 1e12)
     tags = frozenset({"events", "follows", "time", "labels"})
     counts = "penalised reactors"
 
     class Params(_Window):
-        penalty: float = pydantic.Field(10.0, ge=0, description="points lost per suspicious "
-                                        "follower or reactor")
+        penalty: float = pydantic.Field(
+            10.0, ge=0, description="points lost per suspicious follower or reactor"
+        )
 
     params: PenalisedReactors.Params
 
@@ -441,8 +452,9 @@ class LogFollowers(Control):
     counts = "score"
 
     class Params(Params):
-        reference: float = pydantic.Field(1e8, gt=1, description="the follower count that "
-                                          "scores 100")
+        reference: float = pydantic.Field(
+            1e8, gt=1, description="the follower count that scores 100"
+        )
 
     params: LogFollowers.Params  # type: ignore[assignment]  # no window
 
@@ -476,8 +488,10 @@ class TopNormalised(Control):
 
 class _TopicWindow(_Window):
     topic: str | None = pydantic.Field(
-        None, description="count only events about this topic (the events' topic column); "
-        "none: every event")
+        None,
+        description="count only events about this topic (the events' topic column); "
+        "none: every event",
+    )
 
 
 def _topic_mask(world: World, window: slice, topic: str | None, n: int) -> np.ndarray:
@@ -496,8 +510,7 @@ class TopicConversation(Control):
 
     id = "control-topic-conversation"
     name = "Control: conversation about a topic"
-    description = ("Events about the topic in the window that the account made or was the "
-                   "target of.")
+    description = "Events about the topic in the window that the account made or was the target of."
     counts = "messages about the topic"
     Params = _TopicWindow
     params: _TopicWindow
@@ -530,9 +543,25 @@ class TopicPosts(Control):
 
 
 CONTROLS: tuple[type[Control], ...] = (
-    FollowerCount, ActiveFollowers, Posts, LinkPosts, Reactors, Reactions, RecentReactions,
-    ReactionRate, Conversation, ReactorReach, Sharers, LifetimeReactions, CommunityRank,
-    Lifetime, BestNetwork, PenalisedReactors, LogFollowers, TopNormalised, TopicConversation,
+    FollowerCount,
+    ActiveFollowers,
+    Posts,
+    LinkPosts,
+    Reactors,
+    Reactions,
+    RecentReactions,
+    ReactionRate,
+    Conversation,
+    ReactorReach,
+    Sharers,
+    LifetimeReactions,
+    CommunityRank,
+    Lifetime,
+    BestNetwork,
+    PenalisedReactors,
+    LogFollowers,
+    TopNormalised,
+    TopicConversation,
     TopicPosts,
 )
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit import Params as PluginParams
+from auditkit import Scorer, Statement, World, hookimpl, statement_items
 
 __all__ = ["FollowerCount"]
 
@@ -55,12 +56,15 @@ class FollowerCount(Scorer):
     )
     tags = frozenset({"follows", "counts", "time"})
 
-    class Params(Params):
+    class Params(PluginParams):
         source: Literal["auto", "edges", "counts"] = pydantic.Field(
-            "auto", description="where follower numbers come from: follow edges, the "
-            "followers_count column, or auto (edges if the world has any, else counts)")
+            "auto",
+            description="where follower numbers come from: follow edges, the "
+            "followers_count column, or auto (edges if the world has any, else counts)",
+        )
         reference: float = pydantic.Field(
-            1e8, gt=1, description="the follower count that scores 100")
+            1e8, gt=1, description="the follower count that scores 100"
+        )
 
     params: FollowerCount.Params
 
@@ -86,12 +90,19 @@ class FollowerCount(Scorer):
         code = world.code_of(account)
         f, source = self.followers(world, at)
         s = float(self._scale(f[code : code + 1])[0])
-        note = ("follow edges in the world" if source == "edges"
-                else "observed followers_count column")
-        items = statement_items([
-            ("followers", float(f[code]), s,
-             f"{note}; 100*ln(1+{f[code]:g})/ln(1+{self.params.reference:g})"),
-        ])
+        note = (
+            "follow edges in the world" if source == "edges" else "observed followers_count column"
+        )
+        items = statement_items(
+            [
+                (
+                    "followers",
+                    float(f[code]),
+                    s,
+                    f"{note}; 100*ln(1+{f[code]:g})/ln(1+{self.params.reference:g})",
+                ),
+            ]
+        )
         return Statement(self.id, account, s, items, world.resolve_at(at))
 
 

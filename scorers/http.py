@@ -128,8 +128,11 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._watch = watch
 
     def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(functools.partial(_HTTPSConnection, watch=self._watch), req,
-                            context=getattr(self, "_context", None))
+        return self.do_open(
+            functools.partial(_HTTPSConnection, watch=self._watch),
+            req,
+            context=getattr(self, "_context", None),
+        )
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -137,19 +140,25 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = _MAX_REDIRECTS
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> urllib.request.Request:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request:
         newurl = urllib.parse.urljoin(req.full_url, newurl)
         if origin(newurl) != origin(req.full_url):
-            raise _Refused(f"answered HTTP {code} {msg} with a redirect to {newurl}, another "
-                           "origin; auditkit does not follow it, as that would hand the world "
-                           "and the request's headers (Authorization included) to a server "
-                           "you did not name. Point url at the final address if you trust it")
+            raise _Refused(
+                f"answered HTTP {code} {msg} with a redirect to {newurl}, another "
+                "origin; auditkit does not follow it, as that would hand the world "
+                "and the request's headers (Authorization included) to a server "
+                "you did not name. Point url at the final address if you trust it"
+            )
         if code not in (307, 308):
-            raise _Refused(f"answered HTTP {code} {msg} with a redirect to {newurl}; following "
-                           "it would turn the POST into a GET. Point url at that address")
-        return urllib.request.Request(newurl, data=req.data, headers=dict(req.header_items()),
-                                      method=req.get_method())
+            raise _Refused(
+                f"answered HTTP {code} {msg} with a redirect to {newurl}; following "
+                "it would turn the POST into a GET. Point url at that address"
+            )
+        return urllib.request.Request(
+            newurl, data=req.data, headers=dict(req.header_items()), method=req.get_method()
+        )
 
 
 class HttpScorer(ExternalScorer):
@@ -160,24 +169,44 @@ class HttpScorer(ExternalScorer):
     description = (
         "POSTs the world as a JSON document to a URL and reads back a JSON object "
         "{account: score}; retries connection errors, timeouts and 5xx answers with "
-        "exponential backoff. For scorers that cannot be imported; see docs/blackbox.md.")
+        "exponential backoff. For scorers that cannot be imported; see docs/blackbox.md."
+    )
     references = ("auditkit docs/blackbox.md: the black-box scorer protocol.",)
 
     class Params(ExternalParams):
-        url: str = pydantic.Field(pattern=r"^https?://\S+$",
-                                  description="the http:// or https:// address to POST to")
-        timeout: float = pydantic.Field(30.0, gt=0, le=10**7, description="seconds to wait "
-                                        "for the connection and for each read of the answer")
-        retries: int = pydantic.Field(2, ge=0, le=10, description="extra attempts after a "
-                                      "connection error, a timeout or a 5xx answer")
-        backoff: float = pydantic.Field(0.5, ge=0, le=3600, description="seconds before the "
-                                        "first retry; doubled before each further one")
+        url: str = pydantic.Field(
+            pattern=r"^https?://\S+$", description="the http:// or https:// address to POST to"
+        )
+        timeout: float = pydantic.Field(
+            30.0,
+            gt=0,
+            le=10**7,
+            description="seconds to wait for the connection and for each read of the answer",
+        )
+        retries: int = pydantic.Field(
+            2,
+            ge=0,
+            le=10,
+            description="extra attempts after a connection error, a timeout or a 5xx answer",
+        )
+        backoff: float = pydantic.Field(
+            0.5,
+            ge=0,
+            le=3600,
+            description="seconds before the first retry; doubled before each further one",
+        )
         headers: dict[str, str] = pydantic.Field(
-            default_factory=dict, description="extra request headers, e.g. "
-            "{Authorization: Bearer ...}; never sent to another origin")
+            default_factory=dict,
+            description="extra request headers, e.g. "
+            "{Authorization: Bearer ...}; never sent to another origin",
+        )
         deadline: float = pydantic.Field(
-            120.0, gt=0, le=10**7, description="seconds the whole scoring may take, every "
-            "attempt, wait and byte of the answer included")
+            120.0,
+            gt=0,
+            le=10**7,
+            description="seconds the whole scoring may take, every "
+            "attempt, wait and byte of the answer included",
+        )
 
     params: HttpScorer.Params
 
@@ -194,24 +223,28 @@ class HttpScorer(ExternalScorer):
         from auditkit import __version__
 
         p = self.params
-        headers = {"Content-Type": "application/json", "Accept": "application/json",
-                   "User-Agent": f"auditkit/{__version__}"} | dict(p.headers)
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": f"auditkit/{__version__}",
+        } | dict(p.headers)
         attempts = p.retries + 1
         problem = ""
         end = time.monotonic() + p.deadline
         watch = _Watch(p.deadline)
-        opener = urllib.request.build_opener(_HTTPHandler(watch), _HTTPSHandler(watch),
-                                             _Redirects())
+        opener = urllib.request.build_opener(
+            _HTTPHandler(watch), _HTTPSHandler(watch), _Redirects()
+        )
         try:
             for attempt in range(attempts):
                 if attempt:
-                    time.sleep(min(p.backoff * 2 ** (attempt - 1),
-                                   max(end - time.monotonic(), 0.0)))
+                    time.sleep(
+                        min(p.backoff * 2 ** (attempt - 1), max(end - time.monotonic(), 0.0))
+                    )
                 remaining = end - time.monotonic()
                 if remaining <= 0 or watch.fired:
                     break
-                request = urllib.request.Request(p.url, data=body, headers=headers,
-                                                 method="POST")
+                request = urllib.request.Request(p.url, data=body, headers=headers, method="POST")
                 try:
                     with opener.open(request, timeout=min(p.timeout, remaining)) as response:
                         return self._body(response, watch)
@@ -238,32 +271,39 @@ class HttpScorer(ExternalScorer):
         finally:
             watch.cancel()
         if watch.fired or end - time.monotonic() <= 0:
-            raise ScorerError(f"{self.who} did not finish within its deadline of "
-                              f"{p.deadline:g} s (every attempt included); the connection was "
-                              "closed. Raise the deadline parameter if the service is slow")
-        raise ScorerError(f"{self.who} {problem} (after {attempts} attempt"
-                          f"{'s' if attempts > 1 else ''}); check that the service is up, or "
-                          "raise its timeout or retries parameters")
+            raise ScorerError(
+                f"{self.who} did not finish within its deadline of "
+                f"{p.deadline:g} s (every attempt included); the connection was "
+                "closed. Raise the deadline parameter if the service is slow"
+            )
+        raise ScorerError(
+            f"{self.who} {problem} (after {attempts} attempt"
+            f"{'s' if attempts > 1 else ''}); check that the service is up, or "
+            "raise its timeout or retries parameters"
+        )
 
     def _body(self, response: Any, watch: _Watch) -> bytes:
         """The answer's body, at most ``max_output`` bytes, read before the deadline."""
         cap = self.params.max_output
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > cap:
-            raise ScorerError(f"{self.who} announced an answer of {int(length):,} bytes, more "
-                              f"than max_output ({cap:,}); raise max_output if that is right")
+            raise ScorerError(
+                f"{self.who} announced an answer of {int(length):,} bytes, more "
+                f"than max_output ({cap:,}); raise max_output if that is right"
+            )
         data = bytearray()
         while True:
-            chunk = response.read1(_CHUNK) if hasattr(response, "read1") else \
-                response.read(_CHUNK)
+            chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
             if watch.fired:
                 raise TimeoutError("deadline")
             if not chunk:
                 return bytes(data)
             data += chunk
             if len(data) > cap:
-                raise ScorerError(f"{self.who} sent more than max_output ({cap:,} bytes); "
-                                  "raise max_output if that much is right")
+                raise ScorerError(
+                    f"{self.who} sent more than max_output ({cap:,} bytes); "
+                    "raise max_output if that much is right"
+                )
 
 
 def _read(exc: urllib.error.HTTPError) -> bytes:

@@ -18,8 +18,14 @@ from scipy.optimize import brentq
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.data.partitioned import account_array, task_shuffles
 
-__all__ = ["KloutLike", "Calibration", "KloutComponents", "BOT_LABELS", "TARGET_MEAN",
-           "TARGET_SHARE_ABOVE_50"]
+__all__ = [
+    "KloutLike",
+    "Calibration",
+    "KloutComponents",
+    "BOT_LABELS",
+    "TARGET_MEAN",
+    "TARGET_SHARE_ABOVE_50",
+]
 
 _POST = ACTIONS.index("post")
 #: Stands for a missing ``network`` value in the lazy aggregation (its own network, as in memory).
@@ -86,9 +92,9 @@ class Calibration:
 
     q95: float
     gamma: float
-    mean: float          # the population mean the map gives
-    above_50: float      # the population share above 50
-    size: int            # accounts in the calibration population
+    mean: float  # the population mean the map gives
+    above_50: float  # the population share above 50
+    size: int  # accounts in the calibration population
     note: str
 
 
@@ -198,25 +204,39 @@ class KloutLike(Scorer):
 
     class Params(Params):
         window_days: float = pydantic.Field(
-            90.0, gt=0, description="rolling window in days; Klout: 'old data past 90 days old "
-            "drops off'")
+            90.0,
+            gt=0,
+            description="rolling window in days; Klout: 'old data past 90 days old drops off'",
+        )
         reach_weight: float = pydantic.Field(
-            1.0, ge=0, description="weight of ln(1 + True Reach) in the raw score (our choice)")
+            1.0, ge=0, description="weight of ln(1 + True Reach) in the raw score (our choice)"
+        )
         amplification_weight: float = pydantic.Field(
-            0.5, ge=0, description="weight of ln(1 + Amplification) in the raw score (our choice)")
+            0.5, ge=0, description="weight of ln(1 + Amplification) in the raw score (our choice)"
+        )
         network_weight: float = pydantic.Field(
-            0.25, ge=0, description="weight of Network, the mean ln(1 + followers) of the engaged "
-            "audience, in the raw score (our choice)")
+            0.25,
+            ge=0,
+            description="weight of Network, the mean ln(1 + followers) of the engaged "
+            "audience, in the raw score (our choice)",
+        )
         post_smoothing: float = pydantic.Field(
-            1.0, gt=0, description="added to the posts in the window when dividing reactions by "
-            "posts, so an account with no posts is safe (our choice)")
+            1.0,
+            gt=0,
+            description="added to the posts in the window when dividing reactions by "
+            "posts, so an account with no posts is safe (our choice)",
+        )
         bots: Literal["auto", "labels", "follow-ratio", "none"] = pydantic.Field(
-            "auto", description="how spam bots are recognised: labels (bot, spam, fake, sybil), "
+            "auto",
+            description="how spam bots are recognised: labels (bot, spam, fake, sybil), "
             "follow-ratio (more than 500 followings at a following/follower ratio above 0.6), "
-            "auto (labels when the world has a label column, else follow-ratio) or none")
+            "auto (labels when the world has a label column, else follow-ratio) or none",
+        )
         topic: str | None = pydantic.Field(
-            None, description="score influence about one topic: only reactions about it (the "
-            "event's topic, else its post's) and posts about it count; default: all")
+            None,
+            description="score influence about one topic: only reactions about it (the "
+            "event's topic, else its post's) and posts about it count; default: all",
+        )
 
     params: KloutLike.Params
 
@@ -238,7 +258,8 @@ class KloutLike(Scorer):
             bot = np.zeros(n, bool)
         if "suspended" in world.accounts:
             bot = bot | world.accounts["suspended"].astype("boolean").fillna(False).to_numpy(
-                dtype=bool)
+                dtype=bool
+            )
         return bot
 
     # ---- measurement ----
@@ -249,8 +270,9 @@ class KloutLike(Scorer):
         zeros = np.zeros(n)
         none = np.zeros(n, bool)
         if t is None or n == 0:
-            return KloutComponents(zeros, zeros, zeros, zeros, none, zeros, zeros, zeros, zeros,
-                                   none, ~none, t)
+            return KloutComponents(
+                zeros, zeros, zeros, zeros, none, zeros, zeros, zeros, zeros, none, ~none, t
+            )
         bots = self.bot_mask(world, t)
         if world.lazy_events is not None:
             agg = self._aggregate_lazy(world, t, bots)
@@ -265,8 +287,9 @@ class KloutLike(Scorer):
         # the window's events are a contiguous slice of the time-sorted events: slice the
         # world's cached code arrays instead of building a windowed world
         all_times = world.event_time_ns
-        lo = int(np.searchsorted(all_times, (t - pd.Timedelta(days=p.window_days)).value,
-                                 side="right"))
+        lo = int(
+            np.searchsorted(all_times, (t - pd.Timedelta(days=p.window_days)).value, side="right")
+        )
         hi = int(np.searchsorted(all_times, t.value, side="right"))
         actor, action, target = (x[lo:hi] for x in world.event_codes)
         times = all_times[lo:hi]
@@ -295,11 +318,17 @@ class KloutLike(Scorer):
         weight_sum = np.bincount(codes, weights=weight, minlength=len(pairs))
         pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
         return _Aggregates(
-            active=active, k=k, posts_k=posts_k, pair_net=pairs // (n * n),
-            pair_reactor=(pairs // n) % n, pair_target=pairs % n, weight_sum=weight_sum,
+            active=active,
+            k=k,
+            posts_k=posts_k,
+            pair_net=pairs // (n * n),
+            pair_reactor=(pairs // n) % n,
+            pair_target=pairs % n,
+            weight_sum=weight_sum,
             pair_count=pair_count,
             reactions=np.bincount(tg, minlength=n).astype(np.float64),
-            from_bots=np.bincount(target[from_bot & about], minlength=n).astype(np.float64))
+            from_bots=np.bincount(target[from_bot & about], minlength=n).astype(np.float64),
+        )
 
     def _aggregate_lazy(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
         """The same aggregates, computed partition by partition on a Dask DataFrame of a
@@ -334,8 +363,9 @@ class KloutLike(Scorer):
             about = ev["topic"].astype("string") == p.topic
             if "post" in lazy.columns:
                 history = lazy.frame(["action", "topic", "post"])
-                posts = history[(history["action"] == "post")
-                                & (history["topic"].astype("string") == p.topic)]
+                posts = history[
+                    (history["action"] == "post") & (history["topic"].astype("string") == p.topic)
+                ]
                 topic_posts = posts["post"].astype("string").drop_duplicates().compute()
                 inherited = ev["post"].astype("string").isin(list(topic_posts))
                 about = about.fillna(False) | (ev["topic"].isna() & inherited.fillna(False))
@@ -354,12 +384,21 @@ class KloutLike(Scorer):
         weighted = weighted.assign(w=weighted["c"] / weighted["d"])
         pairs = weighted.groupby(["net", "actor", "target"]).agg({"w": "sum", "c": "sum"})
         active, posts, pair_table, reactions, from_bots = dask.compute(
-            ev["actor"].drop_duplicates(), ev[posted].groupby(["net", "actor"]).size(),
-            pairs, ev[kept].groupby("target").size(), ev[from_bot].groupby("target").size())
-        names = sorted({*posts.index.get_level_values(0), *pair_table.index.get_level_values(0)}
-                       - {_NO_NETWORK}, key=str)
-        if has_net and (_NO_NETWORK in set(posts.index.get_level_values(0))
-                        or _NO_NETWORK in set(pair_table.index.get_level_values(0))):
+            ev["actor"].drop_duplicates(),
+            ev[posted].groupby(["net", "actor"]).size(),
+            pairs,
+            ev[kept].groupby("target").size(),
+            ev[from_bot].groupby("target").size(),
+        )
+        names = sorted(
+            {*posts.index.get_level_values(0), *pair_table.index.get_level_values(0)}
+            - {_NO_NETWORK},
+            key=str,
+        )
+        if has_net and (
+            _NO_NETWORK in set(posts.index.get_level_values(0))
+            or _NO_NETWORK in set(pair_table.index.get_level_values(0))
+        ):
             names.append(_NO_NETWORK)
         k = max(len(names), 1)
         net_code = {name: i for i, name in enumerate(names)}
@@ -369,24 +408,29 @@ class KloutLike(Scorer):
 
         posts_k = np.zeros(n * k)
         if len(posts):
-            slot = (np.array([net_code[x] for x in posts.index.get_level_values(0)], np.int64)
-                    * n + codes_of(posts.index.get_level_values(1)))
+            slot = np.array(
+                [net_code[x] for x in posts.index.get_level_values(0)], np.int64
+            ) * n + codes_of(posts.index.get_level_values(1))
             np.add.at(posts_k, slot, posts.to_numpy(np.float64))
-        pair_net = np.array([net_code[x] for x in pair_table.index.get_level_values(0)],
-                            np.int64)
+        pair_net = np.array([net_code[x] for x in pair_table.index.get_level_values(0)], np.int64)
         active_mask = np.zeros(n, bool)
         active_mask[codes_of(active.to_numpy(dtype=object))] = True
         return _Aggregates(
-            active=active_mask, k=k, posts_k=posts_k, pair_net=pair_net,
+            active=active_mask,
+            k=k,
+            posts_k=posts_k,
+            pair_net=pair_net,
             pair_reactor=codes_of(pair_table.index.get_level_values(1)),
             pair_target=codes_of(pair_table.index.get_level_values(2)),
             weight_sum=pair_table["w"].to_numpy(np.float64),
             pair_count=pair_table["c"].to_numpy(np.float64),
             reactions=account_array(reactions, world.ids),
-            from_bots=account_array(from_bots, world.ids))
+            from_bots=account_array(from_bots, world.ids),
+        )
 
-    def _combine(self, world: World, t: pd.Timestamp, agg: _Aggregates,
-                 bots: np.ndarray) -> KloutComponents:
+    def _combine(
+        self, world: World, t: pd.Timestamp, agg: _Aggregates, bots: np.ndarray
+    ) -> KloutComponents:
         """The components from the window's aggregates and the follow graph (in memory)."""
         n = len(world)
         k = agg.k
@@ -396,14 +440,15 @@ class KloutLike(Scorer):
         engaged = _connected(world, t, p_reactor, p_target)
         slot = p_net * n + p_target
         followers = _follow_counts(world, t)[1]
-        reach_k = np.bincount(slot, weights=np.minimum(1.0, strength) * engaged,
-                              minlength=n * k)
+        reach_k = np.bincount(slot, weights=np.minimum(1.0, strength) * engaged, minlength=n * k)
         sum_k = np.bincount(slot, weights=strength, minlength=n * k)
         engaged_k = np.bincount(slot, weights=strength * engaged, minlength=n * k)
-        audience_k = np.bincount(slot, weights=strength * engaged * np.log1p(followers[p_reactor]),
-                                 minlength=n * k)
+        audience_k = np.bincount(
+            slot, weights=strength * engaged * np.log1p(followers[p_reactor]), minlength=n * k
+        )
         reach_k, sum_k, engaged_k, audience_k, posts_k = (
-            x.reshape(k, n) for x in (reach_k, sum_k, engaged_k, audience_k, agg.posts_k))
+            x.reshape(k, n) for x in (reach_k, sum_k, engaged_k, audience_k, agg.posts_k)
+        )
 
         true_reach = reach_k.sum(axis=0)
         # (posts + c)-weighted mean of per-network A_k = S_k / (P_k + c), over networks used
@@ -413,14 +458,28 @@ class KloutLike(Scorer):
         # reach-weighted mean of the per-network audience influence
         network_k = _ratio(audience_k, engaged_k)
         network = _ratio((reach_k * network_k).sum(axis=0), true_reach)
-        raw = (p.reach_weight * np.log1p(true_reach)
-               + p.amplification_weight * np.log1p(amplification)
-               + p.network_weight * network)
-        unconnected = np.bincount(p_target, weights=agg.pair_count * ~engaged,
-                                  minlength=n).astype(np.float64)
-        return KloutComponents(true_reach, amplification, network, raw, agg.active,
-                               posts_k.sum(axis=0), agg.reactions, unconnected, agg.from_bots,
-                               bots, ~bots, t)
+        raw = (
+            p.reach_weight * np.log1p(true_reach)
+            + p.amplification_weight * np.log1p(amplification)
+            + p.network_weight * network
+        )
+        unconnected = np.bincount(p_target, weights=agg.pair_count * ~engaged, minlength=n).astype(
+            np.float64
+        )
+        return KloutComponents(
+            true_reach,
+            amplification,
+            network,
+            raw,
+            agg.active,
+            posts_k.sum(axis=0),
+            agg.reactions,
+            unconnected,
+            agg.from_bots,
+            bots,
+            ~bots,
+            t,
+        )
 
     # ---- calibration ----
     @staticmethod
@@ -436,14 +495,22 @@ class KloutLike(Scorer):
         size = len(pool)
         positive = pool[pool > 0]
         if not len(positive):
-            return Calibration(1.0, 1.0, 1.0, 0.0, size, "nobody in the population has a "
-                               "reaction in the window: everyone scores 1")
+            return Calibration(
+                1.0,
+                1.0,
+                1.0,
+                0.0,
+                size,
+                "nobody in the population has a reaction in the window: everyone scores 1",
+            )
         q95 = float(np.quantile(pool, 1.0 - TARGET_SHARE_ABOVE_50))
         note = ""
         if q95 <= 0:
             q95 = float(positive.min())
-            note = (f"only {len(positive) / size:.1%} of the population has a reaction, fewer "
-                    "than 5%: the least engaged of them is the 50-point anchor; ")
+            note = (
+                f"only {len(positive) / size:.1%} of the population has a reaction, fewer "
+                "than 5%: the least engaged of them is the 50-point anchor; "
+            )
 
         def mean(g: float) -> float:
             return float(KloutLike.calibrate(pool, q95, g).mean())
@@ -451,16 +518,18 @@ class KloutLike(Scorer):
         lo, hi = GAMMA_RANGE
         f_lo, f_hi = mean(lo) - TARGET_MEAN, mean(hi) - TARGET_MEAN
         if f_lo * f_hi < 0:
-            gamma = float(brentq(lambda g: mean(g) - TARGET_MEAN, lo, hi, xtol=1e-12,
-                                 maxiter=200))
+            gamma = float(brentq(lambda g: mean(g) - TARGET_MEAN, lo, hi, xtol=1e-12, maxiter=200))
         else:
             gamma = lo if abs(f_lo) <= abs(f_hi) else hi
-            note += (f"no exponent in [{lo:g}, {hi:g}] gives a population mean of 20 "
-                     f"(reachable: {min(f_lo, f_hi) + 20:.1f} to {max(f_lo, f_hi) + 20:.1f}); "
-                     f"using {gamma:g}; ")
+            note += (
+                f"no exponent in [{lo:g}, {hi:g}] gives a population mean of 20 "
+                f"(reachable: {min(f_lo, f_hi) + 20:.1f} to {max(f_lo, f_hi) + 20:.1f}); "
+                f"using {gamma:g}; "
+            )
         scores = KloutLike.calibrate(pool, q95, gamma)
-        return Calibration(q95, gamma, float(scores.mean()), float((scores > 50).mean()), size,
-                           note.rstrip("; "))
+        return Calibration(
+            q95, gamma, float(scores.mean()), float((scores > 50).mean()), size, note.rstrip("; ")
+        )
 
     @staticmethod
     def calibrate(raw: np.ndarray, q95: float, gamma: float) -> np.ndarray:
@@ -473,8 +542,7 @@ class KloutLike(Scorer):
         out = np.where(raw <= 0, 1.0, np.where(x <= 1.0, low, high))
         return np.clip(out, 1.0, 100.0)
 
-    def _scored(self, world: World, at: object) -> tuple[KloutComponents, Calibration,
-                                                          np.ndarray]:
+    def _scored(self, world: World, at: object) -> tuple[KloutComponents, Calibration, np.ndarray]:
         c = self.components(world, at)
         if self.params.topic is None:
             cal = self.calibration(c.raw, c.population)
@@ -495,33 +563,55 @@ class KloutLike(Scorer):
         reach = p.reach_weight * math.log1p(c.true_reach[i])
         amp = p.amplification_weight * math.log1p(c.amplification[i])
         net = p.network_weight * float(c.network[i])
-        items = statement_items([
-            ("true_reach", float(c.true_reach[i]), reach,
-             f"engaged followers and friends (bots subtracted), each min(1, sqrt(sum of "
-             f"1/daily-reactions)); {p.reach_weight:g} * ln(1 + value)"),
-            ("amplification", float(c.amplification[i]), amp,
-             f"weighted reactions per post ({c.posts[i]:g} posts in the window, smoothing "
-             f"{p.post_smoothing:g}); {p.amplification_weight:g} * ln(1 + value)"),
-            ("network", float(c.network[i]), net,
-             f"mean ln(1 + followers) of the engaged audience; {p.network_weight:g} * value"),
-            ("calibration to 1-100 relative to the population", float(c.raw[i]),
-             s - (reach + amp + net),
-             f"raw {c.raw[i]:.4g}; 95th percentile {cal.q95:.4g} -> 50, exponent "
-             f"{cal.gamma:.4g} so the population mean is {cal.mean:.3g}"),
-        ])
+        items = statement_items(
+            [
+                (
+                    "true_reach",
+                    float(c.true_reach[i]),
+                    reach,
+                    f"engaged followers and friends (bots subtracted), each min(1, sqrt(sum of "
+                    f"1/daily-reactions)); {p.reach_weight:g} * ln(1 + value)",
+                ),
+                (
+                    "amplification",
+                    float(c.amplification[i]),
+                    amp,
+                    f"weighted reactions per post ({c.posts[i]:g} posts in the window, smoothing "
+                    f"{p.post_smoothing:g}); {p.amplification_weight:g} * ln(1 + value)",
+                ),
+                (
+                    "network",
+                    float(c.network[i]),
+                    net,
+                    f"mean ln(1 + followers) of the engaged audience; {p.network_weight:g} * value",
+                ),
+                (
+                    "calibration to 1-100 relative to the population",
+                    float(c.raw[i]),
+                    s - (reach + amp + net),
+                    f"raw {c.raw[i]:.4g}; 95th percentile {cal.q95:.4g} -> 50, exponent "
+                    f"{cal.gamma:.4g} so the population mean is {cal.mean:.3g}",
+                ),
+            ]
+        )
         about = "" if p.topic is None else f" about {p.topic!r}"
-        notes = [f"window: the {p.window_days:g} days up to {c.at}" if c.at is not None
-                 else "the world records no time; nothing to score",
-                 f"{int(c.reactions[i])} reactions received{about} in the window from non-bot "
-                 f"accounts (self-reactions ignored), {int(c.unconnected[i])} of them from "
-                 f"reactors who neither follow this account nor are followed by it (not in True "
-                 f"Reach), and {int(c.from_bots[i])} from recognised bots or suspended accounts "
-                 "(not counted)",
-                 f"calibration population: {cal.size:,} accounts (all but bots and suspended); "
-                 f"{cal.above_50:.1%} of them above 50"]
+        notes = [
+            f"window: the {p.window_days:g} days up to {c.at}"
+            if c.at is not None
+            else "the world records no time; nothing to score",
+            f"{int(c.reactions[i])} reactions received{about} in the window from non-bot "
+            f"accounts (self-reactions ignored), {int(c.unconnected[i])} of them from "
+            f"reactors who neither follow this account nor are followed by it (not in True "
+            f"Reach), and {int(c.from_bots[i])} from recognised bots or suspended accounts "
+            "(not counted)",
+            f"calibration population: {cal.size:,} accounts (all but bots and suspended); "
+            f"{cal.above_50:.1%} of them above 50",
+        ]
         if bool(c.bots[i]):
-            notes.append("this account is recognised as a spam bot or is suspended: it is "
-                         "scored but is not part of the calibration population")
+            notes.append(
+                "this account is recognised as a spam bot or is suspended: it is "
+                "scored but is not part of the calibration population"
+            )
         if cal.note:
             notes.append(cal.note)
         return Statement(self.id, account, s, items, c.at, tuple(notes))
@@ -560,8 +650,9 @@ def _about_topic(world: World, lo: int, hi: int, topic: str | None) -> np.ndarra
     if missing.any() and "post" in ev:
         posts = ev[(ev["action"] == "post") & ev["topic"].notna()]
         if len(posts):
-            post_topic = dict(zip(posts["post"].astype(str), posts["topic"].astype(str),
-                                  strict=True))
+            post_topic = dict(
+                zip(posts["post"].astype(str), posts["topic"].astype(str), strict=True)
+            )
             refs = ev["post"].iloc[lo:hi].astype(str).to_numpy()
             inherited = np.array([post_topic.get(ref) == topic for ref in refs], dtype=bool)
             about = np.where(missing, inherited, about)
@@ -587,16 +678,14 @@ def _follow_counts(world: World, t: pd.Timestamp | None) -> tuple[np.ndarray, np
     """(followings, followers) per account as of ``t``: from follow edges when the world has
     any, else the ``following_count`` / ``followers_count`` columns."""
     if not len(world.follows):
-        return (world.profile_count("following_count"),
-                world.profile_count("followers_count"))
+        return (world.profile_count("following_count"), world.profile_count("followers_count"))
     snapshot = world if t is None else world.as_of(t)
     # a snapshot that keeps every edge shares the world's table: reuse the world's cache
     source = world if snapshot.follows is world.follows else snapshot
     return source.out_degree.astype(np.float64), source.in_degree.astype(np.float64)
 
 
-def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarray
-               ) -> np.ndarray:
+def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair: ``a`` follows ``b`` or ``b`` follows ``a`` as of ``t``; all true when the world
     records no follow edges (the relationship cannot be checked)."""
     if not len(world.follows):

@@ -9,7 +9,17 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
+from auditkit import (
+    ACTIONS,
+    Scorer,
+    Statement,
+    World,
+    hookimpl,
+    statement_items,
+)
+from auditkit import (
+    Params as PluginParams,
+)
 from auditkit.data.partitioned import account_array, task_shuffles
 from auditkit.errors import ScorerError
 
@@ -24,23 +34,25 @@ _WINDOWS = (30, 60, 90)
 #: further increment is 1.7 times the previous (our choice): 100, +170, +289, +491.3, ...
 #: rounded to whole points. Level 12, the highest reached by June 2012, needs about 83k points.
 OUTREACH_THRESHOLDS: np.ndarray = np.round(
-    100.0 + np.concatenate([[0.0], np.cumsum(170.0 * 1.7 ** np.arange(99))]))
+    100.0 + np.concatenate([[0.0], np.cumsum(170.0 * 1.7 ** np.arange(99))])
+)
 
 
 def outreach_level(points: np.ndarray | float) -> np.ndarray:
     """The Outreach Level reached with ``points`` (0 below 100 points, at most 100)."""
-    return np.searchsorted(OUTREACH_THRESHOLDS, np.asarray(points, dtype=np.float64),
-                           side="right").astype(np.float64)
+    return np.searchsorted(
+        OUTREACH_THRESHOLDS, np.asarray(points, dtype=np.float64), side="right"
+    ).astype(np.float64)
 
 
 @dataclass(frozen=True)
 class KredPoints:
     """Itemised Kred points per account (arrays aligned with ``world.ids``)."""
 
-    counts: dict[str, np.ndarray]   # events per action type (received or made)
-    big_actor: np.ndarray           # reactions received from accounts above the threshold
-    follows: np.ndarray             # followers gained (influence only)
-    total: np.ndarray               # points
+    counts: dict[str, np.ndarray]  # events per action type (received or made)
+    big_actor: np.ndarray  # reactions received from accounts above the threshold
+    follows: np.ndarray  # followers gained (influence only)
+    total: np.ndarray  # points
     at: pd.Timestamp | None
 
 
@@ -107,35 +119,52 @@ class KredLike(Scorer):
     )
     tags = frozenset({"events", "follows", "time", "counts"})
 
-    class Params(Params):
+    class Params(PluginParams):
         measure: Literal["influence", "outreach"] = pydantic.Field(
-            "influence", description="influence (1-1000, what others do because of you) or "
-            "outreach (the Outreach Level 0-100, what you do for others)")
+            "influence",
+            description="influence (1-1000, what others do because of you) or "
+            "outreach (the Outreach Level 0-100, what you do for others)",
+        )
         window_days: int | None = pydantic.Field(
-            None, description="Influence window: 30, 60 or 90 days, or null for all history "
-            "(the windows Kred's API offered); Outreach always uses all history")
+            None,
+            description="Influence window: 30, 60 or 90 days, or null for all history "
+            "(the windows Kred's API offered); Outreach always uses all history",
+        )
         reaction_points: float = pydantic.Field(
-            10.0, ge=0, description="points per share, reply or mention (Kred: 10)")
+            10.0, ge=0, description="points per share, reply or mention (Kred: 10)"
+        )
         big_actor_bonus: float = pydantic.Field(
-            20.0, ge=0, description="extra points per reaction from an account with more than "
-            "big_actor_threshold followers (Kred: 'more points', value unpublished; our choice)")
+            20.0,
+            ge=0,
+            description="extra points per reaction from an account with more than "
+            "big_actor_threshold followers (Kred: 'more points', value unpublished; our choice)",
+        )
         big_actor_threshold: int = pydantic.Field(
-            10_000, ge=0, description="followers above which an actor earns the bonus (Kred: "
-            "10,000)")
+            10_000,
+            ge=0,
+            description="followers above which an actor earns the bonus (Kred: 10,000)",
+        )
         follow_points: float = pydantic.Field(
-            1.0, ge=0, description="Influence points per follower gained in the window "
-            "(value unpublished; our choice)")
+            1.0,
+            ge=0,
+            description="Influence points per follower gained in the window "
+            "(value unpublished; our choice)",
+        )
         count_likes: bool = pydantic.Field(
-            False, description="also give reaction_points for likes (Kred counted Facebook "
-            "likes)")
+            False, description="also give reaction_points for likes (Kred counted Facebook likes)"
+        )
         per_group: bool = pydantic.Field(
-            False, description="normalise Influence within each account's own group, points "
+            False,
+            description="normalise Influence within each account's own group, points "
             "from everyone (our approximation; the published per-community score is "
-            "'community')")
+            "'community')",
+        )
         community: str | None = pydantic.Field(
-            None, description="Kred's community score: only actions by members of this "
+            None,
+            description="Kred's community score: only actions by members of this "
             "community (the group column) earn Influence points, and only your actions towards "
-            "its members earn Outreach points; every account is scored, the top one is 1000")
+            "its members earn Outreach points; every account is scored, the top one is 1000",
+        )
 
         @pydantic.field_validator("window_days")
         @classmethod
@@ -208,8 +237,11 @@ class KredLike(Scorer):
         ev = lazy.between(lo, t).frame(["actor", "action", "target"])
         if "target" not in ev.columns:
             ev = ev.assign(target=ev["actor"].where(ev["actor"].isna()))
-        react = ((ev["action"] != "post") & ~ev["target"].isna()
-                 & (ev["target"] != ev["actor"]).fillna(False))
+        react = (
+            (ev["action"] != "post")
+            & ~ev["target"].isna()
+            & (ev["target"] != ev["actor"]).fillna(False)
+        )
         member = self.members(world)
         if member is not None:
             member_ids = list(world.ids[member])
@@ -245,19 +277,24 @@ class KredLike(Scorer):
         if c is None:
             return None
         if "group" not in world.accounts:
-            raise ScorerError(f"scorer 'kred' parameter 'community': {c!r} needs a 'group' "
-                              "column (the accounts' communities); this world has none, so "
-                              "score it without community")
+            raise ScorerError(
+                f"scorer 'kred' parameter 'community': {c!r} needs a 'group' "
+                "column (the accounts' communities); this world has none, so "
+                "score it without community"
+            )
         group = world.accounts["group"].astype("string").fillna("").to_numpy(dtype=object)
         member = group == c
         if len(world) and not member.any():
             known = ", ".join(sorted({g for g in group if g})[:10])
-            raise ScorerError(f"scorer 'kred' parameter 'community': no account is in "
-                              f"community {c!r}; the groups of this world include: {known}")
+            raise ScorerError(
+                f"scorer 'kred' parameter 'community': no account is in "
+                f"community {c!r}; the groups of this world include: {known}"
+            )
         return member
 
-    def _followers_gained(self, world: World, t: pd.Timestamp | None,
-                          member: np.ndarray | None = None) -> np.ndarray:
+    def _followers_gained(
+        self, world: World, t: pd.Timestamp | None, member: np.ndarray | None = None
+    ) -> np.ndarray:
         """Followers gained in the window (all current followers without a window or times);
         with ``member``, only followers who are members count."""
         n = len(world)
@@ -312,46 +349,84 @@ class KredLike(Scorer):
         for a in _REACTION_NAMES:
             c = float(pts.counts[a][i])
             on = a in counted
-            rows.append((f"{_PLURAL[a]} {verb}", c, p.reaction_points * c if on else 0.0,
-                         _each(p.reaction_points) if on
-                         else "not counted (count_likes is false)"))
+            rows.append(
+                (
+                    f"{_PLURAL[a]} {verb}",
+                    c,
+                    p.reaction_points * c if on else 0.0,
+                    _each(p.reaction_points) if on else "not counted (count_likes is false)",
+                )
+            )
         total = float(pts.total[i])
         if outreach:
             level = float(outreach_level(total))
             k = int(level)
-            reached = f"level {k} from {OUTREACH_THRESHOLDS[k - 1]:g} points" if k else \
-                "below level 1 (100 points)"
-            nxt = (f"; level {k + 1} at {OUTREACH_THRESHOLDS[k]:g}"
-                   if k < len(OUTREACH_THRESHOLDS) else "")
+            reached = (
+                f"level {k} from {OUTREACH_THRESHOLDS[k - 1]:g} points"
+                if k
+                else "below level 1 (100 points)"
+            )
+            nxt = (
+                f"; level {k + 1} at {OUTREACH_THRESHOLDS[k]:g}"
+                if k < len(OUTREACH_THRESHOLDS)
+                else ""
+            )
             score = level
             scale, offset = (level / total if total else 0.0), 0.0
             transform = f"the Outreach Level reached with {total:g} points: {reached}{nxt}"
-            notes: tuple[str, ...] = ("Outreach counts all history up to the scoring time "
-                                      "and never goes down",)
+            notes: tuple[str, ...] = (
+                "Outreach counts all history up to the scoring time and never goes down",
+            )
         else:
-            rows.append((f"bonus: reactions from accounts with more than "
-                         f"{p.big_actor_threshold:,} followers", float(pts.big_actor[i]),
-                         p.big_actor_bonus * float(pts.big_actor[i]),
-                         "extra: " + _each(p.big_actor_bonus)))
-            rows.append(("followers gained", float(pts.follows[i]),
-                         p.follow_points * float(pts.follows[i]),
-                         _each(p.follow_points)))
+            rows.append(
+                (
+                    f"bonus: reactions from accounts with more than "
+                    f"{p.big_actor_threshold:,} followers",
+                    float(pts.big_actor[i]),
+                    p.big_actor_bonus * float(pts.big_actor[i]),
+                    "extra: " + _each(p.big_actor_bonus),
+                )
+            )
+            rows.append(
+                (
+                    "followers gained",
+                    float(pts.follows[i]),
+                    p.follow_points * float(pts.follows[i]),
+                    _each(p.follow_points),
+                )
+            )
             scores, top = self._normalise(world, pts.total)
             score = float(scores[i])
             where = "in its group" if p.per_group and "group" in world.accounts else "overall"
             # the points stay Kred points; the normalisation to 1-1000 is a factor
             scale, offset = ((score - 1.0) / total if total else 0.0), 1.0
-            transform = (f"normalised to 1-1000: 1 + 999 * ln(1 + {total:,g}) / "
-                         f"ln(1 + {top[i]:,g}), {top[i]:,g} being the top points {where}")
+            transform = (
+                f"normalised to 1-1000: 1 + 999 * ln(1 + {total:,g}) / "
+                f"ln(1 + {top[i]:,g}), {top[i]:,g} being the top points {where}"
+            )
             span = "all history" if p.window_days is None else f"the {p.window_days} days"
-            notes = (f"window: {span} up to {pts.at}",
-                     "no discount for repeated actions by the same account (Kred's rules)")
+            notes = (
+                f"window: {span} up to {pts.at}",
+                "no discount for repeated actions by the same account (Kred's rules)",
+            )
         if p.community is not None:
             towards = "towards" if outreach else "by"
-            notes = (*notes, f"community {p.community!r}: only actions {towards} its members "
-                     "(group column) count")
-        return Statement(self.id, account, score, statement_items(rows), pts.at, notes,
-                         scale=scale, offset=offset, transform=transform)
+            notes = (
+                *notes,
+                f"community {p.community!r}: only actions {towards} its members "
+                "(group column) count",
+            )
+        return Statement(
+            self.id,
+            account,
+            score,
+            statement_items(rows),
+            pts.at,
+            notes,
+            scale=scale,
+            offset=offset,
+            transform=transform,
+        )
 
 
 def _each(points: float) -> str:
@@ -371,4 +446,3 @@ def _followers(world: World, t: pd.Timestamp | None) -> np.ndarray:
 @hookimpl
 def register_scorers(register):
     register(KredLike)
-

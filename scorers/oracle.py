@@ -41,11 +41,15 @@ class Oracle(TruthScorer):
     version = "1.0"
     name = "Oracle (ground-truth expected spread)"
     range = (0.0, 1e12)
-    description = ("Reference scorer for simulated worlds: each account's ground-truth expected "
-                   "spread (accounts one post reaches by resharing). Never audited by default; "
-                   "auditkit audit --controls adds it.")
-    references = ("Kempe, Kleinberg, Tardos. Maximizing the Spread of Influence through a "
-                  "Social Network. KDD 2003.",)
+    description = (
+        "Reference scorer for simulated worlds: each account's ground-truth expected "
+        "spread (accounts one post reaches by resharing). Never audited by default; "
+        "auditkit audit --controls adds it."
+    )
+    references = (
+        "Kempe, Kleinberg, Tardos. Maximizing the Spread of Influence through a "
+        "Social Network. KDD 2003.",
+    )
 
     def score_truth(self, world: World, truth: np.ndarray, at: object = None) -> pd.Series:
         return world.series(np.asarray(truth, np.float64), name=self.id)

@@ -62,9 +62,13 @@ _REACTION_CODES = np.array([ACTIONS.index(a) for a in REACTIONS], dtype=np.int8)
 # the shared power iteration
 
 
-def _transition(src: np.ndarray, dst: np.ndarray, n: int,
-                weights: np.ndarray | None = None,
-                dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
+def _transition(
+    src: np.ndarray,
+    dst: np.ndarray,
+    n: int,
+    weights: np.ndarray | None = None,
+    dtype: type = np.float64,
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """``P^T`` (CSR, or a CSC view of ``P``'s CSR) of the row-normalised graph ``src -> dst``,
     and the dangling mask.
 
@@ -82,8 +86,10 @@ def _transition(src: np.ndarray, dst: np.ndarray, n: int,
     else:
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != src.shape:
-            raise ScorerError(f"weights has {w.shape[0] if w.ndim else 0} values for "
-                              f"{len(src)} follow edges; give one weight per edge")
+            raise ScorerError(
+                f"weights has {w.shape[0] if w.ndim else 0} values for "
+                f"{len(src)} follow edges; give one weight per edge"
+            )
         if len(w) and (not np.isfinite(w).all() or (w < 0).any()):
             raise ScorerError("edge weights must be finite and non-negative")
         out = np.bincount(src, weights=w, minlength=n).astype(float)
@@ -119,9 +125,18 @@ class _Iteration:
     converged: bool
 
 
-def _power_iterate(pt: sp.csr_matrix, dangling: np.ndarray, *, damping: float,
-                   teleport: np.ndarray, dangling_to: np.ndarray | None, start: np.ndarray,
-                   max_iter: int, threshold: float, inclusive: bool = False) -> _Iteration:
+def _power_iterate(
+    pt: sp.csr_matrix,
+    dangling: np.ndarray,
+    *,
+    damping: float,
+    teleport: np.ndarray,
+    dangling_to: np.ndarray | None,
+    start: np.ndarray,
+    max_iter: int,
+    threshold: float,
+    inclusive: bool = False,
+) -> _Iteration:
     """``x <- d (P^T x + (sum of x over dangling) * dangling_to) + (1 - d) teleport``.
 
     Stops as soon as ``sum |x - x_last| < threshold`` (``<=`` with ``inclusive``, Tweepcred's
@@ -164,13 +179,21 @@ def _as_transition(graph, weights) -> tuple[sp.csr_matrix, np.ndarray, int]:
             raise ScorerError(f"the adjacency matrix must be square, got {coo.shape}")
         pt, dangling = _transition(coo.row, coo.col, n, coo.data)
         return pt, dangling, n
-    raise ScorerError(f"pagerank_vector takes a World or a scipy.sparse adjacency matrix, "
-                      f"not {type(graph).__name__}")
+    raise ScorerError(
+        f"pagerank_vector takes a World or a scipy.sparse adjacency matrix, "
+        f"not {type(graph).__name__}"
+    )
 
 
-def pagerank_vector(graph: World | sp.spmatrix, *, damping: float = 0.85,
-                    weights: np.ndarray | None = None, teleport: np.ndarray | None = None,
-                    max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
+def pagerank_vector(
+    graph: World | sp.spmatrix,
+    *,
+    damping: float = 0.85,
+    weights: np.ndarray | None = None,
+    teleport: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> np.ndarray:
     """PageRank of every account over the follow edges ``follower -> followee``.
 
     Parameters
@@ -208,8 +231,16 @@ def pagerank_vector(graph: World | sp.spmatrix, *, damping: float = 0.85,
         return np.zeros(0)
     p = _distribution(teleport, n, "teleport")
     start = np.full(n, 1.0 / n)
-    result = _power_iterate(pt, dangling, damping=damping, teleport=p, dangling_to=p,
-                            start=start, max_iter=max_iter, threshold=n * tol)
+    result = _power_iterate(
+        pt,
+        dangling,
+        damping=damping,
+        teleport=p,
+        dangling_to=p,
+        start=start,
+        max_iter=max_iter,
+        threshold=n * tol,
+    )
     return result.x
 
 
@@ -243,10 +274,16 @@ def interaction_weights(world: World, window_days: float, at: object = None) -> 
 # Tweepcred arithmetic (module level so the published figures can be tested one by one)
 
 
-def tweepcred_mass(followings: np.ndarray, followers: np.ndarray,
-                   age_days: np.ndarray | None = None, *, device: np.ndarray | None = None,
-                   verified: np.ndarray | None = None, restricted: np.ndarray | None = None,
-                   suspended: np.ndarray | None = None) -> np.ndarray:
+def tweepcred_mass(
+    followings: np.ndarray,
+    followers: np.ndarray,
+    age_days: np.ndarray | None = None,
+    *,
+    device: np.ndarray | None = None,
+    verified: np.ndarray | None = None,
+    restricted: np.ndarray | None = None,
+    suspended: np.ndarray | None = None,
+) -> np.ndarray:
     """Tweepcred's un-normalised user mass (teleport prior), ``UserMass.getUserMass``.
 
     As the Scala does it, in this order: a suspended account has mass 0 and a verified one
@@ -272,8 +309,9 @@ def tweepcred_mass(followings: np.ndarray, followers: np.ndarray,
         factor = np.ones(n)
     else:
         age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
-        factor = np.where(np.isnan(age) | (age > 30), 1.0,
-                          np.minimum(1.0, np.log1p(np.nan_to_num(age) / 15.0)))
+        factor = np.where(
+            np.isnan(age) | (age > 30), 1.0, np.minimum(1.0, np.log1p(np.nan_to_num(age) / 15.0))
+        )
     score = TWEEPCRED_BASE_MASS + np.where(flag(device), TWEEPCRED_DEVICE_MASS, 0.0)
     score = np.maximum(score * factor, TWEEPCRED_MASS_FLOOR)
     score = np.where(flag(restricted), score * TWEEPCRED_RESTRICTED_FACTOR, score)
@@ -408,26 +446,41 @@ class PageRank(Scorer):
 
     class Params(Params):
         damping: float = pydantic.Field(
-            0.85, ge=0.0, lt=1.0, description="probability of following an edge rather than "
-            "teleporting (Tweepcred: 0.9 unless given)")
+            0.85,
+            ge=0.0,
+            lt=1.0,
+            description="probability of following an edge rather than "
+            "teleporting (Tweepcred: 0.9 unless given)",
+        )
         max_iter: int = pydantic.Field(
-            100, ge=1, description="most power iterations (Tweepcred: 20 unless given)")
+            100, ge=1, description="most power iterations (Tweepcred: 20 unless given)"
+        )
         tol: float = pydantic.Field(
-            1e-10, ge=0.0, description="stop when sum|x - x_last| < n*tol, networkx's rule "
+            1e-10,
+            ge=0.0,
+            description="stop when sum|x - x_last| < n*tol, networkx's rule "
             "(networkx's default 1e-6 stops after one step on a million accounts); Tweepcred: "
-            "absolute threshold 0.001 unless given")
+            "absolute threshold 0.001 unless given",
+        )
         weight: Literal["none", "interactions"] = pydantic.Field(
-            "none", description="edge weights: none (1 per follow) or interactions (1 + shares, "
-            "replies, mentions and likes from follower to followee in the last window_days)")
+            "none",
+            description="edge weights: none (1 per follow) or interactions (1 + shares, "
+            "replies, mentions and likes from follower to followee in the last window_days)",
+        )
         window_days: float = pydantic.Field(
-            90.0, gt=0, description="reaction window of weight=interactions, in days")
+            90.0, gt=0, description="reaction window of weight=interactions, in days"
+        )
         variant: Literal["standard", "tweepcred"] = pydantic.Field(
-            "standard", description="standard (log spread 0..100) or tweepcred (Twitter's "
-            "teleport mass, post-adjust and rint(130 + 5.21 ln PR) scale)")
+            "standard",
+            description="standard (log spread 0..100) or tweepcred (Twitter's "
+            "teleport mass, post-adjust and rint(130 + 5.21 ln PR) scale)",
+        )
         dtype: Literal["float64", "float32"] = pydantic.Field(
-            "float64", description="float type of the power iteration: float32 halves the "
+            "float64",
+            description="float type of the power iteration: float32 halves the "
             "memory of the transition matrix and the vectors on very large graphs (values "
-            "differ from float64 by about 1e-7, relative)")
+            "differ from float64 by about 1e-7, relative)",
+        )
 
     params: PageRank.Params
 
@@ -437,9 +490,11 @@ class PageRank(Scorer):
         if p.variant != "tweepcred":
             return p.damping, p.max_iter, p.tol
         given = p.model_fields_set
-        return (p.damping if "damping" in given else TWEEPCRED_DAMPING,
-                p.max_iter if "max_iter" in given else TWEEPCRED_MAX_ITER,
-                p.tol if "tol" in given else TWEEPCRED_THRESHOLD)
+        return (
+            p.damping if "damping" in given else TWEEPCRED_DAMPING,
+            p.max_iter if "max_iter" in given else TWEEPCRED_MAX_ITER,
+            p.tol if "tol" in given else TWEEPCRED_THRESHOLD,
+        )
 
     def random_walk(self, world: World, at: object = None) -> RandomWalk | None:
         """The standard variant's PageRank vector (uniform teleport, unweighted follows, as
@@ -450,41 +505,72 @@ class PageRank(Scorer):
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         damping, max_iter, tol = self.settings()
-        return RandomWalk(pagerank_vector(snap, damping=damping, max_iter=max_iter, tol=tol),
-                          damping)
+        return RandomWalk(
+            pagerank_vector(snap, damping=damping, max_iter=max_iter, tol=tol), damping
+        )
 
     def _run(self, world: World, at: object) -> _Run:
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         n = len(snap)
         damping, max_iter, tol = self.settings()
-        weights = (interaction_weights(snap, self.params.window_days, t)
-                   if self.params.weight == "interactions" else None)
+        weights = (
+            interaction_weights(snap, self.params.window_days, t)
+            if self.params.weight == "interactions"
+            else None
+        )
         src, dst = snap.follow_codes
         pt, dangling = _transition(src, dst, n, weights, np.dtype(self.params.dtype).type)
         uniform = np.full(n, 1.0 / n) if n else np.zeros(0)
         if self.params.variant == "standard":
             teleport = uniform
-            it = _power_iterate(pt, dangling, damping=damping, teleport=teleport,
-                                dangling_to=teleport, start=uniform, max_iter=max_iter,
-                                threshold=n * tol)
+            it = _power_iterate(
+                pt,
+                dangling,
+                damping=damping,
+                teleport=teleport,
+                dangling_to=teleport,
+                start=uniform,
+                max_iter=max_iter,
+                threshold=n * tol,
+            )
             pr, divisor = it.x, np.ones(n)
             scores = log_spread(pr)
-            return _Run(snap, pt, dangling, damping, teleport, teleport, it, weights, divisor,
-                        pr, scores)
+            return _Run(
+                snap, pt, dangling, damping, teleport, teleport, it, weights, divisor, pr, scores
+            )
         followers, followings = snap.in_degree, snap.out_degree
         mass = tweepcred_mass(followings, followers, _age_days(snap, t), **account_flags(snap))
         total = mass.sum()
         teleport = mass / total if total > 0 else uniform
-        it = _power_iterate(pt, dangling, damping=damping, teleport=teleport,
-                            dangling_to=uniform, start=teleport, max_iter=max_iter,
-                            threshold=tol, inclusive=True)
+        it = _power_iterate(
+            pt,
+            dangling,
+            damping=damping,
+            teleport=teleport,
+            dangling_to=uniform,
+            start=teleport,
+            max_iter=max_iter,
+            threshold=tol,
+            inclusive=True,
+        )
         divisor = tweepcred_post_adjust(followings, followers)
         adjusted = it.x / divisor
         total = adjusted.sum()
         pr = adjusted / total if total > 0 else adjusted
-        return _Run(snap, pt, dangling, damping, teleport, uniform, it, weights, divisor, pr,
-                    tweepcred_scale(pr))
+        return _Run(
+            snap,
+            pt,
+            dangling,
+            damping,
+            teleport,
+            uniform,
+            it,
+            weights,
+            divisor,
+            pr,
+            tweepcred_scale(pr),
+        )
 
     def score(self, world: World, at: object = None) -> pd.Series:
         run = self._run(world, at)
@@ -497,44 +583,77 @@ class PageRank(Scorer):
         score = float(run.scores[code])
         n = len(world)
         rows: list[tuple[str, float, str]] = [
-            ("teleport", (1.0 - d) * float(run.teleport[code]),
-             f"(1-d)*t: the random jump lands here (d = {d:g}, t = {run.teleport[code]:.3g})"),
+            (
+                "teleport",
+                (1.0 - d) * float(run.teleport[code]),
+                f"(1-d)*t: the random jump lands here (d = {d:g}, t = {run.teleport[code]:.3g})",
+            ),
         ]
         if run.dangling.any():
             mass = float(it.x_last[run.dangling].sum())
-            rows.append(("dangling", d * mass * float(run.dangling_to[code]),
-                         f"d*D*t: share of the PageRank {mass:.3g} held by {run.dangling.sum():,} "
-                         "accounts who follow no one"))
+            rows.append(
+                (
+                    "dangling",
+                    d * mass * float(run.dangling_to[code]),
+                    f"d*D*t: share of the PageRank {mass:.3g} held by {run.dangling.sum():,} "
+                    "accounts who follow no one",
+                )
+            )
         rows.extend(_follower_rows(run.pt, it.x_last, d, code, world.ids, "PR", "follower"))
         raw = np.array([r[1] for r in rows])
         points = _share(score, raw)
         items = [(sig, val, pts, note) for (sig, val, note), pts in zip(rows, points, strict=True)]
-        notes = [f"values are raw PageRank contributions from the last power-iteration step; "
-                 f"they add up to PR = {it.x[code]:.6g}. Points share the score "
-                 f"{score:.4g} out in proportion to them (a share, not a log decomposition).",
-                 f"{it.iterations} iterations, last total change {it.change:.3g}"
-                 + ("" if it.converged else " (stopped at max_iter before converging)")]
+        notes = [
+            f"values are raw PageRank contributions from the last power-iteration step; "
+            f"they add up to PR = {it.x[code]:.6g}. Points share the score "
+            f"{score:.4g} out in proportion to them (a share, not a log decomposition).",
+            f"{it.iterations} iterations, last total change {it.change:.3g}"
+            + ("" if it.converged else " (stopped at max_iter before converging)"),
+        ]
         if run.weights is not None:
-            notes.append(f"edges weighted by 1 + reactions in the last "
-                         f"{self.params.window_days:g} days, rows normalised")
+            notes.append(
+                f"edges weighted by 1 + reactions in the last "
+                f"{self.params.window_days:g} days, rows normalised"
+            )
         if self.params.variant == "tweepcred":
-            items.append(("post-adjust divisor", float(run.divisor[code]), 0.0,
-                          "Tweepcred divides PR by this when followings > 2500, then "
-                          "re-normalises"))
-            items.append(("scaled PageRank", float(run.pr[code]), 0.0,
-                          f"score = clip(rint(130 + 5.21 ln PR), 0, 100) = {score:g}"))
-            notes.append("Tweepcred's scale was fitted to Twitter's n (hundreds of millions); "
-                         f"with n = {n:,} PageRank is large and scores clip high")
+            items.append(
+                (
+                    "post-adjust divisor",
+                    float(run.divisor[code]),
+                    0.0,
+                    "Tweepcred divides PR by this when followings > 2500, then re-normalises",
+                )
+            )
+            items.append(
+                (
+                    "scaled PageRank",
+                    float(run.pr[code]),
+                    0.0,
+                    f"score = clip(rint(130 + 5.21 ln PR), 0, 100) = {score:g}",
+                )
+            )
+            notes.append(
+                "Tweepcred's scale was fitted to Twitter's n (hundreds of millions); "
+                f"with n = {n:,} PageRank is large and scores clip high"
+            )
             flags = account_flags(run.snapshot)
             held = [k for k, v in flags.items() if v[code]]
-            notes.append("user mass (the teleport t) from UserMass.scala; flags of this "
-                         f"account: {', '.join(held) if held else 'none'} (columns in this "
-                         f"world: {', '.join(flags) if flags else 'none, so all false'})")
+            notes.append(
+                "user mass (the teleport t) from UserMass.scala; flags of this "
+                f"account: {', '.join(held) if held else 'none'} (columns in this "
+                f"world: {', '.join(flags) if flags else 'none, so all false'})"
+            )
         else:
             lo = float(run.pr.min()) if n else 0.0
             hi = float(run.pr.max()) if n else 0.0
-            items.append(("log-scale mapping", float(run.pr[code]), 0.0,
-                          f"score = 100 ln(PR/{lo:.3g}) / ln({hi:.3g}/{lo:.3g}) = {score:.4g}"))
+            items.append(
+                (
+                    "log-scale mapping",
+                    float(run.pr[code]),
+                    0.0,
+                    f"score = 100 ln(PR/{lo:.3g}) / ln({hi:.3g}/{lo:.3g}) = {score:.4g}",
+                )
+            )
         table = _balanced(statement_items(items), score)
         return Statement(self.id, account, score, table, world.resolve_at(at), tuple(notes))
 
@@ -560,8 +679,15 @@ def _age_days(world: World, t: pd.Timestamp | None) -> np.ndarray | None:
     return np.floor((t.value - ns) / NS_PER_DAY)
 
 
-def _follower_rows(pt: sp.spmatrix, x_last: np.ndarray, damping: float, code: int,
-                   ids: pd.Index, unit: str, who: str) -> list[tuple[str, float, str]]:
+def _follower_rows(
+    pt: sp.spmatrix,
+    x_last: np.ndarray,
+    damping: float,
+    code: int,
+    ids: pd.Index,
+    unit: str,
+    who: str,
+) -> list[tuple[str, float, str]]:
     """The top followers' contributions ``d * x(u) * P[u, v]`` and one line for the rest."""
     pt = sp.csr_matrix(pt)
     lo, hi = pt.indptr[code], pt.indptr[code + 1]
@@ -571,12 +697,22 @@ def _follower_rows(pt: sp.spmatrix, x_last: np.ndarray, damping: float, code: in
     rows = []
     for j in order[:EXPLAIN_TOP]:
         u = int(followers[j])
-        rows.append((f"{who} {ids[u]}", float(contrib[j]),
-                     f"d*{unit}(u)*w/W(u) = {damping:g}*{x_last[u]:.3g}*{pt.data[lo + j]:.3g}"))
+        rows.append(
+            (
+                f"{who} {ids[u]}",
+                float(contrib[j]),
+                f"d*{unit}(u)*w/W(u) = {damping:g}*{x_last[u]:.3g}*{pt.data[lo + j]:.3g}",
+            )
+        )
     rest = order[EXPLAIN_TOP:]
     if len(rest):
-        rows.append((f"{len(rest):,} other {who}s", float(contrib[rest].sum()),
-                     f"the remaining {who}s' contributions, summed"))
+        rows.append(
+            (
+                f"{len(rest):,} other {who}s",
+                float(contrib[rest].sum()),
+                f"the remaining {who}s' contributions, summed",
+            )
+        )
     return rows
 
 

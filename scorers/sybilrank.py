@@ -44,8 +44,9 @@ EXPLAIN_TOP = 10
 Ties = Literal["mutual", "any"]
 
 
-def tie_graph(src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual",
-              dtype: type = np.float64) -> sp.csr_matrix:
+def tie_graph(
+    src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual", dtype: type = np.float64
+) -> sp.csr_matrix:
     """The undirected social graph (symmetric 0/1 CSR, no self-loops) from follows
     ``src -> dst``: ``mutual``, a tie where both accounts follow each other; ``any``, a tie where
     either follows the other."""
@@ -64,8 +65,9 @@ def tie_graph(src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual",
         ties_key = np.union1d(key, reverse)
     rows = ties_key // n
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-    return sp.csr_matrix((np.ones(len(ties_key), dtype), (ties_key % n).astype(np.int32),
-                          indptr), shape=(n, n))
+    return sp.csr_matrix(
+        (np.ones(len(ties_key), dtype), (ties_key % n).astype(np.int32), indptr), shape=(n, n)
+    )
 
 
 def default_iterations(n: int) -> int:
@@ -74,8 +76,9 @@ def default_iterations(n: int) -> int:
     return math.ceil(math.log2(n)) if n > 1 else 0
 
 
-def early_terminated_trust(graph: sp.csr_matrix, seeds: np.ndarray, iterations: int
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def early_terminated_trust(
+    graph: sp.csr_matrix, seeds: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
     """SybilRank's power iteration: ``T_i(v) = sum over neighbours u of T_{i-1}(u)/deg(u)``
     from a total trust of 1 split evenly over the seeds; returns ``(T_w, T_{w-1})``.
 
@@ -171,19 +174,29 @@ class SybilRank(Scorer):
         seeds: tuple[str, ...] | str | None = seeds_field()
         seeds_as_of: str | None = seeds_as_of_field()
         ties: Ties = pydantic.Field(
-            "mutual", description="how follows become undirected ties: mutual (both follow "
+            "mutual",
+            description="how follows become undirected ties: mutual (both follow "
             "each other, the analogue of an accepted friendship) or any (either follows the "
-            "other)")
+            "other)",
+        )
         iterations: int | None = pydantic.Field(
-            None, ge=0, description="power-iteration steps; default ceil(log2 n) (the paper's "
-            "O(log n) early termination)")
+            None,
+            ge=0,
+            description="power-iteration steps; default ceil(log2 n) (the paper's "
+            "O(log n) early termination)",
+        )
         candidates_per_community: int = pydantic.Field(
-            5, ge=1, description="accounts with most ties in each community (group) put to the "
-            "label oracle by the default pick; accounts tied with the last are asked too")
+            5,
+            ge=1,
+            description="accounts with most ties in each community (group) put to the "
+            "label oracle by the default pick; accounts tied with the last are asked too",
+        )
         dtype: Literal["float64", "float32"] = pydantic.Field(
-            "float64", description="float type of the power iteration: float32 halves the "
+            "float64",
+            description="float type of the power iteration: float32 halves the "
             "memory of the tie graph and the vectors on very large graphs (values differ from "
-            "float64 by about 1e-7, relative)")
+            "float64 by about 1e-7, relative)",
+        )
 
         @pydantic.field_validator("seeds", mode="before")
         @classmethod
@@ -207,8 +220,9 @@ class SybilRank(Scorer):
         """The seed accounts for scoring ``world`` as of ``at``, and how they were chosen."""
         return self._seeds(world, world.resolve_at(at))
 
-    def _seeds(self, world: World, t: pd.Timestamp | None,
-               graph: sp.csr_matrix | None = None) -> Seeds:
+    def _seeds(
+        self, world: World, t: pd.Timestamp | None, graph: sp.csr_matrix | None = None
+    ) -> Seeds:
         """The seeds; ``graph`` is the tie graph of the scoring snapshot, reused for the pick
         when it is made on that snapshot (``seeds_as_of`` not set)."""
         p = self.params
@@ -227,42 +241,59 @@ class SybilRank(Scorer):
         degree = np.asarray(graph.sum(axis=1)).ravel()
         tied = degree > 0
         if not tied.any():
-            return Seeds(np.zeros(0, np.int64), "none",
-                         f"no seeds: no account has a tie ({p.ties} follows){stamp}; give "
-                         "seeds=[...] (ids or a file)", as_of=when)
+            return Seeds(
+                np.zeros(0, np.int64),
+                "none",
+                f"no seeds: no account has a tie ({p.ties} follows){stamp}; give "
+                "seeds=[...] (ids or a file)",
+                as_of=when,
+            )
         if "group" in world.accounts:
             community, _ = pd.factorize(world.accounts["group"], use_na_sentinel=False)
         else:
             community = np.zeros(n, np.int64)
-        candidates = np.concatenate([
-            top_with_ties(degree, tied & (community == c), p.candidates_per_community)
-            for c in np.unique(community)])
+        candidates = np.concatenate(
+            [
+                top_with_ties(degree, tied & (community == c), p.candidates_per_community)
+                for c in np.unique(community)
+            ]
+        )
         good = oracle(world, candidates)
         codes = np.sort(candidates[good])
         k = len(np.unique(community[candidates])) if len(candidates) else 0
         if not len(codes):
-            why = ("this world has no label column to vouch for anyone" if labels is None
-                   else "none of them carries a trusted label")
-            return Seeds(codes, "none",
-                         f"no seeds: the oracle was asked about the {len(candidates)} "
-                         f"best-connected accounts of {k} communities{stamp}, and {why}; give "
-                         "seeds=[...] (ids or a file) or label trusted accounts", candidates,
-                         when)
-        return Seeds(codes, "pick",
-                     f"{len(codes)} of the {len(candidates)} best-connected accounts of {k} "
-                     f"communities{stamp} vouched for by the label oracle", candidates, when)
+            why = (
+                "this world has no label column to vouch for anyone"
+                if labels is None
+                else "none of them carries a trusted label"
+            )
+            return Seeds(
+                codes,
+                "none",
+                f"no seeds: the oracle was asked about the {len(candidates)} "
+                f"best-connected accounts of {k} communities{stamp}, and {why}; give "
+                "seeds=[...] (ids or a file) or label trusted accounts",
+                candidates,
+                when,
+            )
+        return Seeds(
+            codes,
+            "pick",
+            f"{len(codes)} of the {len(candidates)} best-connected accounts of {k} "
+            f"communities{stamp} vouched for by the label oracle",
+            candidates,
+            when,
+        )
 
     # ---- propagation ----
     def _run(self, world: World, at: object) -> _Run:
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         n = len(snap)
-        graph = tie_graph(*snap.follow_codes, n, self.params.ties,
-                          np.dtype(self.params.dtype).type)
+        graph = tie_graph(*snap.follow_codes, n, self.params.ties, np.dtype(self.params.dtype).type)
         seeds = self._seeds(world, t, graph)
         degree = np.asarray(graph.sum(axis=1)).ravel()
-        w = self.params.iterations if self.params.iterations is not None \
-            else default_iterations(n)
+        w = self.params.iterations if self.params.iterations is not None else default_iterations(n)
         trust, last = early_terminated_trust(graph, seeds.codes, w)
         ranked = np.divide(trust, degree, out=np.zeros(n), where=degree > 0)
         top = ranked.max() if n else 0.0
@@ -291,30 +322,60 @@ class SybilRank(Scorer):
             order = np.lexsort((neighbours, -contrib))
             for j in order[:EXPLAIN_TOP]:
                 u = int(neighbours[j])
-                rows.append((f"tie {world.ids[u]}", float(contrib[j]),
-                             f"T(u)/deg(u) = {run.trust_last[u]:.3g}/{run.degree[u]:g}"))
+                rows.append(
+                    (
+                        f"tie {world.ids[u]}",
+                        float(contrib[j]),
+                        f"T(u)/deg(u) = {run.trust_last[u]:.3g}/{run.degree[u]:g}",
+                    )
+                )
             rest = order[EXPLAIN_TOP:]
             if len(rest):
-                rows.append((f"{len(rest):,} other ties", float(contrib[rest].sum()),
-                             "the remaining neighbours' trust, summed"))
+                rows.append(
+                    (
+                        f"{len(rest):,} other ties",
+                        float(contrib[rest].sum()),
+                        "the remaining neighbours' trust, summed",
+                    )
+                )
             if not len(neighbours):
-                rows.append(("no ties", 0.0, f"no {self.params.ties} follows: no trust "
-                             "arrives and the score is 0"))
+                rows.append(
+                    (
+                        "no ties",
+                        0.0,
+                        f"no {self.params.ties} follows: no trust arrives and the score is 0",
+                    )
+                )
         points = proportional_points(score, np.array([r[1] for r in rows]))
-        items = [(sig, val, float(pts), note)
-                 for (sig, val, note), pts in zip(rows, points, strict=True)]
+        items = [
+            (sig, val, float(pts), note) for (sig, val, note), pts in zip(rows, points, strict=True)
+        ]
         top = float(run.ranked.max()) if len(run.ranked) else 0.0
-        items.append(("degree", float(run.degree[code]), 0.0,
-                      "trust is divided by the number of ties (SybilRank's degree "
-                      "normalisation)"))
-        items.append(("share of the top", float(run.ranked[code]), 0.0,
-                      f"score = 100 * {run.ranked[code]:.4g} / {top:.4g} = {score:.4g}"))
-        notes = (f"seeds: {run.seeds.note}",
-                 f"trust after {run.iterations} power-iteration steps over {self.params.ties} "
-                 f"follows; values are the trust arriving in the last step and add up to "
-                 f"T = {run.trust[code]:.6g}; points share the score out in proportion to them")
-        return Statement(self.id, account, score, statement_items(items),
-                         world.resolve_at(at), notes)
+        items.append(
+            (
+                "degree",
+                float(run.degree[code]),
+                0.0,
+                "trust is divided by the number of ties (SybilRank's degree normalisation)",
+            )
+        )
+        items.append(
+            (
+                "share of the top",
+                float(run.ranked[code]),
+                0.0,
+                f"score = 100 * {run.ranked[code]:.4g} / {top:.4g} = {score:.4g}",
+            )
+        )
+        notes = (
+            f"seeds: {run.seeds.note}",
+            f"trust after {run.iterations} power-iteration steps over {self.params.ties} "
+            f"follows; values are the trust arriving in the last step and add up to "
+            f"T = {run.trust[code]:.6g}; points share the score out in proportion to them",
+        )
+        return Statement(
+            self.id, account, score, statement_items(items), world.resolve_at(at), notes
+        )
 
 
 @hookimpl

@@ -41,8 +41,9 @@ __all__ = ["TrustRank", "inverse_pagerank", "trust_vector"]
 EXPLAIN_TOP = 10
 
 
-def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int,
-                dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
+def _out_matrix(
+    src: np.ndarray, dst: np.ndarray, n: int, dtype: type = np.float64
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
@@ -50,8 +51,9 @@ def _out_matrix(src: np.ndarray, dst: np.ndarray, n: int,
     return edge_matrix(dst, src, data, n, rows_are_sources=False), out
 
 
-def trust_vector(src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *,
-                 damping: float, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+def trust_vector(
+    src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *, damping: float, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
     """TrustRank's biased PageRank: ``t <- a T t + (1 - a) d`` from ``t = d``, ``iterations``
     times, ``d`` = 1/|seeds| on each seed. Returns ``(t, t before the last step)``.
 
@@ -63,8 +65,9 @@ def trust_vector(src: np.ndarray, dst: np.ndarray, n: int, seeds: np.ndarray, *,
     return _propagate(t_mat, seeds, damping, iterations)
 
 
-def _propagate(t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iterations: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _propagate(
+    t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
     n = t_mat.shape[0]
     d = np.zeros(n, t_mat.dtype)
     if len(seeds):
@@ -77,8 +80,15 @@ def _propagate(t_mat: sp.csr_matrix, seeds: np.ndarray, damping: float, iteratio
     return t, last
 
 
-def inverse_pagerank(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float,
-                     iterations: int, dtype: type = np.float64) -> np.ndarray:
+def inverse_pagerank(
+    src: np.ndarray,
+    dst: np.ndarray,
+    n: int,
+    *,
+    damping: float,
+    iterations: int,
+    dtype: type = np.float64,
+) -> np.ndarray:
     """TrustRank's seed desirability: PageRank on the inverse graph, ``s <- a U s + (1-a)/n``.
 
     ``U[p, q] = 1/indeg(q)`` when ``p`` follows ``q`` (the paper's inverse transition matrix),
@@ -175,23 +185,38 @@ class TrustRank(Scorer):
         seeds: tuple[str, ...] | str | None = seeds_field()
         seeds_as_of: str | None = seeds_as_of_field()
         oracle_calls: int = pydantic.Field(
-            20, ge=1, description="L: candidates (highest inverse PageRank) put to the label "
+            20,
+            ge=1,
+            description="L: candidates (highest inverse PageRank) put to the label "
             "oracle by the default pick; accounts tied with the L-th are asked too (our "
-            "default; the paper asked about 1,250 of 31 million sites)")
+            "default; the paper asked about 1,250 of 31 million sites)",
+        )
         damping: float = pydantic.Field(
-            0.85, ge=0.0, lt=1.0, description="alpha_B: share of trust passed on per step; the "
-            "rest jumps back to the seeds (paper: 0.85)")
+            0.85,
+            ge=0.0,
+            lt=1.0,
+            description="alpha_B: share of trust passed on per step; the "
+            "rest jumps back to the seeds (paper: 0.85)",
+        )
         iterations: int = pydantic.Field(
-            20, ge=0, description="M_B: biased PageRank iterations (paper: 20)")
+            20, ge=0, description="M_B: biased PageRank iterations (paper: 20)"
+        )
         inverse_damping: float = pydantic.Field(
-            0.85, ge=0.0, lt=1.0, description="alpha_I: damping of the inverse PageRank that "
-            "ranks seed candidates (paper: 0.85)")
+            0.85,
+            ge=0.0,
+            lt=1.0,
+            description="alpha_I: damping of the inverse PageRank that "
+            "ranks seed candidates (paper: 0.85)",
+        )
         inverse_iterations: int = pydantic.Field(
-            20, ge=0, description="M_I: inverse PageRank iterations (paper: 20)")
+            20, ge=0, description="M_I: inverse PageRank iterations (paper: 20)"
+        )
         dtype: Literal["float64", "float32"] = pydantic.Field(
-            "float64", description="float type of the power iteration: float32 halves the "
+            "float64",
+            description="float type of the power iteration: float32 halves the "
             "memory of the transition matrix and the vectors on very large graphs (values "
-            "differ from float64 by about 1e-7, relative)")
+            "differ from float64 by about 1e-7, relative)",
+        )
 
         @pydantic.field_validator("seeds", mode="before")
         @classmethod
@@ -230,26 +255,47 @@ class TrustRank(Scorer):
         src, dst = snap.follow_codes
         follows_someone = np.bincount(src, minlength=n) > 0
         if not follows_someone.any():
-            return Seeds(np.zeros(0, np.int64), "none",
-                         f"no seeds: no account follows anyone{stamp}, so no candidate can "
-                         "pass trust on; give seeds=[...] (ids or a file)", as_of=when)
-        desirability = inverse_pagerank(src, dst, n, damping=p.inverse_damping,
-                                        iterations=p.inverse_iterations,
-                                        dtype=np.dtype(p.dtype).type)
+            return Seeds(
+                np.zeros(0, np.int64),
+                "none",
+                f"no seeds: no account follows anyone{stamp}, so no candidate can "
+                "pass trust on; give seeds=[...] (ids or a file)",
+                as_of=when,
+            )
+        desirability = inverse_pagerank(
+            src,
+            dst,
+            n,
+            damping=p.inverse_damping,
+            iterations=p.inverse_iterations,
+            dtype=np.dtype(p.dtype).type,
+        )
         candidates = top_with_ties(desirability, follows_someone, p.oracle_calls)
         good = oracle(world, candidates)
         codes = np.sort(candidates[good])
         if not len(codes):
-            why = ("this world has no label column to vouch for anyone" if labels is None
-                   else "none of them carries a trusted label")
-            return Seeds(codes, "none",
-                         f"no seeds: the oracle was asked about the {len(candidates)} accounts "
-                         f"with the highest inverse PageRank{stamp}, and {why}; give "
-                         "seeds=[...] (ids or a file) or label trusted accounts", candidates,
-                         when)
-        return Seeds(codes, "pick",
-                     f"{len(codes)} of the {len(candidates)} accounts with the highest inverse "
-                     f"PageRank{stamp} vouched for by the label oracle", candidates, when)
+            why = (
+                "this world has no label column to vouch for anyone"
+                if labels is None
+                else "none of them carries a trusted label"
+            )
+            return Seeds(
+                codes,
+                "none",
+                f"no seeds: the oracle was asked about the {len(candidates)} accounts "
+                f"with the highest inverse PageRank{stamp}, and {why}; give "
+                "seeds=[...] (ids or a file) or label trusted accounts",
+                candidates,
+                when,
+            )
+        return Seeds(
+            codes,
+            "pick",
+            f"{len(codes)} of the {len(candidates)} accounts with the highest inverse "
+            f"PageRank{stamp} vouched for by the label oracle",
+            candidates,
+            when,
+        )
 
     # ---- propagation ----
     def _run(self, world: World, at: object) -> _Run:
@@ -259,8 +305,7 @@ class TrustRank(Scorer):
         seeds = self._seeds(world, t)
         src, dst = snap.follow_codes
         t_mat, out = _out_matrix(src, dst, n, np.dtype(self.params.dtype).type)
-        trust, last = _propagate(t_mat, seeds.codes, self.params.damping,
-                                 self.params.iterations)
+        trust, last = _propagate(t_mat, seeds.codes, self.params.damping, self.params.iterations)
         top = trust.max() if n else 0.0
         scores = np.clip(100.0 * trust / top, 0.0, 100.0) if top > 0 else np.zeros(n)
         return _Run(snap, seeds, t_mat, out, trust, last, scores)
@@ -292,27 +337,46 @@ class TrustRank(Scorer):
             order = np.lexsort((followers, -contrib))
             for j in order[:EXPLAIN_TOP]:
                 u = int(followers[j])
-                rows.append((f"follower {world.ids[u]}", float(contrib[j]),
-                             f"alpha*t(u)/outdeg(u) = {a:g}*{run.trust_last[u]:.3g}/"
-                             f"{run.out[u]:g}"))
+                rows.append(
+                    (
+                        f"follower {world.ids[u]}",
+                        float(contrib[j]),
+                        f"alpha*t(u)/outdeg(u) = {a:g}*{run.trust_last[u]:.3g}/{run.out[u]:g}",
+                    )
+                )
             rest = order[EXPLAIN_TOP:]
             if len(rest):
-                rows.append((f"{len(rest):,} other followers", float(contrib[rest].sum()),
-                             "the remaining followers' trust, summed"))
+                rows.append(
+                    (
+                        f"{len(rest):,} other followers",
+                        float(contrib[rest].sum()),
+                        "the remaining followers' trust, summed",
+                    )
+                )
         points = proportional_points(score, np.array([r[1] for r in rows]))
-        items = [(sig, val, float(pts), note)
-                 for (sig, val, note), pts in zip(rows, points, strict=True)]
+        items = [
+            (sig, val, float(pts), note) for (sig, val, note), pts in zip(rows, points, strict=True)
+        ]
         top = float(run.trust.max()) if len(run.trust) else 0.0
-        items.append(("share of the top", float(run.trust[code]), 0.0,
-                      f"score = 100 * {run.trust[code]:.4g} / {top:.4g} = {score:.4g}"))
-        notes = (f"seeds: {run.seeds.note}",
-                 f"trust after {self.params.iterations} iterations (alpha {a:g}); values are "
-                 f"the trust arriving in the last step and add up to t = "
-                 f"{run.trust[code]:.6g}; points share the score out in proportion to them. "
-                 "Trust reaching an account that follows no one leaves the computation "
-                 f"({float(run.trust.sum()):.4g} of 1 is left).")
-        return Statement(self.id, account, score, statement_items(items),
-                         world.resolve_at(at), notes)
+        items.append(
+            (
+                "share of the top",
+                float(run.trust[code]),
+                0.0,
+                f"score = 100 * {run.trust[code]:.4g} / {top:.4g} = {score:.4g}",
+            )
+        )
+        notes = (
+            f"seeds: {run.seeds.note}",
+            f"trust after {self.params.iterations} iterations (alpha {a:g}); values are "
+            f"the trust arriving in the last step and add up to t = "
+            f"{run.trust[code]:.6g}; points share the score out in proportion to them. "
+            "Trust reaching an account that follows no one leaves the computation "
+            f"({float(run.trust.sum()):.4g} of 1 is left).",
+        )
+        return Statement(
+            self.id, account, score, statement_items(items), world.resolve_at(at), notes
+        )
 
 
 @hookimpl

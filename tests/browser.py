@@ -27,8 +27,8 @@ class PageLoad:
     """What the browser saw while loading a page."""
 
     title: str
-    console: list[dict] = field(default_factory=list)      # every console entry
-    requests: list[str] = field(default_factory=list)      # every URL the page requested
+    console: list[dict] = field(default_factory=list)  # every console entry
+    requests: list[str] = field(default_factory=list)  # every URL the page requested
     screenshot: bytes = b""
     text: str = ""
 
@@ -39,8 +39,11 @@ class PageLoad:
     def network(self, page: str) -> list[str]:
         """Requests the page made beyond itself: any URL that reaches a network or a file
         (the browser's own ``chrome://`` pages and inline ``data:`` are not)."""
-        return [u for u in self.requests if u != page
-                and u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp", "file")]
+        return [
+            u
+            for u in self.requests
+            if u != page and u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp", "file")
+        ]
 
 
 def require_browser() -> None:
@@ -66,19 +69,31 @@ def load(path: Path, *, width: int = 1280, height: int = 900) -> PageLoad:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="auditkit-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         url = path.resolve().as_uri()
         driver.get(url)
-        page = PageLoad(title=driver.title, console=driver.get_log("browser"),
-                        screenshot=driver.get_screenshot_as_png(),
-                        text=driver.find_element("tag name", "body").text)
+        page = PageLoad(
+            title=driver.title,
+            console=driver.get_log("browser"),
+            screenshot=driver.get_screenshot_as_png(),
+            text=driver.find_element("tag name", "body").text,
+        )
         for entry in driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             if message.get("method") == "Network.requestWillBeSent":

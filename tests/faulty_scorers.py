@@ -108,7 +108,7 @@ class Prints(_Fault):
     id = "prints"
 
     def fault(self, world):
-        print("{\"not\": \"the report\"}")
+        print('{"not": "the report"}')
         os.write(1, b"raw bytes on fd 1\n")
 
 
@@ -138,8 +138,21 @@ class Chdir(_Fault):
         os.chdir("/")
 
 
-FAULTS = {cls.id: cls for cls in (Exits, HardExit, Segfault, Interrupts, HangsInC,
-                                  SwallowsTimeouts, StrayThread, Prints, MutatesWorld, Chdir)}
+FAULTS = {
+    cls.id: cls
+    for cls in (
+        Exits,
+        HardExit,
+        Segfault,
+        Interrupts,
+        HangsInC,
+        SwallowsTimeouts,
+        StrayThread,
+        Prints,
+        MutatesWorld,
+        Chdir,
+    )
+}
 
 
 @hookimpl

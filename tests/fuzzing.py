@@ -17,25 +17,88 @@ import random
 import shutil
 from pathlib import Path
 
-__all__ = ["SCENARIOS", "mutate_scenario", "corrupt_world", "write_base_world",
-           "SCENARIO_MUTATIONS", "WORLD_MUTATIONS"]
+__all__ = [
+    "SCENARIOS",
+    "mutate_scenario",
+    "corrupt_world",
+    "write_base_world",
+    "SCENARIO_MUTATIONS",
+    "WORLD_MUTATIONS",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 HOSTILE_SCALARS = [
-    ".nan", ".inf", "-.inf", "-1", "0", "1e308", "-1e308", "2147483648", "9223372036854775808",
-    "1" + "0" * 500, "1e100", "[]", "{}", "null", "~", "true", "'x'", "\"\\u0000\"",
-    "!!python/object/apply:os.system ['true']", "!!binary aGVsbG8=", "2024-13-45",
-    "*nowhere", "&anchor 3", "'" + "x" * 5000 + "'", "0x7fffffffffffffff", ".NaN", "1e-400",
-    "{count: 1e9}", "[1, [2, [3]]]", "\"\\ud800\"", "!!set {a, b}", "<<: {x: 1}",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "-1",
+    "0",
+    "1e308",
+    "-1e308",
+    "2147483648",
+    "9223372036854775808",
+    "1" + "0" * 500,
+    "1e100",
+    "[]",
+    "{}",
+    "null",
+    "~",
+    "true",
+    "'x'",
+    '"\\u0000"',
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGVsbG8=",
+    "2024-13-45",
+    "*nowhere",
+    "&anchor 3",
+    "'" + "x" * 5000 + "'",
+    "0x7fffffffffffffff",
+    ".NaN",
+    "1e-400",
+    "{count: 1e9}",
+    "[1, [2, [3]]]",
+    '"\\ud800"',
+    "!!set {a, b}",
+    "<<: {x: 1}",
 ]
-SIZE_KEYS = ["accounts", "size", "count", "days", "follows_per_account", "events_per_account",
-             "communities", "cycles", "posts_per_day", "activity", "attention", "padding",
-             "follows", "per_post", "cascade_size", "at_most", "at_least", "tolerance",
-             "horizon", "after_days", "top", "seed"]
-HUGE = ["1e308", "2147483648", "1e100", "10000000", "999999999999", "1e15", ".inf", ".nan",
-        "-5", "1e6"]
+SIZE_KEYS = [
+    "accounts",
+    "size",
+    "count",
+    "days",
+    "follows_per_account",
+    "events_per_account",
+    "communities",
+    "cycles",
+    "posts_per_day",
+    "activity",
+    "attention",
+    "padding",
+    "follows",
+    "per_post",
+    "cascade_size",
+    "at_most",
+    "at_least",
+    "tolerance",
+    "horizon",
+    "after_days",
+    "top",
+    "seed",
+]
+HUGE = [
+    "1e308",
+    "2147483648",
+    "1e100",
+    "10000000",
+    "999999999999",
+    "1e15",
+    ".inf",
+    ".nan",
+    "-5",
+    "1e6",
+]
 
 
 def _billion_laughs() -> str:
@@ -58,12 +121,12 @@ def _m_flip_bytes(rng: random.Random, data: bytes) -> bytes:
 
 
 def _m_truncate(rng: random.Random, data: bytes) -> bytes:
-    return data[:rng.randrange(len(data) + 1)]
+    return data[: rng.randrange(len(data) + 1)]
 
 
 def _m_delete_span(rng: random.Random, data: bytes) -> bytes:
     i = rng.randrange(len(data) + 1)
-    return data[:i] + data[i + rng.randint(1, 200):]
+    return data[:i] + data[i + rng.randint(1, 200) :]
 
 
 def _m_insert_garbage(rng: random.Random, data: bytes) -> bytes:
@@ -73,8 +136,10 @@ def _m_insert_garbage(rng: random.Random, data: bytes) -> bytes:
 
 def _m_encoding(rng: random.Random, data: bytes) -> bytes:
     text = data.decode("utf-8", "replace") + "# café, naïve\n"
-    return text.encode(rng.choice(["latin-1", "utf-16", "utf-16-le", "utf-32", "cp1252",
-                                   "utf-16-be"]), errors="replace")
+    return text.encode(
+        rng.choice(["latin-1", "utf-16", "utf-16-le", "utf-32", "cp1252", "utf-16-be"]),
+        errors="replace",
+    )
 
 
 def _m_bom(rng: random.Random, data: bytes) -> bytes:
@@ -106,8 +171,9 @@ def _m_huge_size(rng: random.Random, data: bytes) -> bytes:
         tail = rest.split("\n", 1)
         end = tail[0]
         cut = min([p for p in (end.find(","), end.find("}")) if p >= 0] or [len(end)])
-        return (head + f"{key}: {value}" + end[cut:] + ("\n" + tail[1] if len(tail) > 1
-                                                         else "")).encode()
+        return (
+            head + f"{key}: {value}" + end[cut:] + ("\n" + tail[1] if len(tail) > 1 else "")
+        ).encode()
     return (text + f"\npopulation: {{{key}: {value}}}\n").encode()
 
 
@@ -133,8 +199,15 @@ def _m_deep(rng: random.Random, data: bytes) -> bytes:
 
 def _m_laughs(rng: random.Random, data: bytes) -> bytes:
     bomb = _billion_laughs()
-    target = rng.choice(["checks: *l9\n", "cohorts: *l9\n", "title: *l9\n", "extra: *l9\n",
-                         "population: {accounts: *l8}\n"])
+    target = rng.choice(
+        [
+            "checks: *l9\n",
+            "cohorts: *l9\n",
+            "title: *l9\n",
+            "extra: *l9\n",
+            "population: {accounts: *l8}\n",
+        ]
+    )
     return (bomb + data.decode("utf-8", "replace") + target).encode()
 
 
@@ -162,8 +235,11 @@ def _m_documents(rng: random.Random, data: bytes) -> bytes:
 
 def _m_many_cohorts(rng: random.Random, data: bytes) -> bytes:
     n = rng.choice([100, 2000, 20_000])
-    body = "".join(f"  - {{name: m{i}, behaviour: bought_followers, size: {rng.choice([1, 1000])}, "
-                   f"params: {{count: {rng.choice([10, 100000])}}}}}\n" for i in range(n))
+    body = "".join(
+        f"  - {{name: m{i}, behaviour: bought_followers, size: {rng.choice([1, 1000])}, "
+        f"params: {{count: {rng.choice([10, 100000])}}}}}\n"
+        for i in range(n)
+    )
     return data + ("\ncohorts:\n" + body).encode()
 
 
@@ -171,10 +247,29 @@ def _m_empty(rng: random.Random, data: bytes) -> bytes:
     return rng.choice([b"", b"\n", b"---\n", b"[]\n", b"42\n", b"~\n"])
 
 
-SCENARIO_MUTATIONS = {f.__name__[3:]: f for f in (
-    _m_flip_bytes, _m_truncate, _m_delete_span, _m_insert_garbage, _m_encoding, _m_bom, _m_nul,
-    _m_hostile_scalar, _m_huge_size, _m_duplicate_key, _m_deep, _m_laughs, _m_swap_lines,
-    _m_indent, _m_long_string, _m_documents, _m_many_cohorts, _m_empty)}
+SCENARIO_MUTATIONS = {
+    f.__name__[3:]: f
+    for f in (
+        _m_flip_bytes,
+        _m_truncate,
+        _m_delete_span,
+        _m_insert_garbage,
+        _m_encoding,
+        _m_bom,
+        _m_nul,
+        _m_hostile_scalar,
+        _m_huge_size,
+        _m_duplicate_key,
+        _m_deep,
+        _m_laughs,
+        _m_swap_lines,
+        _m_indent,
+        _m_long_string,
+        _m_documents,
+        _m_many_cohorts,
+        _m_empty,
+    )
+}
 _SCENARIO_WEIGHTS = {"hostile_scalar": 6, "huge_size": 6, "duplicate_key": 2, "flip_bytes": 3}
 
 
@@ -202,12 +297,28 @@ def write_base_world(path: Path, seed: int = 0, accounts: int = 40) -> Path:
     return path
 
 
-BAD_TIMES = ["9999-12-31T00:00:00Z", "1500-01-01", "1714564800000", "-1e12", "1e20", "inf",
-             "nan", "2024-01-01T00:00:00.123456789Z", "2024-01-01T00:00:00.1234567891234Z",
-             "2024-02-30", "", "0001-01-01", "+12345-01-01", "1.5", "1714564800.123456789",
-             "2262-04-12T00:00:00Z", "1677-09-21T00:00:00Z", "yesterday"]
+BAD_TIMES = [
+    "9999-12-31T00:00:00Z",
+    "1500-01-01",
+    "1714564800000",
+    "-1e12",
+    "1e20",
+    "inf",
+    "nan",
+    "2024-01-01T00:00:00.123456789Z",
+    "2024-01-01T00:00:00.1234567891234Z",
+    "2024-02-30",
+    "",
+    "0001-01-01",
+    "+12345-01-01",
+    "1.5",
+    "1714564800.123456789",
+    "2262-04-12T00:00:00Z",
+    "1677-09-21T00:00:00Z",
+    "yesterday",
+]
 BAD_COUNTS = ["inf", "-1", "1e400", "nan", "-inf", "1e308", "x", "", "3.5", "0x10"]
-BAD_IDS = ["", " ", "x" * 20_000, "u0", "nobody", "\u0000", "\"quoted,comma\""]
+BAD_IDS = ["", " ", "x" * 20_000, "u0", "nobody", "\u0000", '"quoted,comma"']
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -235,8 +346,13 @@ def _w_cell(rng: random.Random, root: Path) -> str:
         return "cell:skip"
     col = rng.randrange(len(rows[0]))
     name = rows[0][col]
-    pool = (BAD_TIMES if name in ("time", "created", "until") else
-            BAD_COUNTS if name.endswith("_count") else BAD_IDS + BAD_TIMES[:3])
+    pool = (
+        BAD_TIMES
+        if name in ("time", "created", "until")
+        else BAD_COUNTS
+        if name.endswith("_count")
+        else BAD_IDS + BAD_TIMES[:3]
+    )
     rows[rng.randrange(1, len(rows))][col] = rng.choice(pool)
     _write_rows(path, rows)
     return f"cell:{table}.{name}"
@@ -257,13 +373,14 @@ def _w_count_column(rng: random.Random, root: Path) -> str:
 def _w_bytes(rng: random.Random, root: Path) -> str:
     path = root / f"{rng.choice(['accounts', 'follows', 'events'])}.csv"
     data = bytearray(path.read_bytes())
-    how = rng.choice(["flip", "truncate", "garbage", "latin1", "utf16", "nul", "empty",
-                      "header-only", "bom"])
+    how = rng.choice(
+        ["flip", "truncate", "garbage", "latin1", "utf16", "nul", "empty", "header-only", "bom"]
+    )
     if how == "flip":
         for _ in range(rng.randint(1, 6)):
             data[rng.randrange(len(data))] = rng.randrange(256)
     elif how == "truncate":
-        data = data[:rng.randrange(len(data))]
+        data = data[: rng.randrange(len(data))]
     elif how == "garbage":
         i = rng.randrange(len(data))
         data[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 50)))
@@ -277,7 +394,7 @@ def _w_bytes(rng: random.Random, root: Path) -> str:
     elif how == "empty":
         data = bytearray()
     elif how == "header-only":
-        data = data[:data.index(b"\n") + 1]
+        data = data[: data.index(b"\n") + 1]
     elif how == "bom":
         data = bytearray(b"\xef\xbb\xbf") + data
     path.write_bytes(bytes(data))
@@ -291,7 +408,7 @@ def _w_header(rng: random.Random, root: Path) -> str:
     how = rng.choice(["drop", "unknown", "duplicate", "rename"])
     if how == "drop":
         col = rng.randrange(len(rows[0]))
-        rows = [r[:col] + r[col + 1:] for r in rows]
+        rows = [r[:col] + r[col + 1 :] for r in rows]
     elif how == "unknown":
         rows[0].append("mystery")
         for r in rows[1:]:
@@ -312,7 +429,7 @@ def _w_gzip(rng: random.Random, root: Path) -> str:
     packed = gzip.compress(path.read_bytes())
     how = rng.choice(["truncate", "flip", "plain-named-gz", "ok"])
     if how == "truncate":
-        packed = packed[:rng.randrange(1, len(packed))]
+        packed = packed[: rng.randrange(1, len(packed))]
     elif how == "flip":
         b = bytearray(packed)
         b[rng.randrange(10, len(b))] ^= 0xFF
@@ -340,7 +457,7 @@ def _w_parquet(rng: random.Random, root: Path) -> str:
         frame.to_parquet(target, index=False)
         if how == "truncate":
             data = target.read_bytes()
-            target.write_bytes(data[:rng.randrange(len(data))])
+            target.write_bytes(data[: rng.randrange(len(data))])
     path.unlink()
     return f"parquet:{table}:{how}"
 
@@ -362,9 +479,19 @@ def _w_remove(rng: random.Random, root: Path) -> str:
     return f"remove:{table}"
 
 
-WORLD_MUTATIONS = {f.__name__[3:]: f for f in (
-    _w_cell, _w_count_column, _w_bytes, _w_header, _w_gzip, _w_parquet, _w_long_text,
-    _w_remove)}
+WORLD_MUTATIONS = {
+    f.__name__[3:]: f
+    for f in (
+        _w_cell,
+        _w_count_column,
+        _w_bytes,
+        _w_header,
+        _w_gzip,
+        _w_parquet,
+        _w_long_text,
+        _w_remove,
+    )
+}
 _WORLD_WEIGHTS = {"cell": 6, "bytes": 4, "count_column": 2}
 
 
@@ -407,8 +534,9 @@ def mutate_parameters(seed: int, registry) -> tuple[str, list[str]]:
 
     rng = random.Random(seed)
     data = yaml.safe_load(rng.choice(SCENARIOS).read_text())
-    data["population"] = dict(data.get("population") or {}, accounts=rng.choice([50, 200]),
-                              days=rng.choice([10, 30, 120]))
+    data["population"] = dict(
+        data.get("population") or {}, accounts=rng.choice([50, 200]), days=rng.choice([10, 30, 120])
+    )
     applied = []
     for _ in range(rng.randint(1, 3)):
         if data.get("cohorts") and rng.random() < 0.6:
@@ -423,8 +551,11 @@ def mutate_parameters(seed: int, registry) -> tuple[str, list[str]]:
             target = rng.choice(data["checks"])
             model = registry.probes[target["probe"]].Params
             params = target
-        fields = [(n, f) for n, f in model.model_fields.items()
-                  if f.annotation in (int, float, int | None, float | None)]
+        fields = [
+            (n, f)
+            for n, f in model.model_fields.items()
+            if f.annotation in (int, float, int | None, float | None)
+        ]
         if not fields:
             continue
         name, field = rng.choice(fields)

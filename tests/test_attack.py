@@ -44,21 +44,28 @@ def small():
 
 
 def test_units_buy_whole_items_at_each_kinds_price():
-    units = [10, 0, 5, 0, 7, 9, 25, 120, 0]         # one entry per kind, then unspent
+    units = [10, 0, 5, 0, 7, 9, 25, 120, 0]  # one entry per kind, then unspent
     comp = Composition.from_units(units)
-    assert dict(comp.items) == {"fake_followers": 10, "real_reactions": 2, "pod_partners": 2,
-                                "sybils": 4, "attack_edges": 2, "celebrity_reshares": 2}
+    assert dict(comp.items) == {
+        "fake_followers": 10,
+        "real_reactions": 2,
+        "pod_partners": 2,
+        "sybils": 4,
+        "attack_edges": 2,
+        "celebrity_reshares": 2,
+    }
     assert comp.cost == 10 + 2 * 2 + 2 * 3 + 4 * 2 + 2 * 10 + 2 * 50
     assert comp.cost <= sum(units)
-    assert comp.flaw() == "F5"                       # most units: 100 on celebrity reshares
+    assert comp.flaw() == "F5"  # most units: 100 on celebrity reshares
     assert Composition.of(fake_followers=3).flaw() == "F7"
     assert Composition.of(sybils=30, attack_edges=1).flaw() == "F9"
-    assert {k.name for k in KINDS} == {f for f in CompositeAttack.Params.model_fields
-                                       if f in {k.name for k in KINDS}}
+    assert {k.name for k in KINDS} == {
+        f for f in CompositeAttack.Params.model_fields if f in {k.name for k in KINDS}
+    }
 
 
 def test_attack_edges_need_sybils():
-    assert Composition.of(attack_edges=5).items == ()        # nothing to point at: not bought
+    assert Composition.of(attack_edges=5).items == ()  # nothing to point at: not bought
     with pytest.raises(ScenarioError, match="sybils"):
         CompositeAttack(attack_edges=3)
     with pytest.raises(AuditkitError, match="unknown attack kind"):
@@ -69,8 +76,16 @@ def test_attack_edges_need_sybils():
 
 
 def test_each_kind_does_what_it_costs(small):
-    comp = Composition.of(fake_followers=30, fake_reactions=12, real_reactions=8, follows=40,
-                          pod_partners=5, sybils=10, attack_edges=3, celebrity_reshares=2)
+    comp = Composition.of(
+        fake_followers=30,
+        fake_reactions=12,
+        real_reactions=8,
+        follows=40,
+        pod_partners=5,
+        sybils=10,
+        attack_edges=3,
+        celebrity_reshares=2,
+    )
     built = small.treated(comp)
     w, t = built.world, small.target
     ids = np.asarray(w.ids)
@@ -88,8 +103,7 @@ def test_each_kind_does_what_it_costs(small):
     actor, action, target = (np.asarray(c) for c in w.event_codes)
     on_target = target == t
     assert np.isin(actor[on_target], likers).sum() == 12
-    celebrity = int(np.argmax(np.where(built.role == "base",
-                                       built.draft.column("attention"), -1)))
+    celebrity = int(np.argmax(np.where(built.role == "base", built.draft.column("attention"), -1)))
     assert ((actor == celebrity) & on_target).sum() == 2
     # reactions received from base accounts: organic + 8 bought + 5 partners per post + 2 shares
     control = small.control.world
@@ -152,10 +166,10 @@ def test_search_finds_the_optimum_keeps_the_best_and_stops():
     calls: list[Evaluation] = []
     result = search(_synthetic(calls), budget, max_evaluations=150, seed=1)
     assert result.best.gain == pytest.approx(optimum)
-    assert result.best.key() == max(e.key() for e in calls)       # the best, not the last
+    assert result.best.key() == max(e.key() for e in calls)  # the best, not the last
     assert result.best is calls[result.found_at - 1]
     assert result.evaluations == len(calls) <= 150
-    assert len({e.composition for e in calls}) == len(calls)      # nothing evaluated twice
+    assert len({e.composition for e in calls}) == len(calls)  # nothing evaluated twice
     assert all(e.cost <= budget for e in calls)
     again: list[Evaluation] = []
     assert search(_synthetic(again), budget, max_evaluations=150, seed=1).best == result.best
@@ -167,7 +181,7 @@ def test_search_finds_the_optimum_keeps_the_best_and_stops():
 def test_saturated_gains_prefer_the_cheapest_attack():
     calls: list[Evaluation] = []
 
-    def evaluate(comp):          # any 10 sybils give the maximum; the rest is wasted
+    def evaluate(comp):  # any 10 sybils give the maximum; the rest is wasted
         g = min(comp.count("sybils"), 10) * 5.0
         calls.append(Evaluation(comp, 0.0, g, 0.0, g))
         return calls[-1]
@@ -217,22 +231,29 @@ def test_closed_form_is_exact_for_the_optimal_farm(dangling):
     assert b["amplification"] == pytest.approx(3.6036, abs=1e-4)
     assert b["c"] == pytest.approx(0.4595, abs=1e-4)
     assert b["m"] == 30 and (b["dangling_mass"] > 0) == dangling
-    if not dangling:     # the textbook form, with the target's own teleport share in x
+    if not dangling:  # the textbook form, with the target's own teleport share in x
         n = len(pr)
-        assert b["bound"] == pytest.approx(b["x"] / (1 - 0.85 ** 2) + 0.85 / 1.85 * 30 / n)
-        assert b["x"] > 0.15 / n                    # two honest links bring PageRank in
+        assert b["bound"] == pytest.approx(b["x"] / (1 - 0.85**2) + 0.85 / 1.85 * 30 / n)
+        assert b["x"] > 0.15 / n  # two honest links bring PageRank in
 
 
 def test_closed_form_bounds_what_the_search_measures(small):
     scorer = get_registry().scorer("pagerank")
-    for comp in (Composition.of(sybils=60), Composition.of(fake_followers=80),
-                 Composition.of(sybils=30, attack_edges=4, follows=20)):
+    for comp in (
+        Composition.of(sybils=60),
+        Composition.of(fake_followers=80),
+        Composition.of(sybils=30, attack_edges=4, follows=20),
+    ):
         b = pagerank_bound(small, small.treated(comp), scorer)
         assert b["control"] < b["measured"] <= b["bound"] * (1 + 1e-6)
         assert b["m"] == comp.count("sybils") + comp.count("fake_followers")
         assert small.evaluate(scorer, comp).gain > 0
-    assert pagerank_bound(small, small.treated(Composition.of(sybils=60)),
-                          get_registry().scorer("followers")) is None
+    assert (
+        pagerank_bound(
+            small, small.treated(Composition.of(sybils=60)), get_registry().scorer("followers")
+        )
+        is None
+    )
     # a large farm leaks little through the target's own follows: close to the optimum
     b = pagerank_bound(small, small.treated(Composition.of(sybils=400)), scorer)
     assert b["measured"] > 0.9 * b["bound"]
@@ -248,24 +269,57 @@ def test_found_attacks_are_large_resisted_by_trustrank_and_reproduced(tmp_path):
     fake reactions carry no trust. (A link farm around the target is another matter: it
     recirculates the target's own trust, see test_trustrank.)"""
     out = tmp_path / "attack.yaml"
-    result = cli("attack", "--scorer", "followers", "--scorer", "kred", "--scorer", "pagerank",
-                 "--scorer", "trustrank", "--budget", 1000, "--max-evaluations", 60,
-                 "-o", out, "--format", "json")
+    result = cli(
+        "attack",
+        "--scorer",
+        "followers",
+        "--scorer",
+        "kred",
+        "--scorer",
+        "pagerank",
+        "--scorer",
+        "trustrank",
+        "--budget",
+        1000,
+        "--max-evaluations",
+        60,
+        "-o",
+        out,
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     seeds = report["frozen_seeds"]["trustrank"]  # frozen without being asked
     assert len(seeds) >= 20
     found = {r["scorer"]: r for r in report["results"]}
-    assert found["pagerank"]["pagerank_bound"]["bound"] >= \
-        found["pagerank"]["pagerank_bound"]["measured"]
+    assert (
+        found["pagerank"]["pagerank_bound"]["bound"]
+        >= found["pagerank"]["pagerank_bound"]["measured"]
+    )
     files = [found[s]["scenario"] for s in ("followers", "kred", "pagerank")]
-    assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]   # no temporary left
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]  # no temporary left
     assert cli("validate", *files).exit_code == 0
-    audited = cli("audit", *files, "--scorer", "followers", "--scorer", "kred", "--scorer",
-                  "pagerank", "--scorer", "trustrank", "--param",
-                  f"trustrank.seeds=[{', '.join(seeds)}]", "--seeds", "1", "--format", "json")
+    audited = cli(
+        "audit",
+        *files,
+        "--scorer",
+        "followers",
+        "--scorer",
+        "kred",
+        "--scorer",
+        "pagerank",
+        "--scorer",
+        "trustrank",
+        "--param",
+        f"trustrank.seeds=[{', '.join(seeds)}]",
+        "--seeds",
+        "1",
+        "--format",
+        "json",
+    )
     assert audited.exit_code == 0, audited.output
-    rows = json.loads(audited.stdout)["seed_rows"]   # the scenario's own seed, as attacked
+    rows = json.loads(audited.stdout)["seed_rows"]  # the scenario's own seed, as attacked
     value = {(r["scenario"], r["scorer"]): r["value"] for r in rows}
     verdict = {(r["scenario"], r["scorer"]): r["verdict"] for r in rows}
     resisted = 0
@@ -282,22 +336,37 @@ def test_found_attacks_are_large_resisted_by_trustrank_and_reproduced(tmp_path):
         else:
             assert on_trustrank == pytest.approx(value[(scenario.id, "trustrank")], abs=1e-9)
         if set(found[sid]["best"]["composition"]) <= {"fake_followers", "fake_reactions"}:
-            assert verdict[(scenario.id, "trustrank")] == "blind" or \
-                value[(scenario.id, "trustrank")] < 5, (sid, found[sid]["best"])
+            assert (
+                verdict[(scenario.id, "trustrank")] == "blind"
+                or value[(scenario.id, "trustrank")] < 5
+            ), (sid, found[sid]["best"])
             resisted += 1
     assert resisted >= 2  # followers' and kred's best attacks are bought from fakes
 
 
 def test_table_states_the_bound_beside_the_finding(tmp_path):
     out = tmp_path / "one.yaml"
-    result = cli("attack", "--scorer", "pagerank", "--budget", 40, "--population", 200,
-                 "--max-evaluations", 12, "--seed", 2, "-o", out)
+    result = cli(
+        "attack",
+        "--scorer",
+        "pagerank",
+        "--budget",
+        40,
+        "--population",
+        200,
+        "--max-evaluations",
+        12,
+        "--seed",
+        2,
+        "-o",
+        out,
+    )
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "pagerank: best attack found at evaluation" in text
     assert "bound y =" in text and "measured y =" in text
     assert f"wrote:   {out}" in text and out.exists()
-    assert "Comparison" not in text                 # one scorer: nothing to compare
+    assert "Comparison" not in text  # one scorer: nothing to compare
     assert load_scenario(out).cohorts[0].behaviour == "composite_attack"
 
 
@@ -307,8 +376,20 @@ def test_seeds_are_frozen_unless_asked_not_to():
     frozen = run_attack(registry, scorers, 20, accounts=150, seed=4, max_evaluations=4)
     assert set(frozen.frozen) == {"sybilrank"} and frozen.frozen["sybilrank"]
     assert frozen.scorers[0].params.seeds == tuple(frozen.frozen["sybilrank"])
-    loose = cli("attack", "--scorer", "sybilrank", "--budget", 20, "--population", 150,
-                "--max-evaluations", 4, "--no-freeze-seeds", "--format", "json")
+    loose = cli(
+        "attack",
+        "--scorer",
+        "sybilrank",
+        "--budget",
+        20,
+        "--population",
+        150,
+        "--max-evaluations",
+        4,
+        "--no-freeze-seeds",
+        "--format",
+        "json",
+    )
     assert loose.exit_code == 0, loose.output
     assert json.loads(loose.stdout)["frozen_seeds"] == {}
 
@@ -328,13 +409,19 @@ def test_same_seed_same_report():
     ("args", "fragment"),
     [
         (["--scorer", "pagernak", "--budget", "10"], "Did you mean 'pagerank'"),
-        (["--scorer", "kred", "--budget", "10", "--param", "klout.window_days=30"],
-         "which is not among the scorers given"),
-        (["--scorer", "kred", "--budget", "10", "--param", "kred.nope=1"],
-         "has no parameter 'nope'"),
+        (
+            ["--scorer", "kred", "--budget", "10", "--param", "klout.window_days=30"],
+            "which is not among the scorers given",
+        ),
+        (
+            ["--scorer", "kred", "--budget", "10", "--param", "kred.nope=1"],
+            "has no parameter 'nope'",
+        ),
         (["--scorer", "kred", "--budget", str(MAX_BUDGET + 1)], "--budget"),
-        (["--scorer", "kred", "--budget", "10", "--target-percentile", "120"],
-         "--target-percentile"),
+        (
+            ["--scorer", "kred", "--budget", "10", "--target-percentile", "120"],
+            "--target-percentile",
+        ),
         (["--scorer", "kred", "--scorer", "kred", "--budget", "10"], "given twice"),
         (["--scorer", "kred"], "--budget"),
     ],
@@ -350,12 +437,14 @@ def test_the_attack_is_on_one_account(tmp_path):
     from auditkit import Registry, audit
 
     path = tmp_path / "two.yaml"
-    path.write_text("id: two\nflaw: F7\ntitle: two targets\nacceptable: none gain\n"
-                    "source: test\npopulation: {accounts: 60, seed: 1}\ncohorts:\n"
-                    "  - {name: target, behaviour: composite_attack, size: 2,\n"
-                    "     params: {fake_followers: 5}}\n"
-                    "checks:\n  - {probe: gain, cohort: target, expect: {kind: minimum, "
-                    "at_most: 5}}\n")
+    path.write_text(
+        "id: two\nflaw: F7\ntitle: two targets\nacceptable: none gain\n"
+        "source: test\npopulation: {accounts: 60, seed: 1}\ncohorts:\n"
+        "  - {name: target, behaviour: composite_attack, size: 2,\n"
+        "     params: {fake_followers: 5}}\n"
+        "checks:\n  - {probe: gain, cohort: target, expect: {kind: minimum, "
+        "at_most: 5}}\n"
+    )
     registry = get_registry()
     results = audit([load_scenario(path)], [registry.scorer("followers")], registry=registry)
     assert results.table["verdict"].tolist() == ["error"]

@@ -124,7 +124,7 @@ def test_a_seed_base_is_an_independent_replication(tiny, registry):
     a = audit(tiny, scorers, seeds=3, registry=registry).seeds
     b = audit(tiny, scorers, seeds=3, seed=2, registry=registry).seeds
     assert sorted(set(a["seed"])) == [5, 6, 7]
-    assert sorted(set(b["seed"])) == [2005, 2006, 2007]   # population.seed + 1000 x base + i
+    assert sorted(set(b["seed"])) == [2005, 2006, 2007]  # population.seed + 1000 x base + i
 
 
 class _Broken(Scorer):
@@ -150,10 +150,15 @@ def _broken(kind: str):
     return type(f"Broken{kind}", (_Broken,), {"id": f"broken-{kind}", "score": score})
 
 
-@pytest.mark.parametrize(("kind", "reason"), [("raises", "RuntimeError: boom"),
-                                              ("nan", "non-finite"),
-                                              ("range", "outside its declared range"),
-                                              ("slow", "time limit")])
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("raises", "RuntimeError: boom"),
+        ("nan", "non-finite"),
+        ("range", "outside its declared range"),
+        ("slow", "time limit"),
+    ],
+)
 def test_a_broken_scorer_gets_an_error_verdict_and_others_finish(tiny, kind, reason):
     cls = _broken(kind)
 
@@ -176,8 +181,9 @@ def test_cli_exit_codes(tmp_path):
     ok = runner.invoke(main, ["audit", str(tmp_path / "tiny.yaml"), "--scorer", "followers"])
     assert ok.exit_code == 0, ok.output
     assert "FAIL" in ok.stdout  # the follower count is fooled by bought followers
-    gated = runner.invoke(main, ["audit", str(tmp_path / "tiny.yaml"), "--scorer", "followers",
-                                 "--fail-on", "fail"])
+    gated = runner.invoke(
+        main, ["audit", str(tmp_path / "tiny.yaml"), "--scorer", "followers", "--fail-on", "fail"]
+    )
     assert gated.exit_code == 1
     (tmp_path / "bad.yaml").write_text(SMALL.replace("size: 3", "sise: 3"))
     bad = runner.invoke(main, ["audit", str(tmp_path / "bad.yaml")])
@@ -188,8 +194,19 @@ def test_cli_exit_codes(tmp_path):
 def test_cli_writes_results_atomically(tmp_path):
     (tmp_path / "tiny.yaml").write_text(SMALL)
     out = tmp_path / "out" / "results.json"
-    result = CliRunner().invoke(main, ["audit", str(tmp_path / "tiny.yaml"), "--scorer",
-                                       "kred", "--format", "json", "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(tmp_path / "tiny.yaml"),
+            "--scorer",
+            "kred",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["format"] == "auditkit-results" and data["rows"][0]["scorer"] == "kred"
@@ -206,14 +223,18 @@ def test_a_real_world_can_be_the_base_population(tmp_path, registry):
     from auditkit import generate_world
 
     generate_world(250, seed=8, days=30).write(tmp_path / "base")
-    text = SMALL.replace("population: {accounts: 200, days: 40, seed: 5}",
-                         "population: {world: base, seed: 5}")
-    text += ("  - {probe: rank_correlation, versus: truth, "
-             "expect: {kind: minimum, at_least: 0.5}}\n")
+    text = SMALL.replace(
+        "population: {accounts: 200, days: 40, seed: 5}", "population: {world: base, seed: 5}"
+    )
+    text += "  - {probe: rank_correlation, versus: truth, expect: {kind: minimum, at_least: 0.5}}\n"
     (tmp_path / "real.yaml").write_text(text)
     scenarios = load_scenarios([tmp_path / "real.yaml"], registry)
-    t = audit(scenarios, [registry.scorer("followers"), registry.scorer("trustrank")],
-              seeds=2, registry=registry).table
+    t = audit(
+        scenarios,
+        [registry.scorer("followers"), registry.scorer("trustrank")],
+        seeds=2,
+        registry=registry,
+    ).table
     gains = t[t.probe == "gain"].set_index("scorer")
     assert gains.loc["followers", "verdict"] == "fail"  # 100 fakes each lift the buyers
     assert gains.loc["followers", "low"] > 20
@@ -231,8 +252,9 @@ def test_real_base_keeps_profile_counts(tmp_path, registry):
     base.mkdir()
     (base / "accounts.csv").write_text("account,followers_count,label\na,5,human\nb,3000,bot\n")
     (base / "events.csv").write_text("time,actor,action\n2024-01-01,a,post\n")
-    text = SMALL.replace("population: {accounts: 200, days: 40, seed: 5}",
-                         f"population: {{world: {base}, seed: 5}}")
+    text = SMALL.replace(
+        "population: {accounts: 200, days: 40, seed: 5}", f"population: {{world: {base}, seed: 5}}"
+    )
     scenario, _ = parse_scenario(text, str(tmp_path / "s.yaml"))
     run = ScenarioRun(scenario, 5, registry)
     scores = run.scores(registry.scorer("followers", source="counts"))

@@ -14,11 +14,27 @@ from auditkit.scenario.model import parse_scenario
 from auditkit.scenario.run import ScenarioRun
 
 IDS = {
-    "conversationalist", "spam_bot", "bought_followers", "follow_back_farm", "follow_churn",
-    "engagement_pod", "outsider_engagement", "sybil_region", "celebrity_engagement", "inactive",
-    "high_volume_poster", "link_broadcaster", "institution", "offline_influential",
-    "small_spark", "second_network", "newcomer", "small_community", "topic_chatter",
-    "organic_followers", "spam_engagement",
+    "conversationalist",
+    "spam_bot",
+    "bought_followers",
+    "follow_back_farm",
+    "follow_churn",
+    "engagement_pod",
+    "outsider_engagement",
+    "sybil_region",
+    "celebrity_engagement",
+    "inactive",
+    "high_volume_poster",
+    "link_broadcaster",
+    "institution",
+    "offline_influential",
+    "small_spark",
+    "second_network",
+    "newcomer",
+    "small_community",
+    "topic_chatter",
+    "organic_followers",
+    "spam_engagement",
 }
 #: selections of a real base world's accounts (tested in test_realdata.py)
 REAL_DATA_IDS = {"labelled", "went_silent"}
@@ -31,19 +47,27 @@ def registry() -> Registry:
     return Registry(entry_points=False, plugins=[("behaviours", builtins)], strict=True)
 
 
-def make_run(registry, cohorts: list[dict], *, accounts: int = 400, days: float = DAYS,
-             seed: int = 0) -> ScenarioRun:
-    doc = {"id": "t", "flaw": "F1", "title": "behaviour test", "acceptable": "n/a",
-           "source": "tests", "population": {"accounts": accounts, "days": days},
-           "cohorts": cohorts,
-           "checks": [{"probe": "none", "expect": {"kind": "minimum", "at_least": 0}}]}
+def make_run(
+    registry, cohorts: list[dict], *, accounts: int = 400, days: float = DAYS, seed: int = 0
+) -> ScenarioRun:
+    doc = {
+        "id": "t",
+        "flaw": "F1",
+        "title": "behaviour test",
+        "acceptable": "n/a",
+        "source": "tests",
+        "population": {"accounts": accounts, "days": days},
+        "cohorts": cohorts,
+        "checks": [{"probe": "none", "expect": {"kind": "minimum", "at_least": 0}}],
+    }
     scenario, _ = parse_scenario(yaml.safe_dump(doc))
     return ScenarioRun(scenario, seed, registry)
 
 
 def one(registry, behaviour: str, size: int = 4, **params) -> ScenarioRun:
-    return make_run(registry, [{"name": "m", "behaviour": behaviour, "size": size,
-                                "params": params}])
+    return make_run(
+        registry, [{"name": "m", "behaviour": behaviour, "size": size, "params": params}]
+    )
 
 
 def codes(world):
@@ -103,15 +127,15 @@ def test_spam_bots_post_200_a_day_and_nobody_reacts(registry):
     actor, action, target = codes(b.world)
     posts = np.bincount(actor[action == POST], minlength=len(b.world))[m]
     assert (posts == 200 * DAYS).all()
-    assert not isin(target, m).any()                       # no reaction to a bot, ever
+    assert not isin(target, m).any()  # no reaction to a bot, ever
     mentions = isin(actor, m) & (action == ACTIONS.index("mention"))
     assert mentions.sum() == 3 * 10 * DAYS and (run.treated.role[target[mentions]] == "base").all()
     src, dst = edges(b.world)
     assert (np.bincount(src, minlength=len(b.world))[m] == 250).all()
-    assert (np.bincount(dst, minlength=len(b.world))[m] == 25).all()   # 10% follow back
+    assert (np.bincount(dst, minlength=len(b.world))[m] == 25).all()  # 10% follow back
     assert (b.world.accounts["label"].iloc[m] == "spam").all()
     assert np.all(b.truth[m] == 0)
-    assert run.control is run.treated                      # no treatment
+    assert run.control is run.treated  # no treatment
 
 
 def test_spam_follows_are_capped_at_the_population(registry):
@@ -165,10 +189,10 @@ def test_follow_churn_unfollows_those_who_did_not_follow_back(registry):
     follower_pairs = set(zip(src.tolist(), dst.tolist(), strict=True))
     churned = mine & until
     assert churned.sum() == b.cohorts["m"].facts["unfollows"] > 0
-    for s, d in zip(src[churned], dst[churned], strict=True):   # not reciprocated
+    for s, d in zip(src[churned], dst[churned], strict=True):  # not reciprocated
         assert (d, s) not in follower_pairs
     kept = mine & ~until & (f["time"] >= run.day(5)).to_numpy()
-    for s, d in zip(src[kept], dst[kept], strict=True):         # reciprocated
+    for s, d in zip(src[kept], dst[kept], strict=True):  # reciprocated
         assert (d, s) in follower_pairs
     # fresh accounts every cycle: no pair followed twice, 4 cycles of 40 per member
     scripted = mine & (f["time"] >= run.day(5)).to_numpy()
@@ -216,10 +240,17 @@ def test_pod_members_get_one_reaction_from_every_other_member_per_post(registry)
     ev = t.draft.events()
     scripted = ~ev["organic"] & (ev["action"] != POST)
     assert scripted.sum() == expected
-    posts = pd.DataFrame({"post": ev["post"][ev["action"] == POST],
-                          "t0": ev["time"][ev["action"] == POST]})
-    r = pd.DataFrame({"post": ev["post"][scripted], "t": ev["time"][scripted],
-                      "actor": ev["actor"][scripted], "target": ev["target"][scripted]})
+    posts = pd.DataFrame(
+        {"post": ev["post"][ev["action"] == POST], "t0": ev["time"][ev["action"] == POST]}
+    )
+    r = pd.DataFrame(
+        {
+            "post": ev["post"][scripted],
+            "t": ev["time"][scripted],
+            "actor": ev["actor"][scripted],
+            "target": ev["target"][scripted],
+        }
+    )
     r = r.merge(posts, on="post")
     assert ((r.t - r.t0) <= 30 * 60).all() and (r.t >= r.t0).all()
     assert (r.actor != r.target).all() and (r.t0 >= run.day(10).value / 1e9).all()
@@ -231,8 +262,13 @@ def test_outsiders_react_per_post_from_distinct_base_accounts(registry):
     t = run.treated
     ev = t.draft.events()
     scripted = ~ev["organic"]
-    r = pd.DataFrame({"post": ev["post"][scripted], "actor": ev["actor"][scripted],
-                      "target": ev["target"][scripted]})
+    r = pd.DataFrame(
+        {
+            "post": ev["post"][scripted],
+            "actor": ev["actor"][scripted],
+            "target": ev["target"][scripted],
+        }
+    )
     assert len(r) == t.cohorts["m"].facts["reactions"] == 7 * t.cohorts["m"].facts["posts"]
     assert (r.groupby("post").actor.nunique() == 7).all()
     assert (t.role[r.actor] == "base").all() and isin(r.target, t.cohorts["m"].members).all()
@@ -258,7 +294,7 @@ def test_sybil_region_touches_the_honest_region_only_through_attack_edges(regist
     ev = b.draft.events()
     react = isin(ev["actor"], syb) & (ev["action"] != POST)
     per_post = pd.Series(ev["actor"][react]).groupby(ev["post"][react]).nunique()
-    assert (per_post == 4).all() and len(per_post) == 60 * 1 * DAYS   # 1 post a day each
+    assert (per_post == 4).all() and len(per_post) == 60 * 1 * DAYS  # 1 post a day each
     assert set(np.unique(ev["action"][react])) == {SHARE, LIKE}
     assert (ev["actor"][react] != ev["target"][react]).all()
 
@@ -267,10 +303,18 @@ def test_sybil_region_touches_the_honest_region_only_through_attack_edges(regist
 
 
 def test_celebrity_engager_is_the_top_or_median_attention_base_account(registry):
-    run = make_run(registry, [
-        {"name": "top", "behaviour": "celebrity_engagement", "size": 3, "params": {"day": 20}},
-        {"name": "med", "behaviour": "celebrity_engagement", "size": 3,
-         "params": {"day": 20, "engager": "median", "count": 2}}])
+    run = make_run(
+        registry,
+        [
+            {"name": "top", "behaviour": "celebrity_engagement", "size": 3, "params": {"day": 20}},
+            {
+                "name": "med",
+                "behaviour": "celebrity_engagement",
+                "size": 3,
+                "params": {"day": 20, "engager": "median", "count": 2},
+            },
+        ],
+    )
     t, c = run.treated, run.control
     base = np.flatnonzero(t.role == "base")
     att = t.draft.column("attention")[base]
@@ -284,8 +328,9 @@ def test_celebrity_engager_is_the_top_or_median_attention_base_account(registry)
 
         def reactions(world, e=e, members=members):
             actor, action, target = codes(world)
-            return np.bincount(target[(actor == e) & isin(target, members)],
-                               minlength=len(world))[members]
+            return np.bincount(target[(actor == e) & isin(target, members)], minlength=len(world))[
+                members
+            ]
 
         assert (reactions(t.world) - reactions(c.world) == count).all()
         ev = t.draft.events()
@@ -311,7 +356,7 @@ def test_silent_members_keep_their_followers_and_do_nothing_during_the_silence(r
     post_time = dict(zip(posts[action == POST], time[action == POST], strict=True))
     late = [post_time[p] for p in posts[during & isin(target, m)]]
     assert all(x < lo for x in late)
-    assert (isin(actor, m) & (time >= hi)).any()                  # they come back
+    assert (isin(actor, m) & (time >= hi)).any()  # they come back
     ca, _, _ = codes(c.world)
     assert (isin(ca, m) & (seconds(c.world) >= lo) & (seconds(c.world) < hi)).any()
     assert (t.world.in_degree[m] == c.world.in_degree[m]).all()
@@ -346,7 +391,7 @@ def test_link_broadcasters_only_post_links_and_never_react(registry):
     assert w.events["link"].to_numpy()[mine].all()
     assert not (mine & (action != POST)).any()
     assert not w.events["link"].to_numpy()[~mine].any()
-    assert isin(target, m).any()                              # others still react to them
+    assert isin(target, m).any()  # others still react to them
 
 
 def test_institutions_have_passive_followers_and_mostly_links(registry):
@@ -360,7 +405,7 @@ def test_institutions_have_passive_followers_and_mostly_links(registry):
     share = w.events["link"].to_numpy()[posts].mean()
     assert 0.5 < share < 0.9
     default = one(registry, "institution", size=1)
-    assert default.treated.cohorts["m"].facts["passive_followers"] == 60   # 0.15 of 400
+    assert default.treated.cohorts["m"].facts["passive_followers"] == 60  # 0.15 of 400
 
 
 def test_offline_influential_post_rarely_but_reach_far(registry):
@@ -451,10 +496,16 @@ def test_small_community_follows_stay_mostly_inside(registry):
 
 # ---- worlds as a whole ----
 
-ALL = [{"name": cls.id.replace("_", "-"), "behaviour": cls.id,
+ALL = [
+    {
+        "name": cls.id.replace("_", "-"),
+        "behaviour": cls.id,
         "size": 30 if cls.id == "sybil_region" else 3,
-        "params": {"count": 50} if cls.id == "bought_followers" else {}}
-       for cls in builtins.BEHAVIOURS if cls.id not in REAL_DATA_IDS]
+        "params": {"count": 50} if cls.id == "bought_followers" else {},
+    }
+    for cls in builtins.BEHAVIOURS
+    if cls.id not in REAL_DATA_IDS
+]
 
 
 def _tables(world) -> dict[str, pd.DataFrame]:
@@ -469,8 +520,10 @@ def test_same_seed_gives_identical_worlds_and_another_seed_does_not(registry):
             pd.testing.assert_frame_equal(table, _tables(built_b.world)[name])
         assert built_a.cohorts.keys() == built_b.cohorts.keys()
         for key, cohort in built_a.cohorts.items():
-            assert cohort.facts == built_b.cohorts[key].facts and \
-                cohort.cost == built_b.cohorts[key].cost
+            assert (
+                cohort.facts == built_b.cohorts[key].facts
+                and cohort.cost == built_b.cohorts[key].cost
+            )
     other = make_run(registry, ALL, accounts=300, seed=1)
     assert not other.treated.world.events.equals(a.treated.world.events)
 
@@ -486,8 +539,11 @@ def test_treatments_leave_the_base_population_untouched(registry):
         ev = world.events
         actor, _, target = codes(world)
         keep = isin(actor, base) & ((target < 0) | isin(target, base))
-        return ev.loc[keep, ["time", "actor", "action", "target", "post"]].astype(
-            {"actor": str, "target": str}).reset_index(drop=True)
+        return (
+            ev.loc[keep, ["time", "actor", "action", "target", "post"]]
+            .astype({"actor": str, "target": str})
+            .reset_index(drop=True)
+        )
 
     pd.testing.assert_frame_equal(base_events(t.world), base_events(c.world))
 
@@ -518,7 +574,7 @@ def test_topic_chatters_post_on_their_own_topic_and_only_chat_about_the_other(re
     is_member = np.isin(actor, members)
     own_posts = is_member & (action == POST)
     assert own_posts.any() and (topic[own_posts] == "cooking").all()
-    assert not ((topic == "books") & own_posts).any()          # they never post about books
+    assert not ((topic == "books") & own_posts).any()  # they never post about books
     facts = run.treated.cohorts["m"].facts
     assert facts["conversations"] == 3 * 4 * 5
     partners = {w.code_of(p) for ps in facts["partners"].values() for p in ps}

@@ -49,8 +49,9 @@ def python(code: str) -> list[str]:
 
 def echo(scores: str, *, exit_code: int = 0) -> list[str]:
     """A program that ignores its input and prints ``scores``."""
-    return python(f"import sys; sys.stdin.read(); sys.stdout.write({scores!r}); "
-                  f"sys.exit({exit_code})")
+    return python(
+        f"import sys; sys.stdin.read(); sys.stdout.write({scores!r}); sys.exit({exit_code})"
+    )
 
 
 def all_scores(world, value: float = 1.0, **extra: object) -> str:
@@ -81,25 +82,34 @@ def test_the_world_is_sent_as_of_the_scoring_time(world):
 def test_program_may_be_one_text_split_like_a_shell(world):
     text = f"{sys.executable} '{EXAMPLE}'"
     assert CommandScorer(program=text).params.program == PROGRAM
-    assert CommandScorer(program=text).score(world).equals(CommandScorer(program=PROGRAM)
-                                                           .score(world))
+    assert (
+        CommandScorer(program=text).score(world).equals(CommandScorer(program=PROGRAM).score(world))
+    )
 
 
 def test_json_document_and_environment(world, tmp_path):
     dump = tmp_path / "seen.json"
-    code = ("import json, os, sys; doc = json.load(sys.stdin); "
-            f"json.dump({{'doc': doc, 'env': {{k: os.environ.get(k) for k in "
-            f"('AUDITKIT_AT', 'AUDITKIT_FORMAT', 'AUDITKIT_WORLD')}}}}, open({str(dump)!r}, 'w'));"
-            " json.dump({r['account']: 0 for r in doc['accounts']}, sys.stdout)")
+    code = (
+        "import json, os, sys; doc = json.load(sys.stdin); "
+        f"json.dump({{'doc': doc, 'env': {{k: os.environ.get(k) for k in "
+        f"('AUDITKIT_AT', 'AUDITKIT_FORMAT', 'AUDITKIT_WORLD')}}}}, open({str(dump)!r}, 'w'));"
+        " json.dump({r['account']: 0 for r in doc['accounts']}, sys.stdout)"
+    )
     at = pd.Timestamp("2024-03-01T12:00:00Z")
     CommandScorer(program=python(code)).score(world, at)
     seen = json.loads(dump.read_text())
     doc, env = seen["doc"], seen["env"]
-    assert env == {"AUDITKIT_AT": "2024-03-01T12:00:00Z", "AUDITKIT_FORMAT": "json",
-                   "AUDITKIT_WORLD": None}
+    assert env == {
+        "AUDITKIT_AT": "2024-03-01T12:00:00Z",
+        "AUDITKIT_FORMAT": "json",
+        "AUDITKIT_WORLD": None,
+    }
     assert set(doc) == {"format", "version", "at", "accounts", "follows", "events"}
-    assert (doc["format"], doc["version"], doc["at"]) == ("auditkit-world", 1,
-                                                          "2024-03-01T12:00:00Z")
+    assert (doc["format"], doc["version"], doc["at"]) == (
+        "auditkit-world",
+        1,
+        "2024-03-01T12:00:00Z",
+    )
     assert [r["account"] for r in doc["accounts"]] == list(world.ids)
     assert set(doc["events"][0]) >= {"time", "actor", "action", "target"}
     assert all(e["time"] <= "2024-03-01T12:00:00Z" for e in doc["events"])
@@ -111,16 +121,21 @@ def test_json_document_and_environment(world, tmp_path):
 
 def test_csv_world_directory_and_environment(world, tmp_path):
     dump = tmp_path / "seen.json"
-    code = ("import csv, json, os, sys; d = os.environ['AUDITKIT_WORLD']; "
-            "files = sorted(os.listdir(d)); "
-            "rows = list(csv.DictReader(open(os.path.join(d, 'accounts.csv')))); "
-            f"json.dump({{'files': files, 'fmt': os.environ['AUDITKIT_FORMAT'], "
-            f"'stdin': sys.stdin.read()}}, open({str(dump)!r}, 'w')); "
-            "print('account,score'); [print(r['account'] + ',0') for r in rows]")
+    code = (
+        "import csv, json, os, sys; d = os.environ['AUDITKIT_WORLD']; "
+        "files = sorted(os.listdir(d)); "
+        "rows = list(csv.DictReader(open(os.path.join(d, 'accounts.csv')))); "
+        f"json.dump({{'files': files, 'fmt': os.environ['AUDITKIT_FORMAT'], "
+        f"'stdin': sys.stdin.read()}}, open({str(dump)!r}, 'w')); "
+        "print('account,score'); [print(r['account'] + ',0') for r in rows]"
+    )
     CommandScorer(program=python(code), format="csv").score(world)
     seen = json.loads(dump.read_text())
-    assert seen == {"files": ["accounts.csv", "events.csv", "follows.csv"], "fmt": "csv",
-                    "stdin": ""}
+    assert seen == {
+        "files": ["accounts.csv", "events.csv", "follows.csv"],
+        "fmt": "csv",
+        "stdin": "",
+    }
 
 
 def test_empty_tables_are_still_written_with_their_header(tmp_path):
@@ -137,8 +152,11 @@ def test_explain_is_one_line_whose_points_are_the_score(world):
     scorer = CommandScorer(program=PROGRAM)
     statement = scorer.explain(world, "u3")
     assert len(statement.items) == 1
-    assert statement.total == statement.score == pytest.approx(
-        float(FollowerCount().score(world)["u3"]), rel=1e-12)
+    assert (
+        statement.total
+        == statement.score
+        == pytest.approx(float(FollowerCount().score(world)["u3"]), rel=1e-12)
+    )
     assert "not itemised" in statement.items["note"].iloc[0]
 
 
@@ -154,9 +172,11 @@ def test_name_reports_the_scorer_under_another_id(world):
 
 def test_timeout_kills_the_program_and_its_children(world, tmp_path):
     pidfile = tmp_path / "child.pid"
-    code = ("import subprocess, sys, time; "
-            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-            f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    code = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
     started = time.monotonic()
     with pytest.raises(ScorerError, match=r"did not finish within 1.5 s and was killed"):
         CommandScorer(program=python(code), timeout=1.5).score(world)
@@ -170,8 +190,10 @@ def test_timeout_kills_the_program_and_its_children(world, tmp_path):
 
 
 def test_non_zero_exit_names_the_code_and_the_end_of_stderr(world):
-    code = ("import sys; sys.stdin.read(); print('loading model', file=sys.stderr); "
-            "print('KeyError: weights.bin', file=sys.stderr); sys.exit(3)")
+    code = (
+        "import sys; sys.stdin.read(); print('loading model', file=sys.stderr); "
+        "print('KeyError: weights.bin', file=sys.stderr); sys.exit(3)"
+    )
     with pytest.raises(ScorerError) as err:
         CommandScorer(program=python(code)).score(world)
     message = str(err.value)
@@ -184,26 +206,32 @@ def test_missing_program_is_named(world):
         CommandScorer(program="/no/such/scorer --fast").score(world)
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("", "printed nothing"),
-    ("hello", r"output is not JSON .*first bytes: 'hello'"),
-    ("u0,1\nu1,2\n", r"not JSON .*it looks like CSV: set format csv"),
-    ("[1, 2, 3]", r"output is JSON list, not an object"),
-    ('{"u0": "12"}', r"scored account 'u0' '12', which is not a number"),
-    ('{"u0": true}', r"scored account 'u0' True, which is not a number"),
-    ('{"u0": NaN}', r"scored account 'u0' nan; scores must be finite"),
-])
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("", "printed nothing"),
+        ("hello", r"output is not JSON .*first bytes: 'hello'"),
+        ("u0,1\nu1,2\n", r"not JSON .*it looks like CSV: set format csv"),
+        ("[1, 2, 3]", r"output is JSON list, not an object"),
+        ('{"u0": "12"}', r"scored account 'u0' '12', which is not a number"),
+        ('{"u0": true}', r"scored account 'u0' True, which is not a number"),
+        ('{"u0": NaN}', r"scored account 'u0' nan; scores must be finite"),
+    ],
+)
 def test_malformed_json_output_is_an_error(world, output, message):
     with pytest.raises(ScorerError, match=message):
         CommandScorer(program=echo(output)).score(world)
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("account,score\nu0,abc\n", r"line 2: score 'abc' for account 'u0' is not a number"),
-    ("u0,1,2\n", r"line 1: expected 'account,score'"),
-    ("u0,1\nu0,2\n", r"line 2: account 'u0' is scored twice"),
-    ("u0,inf\n", r"line 1: score 'inf' for account 'u0' is not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("account,score\nu0,abc\n", r"line 2: score 'abc' for account 'u0' is not a number"),
+        ("u0,1,2\n", r"line 1: expected 'account,score'"),
+        ("u0,1\nu0,2\n", r"line 2: account 'u0' is scored twice"),
+        ("u0,inf\n", r"line 1: score 'inf' for account 'u0' is not a finite number"),
+    ],
+)
 def test_malformed_csv_output_is_an_error(world, output, message):
     with pytest.raises(ScorerError, match=message):
         CommandScorer(program=echo(output), format="csv").score(world)
@@ -215,8 +243,11 @@ def test_missing_and_extra_accounts_are_errors(world):
     expected = rf"no score for 2 of {len(ids)} accounts \(e.g. '{ids[-2]}', '{ids[-1]}'\)"
     with pytest.raises(ScorerError, match=expected):
         CommandScorer(program=echo(some)).score(world)
-    with pytest.raises(ScorerError, match=r"scores for 1 accounts that are not in the world "
-                                          r"\(e.g. 'ghost'\)"):
+    with pytest.raises(
+        ScorerError,
+        match=r"scores for 1 accounts that are not in the world "
+        r"\(e.g. 'ghost'\)",
+    ):
         CommandScorer(program=echo(all_scores(world, ghost=3))).score(world)
 
 
@@ -229,15 +260,18 @@ def test_declared_range_is_enforced_and_configurable(world):
     assert (run_scorer(scorer, world) == 500.0).all()
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({}, r"parameter 'program': Field required"),
-    ({"program": []}, r"parameter 'program'"),
-    ({"program": PROGRAM, "range": [5, 1]}, r"low < high"),
-    ({"program": PROGRAM, "format": "xml"}, r"parameter 'format'"),
-    ({"program": PROGRAM, "timeout": 0}, r"parameter 'timeout'"),
-    ({"program": PROGRAM, "name": "Vendor Score"}, r"parameter 'name'"),
-    ({"program": PROGRAM, "shell": True}, r"has no parameter 'shell'"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, r"parameter 'program': Field required"),
+        ({"program": []}, r"parameter 'program'"),
+        ({"program": PROGRAM, "range": [5, 1]}, r"low < high"),
+        ({"program": PROGRAM, "format": "xml"}, r"parameter 'format'"),
+        ({"program": PROGRAM, "timeout": 0}, r"parameter 'timeout'"),
+        ({"program": PROGRAM, "name": "Vendor Score"}, r"parameter 'name'"),
+        ({"program": PROGRAM, "shell": True}, r"has no parameter 'shell'"),
+    ],
+)
 def test_bad_parameters_are_rejected(params, message):
     with pytest.raises(ParameterError, match=message):
         CommandScorer(**params)
@@ -258,16 +292,23 @@ def test_adapters_need_configuration_and_stay_out_of_default_audits():
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY"):
+    for name in (
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/score"
@@ -295,10 +336,12 @@ class _Recorder(degree_scorer.Handler):
         self.rfile.read(int(self.headers["Content-Length"]))
         if step == "slow":
             time.sleep(1.5)
-        status, body = {"500": (500, b"upstream model not loaded"),
-                        "404": (404, b"no such route"),
-                        "garbage": (200, b"<html>maintenance</html>"),
-                        "slow": (200, b"{}")}[step]
+        status, body = {
+            "500": (500, b"upstream model not loaded"),
+            "404": (404, b"no such route"),
+            "garbage": (200, b"<html>maintenance</html>"),
+            "slow": (200, b"{}"),
+        }[step]
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -314,8 +357,7 @@ def scripted() -> Iterator[tuple[str, type[_Recorder]]]:
 
 def test_http_example_server_reproduces_followers(world, example_url):
     got = run_scorer(HttpScorer(url=example_url), world)
-    np.testing.assert_allclose(got.to_numpy(), FollowerCount().score(world).to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(got.to_numpy(), FollowerCount().score(world).to_numpy(), rtol=1e-12)
 
 
 def test_http_sends_json_with_headers(world, scripted):
@@ -332,15 +374,17 @@ def test_http_retries_a_5xx_then_succeeds(world, scripted):
     handler.script[:] = ["500"]
     got = HttpScorer(url=url, backoff=0.01).score(world)
     assert len(handler.seen) == 2
-    np.testing.assert_allclose(got.to_numpy(), FollowerCount().score(world).to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(got.to_numpy(), FollowerCount().score(world).to_numpy(), rtol=1e-12)
 
 
 def test_http_gives_up_after_its_retries_naming_status_and_body(world, scripted):
     url, handler = scripted
     handler.script[:] = ["500"] * 3
-    with pytest.raises(ScorerError, match=r"answered HTTP 500 .*body: 'upstream model not "
-                                          r"loaded' \(after 3 attempts\)"):
+    with pytest.raises(
+        ScorerError,
+        match=r"answered HTTP 500 .*body: 'upstream model not "
+        r"loaded' \(after 3 attempts\)",
+    ):
         HttpScorer(url=url, retries=2, backoff=0.01).score(world)
     assert len(handler.seen) == 3
 
@@ -389,17 +433,35 @@ def test_http_url_must_be_http(url):
 
 
 def _verdicts(rows: list[dict], scorer: str) -> dict[str, tuple[str, float, float, float]]:
-    return {r["check"]: (r["verdict"], r["estimate"], r["low"], r["high"]) for r in rows
-            if r["scorer"] == scorer}
+    return {
+        r["check"]: (r["verdict"], r["estimate"], r["low"], r["high"])
+        for r in rows
+        if r["scorer"] == scorer
+    }
 
 
 def test_audit_of_the_example_program_gives_the_followers_verdicts():
     scenario = ROOT / "scenarios" / "bought-followers.yaml"
     program = f"{sys.executable} {EXAMPLE}"
-    result = CliRunner().invoke(main, [
-        "audit", str(scenario), "--scorer", "followers", "--scorer", "command",
-        "--param", f"command.program={program}", "--param", "command.name=ext-followers",
-        "--seeds", "2", "--format", "json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(scenario),
+            "--scorer",
+            "followers",
+            "--scorer",
+            "command",
+            "--param",
+            f"command.program={program}",
+            "--param",
+            "command.name=ext-followers",
+            "--seeds",
+            "2",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     builtin, external = _verdicts(rows, "followers"), _verdicts(rows, "ext-followers")
@@ -413,29 +475,53 @@ def test_audit_of_the_example_service_gives_the_followers_verdicts(example_url):
 
     registry = get_registry()
     scenario = load_scenario(ROOT / "scenarios" / "bought-followers.yaml")
-    results = audit([scenario], [registry.scorer("followers"),
-                                 registry.scorer("http", url=example_url, name="ext-http")],
-                    seeds=2)
+    results = audit(
+        [scenario],
+        [registry.scorer("followers"), registry.scorer("http", url=example_url, name="ext-http")],
+        seeds=2,
+    )
     rows = results.table.to_dict(orient="records")
     assert _verdicts(rows, "ext-http") == _verdicts(rows, "followers")
 
 
 def test_score_command_runs_the_example_program():
-    result = CliRunner().invoke(main, [
-        "score", str(ROOT / "examples" / "world"), "--scorer", "command",
-        "--param", f"program={sys.executable} {EXAMPLE}", "--param", "format=csv",
-        "--format", "csv"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(ROOT / "examples" / "world"),
+            "--scorer",
+            "command",
+            "--param",
+            f"program={sys.executable} {EXAMPLE}",
+            "--param",
+            "format=csv",
+            "--format",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(__import__("io").StringIO(result.stdout))
     expected = FollowerCount().score(read_world(ROOT / "examples" / "world"))
-    assert table["score"].to_numpy() == pytest.approx(
-        np.sort(expected.to_numpy())[::-1], rel=1e-12)
+    assert table["score"].to_numpy() == pytest.approx(np.sort(expected.to_numpy())[::-1], rel=1e-12)
 
 
 def test_a_failing_program_is_an_error_verdict_not_a_crash():
-    result = CliRunner().invoke(main, [
-        "audit", str(ROOT / "scenarios" / "bought-followers.yaml"), "--scorer", "command",
-        "--param", "command.program=/no/such/scorer", "--seeds", "2", "--format", "json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(ROOT / "scenarios" / "bought-followers.yaml"),
+            "--scorer",
+            "command",
+            "--param",
+            "command.program=/no/such/scorer",
+            "--seeds",
+            "2",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     assert {r["verdict"] for r in rows} == {"error"}

@@ -46,8 +46,14 @@ class Server:
                 pass
 
             def _record(self, body: bytes) -> None:
-                outer.requests.append({"method": self.command, "path": self.path,
-                                       "headers": dict(self.headers), "body": body})
+                outer.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
+                )
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -94,6 +100,7 @@ def redirect(location: str, code: int) -> Callable[[BaseHTTPRequestHandler, byte
         handler.send_header("Location", location)
         handler.send_header("Content-Length", "0")
         handler.end_headers()
+
     return respond
 
 
@@ -105,6 +112,7 @@ def scores_of(world) -> Callable[[BaseHTTPRequestHandler, bytes], None]:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+
     return respond
 
 
@@ -125,8 +133,13 @@ def test_no_redirect_to_another_origin_is_followed(world, servers, code):
 @pytest.mark.parametrize("code", [301, 302, 303])
 def test_a_redirect_that_would_turn_post_into_get_is_refused(world, servers, code):
     holder: list[Server] = []
-    server = servers(lambda h, b: redirect(holder[0].url + "moved", code)(h, b)
-                     if h.path == "/" else scores_of(world)(h, b))
+    server = servers(
+        lambda h, b: (
+            redirect(holder[0].url + "moved", code)(h, b)
+            if h.path == "/"
+            else scores_of(world)(h, b)
+        )
+    )
     holder.append(server)
     with pytest.raises(ScorerError, match="would turn the POST into a GET"):
         run_scorer(HttpScorer(url=server.url, retries=0), world)
@@ -134,11 +147,13 @@ def test_a_redirect_that_would_turn_post_into_get_is_refused(world, servers, cod
 
 
 @pytest.mark.parametrize("code", [307, 308])
-def test_a_same_origin_307_or_308_is_followed_with_method_body_and_headers(world, servers,
-                                                                           code):
+def test_a_same_origin_307_or_308_is_followed_with_method_body_and_headers(world, servers, code):
     holder: list[Server] = []
-    server = servers(lambda h, b: redirect(holder[0].url + "v2", code)(h, b)
-                     if h.path == "/" else scores_of(world)(h, b))
+    server = servers(
+        lambda h, b: (
+            redirect(holder[0].url + "v2", code)(h, b) if h.path == "/" else scores_of(world)(h, b)
+        )
+    )
     holder.append(server)
     scores = run_scorer(HttpScorer(url=server.url, headers={"Authorization": SECRET}), world)
     assert len(scores) == len(world)
@@ -251,13 +266,16 @@ def test_no_process_outlives_its_scoring(world, tmp_path, mode):
     pids.touch()
     script = tmp_path / "daemonize.py"
     script.write_text(DAEMONIZE)
-    scorer = CommandScorer(program=[sys.executable, str(script), str(pids),
-                                    answer(world).decode(), mode], timeout=3)
+    scorer = CommandScorer(
+        program=[sys.executable, str(script), str(pids), answer(world).decode(), mode], timeout=3
+    )
     if mode == "finish":
         assert len(run_scorer(scorer, world)) == len(world)
     else:
-        with pytest.raises(ScorerError, match="did not finish within 3 s and was killed with "
-                                              "every process it started"):
+        with pytest.raises(
+            ScorerError,
+            match="did not finish within 3 s and was killed with every process it started",
+        ):
             run_scorer(scorer, world)
     started = [int(p) for p in pids.read_text().split()]
     assert len(started) == 3
@@ -272,8 +290,9 @@ def test_the_audits_time_limit_kills_the_program_and_its_children(world, tmp_pat
     pids.touch()
     script = tmp_path / "daemonize.py"
     script.write_text(DAEMONIZE)
-    scorer = CommandScorer(program=[sys.executable, str(script), str(pids), "{}", "hang"],
-                           timeout=600)
+    scorer = CommandScorer(
+        program=[sys.executable, str(script), str(pids), "{}", "hang"], timeout=600
+    )
     started = time.monotonic()
     with pytest.raises(ScorerError, match="ran past the time limit of 2 s"):
         run_scorer(scorer, world, time_limit=2)
@@ -292,8 +311,12 @@ def test_a_flood_of_output_is_capped(world):
 
 
 def test_a_byte_a_second_does_not_outlive_the_timeout():
-    trickle = [sys.executable, "-c", "import sys, time\nwhile True:\n sys.stdout.write('x')\n"
-                                     " sys.stdout.flush()\n time.sleep(0.5)"]
+    trickle = [
+        sys.executable,
+        "-c",
+        "import sys, time\nwhile True:\n sys.stdout.write('x')\n"
+        " sys.stdout.flush()\n time.sleep(0.5)",
+    ]
     started = time.monotonic()
     with pytest.raises(ProgramTimeout):
         run_program(trickle, timeout=1.5)
@@ -301,8 +324,11 @@ def test_a_byte_a_second_does_not_outlive_the_timeout():
 
 
 def test_stderr_keeps_only_its_end():
-    noisy = [sys.executable, "-c", "import sys\nfor i in range(100000): "
-                                   "sys.stderr.write(f'line {i}\\n')\nsys.exit(3)"]
+    noisy = [
+        sys.executable,
+        "-c",
+        "import sys\nfor i in range(100000): sys.stderr.write(f'line {i}\\n')\nsys.exit(3)",
+    ]
     done = run_program(noisy, timeout=60, max_stderr=1000)
     assert done.returncode == 3 and len(done.stderr) <= 1000
     assert done.stderr.endswith(b"line 99999\n")

@@ -38,9 +38,11 @@ HEAD = textwrap.dedent("""\
     """)
 
 
-def scenario_text(population: str = "{accounts: 200, days: 30}", cohorts: str = "",
-                  checks: str = "  - {probe: gain, cohort: c, expect: {kind: minimum, "
-                                "at_most: 5}}\n") -> str:
+def scenario_text(
+    population: str = "{accounts: 200, days: 30}",
+    cohorts: str = "",
+    checks: str = "  - {probe: gain, cohort: c, expect: {kind: minimum, at_most: 5}}\n",
+) -> str:
     cohorts = cohorts or "  - {name: c, behaviour: bought_followers, size: 2}\n"
     return HEAD + f"population: {population}\ncohorts:\n{cohorts}checks:\n{checks}"
 
@@ -51,45 +53,56 @@ def load(tmp_path, text: str, budget: Budget | None = None):
     return load_scenario(path, get_registry(), budget=budget)
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ("{activity: 1e308}", "activity"),
-    ("{attention: 1e7}", "a trait is at most 1,000,000"),
-    ("{count: 2147483648}", "less than or equal to 100000000"),
-    ("{count: 1e100}", "count"),
-    ("{padding: -1}", "greater than or equal to 0"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ("{activity: 1e308}", "activity"),
+        ("{attention: 1e7}", "a trait is at most 1,000,000"),
+        ("{count: 2147483648}", "less than or equal to 100000000"),
+        ("{count: 1e100}", "count"),
+        ("{padding: -1}", "greater than or equal to 0"),
+    ],
+)
 def test_size_like_parameters_have_upper_bounds(tmp_path, params, fragment):
-    text = scenario_text(cohorts=f"  - {{name: c, behaviour: bought_followers, size: 2, "
-                                 f"params: {params}}}\n")
+    text = scenario_text(
+        cohorts=f"  - {{name: c, behaviour: bought_followers, size: 2, params: {params}}}\n"
+    )
     with pytest.raises(ScenarioError, match="line 8") as info:
         load(tmp_path, text)
     assert fragment in str(info.value)
 
 
-@pytest.mark.parametrize("cohort", [
-    "{name: c, behaviour: follow_churn, size: 2, params: {cycles: 1e100}}",
-    "{name: c, behaviour: follow_churn, size: 2, params: {cycles: 5000}}",
-    "{name: c, behaviour: spam_bot, size: 2, params: {posts_per_day: 1e9}}",
-    "{name: c, behaviour: sybil_region, size: 2, params: {reactions_per_post: 1e12}}",
-    "{name: c, behaviour: follow_churn, size: 2, params: {unfollow_after_days: 1e9}}",
-])
+@pytest.mark.parametrize(
+    "cohort",
+    [
+        "{name: c, behaviour: follow_churn, size: 2, params: {cycles: 1e100}}",
+        "{name: c, behaviour: follow_churn, size: 2, params: {cycles: 5000}}",
+        "{name: c, behaviour: spam_bot, size: 2, params: {posts_per_day: 1e9}}",
+        "{name: c, behaviour: sybil_region, size: 2, params: {reactions_per_post: 1e12}}",
+        "{name: c, behaviour: follow_churn, size: 2, params: {unfollow_after_days: 1e9}}",
+    ],
+)
 def test_more_bounds(tmp_path, cohort):
     with pytest.raises(ScenarioError, match="line 8"):
         load(tmp_path, scenario_text(cohorts=f"  - {cohort}\n"))
 
 
 def test_probe_parameters_are_bounded(tmp_path):
-    text = scenario_text(cohorts="  - {name: c, behaviour: inactive, size: 5}\n",
-                         checks="  - {probe: half_life, cohort: c, horizon: 1e15, expect: "
-                                "{kind: minimum, at_most: 30}}\n")
+    text = scenario_text(
+        cohorts="  - {name: c, behaviour: inactive, size: 5}\n",
+        checks="  - {probe: half_life, cohort: c, horizon: 1e15, expect: "
+        "{kind: minimum, at_most: 30}}\n",
+    )
     with pytest.raises(ScenarioError, match=r"line 10, field 'checks\[0\].horizon'"):
         load(tmp_path, text)
 
 
 def test_a_scenario_over_the_budget_is_refused_with_what_to_lower(tmp_path):
-    text = scenario_text(cohorts="  - {name: c, behaviour: bought_followers, size: 2}\n"
-                                 "  - {name: bots, behaviour: spam_bot, size: 20, params: "
-                                 "{posts_per_day: 1000000}}\n")
+    text = scenario_text(
+        cohorts="  - {name: c, behaviour: bought_followers, size: 2}\n"
+        "  - {name: bots, behaviour: spam_bot, size: 20, params: "
+        "{posts_per_day: 1000000}}\n"
+    )
     with pytest.raises(BudgetError) as info:
         load(tmp_path, text)
     message = str(info.value)
@@ -102,8 +115,9 @@ def test_a_scenario_over_the_budget_is_refused_with_what_to_lower(tmp_path):
 
 
 def test_twenty_cohorts_of_a_million_are_refused_at_once(tmp_path):
-    cohorts = "".join(f"  - {{name: c{i}, behaviour: conversationalist, size: 1000000}}\n"
-                      for i in range(20))
+    cohorts = "".join(
+        f"  - {{name: c{i}, behaviour: conversationalist, size: 1000000}}\n" for i in range(20)
+    )
     checks = "  - {probe: gain, cohort: c0, expect: {kind: minimum, at_most: 5}}\n"
     with pytest.raises(BudgetError, match="the 20 cohorts with behaviour 'conversationalist'"):
         load(tmp_path, scenario_text(cohorts=cohorts, checks=checks))
@@ -111,8 +125,11 @@ def test_twenty_cohorts_of_a_million_are_refused_at_once(tmp_path):
 
 def test_population_events_are_budgeted(tmp_path):
     text = scenario_text(population="{accounts: 1000000, events_per_account: 1000000}")
-    with pytest.raises(BudgetError, match=r"line 6, field 'population'.*lower its accounts, "
-                                          r"follows_per_account, events_per_account"):
+    with pytest.raises(
+        BudgetError,
+        match=r"line 6, field 'population'.*lower its accounts, "
+        r"follows_per_account, events_per_account",
+    ):
         load(tmp_path, text)
 
 
@@ -136,9 +153,10 @@ def test_parse_size():
 
 
 def test_the_memory_model_adds_up():
-    text = scenario_text(population="{accounts: 1000, days: 30, follows_per_account: 10, "
-                                    "events_per_account: 10}",
-                         cohorts="  - {name: c, behaviour: conversationalist, size: 10}\n")
+    text = scenario_text(
+        population="{accounts: 1000, days: 30, follows_per_account: 10, events_per_account: 10}",
+        cohorts="  - {name: c, behaviour: conversationalist, size: 10}\n",
+    )
     scenario, located = parse_scenario(text)
     est = estimate(scenario, get_registry(), located)
     assert est.accounts == 1010
@@ -171,11 +189,11 @@ COHORTS = [
 @pytest.mark.parametrize("behaviour, params", COHORTS, ids=[c[0] for c in COHORTS])
 def test_the_estimate_bounds_what_is_built(behaviour, params):
     """For every built-in behaviour, the treated world has at most the estimated rows."""
-    text = scenario_text(population="{accounts: 300, days: 20, seed: 3}",
-                         cohorts=f"  - {{name: c, behaviour: {behaviour}, size: 8, "
-                                 f"params: {params}}}\n",
-                         checks="  - {probe: gain, cohort: c, expect: {kind: minimum, "
-                                "at_most: 5}}\n")
+    text = scenario_text(
+        population="{accounts: 300, days: 20, seed: 3}",
+        cohorts=f"  - {{name: c, behaviour: {behaviour}, size: 8, params: {params}}}\n",
+        checks="  - {probe: gain, cohort: c, expect: {kind: minimum, at_most: 5}}\n",
+    )
     scenario, located = parse_scenario(text)
     registry = get_registry()
     est = estimate(scenario, registry, located)
@@ -225,15 +243,24 @@ def test_a_wrong_estimate_still_ends_in_a_clean_error_row(tmp_path):
     import auditkit.probes
     import auditkit.scorers.followers
 
-    registry = Registry(entry_points=False, plugins=[
-        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),
-        ("followers", auditkit.scorers.followers), ("under", Plugin())])
+    registry = Registry(
+        entry_points=False,
+        plugins=[
+            ("behaviours", auditkit.behaviours),
+            ("probes", auditkit.probes),
+            ("followers", auditkit.scorers.followers),
+            ("under", Plugin()),
+        ],
+    )
     path = tmp_path / "s.yaml"
-    path.write_text(scenario_text(cohorts="  - {name: c, behaviour: underestimated, "
-                                          "size: 2}\n"))
+    path.write_text(scenario_text(cohorts="  - {name: c, behaviour: underestimated, size: 2}\n"))
     scenario = load_scenario(path, registry)
-    results = audit([scenario], [registry.scorer("followers")], registry=registry,
-                    budget=Budget(BASE_MEMORY + 100_000 * BYTES_PER_EVENT))
+    results = audit(
+        [scenario],
+        [registry.scorer("followers")],
+        registry=registry,
+        budget=Budget(BASE_MEMORY + 100_000 * BYTES_PER_EVENT),
+    )
     row = results.table.iloc[0]
     assert row["verdict"] == "error"
     assert "more than 100,000 events" in row["finding"]

@@ -46,43 +46,42 @@ MORE_EXAMPLES = {("klout", "check_monotone_in_engagement"): 150}
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "followers": {
         "check_sybil_gain_bounded": "every follower counts: a link farm's sybils are followers "
-                                    "(F9)",
+        "(F9)",
         "check_spam_below_conversationalists": "spam bots that follow everyone collect "
-                                               "follow-backs, and followers are all it sees (F1)",
+        "follow-backs, and followers are all it sees (F1)",
         "check_bought_followers_bounded": "every bought follower counts in full (F7)",
     },
     "klout": {
         "check_monotone_in_engagement": "Network is the mean ln(1 + followers) of the engaged "
-                                        "audience, so a reaction from a small account lowers it",
+        "audience, so a reaction from a small account lowers it",
         "check_sybil_gain_bounded": "every sybil that shares is one more distinct engaged "
-                                    "reactor in True Reach (F9)",
+        "reactor in True Reach (F9)",
         "check_no_rise_in_silence": "posts leave the 90-day window before the reactions to "
-                                    "them, so reactions per post rise in silence (F4, F13)",
+        "them, so reactions per post rise in silence (F4, F13)",
     },
     "kred": {
         "check_sybil_gain_bounded": "10 points per share and a point per follower, whoever "
-                                    "gives them (F9)",
+        "gives them (F9)",
         "check_bought_followers_bounded": "followers gained score points directly (F7)",
     },
     "pagerank": {
         "check_sybil_gain_bounded": "a link farm recirculates PageRank to its target "
-                                    "(Gyongyi and Garcia-Molina; F9)",
+        "(Gyongyi and Garcia-Molina; F9)",
         "check_spam_below_conversationalists": "follow-backs to bots that follow everyone "
-                                               "pass them PageRank (F1)",
-        "check_bought_followers_bounded": "each bought follower passes on its teleport mass "
-                                          "(F7)",
+        "pass them PageRank (F1)",
+        "check_bought_followers_bounded": "each bought follower passes on its teleport mass (F7)",
     },
     "trustrank": {
         "check_sybil_gain_bounded": "a link farm recirculates the trust that reaches its "
-                                    "target, up to 1/(1 - 0.85^2) = 3.6 times (F9)",
+        "target, up to 1/(1 - 0.85^2) = 3.6 times (F9)",
         "check_spam_below_conversationalists": "spam bots that follow everyone collect "
-                                               "follow-backs, and a follow from a trusted "
-                                               "account passes trust (F1, F8)",
+        "follow-backs, and a follow from a trusted "
+        "account passes trust (F1, F8)",
     },
     "sybilrank": {
         "check_spam_below_conversationalists": "every follow-back is a mutual tie: bots that "
-                                               "follow everyone collect ties to honest "
-                                               "accounts, and trust with them (F1, F8)",
+        "follow everyone collect ties to honest "
+        "accounts, and trust with them (F1, F8)",
     },
 }
 
@@ -94,8 +93,9 @@ BUILT_IN_SCORERS = [get_registry().scorer(s) for s in BUILT_IN]
 def test_built_in_scorers_conform(scorer, check):
     # behavioural flaws are searched for with more examples than the default
     behavioural = CHECKS[check.__name__].kind == "behaviour"
-    examples = MORE_EXAMPLES.get((scorer.id, check.__name__),
-                                 BEHAVIOUR_EXAMPLES if behavioural else None)
+    examples = MORE_EXAMPLES.get(
+        (scorer.id, check.__name__), BEHAVIOUR_EXAMPLES if behavioural else None
+    )
     check(scorer, max_examples=examples)
 
 
@@ -132,16 +132,18 @@ class _Toy(Scorer):
     def explain(self, world, account, at=None):
         i = world.code_of(account)
         s = float(self.values(world, at)[i])
-        return Statement(self.id, account, s,
-                         statement_items([("followers", s, s, "one point each")]))
+        return Statement(
+            self.id, account, s, statement_items([("followers", s, s, "one point each")])
+        )
 
 
 class Noisy(_Toy):
     id = "toy-noisy"
 
     def values(self, world, at):
-        return np.clip(super().values(world, at) + np.random.default_rng().random(len(world)),
-                       0, 100)
+        return np.clip(
+            super().values(world, at) + np.random.default_rng().random(len(world)), 0, 100
+        )
 
 
 class Mutating(_Toy):
@@ -191,8 +193,9 @@ class BadExplain(_Toy):
 
     def explain(self, world, account, at=None):
         s = float(self.values(world, at)[world.code_of(account)])
-        return Statement(self.id, account, s,
-                         statement_items([("followers", s, s + 1.0, "one point too many")]))
+        return Statement(
+            self.id, account, s, statement_items([("followers", s, s + 1.0, "one point too many")])
+        )
 
 
 class NormalisedExplain(_Toy):
@@ -205,8 +208,15 @@ class NormalisedExplain(_Toy):
         s = float(self.values(world, at)[world.code_of(account)])
         raw = 2.0 * s
         scale = (0.5 if raw else 1.0) + self.wrong_factor
-        return Statement(self.id, account, s, statement_items([("followers", raw, raw, "")]),
-                         scale=scale, offset=0.0, transform="half the points")
+        return Statement(
+            self.id,
+            account,
+            s,
+            statement_items([("followers", raw, raw, "")]),
+            scale=scale,
+            offset=0.0,
+            transform="half the points",
+        )
 
 
 class WrongFactor(NormalisedExplain):
@@ -352,8 +362,11 @@ def test_a_constant_scorer_passes_every_check():
 def test_the_follower_count_toy_meets_the_contract_but_not_the_properties():
     report = check_scorer(_Toy(), max_examples=10)
     failed = {r.check for r in report.results if r.status == "fail"}
-    assert failed == {"check_sybil_gain_bounded", "check_spam_below_conversationalists",
-                      "check_bought_followers_bounded"}, render(report)
+    assert failed == {
+        "check_sybil_gain_bounded",
+        "check_spam_below_conversationalists",
+        "check_bought_followers_bounded",
+    }, render(report)
     assert all(r.status == "pass" for r in report.results if r.kind == "api")
 
 
@@ -363,8 +376,8 @@ def test_counterexamples_are_shrunk_and_deterministic():
     assert str(first.value) == str(again.value)
     # the smallest world where a reaction can lower a score: one poster
     assert first.value.example.splitlines()[0] == (
-        "World: 2 accounts, 0 follows, 2 events; times are days after "
-        "2024-01-01T00:00:00+00:00")
+        "World: 2 accounts, 0 follows, 2 events; times are days after 2024-01-01T00:00:00+00:00"
+    )
     assert "lowered u0's score from 100 to 90" in first.value.detail
 
 
@@ -374,19 +387,27 @@ def test_a_non_deterministic_failure_is_named_as_such():
 
 
 def test_property_checks_do_not_shrink_when_told_not_to():
-    shrunk = pytest.raises(CheckFailed, checks.check_scores_finite_in_range, OutOfRange(),
-                           max_examples=15).value
-    raw = pytest.raises(CheckFailed, checks.check_scores_finite_in_range, OutOfRange(),
-                        max_examples=15, shrink=False).value
+    shrunk = pytest.raises(
+        CheckFailed, checks.check_scores_finite_in_range, OutOfRange(), max_examples=15
+    ).value
+    raw = pytest.raises(
+        CheckFailed,
+        checks.check_scores_finite_in_range,
+        OutOfRange(),
+        max_examples=15,
+        shrink=False,
+    ).value
     assert len(shrunk.example) <= len(raw.example)
     # The smallest world scoring above 100 = 50 * followers has three followers of one account.
     # How close the bounded shrink gets depends on hypothesis's generation, which draws on
     # literals of every loaded module, so the test asks for a small world, not the minimum.
-    accounts, follows = (int(x) for x in re.match(r"World: (\d+) accounts, (\d+) follows",
-                                                   shrunk.example).groups())
+    accounts, follows = (
+        int(x) for x in re.match(r"World: (\d+) accounts, (\d+) follows", shrunk.example).groups()
+    )
     assert accounts <= 12 and follows <= 5
-    assert re.search(r"gave account 'u\d+' the score 150, outside the declared bounds 0..100",
-                     shrunk.detail)
+    assert re.search(
+        r"gave account 'u\d+' the score 150, outside the declared bounds 0..100", shrunk.detail
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,19 +416,34 @@ def test_property_checks_do_not_shrink_when_told_not_to():
 
 def test_check_scorer_reports_every_status():
     scorer = FarmFed()
-    report = check_scorer(scorer, max_examples=8, expected_failed_checks={
-        "check_sybil_gain_bounded": "counts followers", "check_deterministic": "not really"})
+    report = check_scorer(
+        scorer,
+        max_examples=8,
+        expected_failed_checks={
+            "check_sybil_gain_bounded": "counts followers",
+            "check_deterministic": "not really",
+        },
+    )
     status = {r.check: r.status for r in report.results}
     assert status["check_sybil_gain_bounded"] == "xfail"
     assert status["check_deterministic"] == "xpass"
     assert status["check_bought_followers_bounded"] == "fail"
     assert status["check_empty_world"] == "pass"
     assert not report.ok and {r.check for r in report.unexpected} == {
-        "check_deterministic", "check_bought_followers_bounded",
-        "check_spam_below_conversationalists"}
+        "check_deterministic",
+        "check_bought_followers_bounded",
+        "check_spam_below_conversationalists",
+    }
     frame = report.to_frame()
-    assert list(frame.columns) == ["scorer", "check", "kind", "status", "message", "reason",
-                                   "seconds"]
+    assert list(frame.columns) == [
+        "scorer",
+        "check",
+        "kind",
+        "status",
+        "message",
+        "reason",
+        "seconds",
+    ]
     assert len(frame) == len(CHECKS) and (frame["scorer"] == "toy-farm").all()
     text = render(report)
     assert "check_sybil_gain_bounded (xfail)\nexpected to fail: counts followers" in text
@@ -429,15 +465,19 @@ def test_checks_are_chosen_by_tags():
     assert "check_sybil_gain_bounded" in names and "check_deterministic" in names
     report = check_scorer(FollowsOnly(), max_examples=3)
     skipped = {r.check: r.message for r in report.results if r.status == "skip"}
-    assert skipped["check_no_rise_in_silence"] == ("needs one of the tags time; toy-follows "
-                                                   "declares follows")
+    assert skipped["check_no_rise_in_silence"] == (
+        "needs one of the tags time; toy-follows declares follows"
+    )
 
 
-@pytest.mark.parametrize("expected, message", [
-    ({"check_determinstic": "x"}, "not a check. Did you mean 'check_deterministic'"),
-    ({"check_deterministic": " "}, "needs a reason"),
-    ({"check_no_rise_in_silence": "why"}, "does not apply to it"),
-])
+@pytest.mark.parametrize(
+    "expected, message",
+    [
+        ({"check_determinstic": "x"}, "not a check. Did you mean 'check_deterministic'"),
+        ({"check_deterministic": " "}, "needs a reason"),
+        ({"check_no_rise_in_silence": "why"}, "does not apply to it"),
+    ],
+)
 def test_bad_expected_failures_are_rejected(expected, message):
     class FollowsOnly(_Toy):
         id = "toy-follows"
@@ -457,8 +497,10 @@ def test_bad_arguments_are_rejected():
 
 
 def test_parametrize_with_checks_ids_and_strict_xfail_marks():
-    mark = parametrize_with_checks([FarmFed(), _Toy()], expected_failed_checks={
-        "toy-farm": {"check_sybil_gain_bounded": "log followers"}})
+    mark = parametrize_with_checks(
+        [FarmFed(), _Toy()],
+        expected_failed_checks={"toy-farm": {"check_sybil_gain_bounded": "log followers"}},
+    )
     argnames, params = mark.args
     assert argnames == "scorer, check"
     ids = [p.id for p in params]
@@ -468,7 +510,10 @@ def test_parametrize_with_checks_ids_and_strict_xfail_marks():
     assert list(marked) == ["toy-farm-check_sybil_gain_bounded"]
     (xfail,) = marked["toy-farm-check_sybil_gain_bounded"]
     assert xfail.name == "xfail" and xfail.kwargs == {
-        "strict": True, "raises": CheckFailed, "reason": "log followers"}
+        "strict": True,
+        "raises": CheckFailed,
+        "reason": "log followers",
+    }
     check = next(p.values[1] for p in params if p.id == "toy-farm-check_sybil_gain_bounded")
     assert check.__name__ == "check_sybil_gain_bounded"  # the wrapper keeps the name
     with pytest.raises(CheckFailed):
@@ -484,28 +529,43 @@ def test_scorer_label_shows_non_default_parameters():
 
     assert scorer_label(WithParams()) == "toy-params"
     assert scorer_label(WithParams(k=3)) == "toy-params[k=3]"
-    assert repr(CheckReport("x", [])) == "<CheckReport x: {'pass': 0, 'fail': 0, 'xfail': 0, " \
-                                         "'xpass': 0, 'skip': 0}, ok=True>"
+    assert (
+        repr(CheckReport("x", [])) == "<CheckReport x: {'pass': 0, 'fail': 0, 'xfail': 0, "
+        "'xpass': 0, 'skip': 0}, ok=True>"
+    )
 
 
 def test_exports_match_the_checks():
-    modules = [checks, *(importlib.import_module(f"auditkit.checks.{m.name}")
-                         for m in pkgutil.iter_modules(checks.__path__)
-                         # strategies: a public module of its own; harness and builders: the
-                         # building blocks the checks share, not part of the suite's API
-                         if m.name not in ("strategies", "harness", "builders"))]
+    modules = [
+        checks,
+        *(
+            importlib.import_module(f"auditkit.checks.{m.name}")
+            for m in pkgutil.iter_modules(checks.__path__)
+            # strategies: a public module of its own; harness and builders: the
+            # building blocks the checks share, not part of the suite's API
+            if m.name not in ("strategies", "harness", "builders")
+        ),
+    ]
     body = [n for m in modules for n in ast.parse(inspect.getsource(m)).body]
     defined = {n.name for n in body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-    defined |= {t.id for n in body if isinstance(n, ast.Assign) for t in n.targets
-                if isinstance(t, ast.Name)}
+    defined |= {
+        t.id
+        for n in body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
     defined |= {n.target.id for n in body if isinstance(n, ast.AnnAssign)}
     public = {n for n in defined if not n.startswith("_")} - {"Follow", "Event"}
     assert set(checks.__all__) == public | {"DEFAULT_MAX_EXAMPLES", "RTOL", "SHRINK_BUDGET"}
     assert {n for n in public if n.startswith("check_") and n != "check_scorer"} == set(CHECKS)
     for name, info in CHECKS.items():
         assert info.kind in ("api", "behaviour") and info.asserts
-        assert list(inspect.signature(info.func).parameters) == ["scorer", "max_examples",
-                                                                 "shrink"], name
+        assert list(inspect.signature(info.func).parameters) == [
+            "scorer",
+            "max_examples",
+            "shrink",
+        ], name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,9 +589,20 @@ def _toy_registry(monkeypatch) -> None:
 
 def test_cli_check_prints_the_report_and_exits_0_with_findings(monkeypatch):
     _toy_registry(monkeypatch)
-    result = CliRunner().invoke(main, ["check", "--scorer", "toy-farm", "--max-examples", "5",
-                                       "--format", "json", "--expect-fail",
-                                       "check_sybil_gain_bounded=log of followers"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "check",
+            "--scorer",
+            "toy-farm",
+            "--max-examples",
+            "5",
+            "--format",
+            "json",
+            "--expect-fail",
+            "check_sybil_gain_bounded=log of followers",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     status = {c["check"]: c["status"] for c in data["checks"]}
@@ -544,22 +615,27 @@ def test_cli_check_prints_the_report_and_exits_0_with_findings(monkeypatch):
 
 def test_cli_check_fail_on(monkeypatch):
     _toy_registry(monkeypatch)
-    failing = CliRunner().invoke(main, ["check", "--scorer", "toy-farm", "--max-examples", "3",
-                                        "--fail-on", "fail"])
+    failing = CliRunner().invoke(
+        main, ["check", "--scorer", "toy-farm", "--max-examples", "3", "--fail-on", "fail"]
+    )
     assert failing.exit_code == 1
-    passing = CliRunner().invoke(main, ["check", "--scorer", "toy-constant", "--max-examples",
-                                        "3", "--fail-on", "fail"])
+    passing = CliRunner().invoke(
+        main, ["check", "--scorer", "toy-constant", "--max-examples", "3", "--fail-on", "fail"]
+    )
     assert passing.exit_code == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--scorer", "toy-farn"], "Did you mean 'toy-farm'"),
-    (["--scorer", "toy", "--param", "window=3"], "has no parameter 'window'"),
-    (["--scorer", "toy", "--param", "window"], "is not ID.NAME=VALUE"),
-    (["--scorer", "toy", "--expect-fail", "check_deterministic"], "is not CHECK=REASON"),
-    (["--scorer", "toy", "--expect-fail", "check_x=why"], "not a check"),
-    (["--scorer", "toy", "--max-examples", "0"], "0 is not in the range x>=1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scorer", "toy-farn"], "Did you mean 'toy-farm'"),
+        (["--scorer", "toy", "--param", "window=3"], "has no parameter 'window'"),
+        (["--scorer", "toy", "--param", "window"], "is not ID.NAME=VALUE"),
+        (["--scorer", "toy", "--expect-fail", "check_deterministic"], "is not CHECK=REASON"),
+        (["--scorer", "toy", "--expect-fail", "check_x=why"], "not a check"),
+        (["--scorer", "toy", "--max-examples", "0"], "0 is not in the range x>=1"),
+    ],
+)
 def test_cli_check_bad_input_exits_2(monkeypatch, args, message):
     _toy_registry(monkeypatch)
     result = CliRunner().invoke(main, ["check", *args])
@@ -573,8 +649,10 @@ def test_cli_check_bad_input_exits_2(monkeypatch, args, message):
 
 
 @settings(max_examples=15, derandomize=True, database=None, deadline=None)
-@given(worlds(max_accounts=8, labels=True, counts=True, networks=True, created=True),
-       st.randoms(use_true_random=False))
+@given(
+    worlds(max_accounts=8, labels=True, counts=True, networks=True, created=True),
+    st.randoms(use_true_random=False),
+)
 def test_fast_world_builders_match_validated_worlds(world, rnd):
     def plain(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.reset_index(drop=True).copy()
@@ -586,28 +664,40 @@ def test_fast_world_builders_match_validated_worlds(world, rnd):
     def same(a: World, b: World) -> None:
         assert a.ids.equals(b.ids)
         for name in ("accounts", "follows", "events"):
-            pd.testing.assert_frame_equal(plain(getattr(a, name)), plain(getattr(b, name)),
-                                          check_categorical=False, check_dtype=False)
+            pd.testing.assert_frame_equal(
+                plain(getattr(a, name)),
+                plain(getattr(b, name)),
+                check_categorical=False,
+                check_dtype=False,
+            )
 
     t = world.tables()
     when = world.end or pd.Timestamp("2024-01-01T00:00:00Z")
     ids = [str(a) for a in world.ids]
     follows = [("new-a", ids[0], when)] if ids else []
     events = [(when, "new-a", "post", None, "np"), (when, "new-b", "share", "new-a", "np")]
-    same(builders.extend_world(world, new_accounts=["new-a", "new-b"], follows=follows, events=events),
-         builders.extend_validated(world, ["new-a", "new-b"], follows, events))
+    same(
+        builders.extend_world(
+            world, new_accounts=["new-a", "new-b"], follows=follows, events=events
+        ),
+        builders.extend_validated(world, ["new-a", "new-b"], follows, events),
+    )
     f = list(range(len(world.follows)))
     e = list(range(len(world.events)))
     rnd.shuffle(f)
     rnd.shuffle(e)
-    same(builders.rebuild_world(world, follow_rows=f, event_rows=e),
-         World(accounts=t["accounts"], follows=t["follows"].iloc[f], events=t["events"].iloc[e]))
+    same(
+        builders.rebuild_world(world, follow_rows=f, event_rows=e),
+        World(accounts=t["accounts"], follows=t["follows"].iloc[f], events=t["events"].iloc[e]),
+    )
     new = [f"x{i}" for i in range(len(world))][::-1]
     renamed = builders.rebuild_world(world, ids=new)
     assert list(renamed.ids) == new
     same(builders.rebuild_world(renamed, ids=ids), world)
-    same(builders.rebuild_world(world, event_rows=[]),
-         World(accounts=t["accounts"], follows=t["follows"]))
+    same(
+        builders.rebuild_world(world, event_rows=[]),
+        World(accounts=t["accounts"], follows=t["follows"]),
+    )
 
 
 def test_docs_list_every_check_and_strategy():
@@ -623,9 +713,11 @@ def test_docs_list_every_check_and_strategy():
     for sid, table in EXPECTED_FAILURES.items():
         row = next(line for line in page.splitlines() if line.startswith(f"| `{sid}` |"))
         for check in table:
-            words = {"check_sybil_gain_bounded": "sybil gain",
-                     "check_spam_below_conversationalists": "spam above conversationalists",
-                     "check_bought_followers_bounded": "bought followers",
-                     "check_monotone_in_engagement": "monotone in engagement",
-                     "check_no_rise_in_silence": "rise in silence"}[check]
+            words = {
+                "check_sybil_gain_bounded": "sybil gain",
+                "check_spam_below_conversationalists": "spam above conversationalists",
+                "check_bought_followers_bounded": "bought followers",
+                "check_monotone_in_engagement": "monotone in engagement",
+                "check_no_rise_in_silence": "rise in silence",
+            }[check]
             assert words in row, (sid, check)

@@ -52,10 +52,13 @@ def test_score_top_and_json(world_dir):
 
 def test_score_at_uses_a_snapshot(world_dir):
     late = run("score", world_dir, "--scorer", "followers", "--format", "csv")
-    early = run("score", world_dir, "--scorer", "followers", "--format", "csv",
-                "--at", "2015-01-01")
-    assert pd.read_csv(io.StringIO(early.stdout))["score"].sum() < \
-        pd.read_csv(io.StringIO(late.stdout))["score"].sum()
+    early = run(
+        "score", world_dir, "--scorer", "followers", "--format", "csv", "--at", "2015-01-01"
+    )
+    assert (
+        pd.read_csv(io.StringIO(early.stdout))["score"].sum()
+        < pd.read_csv(io.StringIO(late.stdout))["score"].sum()
+    )
 
 
 def test_explain_prints_a_statement(world_dir):
@@ -91,8 +94,9 @@ def test_bad_world_file_exit_2_names_file_and_line(tmp_path):
 
 
 def test_python_dash_m_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "auditkit", "--help"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "auditkit", "--help"], capture_output=True, text=True, check=True
+    )
     assert "score" in out.stdout and "scorers" in out.stdout
 
 
@@ -101,9 +105,14 @@ def test_example_world_is_what_its_script_makes(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, str(root / "examples" / "make_world.py"),
-                          str(tmp_path / "w")], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(root / "examples" / "make_world.py"), str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.returncode == 0
     for name in ("accounts.csv", "follows.csv", "events.csv"):
-        assert (tmp_path / "w" / name).read_text() == \
-            (root / "examples" / "world" / name).read_text(), "run examples/make_world.py"
+        assert (tmp_path / "w" / name).read_text() == (
+            root / "examples" / "world" / name
+        ).read_text(), "run examples/make_world.py"

@@ -113,10 +113,18 @@ def cluster(plugin_dir):
     """A real LocalCluster: 2 worker processes of one thread each, on 127.0.0.1."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                     silence_logs=50) as lc, distributed.Client(lc) as client:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=50,
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
         yield client
 
 
@@ -180,14 +188,14 @@ def test_a_worker_killed_mid_run_changes_no_row(small, scorers, registry, serial
         killed.append(pid)
 
     with executor:
-        results = audit(small, scorers, seeds=2, registry=registry, executor=executor,
-                        progress=kill_one)
+        results = audit(
+            small, scorers, seeds=2, registry=registry, executor=executor, progress=kill_one
+        )
     assert killed, "no worker was busy after the first task finished"
     assert results.to_json() == serial.to_json()
 
 
-def test_a_task_whose_worker_keeps_dying_becomes_error_rows(cluster, plugin_dir, small,
-                                                              scorers):
+def test_a_task_whose_worker_keeps_dying_becomes_error_rows(cluster, plugin_dir, small, scorers):
     import auditkit_crash_probe
 
     registry = Registry(plugins=[("crash", auditkit_crash_probe)])
@@ -195,8 +203,9 @@ def test_a_task_whose_worker_keeps_dying_becomes_error_rows(cluster, plugin_dir,
     path.write_text(CRASH_SCENARIO)
     crashing = load_scenario(path, registry)
     scenarios = [small[0], crashing]
-    results = audit(scenarios, scorers[:2], seeds=1, registry=registry,
-                    executor=DaskExecutor(client=cluster))
+    results = audit(
+        scenarios, scorers[:2], seeds=1, registry=registry, executor=DaskExecutor(client=cluster)
+    )
     t = results.table
     bad = t[t["scenario"] == "crashing"]
     assert len(bad) == 2 and (bad["verdict"] == "error").all()
@@ -206,12 +215,13 @@ def test_a_task_whose_worker_keeps_dying_becomes_error_rows(cluster, plugin_dir,
     assert good.reset_index(drop=True).equals(expected)
 
 
-def test_a_task_that_raises_on_every_worker_becomes_error_rows(cluster, small, scorers,
-                                                               tmp_path, monkeypatch):
+def test_a_task_that_raises_on_every_worker_becomes_error_rows(
+    cluster, small, scorers, tmp_path, monkeypatch
+):
     # a plugin installed here but not on the workers: its module cannot be imported there
     (tmp_path / "auditkit_only_here.py").write_text(
-        "from auditkit import hookimpl\n\n@hookimpl\ndef register_probes(register):\n"
-        "    pass\n")
+        "from auditkit import hookimpl\n\n@hookimpl\ndef register_probes(register):\n    pass\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     import auditkit_only_here
 
@@ -219,8 +229,9 @@ def test_a_task_that_raises_on_every_worker_becomes_error_rows(cluster, small, s
     tasks = [AuditTask(small[0], 1, tuple(scorers[:2]), 60.0)]
     rows = run_all(DaskExecutor(client=cluster, retries=1), tasks, registry)
     assert rows and all(r["verdict"] == "error" for r in rows)
-    assert all("auditkit_only_here" in r["finding"] and "on a Dask worker" in r["finding"]
-               for r in rows), rows[0]["finding"]
+    assert all(
+        "auditkit_only_here" in r["finding"] and "on a Dask worker" in r["finding"] for r in rows
+    ), rows[0]["finding"]
     assert [r["check"] for r in rows] == [r["check"] for r in tasks[0].run(registry)]
 
 
@@ -229,8 +240,14 @@ def test_the_time_limit_holds_inside_workers(cluster, plugin_dir, small):
 
     registry = Registry(plugins=[("crash", auditkit_crash_probe)])
     started = time.perf_counter()
-    results = audit(small[:1], [registry.scorer("slow")], seeds=1, registry=registry,
-                    time_limit=0.2, executor=DaskExecutor(client=cluster))
+    results = audit(
+        small[:1],
+        [registry.scorer("slow")],
+        seeds=1,
+        registry=registry,
+        time_limit=0.2,
+        executor=DaskExecutor(client=cluster),
+    )
     t = results.table
     assert len(t) and (t["verdict"] == "error").all()
     assert t["finding"].str.contains("ran past the time limit of 0.2 s").all()
@@ -250,13 +267,36 @@ def scheduler_and_worker():
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen(
-        [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-         "--dashboard-address", ":0", "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            dask_cli,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            ":0",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     worker = subprocess.Popen(
-        [dask_cli, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-         "--nworkers", "2", "--no-dashboard"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            dask_cli,
+            "worker",
+            address,
+            "--host",
+            "127.0.0.1",
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "2",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with distributed.Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
@@ -271,8 +311,9 @@ def scheduler_and_worker():
                 proc.kill()
 
 
-def test_an_existing_cluster_gives_the_serial_rows(scheduler_and_worker, small, scorers,
-                                                   registry, serial):
+def test_an_existing_cluster_gives_the_serial_rows(
+    scheduler_and_worker, small, scorers, registry, serial
+):
     with executor_for(scheduler=scheduler_and_worker) as executor:
         assert isinstance(executor, DaskExecutor)
         results = audit(small, scorers, seeds=2, registry=registry, executor=executor)
@@ -281,8 +322,18 @@ def test_an_existing_cluster_gives_the_serial_rows(scheduler_and_worker, small, 
 
 def test_cli_gives_the_same_answer_with_a_scheduler_address(scheduler_and_worker, tmp_path):
     runner = CliRunner()
-    args = ["audit", str(Path(bundled_scenarios()) / "small-spark.yaml"), "--seeds", "2",
-            "--scorer", "followers", "--scorer", "kred", "--format", "json"]
+    args = [
+        "audit",
+        str(Path(bundled_scenarios()) / "small-spark.yaml"),
+        "--seeds",
+        "2",
+        "--scorer",
+        "followers",
+        "--scorer",
+        "kred",
+        "--format",
+        "json",
+    ]
     local = runner.invoke(main, args)
     remote = runner.invoke(main, [*args, "--scheduler", scheduler_and_worker])
     assert local.exit_code == remote.exit_code == 0, remote.output
@@ -290,8 +341,9 @@ def test_cli_gives_the_same_answer_with_a_scheduler_address(scheduler_and_worker
 
 
 def test_cli_rejects_workers_and_scheduler_together():
-    result = CliRunner().invoke(main, ["audit", "--workers", "2", "--scheduler",
-                                       "tcp://127.0.0.1:1"])
+    result = CliRunner().invoke(
+        main, ["audit", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]
+    )
     assert result.exit_code == 2
     assert "not both" in result.output
 
@@ -310,13 +362,21 @@ def test_pytest_plugin_runs_the_tasks_on_a_cluster(pytester, scheduler_and_worke
     pytester.mkdir("scenarios")
     source = Path(bundled_scenarios()) / "small-spark.yaml"
     (pytester.path / "scenarios" / "small-spark.yaml").write_text(source.read_text())
-    args = ["-p", "no:cacheprovider", "--auditkit-scorer", "followers",
-            "--auditkit-scorer", "kred", "-rA"]
+    args = [
+        "-p",
+        "no:cacheprovider",
+        "--auditkit-scorer",
+        "followers",
+        "--auditkit-scorer",
+        "kred",
+        "-rA",
+    ]
     here = pytester.runpytest(*args)
     there = pytester.runpytest(*args, "--auditkit-scheduler", scheduler_and_worker)
     assert here.parseoutcomes() == there.parseoutcomes()
-    assert sorted(line for line in here.outlines if line.startswith(("PASSED", "FAILED"))) == \
-        sorted(line for line in there.outlines if line.startswith(("PASSED", "FAILED")))
+    assert sorted(
+        line for line in here.outlines if line.startswith(("PASSED", "FAILED"))
+    ) == sorted(line for line in there.outlines if line.startswith(("PASSED", "FAILED")))
 
 
 def test_unreachable_scheduler_is_a_clean_error():
@@ -359,8 +419,7 @@ def lazy_worlds(tmp_path_factory, registry):
     worlds = {"generated": generate_world(2000, seed=11)}
     for scenario in load_scenarios([bundled_scenarios()], registry):
         if scenario.id in ("misattributed-topics", "second-network"):
-            worlds[scenario.id] = ScenarioRun(scenario, scenario.population.seed,
-                                              registry).world
+            worlds[scenario.id] = ScenarioRun(scenario, scenario.population.seed, registry).world
     paths = {}
     for name, world in worlds.items():
         paths[name] = world.write(root / name, format="parquet", event_files=3)
@@ -383,9 +442,11 @@ def _same_scores(path, sid, params, registry, *, at_days_before=None):
     assert expected.std() > 0  # a constant score would compare nothing
 
 
-@pytest.mark.parametrize(("sid", "params"), LAZY_CONFIGS,
-                         ids=[f"{s}-{'-'.join(map(str, p.values())) or 'default'}"
-                              for s, p in LAZY_CONFIGS])
+@pytest.mark.parametrize(
+    ("sid", "params"),
+    LAZY_CONFIGS,
+    ids=[f"{s}-{'-'.join(map(str, p.values())) or 'default'}" for s, p in LAZY_CONFIGS],
+)
 def test_lazy_scores_equal_in_memory_scores(lazy_worlds, registry, sid, params):
     import dask
 
@@ -400,8 +461,7 @@ def test_lazy_klout_with_topics_and_networks(lazy_worlds, registry):
     with dask.config.set(scheduler="threads"):
         _same_scores(lazy_worlds["second-network"], "klout", {}, registry)
         _same_scores(lazy_worlds["misattributed-topics"], "klout", {}, registry)
-        _same_scores(lazy_worlds["misattributed-topics"], "klout", {"topic": "books"},
-                     registry)
+        _same_scores(lazy_worlds["misattributed-topics"], "klout", {"topic": "books"}, registry)
 
 
 def test_lazy_scores_on_a_local_cluster(lazy_worlds, registry, cluster):

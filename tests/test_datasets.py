@@ -11,8 +11,10 @@ from auditkit.data import datasets
 from auditkit.data.datasets import DATASETS, Dataset, DatasetError, Remote, fetch, load
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data sets not found at {DATA} "
-                                "(the ../shared/data directory beside the clone)")
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir(),
+    reason=f"real data sets not found at {DATA} (the ../shared/data directory beside the clone)",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +40,16 @@ def toy(tmp_path, monkeypatch):
     origin.parent.mkdir()
     origin.write_text("a b\nb c\n")
     digest = hashlib.sha256(origin.read_bytes()).hexdigest()
-    ds = Dataset("toy", "edgelist", "toy", "nobody", "here", "none",
-                 (Remote("edges.txt", digest, origin.as_uri()),), entry="edges.txt")
+    ds = Dataset(
+        "toy",
+        "edgelist",
+        "toy",
+        "nobody",
+        "here",
+        "none",
+        (Remote("edges.txt", digest, origin.as_uri()),),
+        entry="edges.txt",
+    )
     monkeypatch.setitem(DATASETS, "toy", ds)
     return origin
 
@@ -50,8 +60,8 @@ def test_download_once_into_the_cache_with_checksum(toy, tmp_path, no_network):
     assert root == home / "toy" and (root / "edges.txt").read_text() == "a b\nb c\n"
     assert len(no_network) == 1
     fetch("toy", data_home=home)
-    assert len(no_network) == 1                       # cached: not downloaded again
-    assert sorted(p.name for p in root.iterdir()) == ["edges.txt"]   # no temporary left
+    assert len(no_network) == 1  # cached: not downloaded again
+    assert sorted(p.name for p in root.iterdir()) == ["edges.txt"]  # no temporary left
 
 
 def test_checksum_mismatch_saves_nothing(toy, tmp_path):
@@ -66,15 +76,18 @@ def test_verify_detects_a_changed_local_file(toy, tmp_path):
     home = tmp_path / "cache"
     fetch("toy", data_home=home)
     (home / "toy" / "edges.txt").write_text("changed\n")
-    fetch("toy", data_home=home)                      # present files are trusted by default
+    fetch("toy", data_home=home)  # present files are trusted by default
     with pytest.raises(DatasetError, match=r"SHA-256 does not match"):
         fetch("toy", data_home=home, verify=True)
 
 
 def test_missing_without_download_says_where_to_put_it(toy, tmp_path, monkeypatch):
     monkeypatch.setenv(datasets.ENV, str(tmp_path / "nowhere"))
-    with pytest.raises(DatasetError, match=r"edges.txt is missing .*downloading is switched off"
-                                           r".*AUDITKIT_DATA"):
+    with pytest.raises(
+        DatasetError,
+        match=r"edges.txt is missing .*downloading is switched off"
+        r".*AUDITKIT_DATA",
+    ):
         fetch("toy", download=False)
 
 

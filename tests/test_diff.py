@@ -48,10 +48,18 @@ def test_spec_grammar():
     assert parse_scorer_spec("pagerank").params == {}
 
 
-@pytest.mark.parametrize("text, part", [
-    ("kred[follow_points=5", "final ']'"), ("Cand=kred", "'Cand'"), ("kred[5]", "'5'"),
-    ("=kred", "name ''"), ("kred[a=1, a=2]", "given twice"), ("[a=1]", "no scorer id"),
-    ("KRED", "not a scorer id")])
+@pytest.mark.parametrize(
+    "text, part",
+    [
+        ("kred[follow_points=5", "final ']'"),
+        ("Cand=kred", "'Cand'"),
+        ("kred[5]", "'5'"),
+        ("=kred", "name ''"),
+        ("kred[a=1, a=2]", "given twice"),
+        ("[a=1]", "no scorer id"),
+        ("KRED", "not a scorer id"),
+    ],
+)
 def test_spec_errors_name_the_part(text, part):
     with pytest.raises(ParameterError) as info:
         parse_scorer_spec(text)
@@ -73,8 +81,18 @@ def test_cli_spec_errors_exit_2(scenario_dir):
     result = run("audit", scenario_dir, "--scorer", "kred[follow_points=5", "--seeds", "1")
     assert result.exit_code == 2 and "kred[follow_points=5" in result.output
     assert "Traceback" not in result.output
-    result = run("audit", scenario_dir, "--scorer", "kred", "--param", "kred.follow_points=1",
-                 "--param", "kred.follow_points=2", "--seeds", "1")
+    result = run(
+        "audit",
+        scenario_dir,
+        "--scorer",
+        "kred",
+        "--param",
+        "kred.follow_points=1",
+        "--param",
+        "kred.follow_points=2",
+        "--seeds",
+        "1",
+    )
     assert result.exit_code == 2 and "already given" in result.output
     result = run("audit", scenario_dir, "--scorer", "kred[no_such=1]", "--seeds", "1")
     assert result.exit_code == 2 and "no_such" in result.output and "kred" in result.output
@@ -82,8 +100,18 @@ def test_cli_spec_errors_exit_2(scenario_dir):
 
 def test_same_scorer_audited_twice_under_two_names(scenario_dir, tmp_path):
     out = tmp_path / "r.json"
-    result = run("audit", scenario_dir / "bought-followers.yaml", "--scorer", "kred",
-                 "--scorer", "heavy=kred[follow_points=20]", "--seeds", "2", "-o", out)
+    result = run(
+        "audit",
+        scenario_dir / "bought-followers.yaml",
+        "--scorer",
+        "kred",
+        "--scorer",
+        "heavy=kred[follow_points=20]",
+        "--seeds",
+        "2",
+        "-o",
+        out,
+    )
     assert result.exit_code == 0, result.output
     r = Results.from_json(out.read_text())
     assert set(r.table["scorer"]) == {"kred", "heavy"}
@@ -97,26 +125,58 @@ def test_same_scorer_audited_twice_under_two_names(scenario_dir, tmp_path):
 # ---- the core, on hand-made results --------------------------------------------------------
 
 
-def _results(values: dict[str, list[float]], verdict: str = "pass", scorer: str = "s",
-             upper: float = 5.0) -> Results:
+def _results(
+    values: dict[str, list[float]], verdict: str = "pass", scorer: str = "s", upper: float = 5.0
+) -> Results:
     seeds = []
     table = []
     for check, vals in values.items():
         for i, v in enumerate(vals):
-            seeds.append(dict.fromkeys(SEED_COLUMNS) | {
-                "scenario": "sc", "flaw": "F1", "seed": 100 + i, "check": check, "probe": "p",
-                "scorer": scorer, "role": "scorer", "value": v, "unit": "points",
-                "verdict": "pass" if v <= upper else "fail"})
-        table.append(dict.fromkeys(COLUMNS) | {
-            "scenario": "sc", "flaw": "F1", "check": check, "probe": "p", "scorer": scorer,
-            "role": "scorer", "verdict": verdict, "estimate": float(np.median(vals)),
-            "low": min(vals), "high": max(vals), "confidence": 0.95, "seeds": len(vals),
-            "measured": len(vals), "unit": "points", "expectation": f"at most {upper}"})
-    meta = {"statistics": {"level": 0.95}, "checks": [
-        {"scenario": "sc", "check": c, "expect": {"kind": "minimum", "at_most": upper}}
-        for c in values]}
-    return Results(pd.DataFrame(table, columns=COLUMNS), pd.DataFrame(seeds, columns=SEED_COLUMNS),
-                   meta)
+            seeds.append(
+                dict.fromkeys(SEED_COLUMNS)
+                | {
+                    "scenario": "sc",
+                    "flaw": "F1",
+                    "seed": 100 + i,
+                    "check": check,
+                    "probe": "p",
+                    "scorer": scorer,
+                    "role": "scorer",
+                    "value": v,
+                    "unit": "points",
+                    "verdict": "pass" if v <= upper else "fail",
+                }
+            )
+        table.append(
+            dict.fromkeys(COLUMNS)
+            | {
+                "scenario": "sc",
+                "flaw": "F1",
+                "check": check,
+                "probe": "p",
+                "scorer": scorer,
+                "role": "scorer",
+                "verdict": verdict,
+                "estimate": float(np.median(vals)),
+                "low": min(vals),
+                "high": max(vals),
+                "confidence": 0.95,
+                "seeds": len(vals),
+                "measured": len(vals),
+                "unit": "points",
+                "expectation": f"at most {upper}",
+            }
+        )
+    meta = {
+        "statistics": {"level": 0.95},
+        "checks": [
+            {"scenario": "sc", "check": c, "expect": {"kind": "minimum", "at_most": upper}}
+            for c in values
+        ],
+    }
+    return Results(
+        pd.DataFrame(table, columns=COLUMNS), pd.DataFrame(seeds, columns=SEED_COLUMNS), meta
+    )
 
 
 def test_verdict_change_kinds():
@@ -132,10 +192,10 @@ def test_verdict_change_kinds():
 
 def test_harm_follows_the_acceptable_region():
     v = np.array([0.0, 3.0, 10.0])
-    assert harm(v, (-np.inf, 5)).tolist() == [0, 3, 10]     # an upper bound: higher is worse
-    assert harm(v, (5, np.inf)).tolist() == [0, -3, -10]    # a lower bound: lower is worse
-    assert harm(v, (-5, 5)).tolist() == [0, 3, 10]          # a band: away from its middle
-    assert harm(v - 4, (0, 8)).tolist() == [8, 5, 2]       # |v - 4 - 4|
+    assert harm(v, (-np.inf, 5)).tolist() == [0, 3, 10]  # an upper bound: higher is worse
+    assert harm(v, (5, np.inf)).tolist() == [0, -3, -10]  # a lower bound: lower is worse
+    assert harm(v, (-5, 5)).tolist() == [0, 3, 10]  # a band: away from its middle
+    assert harm(v - 4, (0, 8)).tolist() == [8, 5, 2]  # |v - 4 - 4|
 
 
 def test_identical_results_never_regress():
@@ -177,8 +237,11 @@ def test_regressed_verdict_fails_the_gate():
 
 def test_unpairable_scorers_are_a_user_error():
     base = _results({"a": [1, 2]}, scorer="x")
-    two = Results(pd.concat([base.table, base.table.assign(scorer="y")]),
-                  pd.concat([base.seeds, base.seeds.assign(scorer="y")]), base.meta)
+    two = Results(
+        pd.concat([base.table, base.table.assign(scorer="y")]),
+        pd.concat([base.seeds, base.seeds.assign(scorer="y")]),
+        base.meta,
+    )
     with pytest.raises(AuditkitError, match="no scorer in common"):
         compare(two, _results({"a": [1, 2]}, scorer="z"))
     # one scorer on each side, under different names: compared with each other
@@ -196,10 +259,18 @@ def test_tolerances_file():
     assert parse_tolerances("").default == 0
 
 
-@pytest.mark.parametrize("text, where", [
-    ("default: -1\n", "line 1"), ("checks:\n  a.b: lots\n", "line 2, checks.a.b"),
-    ("defualt: 1\n", "line 1: unknown key 'defualt'"), ("- 1\n", "a mapping"),
-    ("checks: [1]\n", "line 1"), ("default: [\n", "not valid YAML"), ("default: true\n", "")])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("default: -1\n", "line 1"),
+        ("checks:\n  a.b: lots\n", "line 2, checks.a.b"),
+        ("defualt: 1\n", "line 1: unknown key 'defualt'"),
+        ("- 1\n", "a mapping"),
+        ("checks: [1]\n", "line 1"),
+        ("default: [\n", "not valid YAML"),
+        ("default: true\n", ""),
+    ],
+)
 def test_tolerance_errors_are_located(text, where):
     with pytest.raises(AuditkitError) as info:
         parse_tolerances(text, "tol.yaml")
@@ -217,8 +288,7 @@ def test_cli_tolerances_error_exits_2(tmp_path):
 
 
 @pytest.mark.parametrize("seed_base", [0, 1, 2])
-def test_unchanged_scorer_passes_against_its_own_fresh_baseline(scenario_dir, tmp_path,
-                                                                seed_base):
+def test_unchanged_scorer_passes_against_its_own_fresh_baseline(scenario_dir, tmp_path, seed_base):
     base, again = tmp_path / "base.json", tmp_path / "again.json"
     for out in (base, again):
         result = run("audit", scenario_dir, "--scorer", "kred", "--seed", seed_base, "-o", out)
@@ -231,8 +301,18 @@ def test_unchanged_scorer_passes_against_its_own_fresh_baseline(scenario_dir, tm
     assert not data["gate"]["failed"]
     assert {c["value_change"] for c in data["changes"]} <= {"unchanged", "not paired"}
     assert data["worlds"] is None  # results files hold no scores
-    result = run("diff", "--base", "kred", "--candidate", "kred", scenario_dir,
-                 "--seed", seed_base, "--format", "json")
+    result = run(
+        "diff",
+        "--base",
+        "kred",
+        "--candidate",
+        "kred",
+        scenario_dir,
+        "--seed",
+        seed_base,
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert all(w["rbo"] == pytest.approx(1.0) and w["changed_rank"] == 0 for w in data["worlds"])
@@ -243,30 +323,71 @@ def test_follower_weight_raised_fails_the_gate(scenario_dir, tmp_path):
     base = tmp_path / "baseline.json"
     assert run("audit", scenario_dir, "--scorer", "kred", "-o", base).exit_code == 0
     out = tmp_path / "diff.md"
-    result = run("diff", "--base", "kred", "--candidate", "kred[follow_points=20]",
-                 scenario_dir, "-o", out, "--update-baseline", tmp_path / "new.json")
+    result = run(
+        "diff",
+        "--base",
+        "kred",
+        "--candidate",
+        "kred[follow_points=20]",
+        scenario_dir,
+        "-o",
+        out,
+        "--update-baseline",
+        tmp_path / "new.json",
+    )
     assert result.exit_code == 1, result.output
     assert "gate FAILED" in result.output and "not updated" in result.output
     assert not (tmp_path / "new.json").exists()
     md = out.read_text()
     assert "Gate: FAIL" in md and "### Regressed checks" in md
     assert "### Accounts that moved most" in md
-    data = json.loads(run("diff", "--base", "kred", "--candidate", "kred[follow_points=20]",
-                          scenario_dir, "--format", "json").stdout)
+    data = json.loads(
+        run(
+            "diff",
+            "--base",
+            "kred",
+            "--candidate",
+            "kred[follow_points=20]",
+            scenario_dir,
+            "--format",
+            "json",
+        ).stdout
+    )
     regressed = {(c["scenario"], c["check"]) for c in data["changes"] if c["regression"]}
     assert ("bought-followers", "gain") in regressed
     assert data["movers"] and {m["cohort"] for m in data["movers"]}
     for fmt in ("table", "html", "junit"):
-        result = run("diff", "--base", "kred", "--candidate", "kred[follow_points=20]",
-                     scenario_dir / "bought-followers.yaml", "--seeds", "3", "--format", fmt)
+        result = run(
+            "diff",
+            "--base",
+            "kred",
+            "--candidate",
+            "kred[follow_points=20]",
+            scenario_dir / "bought-followers.yaml",
+            "--seeds",
+            "3",
+            "--format",
+            fmt,
+        )
         assert result.exit_code == 1 and "bought-followers" in result.stdout
 
 
 def test_update_baseline_writes_the_candidate_when_the_gate_passes(scenario_dir, tmp_path):
     target = tmp_path / "ci" / "baseline.json"
     one = scenario_dir / "bought-followers.yaml"
-    result = run("diff", "--base", "kred", "--candidate", "kred", one, "--seeds", "3",
-                 "--no-churn", "--update-baseline", target)
+    result = run(
+        "diff",
+        "--base",
+        "kred",
+        "--candidate",
+        "kred",
+        one,
+        "--seeds",
+        "3",
+        "--no-churn",
+        "--update-baseline",
+        target,
+    )
     assert result.exit_code == 0, result.output
     r = Results.from_json(target.read_text())
     assert set(r.table["scorer"]) == {"kred"} and len(r.seeds) == 3

@@ -35,7 +35,7 @@ def _auditkit(line: str) -> list[str]:
 def _section(title: str) -> str:
     start = PAGE.index(title)
     end = PAGE.find("\n## ", start + 1)
-    return PAGE[start:end if end > 0 else None]
+    return PAGE[start : end if end > 0 else None]
 
 
 def test_end_to_end_commands_run(tmp_path, monkeypatch):
@@ -47,8 +47,7 @@ def test_end_to_end_commands_run(tmp_path, monkeypatch):
     codes = []
     for line in lines:
         result = CliRunner().invoke(main, _auditkit(line))
-        assert result.exception is None or isinstance(result.exception, SystemExit), \
-            result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         codes.append(result.exit_code)
     assert codes == [0, 0, 0, 1]  # as the page says: the last one regresses
     markdown = (tmp_path / "diff.md").read_text()

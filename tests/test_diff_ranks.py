@@ -25,8 +25,8 @@ def rbo_reference(a, b, p):
     for d in range(1, n + 1):
         s, t = prefix(a, d), prefix(b, d)
         agreement = 2 * len(s & t) / (len(s) + len(t))
-        total += agreement * p ** d
-    return agreement * p ** n + (1 - p) / p * total
+        total += agreement * p**d
+    return agreement * p**n + (1 - p) / p * total
 
 
 def test_rbo_hand_computed_swap():

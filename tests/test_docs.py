@@ -27,7 +27,8 @@ REFERENCE_PAGES = {"controls", "oracle"}
 def test_generated_reference_is_current(name):
     current = (ROOT / "docs" / name).read_text()
     assert current == build_reference.GENERATED[name]() + "\n", (
-        f"docs/{name} is out of date: run `python docs/build_reference.py`")
+        f"docs/{name} is out of date: run `python docs/build_reference.py`"
+    )
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
@@ -52,7 +53,8 @@ def test_every_built_in_scorer_has_a_page(scorer_id):
     parameters = _section(page, "## Parameters")
     for param in cls.Params.model_fields:
         assert f"| `{param}` |" in parameters, (
-            f"docs/scorers/{scorer_id}.md: parameter {param} has no row in its Parameters table")
+            f"docs/scorers/{scorer_id}.md: parameter {param} has no row in its Parameters table"
+        )
     assert cls.references, f"{scorer_id} declares no references"
 
 
@@ -103,19 +105,25 @@ def test_every_package_is_in_the_wheel():
     subpackage missing from the list would be absent from a non-editable install."""
     import tomllib
 
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-                 ["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts)
-             for p in (ROOT / "auditkit").rglob("__init__.py")}
-    found |= {".".join(("auditkit", *p.parent.relative_to(ROOT).parts))
-              for top in ("scorers", "scenarios") for p in (ROOT / top).rglob("__init__.py")}
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "auditkit").rglob("__init__.py")
+    }
+    found |= {
+        ".".join(("auditkit", *p.parent.relative_to(ROOT).parts))
+        for top in ("scorers", "scenarios")
+        for p in (ROOT / top).rglob("__init__.py")
+    }
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"
 
 
 def _built_in_plugins() -> set[str]:
     """Names of the plugins the package itself registers (its own entry points)."""
-    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
-               ["auditkit"])
+    return set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["auditkit"]
+    )
 
 
 def test_every_behaviour_source_is_on_its_docs_page():
@@ -126,13 +134,15 @@ def test_every_behaviour_source_is_on_its_docs_page():
             continue
         body = page.split(f"## {bid}\n", 1)[1].split("\n## ", 1)[0]
         assert f"**Source.** {cls.source}\n" in body + "\n", (
-            f"docs/behaviours.md, {bid}: the Source line differs from {cls.__name__}.source")
+            f"docs/behaviours.md, {bid}: the Source line differs from {cls.__name__}.source"
+        )
 
 
 def _tracked_files() -> list[Path]:
     try:
-        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                             check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout: no tracked files to check")
     return [ROOT / name for name in out.decode().split("\0") if name]
@@ -155,8 +165,10 @@ def test_no_tracked_file_cites_notes_outside_the_repository():
         for number, line in enumerate(text.splitlines(), 1):
             if any(note in line for note in EXTERNAL_NOTES) or BARE_CATALOGUE.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
-    assert not offenders, ("cite docs/flaws.md and docs/references.md instead of notes outside "
-                           "the repository:\n" + "\n".join(offenders))
+    assert not offenders, (
+        "cite docs/flaws.md and docs/references.md instead of notes outside "
+        "the repository:\n" + "\n".join(offenders)
+    )
 
 
 def _catalogue_ids() -> set[str]:
@@ -209,8 +221,16 @@ def test_plugin_guide_world_api_exists():
     page = (ROOT / "docs" / "plugins.md").read_text()
     table = page.split("## The World a scorer reads", 1)[1].split("###", 1)[0]
     members = set(re.findall(r"`world\.(\w+)", table))
-    assert {"resolve_at", "as_of", "window", "event_codes", "follow_codes", "in_degree",
-            "code_of", "series"} <= members
+    assert {
+        "resolve_at",
+        "as_of",
+        "window",
+        "event_codes",
+        "follow_codes",
+        "in_degree",
+        "code_of",
+        "series",
+    } <= members
     missing = sorted(m for m in members if not hasattr(World, m))
     assert not missing, f"docs/plugins.md documents World members that do not exist: {missing}"
 
@@ -224,8 +244,9 @@ def test_plugin_guide_renderer_example_runs():
     code = page.split("### `register_renderers(register)`", 1)[1].split("```python\n", 1)[1]
     namespace: dict = {}
     exec(code.split("```", 1)[0], namespace)
-    plugin = type("Plugin", (), {"register_renderers": staticmethod(
-        namespace["register_renderers"])})()
+    plugin = type(
+        "Plugin", (), {"register_renderers": staticmethod(namespace["register_renderers"])}
+    )()
     registry = Registry(plugins=[("csv-example", plugin)], strict=True)
     from auditkit.plugin.renderer import Document, Table
 

@@ -49,13 +49,14 @@ def test_ddmin_keeps_nothing_when_nothing_is_needed_and_stops_at_its_budget():
 def test_ddmin_result_is_one_minimal(alternatives):
     """For a monotone test (it holds when any of some sets is kept), the result passes and
     removing any single item of it breaks the test: Zeller's 1-minimality."""
+
     def test(kept):
         return any(a <= set(kept) for a in alternatives)
 
     found = ddmin(list(range(30)), test)
     assert test(found.items)
     for i in range(len(found.items)):
-        assert not test(found.items[:i] + found.items[i + 1:])
+        assert not test(found.items[:i] + found.items[i + 1 :])
 
 
 # ---- shrinking a run ----------------------------------------------------------------------------
@@ -83,8 +84,9 @@ def test_universe_lines_up_treated_and_control_rows(registry):
     everything = universe.build(universe.everything())
     for small, full in ((everything.world, treated), (everything.control.world, control)):
         for name in ("accounts", "follows", "events"):
-            pd.testing.assert_frame_equal(small.tables()[name], full.tables()[name],
-                                          check_dtype=False)
+            pd.testing.assert_frame_equal(
+                small.tables()[name], full.tables()[name], check_dtype=False
+            )
 
 
 def test_removing_an_account_removes_its_rows(registry, squirrel):
@@ -135,8 +137,9 @@ def _median_percentiles(scores: pd.Series, population: pd.Index, members: pd.Ind
 @pytest.fixture(scope="module")
 def squirrel_cli(tmp_path_factory):
     out = tmp_path_factory.mktemp("explain") / "lesson"
-    result = CliRunner().invoke(main, ["explain", str(SQUIRREL), "--scorer", "followers",
-                                       "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["explain", str(SQUIRREL), "--scorer", "followers", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return out, result
 
@@ -158,8 +161,9 @@ def test_explain_spam_squirrel_shows_the_flaw_in_a_small_world(squirrel_cli, reg
     gaps = {}
     for sid in ("followers", "klout"):
         scores = run_scorer(registry.scorer(sid), world, pd.Timestamp("2024-04-30", tz="UTC"))
-        gaps[sid] = (_median_percentiles(scores, population, squirrels)
-                     - _median_percentiles(scores, population, engaged))
+        gaps[sid] = _median_percentiles(scores, population, squirrels) - _median_percentiles(
+            scores, population, engaged
+        )
     assert gaps["followers"] > 0, "the spam account must still outrank the engaged person"
     assert gaps["klout"] < 0, "the contrast must still rank the engaged person higher"
     # the explanation names the formula and the sizes, in words
@@ -177,8 +181,9 @@ def test_explain_writes_a_deterministic_svg_picture(squirrel_cli, tmp_path):
         assert account in svg  # every node is labelled
     assert "follows" in svg and "(reaction)" in svg  # both edge kinds in the legend
     again = tmp_path / "again"
-    second = CliRunner().invoke(main, ["explain", str(SQUIRREL), "--scorer", "followers",
-                                       "-o", str(again)])
+    second = CliRunner().invoke(
+        main, ["explain", str(SQUIRREL), "--scorer", "followers", "-o", str(again)]
+    )
     assert second.exit_code == 0
     assert (again / "small-world.svg").read_bytes() == (out / "small-world.svg").read_bytes()
     assert second.stdout == result.stdout
@@ -199,8 +204,9 @@ def test_the_figure_is_a_block_of_the_document(registry, squirrel):
 def test_the_small_world_re_measures_the_same_verdicts(registry, squirrel):
     e = explain_scenario(squirrel, registry.scorer("followers"), registry)
     assert [j.verdict for j in e.full] == [j.verdict for j in e.small] == ["fail", "pass"]
-    finding = Finding(e.check, e.probe, [(s, j.verdict, j.value)
-                                         for s, j in zip(e.scorers, e.full, strict=True)])
+    finding = Finding(
+        e.check, e.probe, [(s, j.verdict, j.value) for s, j in zip(e.scorers, e.full, strict=True)]
+    )
     assert finding.tells_apart(e.small_run, e.scorers[0])
     assert finding.tells_apart(e.small_run, e.scorers[1])
     # 1-minimal: removing any one account, follow or event of the small world breaks it
@@ -211,26 +217,28 @@ def test_the_small_world_re_measures_the_same_verdicts(registry, squirrel):
         for i in np.flatnonzero(mask):
             fewer = mask.copy()
             fewer[i] = False
-            assert not finding.holds(universe.build(e.selection.with_kind(kind, fewer))), \
+            assert not finding.holds(universe.build(e.selection.with_kind(kind, fewer))), (
                 f"{kind} element {i} could be removed"
+            )
 
 
 def test_versus_none_and_an_explicit_contrast(registry, squirrel):
     alone = explain_scenario(squirrel, registry.scorer("followers"), registry, versus="none")
     assert alone.versus is None and [j.verdict for j in alone.small] == ["fail"]
-    chosen = explain_scenario(squirrel, registry.scorer("followers"), registry,
-                              versus="trustrank")
+    chosen = explain_scenario(squirrel, registry.scorer("followers"), registry, versus="trustrank")
     assert chosen.versus.id == "trustrank" and "given with --versus" in chosen.contrast
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--scorer", "followers", "--check", "nope"], "has no check 'nope'"),
-    (["--scorer", "nobody"], "no installed scorer has id 'nobody'"),
-    (["--scorer", "followers", "--versus", "followers"], "is the scorer explained"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scorer", "followers", "--check", "nope"], "has no check 'nope'"),
+        (["--scorer", "nobody"], "no installed scorer has id 'nobody'"),
+        (["--scorer", "followers", "--versus", "followers"], "is the scorer explained"),
+    ],
+)
 def test_explain_bad_input_exits_2(args, message, tmp_path):
-    result = CliRunner().invoke(main, ["explain", str(SQUIRREL), *args, "-o",
-                                       str(tmp_path / "x")])
+    result = CliRunner().invoke(main, ["explain", str(SQUIRREL), *args, "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "x").exists()
 
@@ -239,16 +247,18 @@ def test_explain_never_replaces_a_folder_of_someone_elses_files(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
-    result = CliRunner().invoke(main, ["explain", str(SQUIRREL), "--scorer", "followers",
-                                       "-o", str(mine)])
+    result = CliRunner().invoke(
+        main, ["explain", str(SQUIRREL), "--scorer", "followers", "-o", str(mine)]
+    )
     assert result.exit_code == 2 and "notes.txt" in result.output
     assert (mine / "notes.txt").read_text() == "keep me"
 
 
 def test_default_output_folder_is_named_after_the_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["explain", str(SQUIRREL), "--scorer", "followers",
-                                       "--versus", "none"])
+    result = CliRunner().invoke(
+        main, ["explain", str(SQUIRREL), "--scorer", "followers", "--versus", "none"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "spam-squirrel" / "small-world.svg").is_file()
 

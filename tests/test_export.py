@@ -42,8 +42,9 @@ def test_exported_worlds_score_identically(exported, scorer_id):
         for at in (None, run.day(run.days / 2)):
             a = run_scorer(scorer, built.world, at)
             b = run_scorer(scorer, again, at)
-            pd.testing.assert_series_equal(a, b, check_exact=True,
-                                           obj=f"{scorer_id} on {name} at {at}")
+            pd.testing.assert_series_equal(
+                a, b, check_exact=True, obj=f"{scorer_id} on {name} at {at}"
+            )
 
 
 def test_labels_cohorts_and_ground_truth_are_written(exported):
@@ -68,8 +69,7 @@ def test_the_scenario_is_written_with_its_seed_and_reruns(exported):
     assert data["id"] == run.scenario.id and data["population"]["seed"] == run.seed
     again = load_scenario(out / "scenario.yaml", get_registry())
     rerun = ScenarioRun(again, again.population.seed, get_registry())
-    pd.testing.assert_frame_equal(rerun.world.tables()["follows"],
-                                  run.world.tables()["follows"])
+    pd.testing.assert_frame_equal(rerun.world.tables()["follows"], run.world.tables()["follows"])
 
 
 def test_an_edited_world_is_scored_again(tmp_path):
@@ -77,13 +77,14 @@ def test_an_edited_world_is_scored_again(tmp_path):
     registry = get_registry()
     scenario = load_scenario(ROOT / "scenarios" / "spam-squirrel.yaml", registry)
     out = tmp_path / "class"
-    assert CliRunner().invoke(main, ["export", str(scenario.path), "-o", str(out)]
-                              ).exit_code == 0
+    assert CliRunner().invoke(main, ["export", str(scenario.path), "-o", str(out)]).exit_code == 0
     follows = pd.read_csv(out / "treated" / "follows.csv", dtype=str)
-    follows[follows["followee"] != "squirrel-0"].to_csv(out / "treated" / "follows.csv",
-                                                         index=False)
-    result = CliRunner().invoke(main, ["score", str(out / "treated"), "--scorer", "followers",
-                                       "--format", "csv"])
+    follows[follows["followee"] != "squirrel-0"].to_csv(
+        out / "treated" / "follows.csv", index=False
+    )
+    result = CliRunner().invoke(
+        main, ["score", str(out / "treated"), "--scorer", "followers", "--format", "csv"]
+    )
     table = pd.read_csv(__import__("io").StringIO(result.stdout))
     row = table.set_index("account").loc["squirrel-0"]
     assert row["score"] == 0 and row["cohort"] == "squirrel" and row["label"] == "spam"
@@ -92,18 +93,22 @@ def test_an_edited_world_is_scored_again(tmp_path):
 def test_export_refuses_a_folder_of_other_files(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.docx").write_text("x")
-    result = CliRunner().invoke(main, ["export", str(ROOT / "scenarios" / "spam-squirrel.yaml"),
-                                       "-o", str(tmp_path / "mine")])
+    result = CliRunner().invoke(
+        main,
+        ["export", str(ROOT / "scenarios" / "spam-squirrel.yaml"), "-o", str(tmp_path / "mine")],
+    )
     assert result.exit_code == 2 and "thesis.docx" in result.output
 
 
 def test_another_seed_builds_other_worlds(tmp_path):
     path = ROOT / "scenarios" / "spam-squirrel.yaml"
-    result = CliRunner().invoke(main, ["export", str(path), "-o", str(tmp_path / "s7"),
-                                       "--seed", "7"])
+    result = CliRunner().invoke(
+        main, ["export", str(path), "-o", str(tmp_path / "s7"), "--seed", "7"]
+    )
     assert result.exit_code == 0, result.output
-    assert yaml.safe_load((tmp_path / "s7" / "scenario.yaml").read_text()
-                          )["population"]["seed"] == 7
+    assert (
+        yaml.safe_load((tmp_path / "s7" / "scenario.yaml").read_text())["population"]["seed"] == 7
+    )
     registry = get_registry()
     scenario = load_scenario(path, registry)
     seven = ScenarioRun(scenario, 7, registry).world.tables()["follows"]

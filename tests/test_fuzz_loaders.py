@@ -48,8 +48,7 @@ def test_a_mutated_scenario_loads_or_is_refused_with_its_file(tmp_path_factory, 
 
 
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
-def test_a_corrupted_world_loads_or_is_refused_with_its_file(tmp_path_factory, base_world,
-                                                             seed):
+def test_a_corrupted_world_loads_or_is_refused_with_its_file(tmp_path_factory, base_world, seed):
     target = tmp_path_factory.mktemp("world") / "w"
     applied = corrupt_world(base_world, target, seed)
     started = time.monotonic()

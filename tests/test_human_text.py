@@ -17,8 +17,13 @@ from auditkit.text import number, ordinal, percentile, plural, signed
 
 
 def _no_bad_numbers(text: str) -> None:
-    for pattern in (r"\d+\.\d+(st|nd|rd|th)\b", r"\d[eE][+-]\d\d", r"\b1 (checks|scorers|"
-                    r"evaluations|accounts|units|trials)\b", r"\w\(s\)"):
+    for pattern in (
+        r"\d+\.\d+(st|nd|rd|th)\b",
+        r"\d[eE][+-]\d\d",
+        r"\b1 (checks|scorers|"
+        r"evaluations|accounts|units|trials)\b",
+        r"\w\(s\)",
+    ):
         found = re.search(pattern, text)
         assert found is None, f"{found.group(0)!r} in:\n{text}"
 
@@ -42,8 +47,11 @@ def attack_text():
 def test_attack_report_numbers_are_human(attack_text):
     text, report = attack_text
     _no_bad_numbers(text)
-    assert re.search(r"gain: +from the \d+(st|nd|rd|th) to the \d+(st|nd|rd|th) "
-                     r"percentile \([+-]?[\d.,]+ points\); score [\d.,]+ -> [\d.,]+", text)
+    assert re.search(
+        r"gain: +from the \d+(st|nd|rd|th) to the \d+(st|nd|rd|th) "
+        r"percentile \([+-]?[\d.,]+ points\); score [\d.,]+ -> [\d.,]+",
+        text,
+    )
     assert "at the 50th percentile of traits" in text
     kred = next(r for r in report.results if r.scorer == "kred")
     assert number(kred.best.score_after) in text  # e.g. 1,000, never 1e+03
@@ -77,8 +85,11 @@ def test_sybil_counterexample_leads_with_the_bound_it_broke():
     text = str(info.value)
     first = text.splitlines()[0]
     _no_bad_numbers(first)
-    rose = re.search(r"raised sybil-target's score from ([\d.,]+) to ([\d.,]+) \(\+([\d.]+)% "
-                     r"of the score range; the bound is (\d+)\)", first)
+    rose = re.search(
+        r"raised sybil-target's score from ([\d.,]+) to ([\d.,]+) \(\+([\d.]+)% "
+        r"of the score range; the bound is (\d+)\)",
+        first,
+    )
     assert rose, first
     assert float(rose.group(3)) > float(rose.group(4))  # the broken bound is the one named
     moved = re.search(r"from the (\d+)\w\w percentile to the (\d+)\w\w percentile", first)

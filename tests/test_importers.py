@@ -17,9 +17,11 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def needs(name: str):
-    return pytest.mark.skipif(not (DATA / name).is_dir(),
-                              reason=f"real data set {name} not found at {DATA / name} "
-                              "(the ../shared/data directory beside the clone)")
+    return pytest.mark.skipif(
+        not (DATA / name).is_dir(),
+        reason=f"real data set {name} not found at {DATA / name} "
+        "(the ../shared/data directory beside the clone)",
+    )
 
 
 def _actions(world) -> list[str]:
@@ -39,7 +41,7 @@ def test_caverlee_labels_counts_and_ambiguous_accounts():
     assert labels["bot"] == 22_223 - 44 and labels["human"] == 19_276 - 44
     assert any("dropped 44 accounts" in note for note in imported.notes)
     medians = w.accounts.groupby("label")["followers_count"].median()
-    assert medians["bot"] == 294 and medians["human"] == 86   # SOURCE.txt: 295 / 86 before
+    assert medians["bot"] == 294 and medians["human"] == 86  # SOURCE.txt: 295 / 86 before
     first = w.accounts.iloc[0]
     assert first["account"] == "6301" and first["following_count"] == 3269
     assert first["followers_count"] == 3071 and first["posts_count"] == 861
@@ -64,7 +66,7 @@ def test_cresci_accounts_and_a_timeline_sample():
     labels = w.accounts["label"].value_counts()
     assert labels["human"] == 1_950 and labels["fake"] == 3_351
     medians = w.accounts.groupby("label")["followers_count"].median()
-    assert medians["human"] == 95 and medians["fake"] == 12       # SOURCE.txt
+    assert medians["human"] == 95 and medians["fake"] == 12  # SOURCE.txt
     actions = _actions(w)
     assert actions.count("post") >= 50_000 and "share" in actions or "mention" in actions
     reactions = w.events[w.events["action"] != "post"]
@@ -73,16 +75,19 @@ def test_cresci_accounts_and_a_timeline_sample():
 
 @needs("twitter-influence-propagation")
 def test_influence_networks_are_stars_namespaced_by_handle():
-    w = import_world("influence-propagation", DATA / "twitter-influence-propagation",
-                     limit=300).world
+    w = import_world(
+        "influence-propagation", DATA / "twitter-influence-propagation", limit=300
+    ).world
     acc = w.accounts.set_index("account")
     assert acc.loc["nasa:1", "label"] == "celebrity" and acc.loc["nasa:1", "group"] == "nasa"
     fans = acc[acc.index.str.startswith("nasa:") & (acc.index != "nasa:1")]
     assert len(fans) and fans["label"].isna().all() and (fans["group"] == "nasa").all()
     shares = w.events[w.events["action"] == "share"]
     assert len(shares) and (shares["target"].astype(str).str.endswith(":1")).all()
-    assert (shares["actor"].astype(str).str.split(":").str[0]
-            == shares["target"].astype(str).str.split(":").str[0]).all()
+    assert (
+        shares["actor"].astype(str).str.split(":").str[0]
+        == shares["target"].astype(str).str.split(":").str[0]
+    ).all()
     f = w.follows
     assert (f["followee"].astype(str).str.endswith(":1")).all()
     assert len(w.accounts["group"].unique()) == 78
@@ -96,30 +101,45 @@ def _cresci_dir(tmp_path: Path, timeline: str) -> Path:
     (tmp_path / "count_master_ds1.csv").write_text(
         "uid,NumberOfFollowers,NumberOfFollowing,NumberOfTweets,Label,Screen Name,Name\n"
         "1,10,5,100,Legitimate User,Alice,A\n2,3,300,7,Content Polluter,bob,B\n"
-        "3,50,40,60,Legitimate User,carol,C\n")
+        "3,50,40,60,Legitimate User,carol,C\n"
+    )
     with gzip.open(tmp_path / "timelines.csv.gz", "wt") as fh:
-        fh.write("user_id,label,tweet_id,created_at_utc,is_retweet,retweet_of_screen_name,"
-                 "mentioned_screen_names,n_urls\n" + timeline)
+        fh.write(
+            "user_id,label,tweet_id,created_at_utc,is_retweet,retweet_of_screen_name,"
+            "mentioned_screen_names,n_urls\n" + timeline
+        )
     return tmp_path
 
 
 def test_cresci_mapping_of_retweets_and_mentions(tmp_path):
-    src = _cresci_dir(tmp_path, (
-        "1,human,11,2013-01-01T10:00:00Z,0,,bob;BOB;alice;stranger,0\n"   # post + 1 mention
-        "1,human,12,2013-01-02T10:00:00Z,1,Carol,carol,0\n"               # share, no mention
-        "2,bot,13,2013-01-03T10:00:00Z,1,outsider,,1\n"                   # outside RT: post
-        "3,human,14,2013-01-04T10:00:00Z,1,carol,,0\n"))                  # self-RT: post
+    src = _cresci_dir(
+        tmp_path,
+        (
+            "1,human,11,2013-01-01T10:00:00Z,0,,bob;BOB;alice;stranger,0\n"  # post + 1 mention
+            "1,human,12,2013-01-02T10:00:00Z,1,Carol,carol,0\n"  # share, no mention
+            "2,bot,13,2013-01-03T10:00:00Z,1,outsider,,1\n"  # outside RT: post
+            "3,human,14,2013-01-04T10:00:00Z,1,carol,,0\n"
+        ),
+    )  # self-RT: post
     w = import_world("cresci2015", src).world
-    rows = [(str(r.actor), str(r.action), None if r.target != r.target else str(r.target))
-            for r in w.events.itertuples()]
-    assert rows == [("1", "post", None), ("1", "mention", "2"), ("1", "share", "3"),
-                    ("2", "post", None), ("3", "post", None)]
+    rows = [
+        (str(r.actor), str(r.action), None if r.target != r.target else str(r.target))
+        for r in w.events.itertuples()
+    ]
+    assert rows == [
+        ("1", "post", None),
+        ("1", "mention", "2"),
+        ("1", "share", "3"),
+        ("2", "post", None),
+        ("3", "post", None),
+    ]
     assert w.accounts.set_index("account").loc["2", "label"] == "fake"
 
 
 def test_cresci_errors_name_file_line_and_column(tmp_path):
-    src = _cresci_dir(tmp_path, "1,human,11,2013-01-01T10:00:00Z,0,,,0\n"
-                                "9,human,12,2013-01-02T10:00:00Z,0,,,0\n")
+    src = _cresci_dir(
+        tmp_path, "1,human,11,2013-01-01T10:00:00Z,0,,,0\n9,human,12,2013-01-02T10:00:00Z,0,,,0\n"
+    )
     with pytest.raises(WorldError, match=r"timelines.csv.gz, line 3, column 'user_id'.*'9'"):
         import_world("cresci2015", src)
     src = _cresci_dir(tmp_path, "1,human,11,yesterday,0,,,0\n")
@@ -127,7 +147,8 @@ def test_cresci_errors_name_file_line_and_column(tmp_path):
         import_world("cresci2015", src)
     (tmp_path / "count_master_ds1.csv").write_text(
         "uid,NumberOfFollowers,NumberOfFollowing,NumberOfTweets,Label,Screen Name,Name\n"
-        "1,10,5,100,Robot,a,A\n")
+        "1,10,5,100,Robot,a,A\n"
+    )
     with pytest.raises(WorldError, match=r"line 2, column 'Label': unknown label 'Robot'"):
         import_world("cresci2015", src)
 
@@ -137,9 +158,13 @@ def test_caverlee_errors(tmp_path):
     (tmp_path / "legitimate_users.txt").write_text(good)
     (tmp_path / "content_polluters.txt").write_text(
         "2\t2009-01-01 00:00:00\t2010-01-01 00:00:00\t5\t6\t7\t8\t9\n\n"
-        "3\t2009-01-01 00:00:00\t2010-01-01 00:00:00\t5\tmany\t7\t8\t9\n")
-    with pytest.raises(WorldError, match=r"content_polluters.txt, line 3, column "
-                                         r"'followers_count'.*'many'"):
+        "3\t2009-01-01 00:00:00\t2010-01-01 00:00:00\t5\tmany\t7\t8\t9\n"
+    )
+    with pytest.raises(
+        WorldError,
+        match=r"content_polluters.txt, line 3, column "
+        r"'followers_count'.*'many'",
+    ):
         import_world("caverlee2011", tmp_path)
     (tmp_path / "content_polluters.txt").write_text("2\t2009-01-01 00:00:00\t5\n")
     with pytest.raises(WorldError, match=r"line 1, column 'following_count': missing value"):
@@ -161,18 +186,23 @@ def test_higgs_errors(tmp_path):
 
 def test_edgelist_formats_duplicates_and_errors(tmp_path):
     path = tmp_path / "edges.txt"
-    path.write_text("# a comment\nfollower,followee,time\na,b,1700000000\n"
-                    "b,a,2024-01-01T00:00:00Z\na,b,1600000000\n")
+    path.write_text(
+        "# a comment\nfollower,followee,time\na,b,1700000000\n"
+        "b,a,2024-01-01T00:00:00Z\na,b,1600000000\n"
+    )
     imported = import_world("edgelist", path)
     f = imported.world.follows
     assert len(f) == 2 and any("1 repeated" in n for n in imported.notes)
     ab = f[(f["follower"].astype(str) == "a")]
-    assert str(ab["time"].iloc[0]) == "2020-09-13 12:26:40+00:00"       # the earliest kept
+    assert str(ab["time"].iloc[0]) == "2020-09-13 12:26:40+00:00"  # the earliest kept
     path.write_text("x y\ny z\n\nz x\n")
     assert len(import_world("edgelist", path).world.follows) == 3
     path.write_text("x y\ny y\n")
-    with pytest.raises(WorldError, match=r"line 2, column 'followee': account 'y' follows "
-                                         r"itself"):
+    with pytest.raises(
+        WorldError,
+        match=r"line 2, column 'followee': account 'y' follows "
+        r"itself",
+    ):
         import_world("edgelist", path)
     path.write_text("x y 1\ny z\n")
     with pytest.raises(WorldError, match=r"line 2.*has 2 fields but the first edge has 3"):
@@ -184,13 +214,17 @@ def test_edgelist_formats_duplicates_and_errors(tmp_path):
 
 def test_activity_aliases_and_errors(tmp_path):
     path = tmp_path / "log.csv"
-    path.write_text("Time,Actor,Action,Target\n1700000000,a,tweet,\n1700000100,b,RT,a\n"
-                    "1700000200,c,mention,b\n")
+    path.write_text(
+        "Time,Actor,Action,Target\n1700000000,a,tweet,\n1700000100,b,RT,a\n1700000200,c,mention,b\n"
+    )
     w = import_world("activity", path).world
     assert _actions(w) == ["post", "share", "mention"] and len(w) == 3
     path.write_text("time,actor,action,target\n1700000000,a,boost,b\n")
-    with pytest.raises(WorldError, match=r"log.csv, line 2, column 'action': unknown action "
-                                         r"'boost'"):
+    with pytest.raises(
+        WorldError,
+        match=r"log.csv, line 2, column 'action': unknown action "
+        r"'boost'",
+    ):
         import_world("activity", path)
     path.write_text("when,actor,action\n1,a,post\n")
     with pytest.raises(WorldError, match=r"missing column 'time'"):
@@ -217,4 +251,4 @@ def test_import_command_writes_a_world_and_reports_mistakes(tmp_path):
     result = CliRunner().invoke(main, ["import", "edgelist", str(src), "-o", str(out)])
     assert result.exit_code == 2 and "follows itself" in result.output
     assert "Traceback" not in result.output
-    assert np.array_equal(read_world(out).in_degree, w.in_degree)     # the old world is intact
+    assert np.array_equal(read_world(out).in_degree, w.in_degree)  # the old world is intact

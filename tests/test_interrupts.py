@@ -23,8 +23,14 @@ SCENARIO = ROOT / "scenarios" / "bought-followers.yaml"
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "auditkit", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "auditkit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def wait_for(path: Path, timeout: float = 120.0) -> None:
@@ -59,8 +65,9 @@ def handlers_installed(pid: int, timeout: float = 60.0) -> None:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             return
-        caught = int(next(line.split()[1] for line in status.splitlines()
-                          if line.startswith("SigCgt:")), 16)
+        caught = int(
+            next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16
+        )
         if caught & bit:
             return
         time.sleep(0.002)
@@ -104,8 +111,9 @@ def test_two_runs_cannot_write_the_same_output(tmp_path):
 
     first = Journal.beside(tmp_path / "out.json")
     first.open()
-    result = CliRunner().invoke(main, ["audit", str(SCENARIO), "--scorer", "followers", "-o",
-                                       str(tmp_path / "out.json")])
+    result = CliRunner().invoke(
+        main, ["audit", str(SCENARIO), "--scorer", "followers", "-o", str(tmp_path / "out.json")]
+    )
     assert result.exit_code == 2 and "another auditkit run is writing" in result.output
     first.close()
     assert issubclass(type(AuditkitError()), Exception)
@@ -129,13 +137,18 @@ def test_a_killed_runs_temporaries_are_removed_by_the_next(tmp_path):
     assert remove_stale(target) == []
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["audit", str(SCENARIO), "-o", "{file}/out.json"], "is a file, not a directory"),
-    (["audit", str(SCENARIO), "-o", "{dir}"], "is a directory"),
-    (["import", "edgelist", "x.txt", "-o", "{file}/w"], "is a file, not a directory"),
-    (["attack", "--scorer", "followers", "--budget", "5", "-o", "{dir}/a.txt"],
-     "must end with .yaml or .yml"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["audit", str(SCENARIO), "-o", "{file}/out.json"], "is a file, not a directory"),
+        (["audit", str(SCENARIO), "-o", "{dir}"], "is a directory"),
+        (["import", "edgelist", "x.txt", "-o", "{file}/w"], "is a file, not a directory"),
+        (
+            ["attack", "--scorer", "followers", "--budget", "5", "-o", "{dir}/a.txt"],
+            "must end with .yaml or .yml",
+        ),
+    ],
+)
 def test_the_output_path_is_checked_before_any_work(tmp_path, args, fragment):
     a_file = tmp_path / "FILE"
     a_file.write_text("")
@@ -148,11 +161,14 @@ def test_the_output_path_is_checked_before_any_work(tmp_path, args, fragment):
 
 
 def test_the_format_follows_the_extension_of_o(tmp_path):
-    for name, check in (("r.json", lambda t: json.loads(t)["format"] == "auditkit-results"),
-                        ("r.md", lambda t: t.startswith("#")),
-                        ("r.txt", lambda t: not t.lstrip().startswith("{"))):
-        result = CliRunner().invoke(main, ["audit", str(SCENARIO), "--scorer", "followers",
-                                           "-o", str(tmp_path / name)])
+    for name, check in (
+        ("r.json", lambda t: json.loads(t)["format"] == "auditkit-results"),
+        ("r.md", lambda t: t.startswith("#")),
+        ("r.txt", lambda t: not t.lstrip().startswith("{")),
+    ):
+        result = CliRunner().invoke(
+            main, ["audit", str(SCENARIO), "--scorer", "followers", "-o", str(tmp_path / name)]
+        )
         assert result.exit_code == 0, result.output
         assert check((tmp_path / name).read_text()), name
 
@@ -168,8 +184,10 @@ def test_a_relative_output_survives_a_change_of_directory(tmp_path, monkeypatch)
 
 def test_a_stray_thread_cannot_keep_the_program_alive(tmp_path):
     plugin = tmp_path / "threads_plugin.py"
-    plugin.write_text("import threading, time\n"
-                      "threading.Thread(target=time.sleep, args=(3600,), name='stray').start()\n")
+    plugin.write_text(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(3600,), name='stray').start()\n"
+    )
     info = tmp_path / "threads_plugin-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: threads-plugin\nVersion: 1.0\n")

@@ -65,10 +65,16 @@ def registry():
     import auditkit.probes
     import auditkit.scorers.followers
 
-    return Registry(entry_points=False, plugins=[
-        ("behaviours", auditkit.behaviours), ("probes", auditkit.probes),
-        ("followers", auditkit.scorers.followers), ("tunkrank", auditkit_tunkrank),
-        ("faulty", faulty_scorers)])
+    return Registry(
+        entry_points=False,
+        plugins=[
+            ("behaviours", auditkit.behaviours),
+            ("probes", auditkit.probes),
+            ("followers", auditkit.scorers.followers),
+            ("tunkrank", auditkit_tunkrank),
+            ("faulty", faulty_scorers),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +85,12 @@ def scenario():
 @pytest.fixture(scope="module")
 def reference(registry, scenario):
     """followers, tunkrank and honest in this process, no isolation."""
-    return audit([scenario], [registry.scorer(s) for s in ("followers", "tunkrank", "honest")],
-                 registry=registry, time_limit=2)
+    return audit(
+        [scenario],
+        [registry.scorer(s) for s in ("followers", "tunkrank", "honest")],
+        registry=registry,
+        time_limit=2,
+    )
 
 
 def rows_of(results, scorer: str, per_seed: bool = False) -> pd.DataFrame:
@@ -92,11 +102,11 @@ def rows_of(results, scorer: str, per_seed: bool = False) -> pd.DataFrame:
 def faulty_audit(registry, scenario):
     """Every fault at once, each in its own worker, beside the well-behaved scorers."""
     cwd = os.getcwd()
-    scorers = [registry.scorer(s) for s in ("followers", "tunkrank", "honest",
-                                            *faulty_scorers.FAULTS)]
+    scorers = [
+        registry.scorer(s) for s in ("followers", "tunkrank", "honest", *faulty_scorers.FAULTS)
+    ]
     with IsolatingExecutor() as executor:
-        results = audit([scenario], scorers, registry=registry, time_limit=2,
-                        executor=executor)
+        results = audit([scenario], scorers, registry=registry, time_limit=2, executor=executor)
         proxies = list(executor._proxies.values())
     assert os.getcwd() == cwd  # chdir happened in a worker
     return results, proxies
@@ -145,8 +155,9 @@ def test_isolated_results_equal_in_process_results(registry, scenario):
     scorers = [registry.scorer("tunkrank"), registry.scorer("followers")]
     plain = audit([scenario], scorers, seeds=2, registry=registry, time_limit=None)
     with IsolatingExecutor(isolate="all") as executor:
-        isolated = audit([scenario], scorers, seeds=2, registry=registry, time_limit=None,
-                         executor=executor)
+        isolated = audit(
+            [scenario], scorers, seeds=2, registry=registry, time_limit=None, executor=executor
+        )
     pd.testing.assert_frame_equal(plain.table, isolated.table)
     assert plain.meta == isolated.meta
 
@@ -216,8 +227,7 @@ def plugin_env(tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     info = site / "faulty_scorers-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: faulty-scorers\n"
-                                   "Version: 1.0\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: faulty-scorers\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[auditkit]\nfaulty = faulty_scorers\n")
     return dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT / "tests")]))
 
@@ -227,9 +237,26 @@ def test_plugin_output_cannot_corrupt_json_on_stdout(tmp_path, plugin_env):
     scenario.write_text(SCENARIO)
     for isolation in ("third-party", "none"):
         result = subprocess.run(
-            [sys.executable, "-m", "auditkit", "audit", str(scenario), "--scorer", "prints",
-             "--scorer", "followers", "--format", "json", "--isolation", isolation],
-            capture_output=True, text=True, env=plugin_env, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "auditkit",
+                "audit",
+                str(scenario),
+                "--scorer",
+                "prints",
+                "--scorer",
+                "followers",
+                "--format",
+                "json",
+                "--isolation",
+                isolation,
+            ],
+            capture_output=True,
+            text=True,
+            env=plugin_env,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["format"] == "auditkit-results"
         assert "raw bytes on fd 1" in result.stderr  # it went to stderr instead
@@ -243,10 +270,30 @@ def test_a_segfaulting_plugin_on_the_command_line(tmp_path, plugin_env):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO)
     result = subprocess.run(
-        [sys.executable, "-m", "auditkit", "audit", str(scenario), "--scorer", "segfault",
-         "--scorer", "swallows-timeouts", "--scorer", "followers", "--time-limit", "2",
-         "--seeds", "2", "-o", str(out)],
-        capture_output=True, text=True, env=plugin_env, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "auditkit",
+            "audit",
+            str(scenario),
+            "--scorer",
+            "segfault",
+            "--scorer",
+            "swallows-timeouts",
+            "--scorer",
+            "followers",
+            "--time-limit",
+            "2",
+            "--seeds",
+            "2",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=plugin_env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     results = json.loads(out.read_text())
     rows = results["rows"]
@@ -261,11 +308,30 @@ def test_under_pytest_a_crashing_scorer_is_an_error_item(tmp_path, plugin_env):
     scenarios.mkdir()
     (scenarios / "s.yaml").write_text(SCENARIO)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(scenarios),
-         "--auditkit-scorer", "segfault", "--auditkit-scorer", "followers",
-         "--rootdir", str(tmp_path), "-q"],
-        capture_output=True, text=True, env=plugin_env, cwd=tmp_path, timeout=300)
-    assert "error (not a finding): segfault: scorer 'segfault' ended its worker process " \
-           "while scoring: it was killed by SIGSEGV" in result.stdout
-    assert "2 fail, 0 blind, 0 degenerate, 2 error" in result.stdout  # followers: fail; segfault: error
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            str(scenarios),
+            "--auditkit-scorer",
+            "segfault",
+            "--auditkit-scorer",
+            "followers",
+            "--rootdir",
+            str(tmp_path),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        env=plugin_env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert (
+        "error (not a finding): segfault: scorer 'segfault' ended its worker process "
+        "while scoring: it was killed by SIGSEGV" in result.stdout
+    )
+    assert "2 fail, 0 blind, 0 degenerate, 2 error" in result.stdout
     assert "Traceback" not in result.stdout

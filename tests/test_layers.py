@@ -17,9 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Every package or module of auditkit, by layer, bottom up. A module may import from its own
 #: group and from the groups listed as allowed for it.
-FOUNDATION = {"auditkit.errors", "auditkit.files", "auditkit.text", "auditkit.deadline",
-              "auditkit.untrusted", "auditkit.interrupts", "auditkit.console",
-              "auditkit.processes"}
+FOUNDATION = {
+    "auditkit.errors",
+    "auditkit.files",
+    "auditkit.text",
+    "auditkit.deadline",
+    "auditkit.untrusted",
+    "auditkit.interrupts",
+    "auditkit.console",
+    "auditkit.processes",
+}
 ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
     "auditkit.data": {"foundation"},
@@ -31,20 +38,49 @@ ALLOWED: dict[str, set[str]] = {
     "auditkit.probes": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario"},
     "auditkit.auditing": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario"},
     # tools built on the audit; they may compose built-in behaviours, never a concrete scorer
-    "auditkit.checks": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
-                        "auditkit.auditing", "auditkit.behaviours"},
-    "auditkit.attack": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
-                        "auditkit.auditing", "auditkit.behaviours"},
+    "auditkit.checks": {
+        "foundation",
+        "auditkit.data",
+        "auditkit.plugin",
+        "auditkit.scenario",
+        "auditkit.auditing",
+        "auditkit.behaviours",
+    },
+    "auditkit.attack": {
+        "foundation",
+        "auditkit.data",
+        "auditkit.plugin",
+        "auditkit.scenario",
+        "auditkit.auditing",
+        "auditkit.behaviours",
+    },
     # teaching tools: explanations (smallest worlds) and scenario export
-    "auditkit.explain": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
-                         "auditkit.auditing"},
-    "auditkit.report": {"foundation", "auditkit.data", "auditkit.plugin", "auditkit.scenario",
-                        "auditkit.auditing", "auditkit.checks", "auditkit.attack",
-                        "auditkit.explain"},
+    "auditkit.explain": {
+        "foundation",
+        "auditkit.data",
+        "auditkit.plugin",
+        "auditkit.scenario",
+        "auditkit.auditing",
+    },
+    "auditkit.report": {
+        "foundation",
+        "auditkit.data",
+        "auditkit.plugin",
+        "auditkit.scenario",
+        "auditkit.auditing",
+        "auditkit.checks",
+        "auditkit.attack",
+        "auditkit.explain",
+    },
 }
 #: the shells may import anything
-SHELLS = {"auditkit", "auditkit.cli", "auditkit.pytest_plugin", "auditkit.__main__",
-          "auditkit.launcher"}
+SHELLS = {
+    "auditkit",
+    "auditkit.cli",
+    "auditkit.pytest_plugin",
+    "auditkit.__main__",
+    "auditkit.launcher",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -107,8 +143,10 @@ def _public_name(name: str) -> str:
 def _is_package(module: str) -> bool:
     rel = Path(*module.split("."))
     return (ROOT / rel / "__init__.py").exists() or (
-        module.startswith("auditkit.scorers") and (ROOT / "scorers").exists()
-        and module == "auditkit.scorers")
+        module.startswith("auditkit.scorers")
+        and (ROOT / "scorers").exists()
+        and module == "auditkit.scorers"
+    )
 
 
 def test_every_module_belongs_to_a_layer():
@@ -141,11 +179,14 @@ def _private_imports() -> list[str]:
     for path in [*_sources(), *(ROOT / "tests").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (
-                    node.level or (node.module or "").startswith(("auditkit", "scorers"))):
-                bad += [f"{path.relative_to(ROOT)}:{node.lineno}: {a.name} from "
-                        f"{'.' * node.level}{node.module or ''}"
-                        for a in node.names if a.name.startswith("_")
-                        and not a.name.startswith("__")]
+                node.level or (node.module or "").startswith(("auditkit", "scorers"))
+            ):
+                bad += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {a.name} from "
+                    f"{'.' * node.level}{node.module or ''}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
     return bad
 
 

@@ -20,8 +20,9 @@ from auditkit.errors import WorldError
 
 def _pandas_world(root) -> World:
     """The world through the generic path: pandas tables validated by ``World``."""
-    return World(*[pd.read_parquet(root / f"{name}.parquet")
-                   for name in ("accounts", "follows", "events")])
+    return World(
+        *[pd.read_parquet(root / f"{name}.parquet") for name in ("accounts", "follows", "events")]
+    )
 
 
 def _same(a: World, b: World) -> None:
@@ -81,30 +82,66 @@ def _table(path, **columns):
 def small(tmp_path):
     _table(tmp_path / "accounts.parquet", account=["a", "b", "c"])
     _table(tmp_path / "follows.parquet", follower=["a", "b"], followee=["b", "c"])
-    _table(tmp_path / "events.parquet", time=[1, 2, 3], actor=["a", "b", "c"],
-           action=["post", "like", "post"], target=[None, "a", None])
+    _table(
+        tmp_path / "events.parquet",
+        time=[1, 2, 3],
+        actor=["a", "b", "c"],
+        action=["post", "like", "post"],
+        target=[None, "a", None],
+    )
     return tmp_path
 
 
-@pytest.mark.parametrize(("table", "columns", "message"), [
-    ("follows", {"follower": ["a", "zed"], "followee": ["b", "c"]},
-     r"follows.parquet, row 2, column 'follower': follower 'zed' is not an account"),
-    ("follows", {"follower": ["a", "b", "a"], "followee": ["b", "c", "b"]},
-     r"row 3, column 'followee': 'a' follows 'b' twice"),
-    ("follows", {"follower": ["a", "c"], "followee": ["b", "c"]},
-     r"row 2, column 'followee': account 'c' follows itself"),
-    ("events", {"time": [1, 2], "actor": ["a", "b"], "action": ["post", "boost"]},
-     r"events.parquet, row 2, column 'action': unknown action 'boost'"),
-    ("events", {"time": [1, 2], "actor": ["a", "b"], "action": ["post", "reply"],
-                "target": [None, None]},
-     r"row 2, column 'target': a 'reply' needs a target"),
-    ("events", {"time": [1, 2], "actor": ["a", None], "action": ["post", "post"]},
-     r"row 2, column 'actor': empty actor"),
-    ("accounts", {"account": ["a", "b", "a"]},
-     r"accounts.parquet, row 3, column 'account': duplicate account 'a' \(first at row 1\)"),
-    ("follows", {"follower": ["a"], "followee": ["b"], "weight": [1]},
-     r"unknown column 'weight'"),
-])
+@pytest.mark.parametrize(
+    ("table", "columns", "message"),
+    [
+        (
+            "follows",
+            {"follower": ["a", "zed"], "followee": ["b", "c"]},
+            r"follows.parquet, row 2, column 'follower': follower 'zed' is not an account",
+        ),
+        (
+            "follows",
+            {"follower": ["a", "b", "a"], "followee": ["b", "c", "b"]},
+            r"row 3, column 'followee': 'a' follows 'b' twice",
+        ),
+        (
+            "follows",
+            {"follower": ["a", "c"], "followee": ["b", "c"]},
+            r"row 2, column 'followee': account 'c' follows itself",
+        ),
+        (
+            "events",
+            {"time": [1, 2], "actor": ["a", "b"], "action": ["post", "boost"]},
+            r"events.parquet, row 2, column 'action': unknown action 'boost'",
+        ),
+        (
+            "events",
+            {
+                "time": [1, 2],
+                "actor": ["a", "b"],
+                "action": ["post", "reply"],
+                "target": [None, None],
+            },
+            r"row 2, column 'target': a 'reply' needs a target",
+        ),
+        (
+            "events",
+            {"time": [1, 2], "actor": ["a", None], "action": ["post", "post"]},
+            r"row 2, column 'actor': empty actor",
+        ),
+        (
+            "accounts",
+            {"account": ["a", "b", "a"]},
+            r"accounts.parquet, row 3, column 'account': duplicate account 'a' \(first at row 1\)",
+        ),
+        (
+            "follows",
+            {"follower": ["a"], "followee": ["b"], "weight": [1]},
+            r"unknown column 'weight'",
+        ),
+    ],
+)
 def test_errors_name_the_file_the_row_and_the_column(small, table, columns, message):
     _table(small / f"{table}.parquet", **columns)
     with pytest.raises(WorldError, match=message):
@@ -113,21 +150,28 @@ def test_errors_name_the_file_the_row_and_the_column(small, table, columns, mess
 
 def test_integer_ids_are_read_as_their_decimal_text(tmp_path):
     _table(tmp_path / "accounts.parquet", account=pa.array([7, 42, 1000], pa.int64()))
-    _table(tmp_path / "follows.parquet", follower=pa.array([7, 1000], pa.int64()),
-           followee=pa.array([42, 7], pa.int64()))
+    _table(
+        tmp_path / "follows.parquet",
+        follower=pa.array([7, 1000], pa.int64()),
+        followee=pa.array([42, 7], pa.int64()),
+    )
     world = read_world(tmp_path)
     assert list(world.ids) == ["7", "42", "1000"]
     assert world.follows["follower"].astype(str).tolist() == ["7", "1000"]
-    _table(tmp_path / "follows.parquet", follower=pa.array([7, 8], pa.int64()),
-           followee=pa.array([42, 7], pa.int64()))
+    _table(
+        tmp_path / "follows.parquet",
+        follower=pa.array([7, 8], pa.int64()),
+        followee=pa.array([42, 7], pa.int64()),
+    )
     with pytest.raises(WorldError, match="row 2, column 'follower': follower '8'"):
         read_world(tmp_path)
 
 
 def test_synthetic_writer_is_deterministic_and_loads(tmp_path):
     a = write_synthetic_world(tmp_path / "a", 3000, 30_000, 40_000, seed=3, chunk=7_000)
-    b = write_synthetic_world(tmp_path / "b", 3000, 30_000, 40_000, seed=3, chunk=7_000,
-                              event_files=3)
+    b = write_synthetic_world(
+        tmp_path / "b", 3000, 30_000, 40_000, seed=3, chunk=7_000, event_files=3
+    )
     wa, wb = read_world(a), read_world(b)
     _same(wa, wb)
     assert 25_000 < len(wa.follows) <= 30_000 and 35_000 < len(wa.events) <= 40_000
@@ -146,8 +190,9 @@ def test_synthetic_writer_is_deterministic_and_loads(tmp_path):
 def test_import_writes_parquet_after_a_plain_install(tmp_path):
     source = tmp_path / "edges.txt"
     source.write_text("a b\nb c\nc a\n")
-    result = CliRunner().invoke(main, ["import", "edgelist", str(source), "-o",
-                                       str(tmp_path / "w"), "--format", "parquet"])
+    result = CliRunner().invoke(
+        main, ["import", "edgelist", str(source), "-o", str(tmp_path / "w"), "--format", "parquet"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "w" / "follows.parquet").is_file()
     assert len(read_world(tmp_path / "w").follows) == 3

@@ -72,8 +72,9 @@ def test_third_party_plugin_appears_like_a_built_in(installed_plugin):
 
 
 def test_plugin_that_fails_to_import_is_named_and_isolated(installed_plugin):
-    installed_plugin("broken", {"broken_scores": "import does_not_exist_anywhere\n"},
-                     {"broken": "broken_scores"})
+    installed_plugin(
+        "broken", {"broken_scores": "import does_not_exist_anywhere\n"}, {"broken": "broken_scores"}
+    )
     registry = Registry()
     assert set(registry.scorers) >= BUILT_INS
     [error] = registry.errors
@@ -130,6 +131,7 @@ def test_scorer_class_declarations_are_checked():
         class BadTag(Scorer):  # noqa: F841
             id, version, name, range, description = "x", "1", "X", (0, 1), "d"
             tags = frozenset({"telepathy"})
+
             def score(self, world, at=None): ...
             def explain(self, world, account, at=None): ...
 
@@ -148,8 +150,12 @@ def test_registry_is_rebuildable_in_another_process():
 def test_installed_example_plugin_is_listed_by_the_cli():
     """The example package in examples/plugin, pip-installed by .ci/run, shows up unaided."""
     pytest.importorskip("auditkit_tunkrank", reason="pip install ./examples/plugin")
-    out = subprocess.run([sys.executable, "-m", "auditkit", "scorers", "--json"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "auditkit", "scorers", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     listed = {s["id"]: s for s in __import__("json").loads(out.stdout)}
     assert listed["tunkrank"]["plugin"] == "tunkrank"
     assert set(listed) >= BUILT_INS

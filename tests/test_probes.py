@@ -116,7 +116,7 @@ def test_top_share_is_capped_at_the_population(scenarios, registry):
 
     run = ScenarioRun(scenarios[0], 3, registry)
     m = TopShare(cohort="talkers", top=1000).measure(run, registry.scorer("two-above"))
-    assert m.value == pytest.approx(25.0) and "top 40" in m.text   # 10 of all 40 accounts
+    assert m.value == pytest.approx(25.0) and "top 40" in m.text  # 10 of all 40 accounts
 
 
 def test_constant_scores_are_degenerate_for_the_ranking_probes(scenarios, registry):
@@ -171,8 +171,11 @@ class OwnPostsTopics(_HandMade):
         if self.params.topic is None or "topic" not in ev:
             return world.series(s)
         posts = ev[ev["action"] == "post"]
-        mine = {str(p): a for p, a, t in zip(posts["post"], posts["actor"], posts["topic"],
-                                               strict=True) if t == self.params.topic}
+        mine = {
+            str(p): a
+            for p, a, t in zip(posts["post"], posts["actor"], posts["topic"], strict=True)
+            if t == self.params.topic
+        }
         for action, target, post in zip(ev["action"], ev["target"], ev["post"], strict=True):
             if action != "post" and mine.get(str(post)) == target:
                 s[world.code_of(target)] += 1
@@ -201,8 +204,9 @@ def test_klouts_topic_attribution_fails_the_f16_probe(topic_run):
     m = MisattributedTopics(cohort="chatters").measure(run, registry.scorer("klout"))
     # every chatter is made influential about books, which it never posts about
     assert m.detail["topics"] == ["books", "cooking"]
-    assert m.detail["misattributed"] == 6 and m.value == pytest.approx(100 * 6 / m.detail[
-        "attributed"])
+    assert m.detail["misattributed"] == 6 and m.value == pytest.approx(
+        100 * 6 / m.detail["attributed"]
+    )
     assert "'books'" in m.text
 
 

@@ -26,22 +26,31 @@ def registry():
     from auditkit import behaviours, probes
     from auditkit.scorers import followers, klout, kred
 
-    return Registry(entry_points=False, plugins=[
-        ("followers", followers), ("klout", klout), ("kred", kred),
-        ("behaviours", behaviours), ("probes", probes)])
+    return Registry(
+        entry_points=False,
+        plugins=[
+            ("followers", followers),
+            ("klout", klout),
+            ("kred", kred),
+            ("behaviours", behaviours),
+            ("probes", probes),
+        ],
+    )
 
 
 def _table(world_dir, registry, scorers=("followers", "kred")):
     """The measurements of one seed (a real world is the same on every seed; only injected
     attacks draw from it)."""
     scenarios = real_world_scenarios(world_dir, registry)
-    return audit(scenarios, [registry.scorer(s) for s in scorers], seeds=1,
-                 registry=registry).seeds
+    return audit(scenarios, [registry.scorer(s) for s in scorers], seeds=1, registry=registry).seeds
 
 
 def _value(table, scenario_suffix, check, scorer):
-    row = table[table.scenario.str.endswith(scenario_suffix) & (table.check == check)
-                & (table.scorer == scorer)]
+    row = table[
+        table.scenario.str.endswith(scenario_suffix)
+        & (table.check == check)
+        & (table.scorer == scorer)
+    ]
     assert len(row) == 1, (scenario_suffix, check, scorer)
     return row.iloc[0]
 
@@ -49,11 +58,14 @@ def _value(table, scenario_suffix, check, scorer):
 @pytest.fixture
 def counts_world(tmp_path):
     """Eight bots with many followers, four humans with few: a follower count is fooled."""
-    accounts = pd.DataFrame({
-        "account": [f"b{i}" for i in range(8)] + [f"h{i}" for i in range(4)],
-        "created": ["2010-01-01"] * 12,
-        "label": ["bot"] * 8 + ["human"] * 4,
-        "followers_count": [100, 200, 300, 400, 500, 600, 700, 5] + [10, 20, 30, 40]})
+    accounts = pd.DataFrame(
+        {
+            "account": [f"b{i}" for i in range(8)] + [f"h{i}" for i in range(4)],
+            "created": ["2010-01-01"] * 12,
+            "label": ["bot"] * 8 + ["human"] * 4,
+            "followers_count": [100, 200, 300, 400, 500, 600, 700, 5] + [10, 20, 30, 40],
+        }
+    )
     World(accounts=accounts).write(tmp_path / "counts")
     return tmp_path / "counts"
 
@@ -64,7 +76,7 @@ def test_share_of_top_splits_ties_in_proportion():
     # top 3: the 5 and two of four tied 3s, half of which are members
     assert share_of_top(values, member, 3) == pytest.approx(100 * (0 + 2 * 2 / 4) / 3)
     assert share_of_top(values, member, 1) == 0.0
-    assert share_of_top(values, member, 100) == pytest.approx(100 * 3 / 6)   # k capped at n
+    assert share_of_top(values, member, 100) == pytest.approx(100 * 3 / 6)  # k capped at n
 
 
 def test_the_run_world_is_the_real_world_with_its_counts(counts_world, registry):
@@ -77,8 +89,9 @@ def test_the_run_world_is_the_real_world_with_its_counts(counts_world, registry)
         run = ScenarioRun(scenarios[kind], 0, registry)
         w = run.world
         assert list(w.ids) == list(real.ids) and len(w.follows) == 0 and len(w.events) == 0
-        np.testing.assert_array_equal(w.profile_count("followers_count"),
-                                      real.profile_count("followers_count"))
+        np.testing.assert_array_equal(
+            w.profile_count("followers_count"), real.profile_count("followers_count")
+        )
         assert (run.treated.role == "base").all()
     run = ScenarioRun(scenarios["spam"], 0, registry)
     assert sorted(real.ids[run.members("bots")]) == [f"b{i}" for i in range(8)]
@@ -89,22 +102,30 @@ def test_the_run_world_is_the_real_world_with_its_counts(counts_world, registry)
 
 def test_spam_checks_on_a_counts_world(counts_world, registry):
     t = _table(counts_world, registry)
-    assert set(t.probe) == {"auc", "top_share", "cohort_percentile", "rank_correlation",
-                            "injected_followers"}
+    assert set(t.probe) == {
+        "auc",
+        "top_share",
+        "cohort_percentile",
+        "rank_correlation",
+        "injected_followers",
+    }
     auc = _value(t, "-spam", "genuine-outranks-bot", "followers")
     # humans outrank bots only against b7 (5 followers): 4 wins of 32 pairs
     assert auc.value == pytest.approx(4 / 32) and auc.verdict == "fail"
     top = _value(t, "-spam", "bots-in-top-100", "followers")
-    assert top.value == pytest.approx(100 * 8 / 12)          # everyone is in the top 100
+    assert top.value == pytest.approx(100 * 8 / 12)  # everyone is in the top 100
     median = _value(t, "-spam", "bots-median-percentile", "followers")
-    pct = 100 * (np.argsort(np.argsort([100, 200, 300, 400, 500, 600, 700, 5, 10, 20, 30, 40]))
-                 + 0.5) / 12
+    pct = (
+        100
+        * (np.argsort(np.argsort([100, 200, 300, 400, 500, 600, 700, 5, 10, 20, 30, 40])) + 0.5)
+        / 12
+    )
     assert median.value == pytest.approx(np.median(pct[:8]))
     rho = _value(t, "-followers", "all-accounts", "followers")
     assert rho.value == pytest.approx(1.0) and rho.verdict == "fail"
-    assert not t.scenario.str.endswith("-decay").any()        # no events: no decay question
+    assert not t.scenario.str.endswith("-decay").any()  # no events: no decay question
     checks = set(t[t.scenario.str.endswith("-attacks")].check)
-    assert checks == {"bought-1000-followers"}                # no events: no sybil region
+    assert checks == {"bought-1000-followers"}  # no events: no sybil region
 
 
 def test_bought_followers_on_counts_lift_a_median_human(counts_world, registry):
@@ -129,12 +150,16 @@ def events_world(tmp_path):
     """a acts on days 0-5 then falls silent; b acts throughout; c only reacts to a and b."""
     rows = []
     for d in range(6):
-        rows += [(f"2024-01-{d + 1:02d}T10:00:00Z", "a", "post", None),
-                 (f"2024-01-{d + 1:02d}T11:00:00Z", "c", "share", "a")]
+        rows += [
+            (f"2024-01-{d + 1:02d}T10:00:00Z", "a", "post", None),
+            (f"2024-01-{d + 1:02d}T11:00:00Z", "c", "share", "a"),
+        ]
     for d in range(40):
         day = pd.Timestamp("2024-01-01T12:00:00Z") + pd.Timedelta(days=d)
-        rows += [(day.isoformat(), "b", "post", None),
-                 ((day + pd.Timedelta(hours=1)).isoformat(), "c", "share", "b")]
+        rows += [
+            (day.isoformat(), "b", "post", None),
+            ((day + pd.Timedelta(hours=1)).isoformat(), "c", "share", "b"),
+        ]
     events = pd.DataFrame(rows, columns=["time", "actor", "action", "target"])
     World(events=events).write(tmp_path / "events")
     return tmp_path / "events"
@@ -142,23 +167,22 @@ def events_world(tmp_path):
 
 def test_went_silent_selects_existing_accounts(events_world, registry):
     scenarios = {s.id.rsplit("-", 1)[1]: s for s in real_world_scenarios(events_world, registry)}
-    assert set(scenarios) == {"agreement", "decay", "attacks"}   # no labels, no followers
+    assert set(scenarios) == {"agreement", "decay", "attacks"}  # no labels, no followers
     run = ScenarioRun(scenarios["decay"], 0, registry)
     world = read_world(events_world)
-    ids = lambda name: sorted(world.ids[run.members(name)])       # noqa: E731
+    ids = lambda name: sorted(world.ids[run.members(name)])  # noqa: E731
     assert ids("silent") == ["a"] and ids("active") == ["b", "c"]
-    assert len(run.world) == len(world)                           # nobody was added
+    assert len(run.world) == len(world)  # nobody was added
 
 
 def test_observed_decay_of_a_silent_account(events_world, registry):
     t = _table(events_world, registry, scorers=("kred",))
     silent = _value(t, "-decay", "silent-score", "kred")
-    assert silent.verdict in ("pass", "fail") and "observed, no counterfactual" in \
-        silent.finding
+    assert silent.verdict in ("pass", "fail") and "observed, no counterfactual" in silent.finding
     # kred counts reactions received: a's six shares stop while b's keep coming, and kred is
     # normalised to its top account, so a's share of the score falls
     assert silent.value < 0
-    assert "1d" in silent.finding and "19.5d" in silent.finding   # as far as the data goes
+    assert "1d" in silent.finding and "19.5d" in silent.finding  # as far as the data goes
 
 
 def test_sybil_region_on_an_events_world(events_world, registry):
@@ -173,11 +197,14 @@ def test_sybil_region_spans_the_data_not_the_creation_dates(tmp_path, registry):
     before the data (default creation dates), which must not stretch the attack."""
     rows = []
     for d in range(10):
-        rows += [(f"2024-03-{d + 1:02d}T10:00:00Z", "a", "post", None),
-                 (f"2024-03-{d + 1:02d}T10:30:00Z", "c", "post", None),
-                 (f"2024-03-{d + 1:02d}T11:00:00Z", "b", "share", "a")]
+        rows += [
+            (f"2024-03-{d + 1:02d}T10:00:00Z", "a", "post", None),
+            (f"2024-03-{d + 1:02d}T10:30:00Z", "c", "post", None),
+            (f"2024-03-{d + 1:02d}T11:00:00Z", "b", "share", "a"),
+        ]
     World(events=pd.DataFrame(rows, columns=["time", "actor", "action", "target"])).write(
-        tmp_path / "short")
+        tmp_path / "short"
+    )
     t = _table(tmp_path / "short", registry, scorers=("kred",))
     row = _value(t, "-attacks", "sybil-region-top-100", "kred")
     # 200 sybils x 9 posts (one a day over the 9.5 days the data spans) x 5 reactions
@@ -197,11 +224,16 @@ def test_real_data_probes_need_a_real_world(registry, tmp_path):
         "cohorts:\n  - {name: silent, behaviour: went_silent}\n"
         "checks:\n  - {probe: injected_followers, expect: {kind: minimum, at_most: 1}}\n"
         "  - {probe: injected_sybils, expect: {kind: minimum, at_most: 1}}\n"
-        "  - {probe: observed_decay, cohort: silent, expect: {kind: minimum, at_most: 1}}\n")
+        "  - {probe: observed_decay, cohort: silent, expect: {kind: minimum, at_most: 1}}\n"
+    )
     from auditkit import load_scenarios
 
-    t = audit(load_scenarios([tmp_path / "s.yaml"], registry), [registry.scorer("kred")],
-              seeds=1, registry=registry).table
+    t = audit(
+        load_scenarios([tmp_path / "s.yaml"], registry),
+        [registry.scorer("kred")],
+        seeds=1,
+        registry=registry,
+    ).table
     assert len(t) == 3 and (t.verdict == "skip").all()
     assert t.finding.str.contains("needs a real world").all()
 
@@ -210,18 +242,37 @@ def test_real_data_probes_need_a_real_world(registry, tmp_path):
 # the real data sets
 
 
-@pytest.mark.skipif(not (DATA / "caverlee-2011-social-honeypot").is_dir(),
-                    reason=f"caverlee-2011 not found under {DATA}")
+@pytest.mark.skipif(
+    not (DATA / "caverlee-2011-social-honeypot").is_dir(),
+    reason=f"caverlee-2011 not found under {DATA}",
+)
 def test_cli_audit_on_caverlee(tmp_path):
     runner = CliRunner()
     world = tmp_path / "caverlee"
-    result = runner.invoke(main, ["import", "caverlee2011",
-                                  str(DATA / "caverlee-2011-social-honeypot"), "-o", str(world)])
+    result = runner.invoke(
+        main,
+        ["import", "caverlee2011", str(DATA / "caverlee-2011-social-honeypot"), "-o", str(world)],
+    )
     assert result.exit_code == 0, result.output
     out = tmp_path / "audit.json"
-    result = runner.invoke(main, ["audit", "--world", str(world), "--scorer", "followers",
-                                  "--scorer", "kred", "--seeds", "2", "--format", "json",
-                                  "-o", str(out)])
+    result = runner.invoke(
+        main,
+        [
+            "audit",
+            "--world",
+            str(world),
+            "--scorer",
+            "followers",
+            "--scorer",
+            "kred",
+            "--seeds",
+            "2",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     from auditkit import Results
 
@@ -233,8 +284,9 @@ def test_cli_audit_on_caverlee(tmp_path):
     assert top.estimate > 80
 
 
-@pytest.mark.skipif(not (DATA / "snap-higgs-twitter").is_dir(),
-                    reason=f"snap-higgs-twitter not found under {DATA}")
+@pytest.mark.skipif(
+    not (DATA / "snap-higgs-twitter").is_dir(), reason=f"snap-higgs-twitter not found under {DATA}"
+)
 def test_higgs_subset_answers_decay_and_not_spam(tmp_path, registry):
     import_world("higgs", DATA / "snap-higgs-twitter", limit=40_000).world.write(tmp_path / "h")
     t = _table(tmp_path / "h", registry, scorers=("klout", "kred"))

@@ -32,14 +32,42 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "data" / "junit.xsd"
 
 
-def _row(scenario, flaw, check, scorer, verdict, estimate=np.nan, low=np.nan, high=np.nan,
-         unit="percentile points", finding="", role="scorer", rationale="policy: because"):
-    return {"scenario": scenario, "flaw": flaw, "check": check, "probe": "gain",
-            "scorer": scorer, "scorer_version": "1", "role": role, "verdict": verdict,
-            "estimate": estimate, "low": low, "high": high, "confidence": 0.96, "seeds": 9,
-            "measured": 9 if np.isfinite(estimate) else 0, "outcomes": "", "unit": unit,
-            "expectation": f"at most 5 {unit}", "rationale": rationale, "policy": "scenario",
-            "finding": finding or f"{scorer}: {verdict} finding for {check}"}
+def _row(
+    scenario,
+    flaw,
+    check,
+    scorer,
+    verdict,
+    estimate=np.nan,
+    low=np.nan,
+    high=np.nan,
+    unit="percentile points",
+    finding="",
+    role="scorer",
+    rationale="policy: because",
+):
+    return {
+        "scenario": scenario,
+        "flaw": flaw,
+        "check": check,
+        "probe": "gain",
+        "scorer": scorer,
+        "scorer_version": "1",
+        "role": role,
+        "verdict": verdict,
+        "estimate": estimate,
+        "low": low,
+        "high": high,
+        "confidence": 0.96,
+        "seeds": 9,
+        "measured": 9 if np.isfinite(estimate) else 0,
+        "outcomes": "",
+        "unit": unit,
+        "expectation": f"at most 5 {unit}",
+        "rationale": rationale,
+        "policy": "scenario",
+        "finding": finding or f"{scorer}: {verdict} finding for {check}",
+    }
 
 
 @pytest.fixture()
@@ -49,27 +77,69 @@ def made() -> Results:
     rows = [
         _row("brands", "F10", "over-ranked", "alpha", "fail", 62.0, 53.1, 71.3),
         _row("brands", "F10", "over-ranked", "beta", "pass", 1.0, -2.0, 3.0),
-        _row("brands", "F10", "over-ranked", "ctl", "fail", 80.0, 70.0, 90.0,
-             role="positive control"),
-        _row("volume", "F2", "posts", "alpha", "skip",
-             finding="alpha: skip on 9 of 9 seeds (e.g. seed 3: not applicable: alpha has no "
-                     "topic parameter)"),
-        _row("volume", "F2", "posts", "beta", "skip",
-             finding="beta: skip on 9 of 9 seeds (e.g. seed 3: not applicable: beta has no "
-                     "topic parameter)"),
-        _row("volume", "F2", "auc", "alpha", "error", unit="AUC",
-             finding="alpha: error on 2 of 9 seeds (e.g. seed 4: ScorerError: it broke)"),
+        _row(
+            "brands", "F10", "over-ranked", "ctl", "fail", 80.0, 70.0, 90.0, role="positive control"
+        ),
+        _row(
+            "volume",
+            "F2",
+            "posts",
+            "alpha",
+            "skip",
+            finding="alpha: skip on 9 of 9 seeds (e.g. seed 3: not applicable: alpha has no "
+            "topic parameter)",
+        ),
+        _row(
+            "volume",
+            "F2",
+            "posts",
+            "beta",
+            "skip",
+            finding="beta: skip on 9 of 9 seeds (e.g. seed 3: not applicable: beta has no "
+            "topic parameter)",
+        ),
+        _row(
+            "volume",
+            "F2",
+            "auc",
+            "alpha",
+            "error",
+            unit="AUC",
+            finding="alpha: error on 2 of 9 seeds (e.g. seed 4: ScorerError: it broke)",
+        ),
         _row("volume", "F2", "auc", "beta", "inconclusive", 0.79, 0.7, 0.85, unit="AUC"),
-        _row("volume", "F2", "share", "alpha", "blind", unit="% of the top",
-             finding="alpha: blind on 9 of 9 seeds (e.g. seed 5: blind: alpha gives x the same "
-                     "scores)"),
+        _row(
+            "volume",
+            "F2",
+            "share",
+            "alpha",
+            "blind",
+            unit="% of the top",
+            finding="alpha: blind on 9 of 9 seeds (e.g. seed 5: blind: alpha gives x the same "
+            "scores)",
+        ),
         _row("volume", "F2", "share", "beta", "pass", 3.0, 2.0, 4.0, unit="% of the top"),
     ]
-    meta = {"seeds": 9, "statistics": {"level": 0.95, "minimum_seeds_for_level": 6},
-            "scenarios": [{"id": "brands", "flaw": "F10", "title": "Brands over experts",
-                           "acceptable": "Brands do not outrank experts.", "source": "a book"},
-                          {"id": "volume", "flaw": "F2", "title": "Volume is no merit",
-                           "acceptable": "Posting more does not pay.", "source": "a paper"}]}
+    meta = {
+        "seeds": 9,
+        "statistics": {"level": 0.95, "minimum_seeds_for_level": 6},
+        "scenarios": [
+            {
+                "id": "brands",
+                "flaw": "F10",
+                "title": "Brands over experts",
+                "acceptable": "Brands do not outrank experts.",
+                "source": "a book",
+            },
+            {
+                "id": "volume",
+                "flaw": "F2",
+                "title": "Volume is no merit",
+                "acceptable": "Posting more does not pay.",
+                "source": "a paper",
+            },
+        ],
+    }
     return Results(pd.DataFrame(rows, columns=COLUMNS), meta=meta)
 
 
@@ -82,7 +152,8 @@ def test_scorecard_names_flaws_titles_units_and_orders_by_flaw_number(made):
     card = render(made, "markdown").split("## Scorecard")[1].split("## What each check")[0]
     # F2 before F10 (numbers, not text), with names and titles
     assert card.index("| F2 — Volume is rewarded") < card.index(
-        "| F10 — Institutions crowd out people")
+        "| F10 — Institutions crowd out people"
+    )
     assert "Volume is no merit (volume)" in card and "Brands over experts (brands)" in card
     # estimate, interval and unit in the cell, and the acceptable level beside the check
     assert "FAIL 62 [53.1, 71.3] percentile points" in card
@@ -141,9 +212,13 @@ def test_old_wording_is_gone_from_probe_sentences():
     """The sentences the issue quoted ("squirrel sit at", "a humans account", "spearman") are
     now grammatical whatever a cohort is called."""
     registry = get_registry()
-    scenarios = load_scenarios([bundled_scenarios() / "spam-squirrel.yaml",
-                                bundled_scenarios() / "follower-count-in-disguise.yaml"],
-                               registry)
+    scenarios = load_scenarios(
+        [
+            bundled_scenarios() / "spam-squirrel.yaml",
+            bundled_scenarios() / "follower-count-in-disguise.yaml",
+        ],
+        registry,
+    )
     results = audit(scenarios, [registry.scorer("followers")], seeds=1, registry=registry)
     text = " ".join(results.table["finding"])
     assert "squirrel sit at" not in text and "a base account" not in text
@@ -170,8 +245,13 @@ def bundled():
     are of each scenario's first seed whatever the seed count)."""
     registry = get_registry()
     scenarios = load_scenarios([bundled_scenarios()], registry)
-    return audit(scenarios, [registry.scorer(s.id) for s in registry.all()], seeds=1,
-                 registry=registry, evidence=True)
+    return audit(
+        scenarios,
+        [registry.scorer(s.id) for s in registry.all()],
+        seeds=1,
+        registry=registry,
+        evidence=True,
+    )
 
 
 def test_evidence_round_trips_and_old_readers_ignore_it(bundled, tmp_path):
@@ -194,13 +274,16 @@ def test_evidence_holds_what_each_figure_needs(bundled):
     assert dose["counts"] == [125, 250, 500, 1000, 2000]
     # the scenario's own size is the audited measurement on the same seed
     seed = scenarios["bought-followers"]["seed"]
-    measured = bundled.seeds[(bundled.seeds["scenario"] == "bought-followers")
-                             & (bundled.seeds["seed"] == seed)
-                             & (bundled.seeds["scorer"] == "kred")]["value"].iloc[0]
+    measured = bundled.seeds[
+        (bundled.seeds["scenario"] == "bought-followers")
+        & (bundled.seeds["seed"] == seed)
+        & (bundled.seeds["scorer"] == "kred")
+    ]["value"].iloc[0]
     assert dose["gain"]["kred"][3] == pytest.approx(measured, rel=1e-3)
     decay = scenarios["inactivity-decay"]["decay"]["silent"]
-    assert decay["days"][0] == 0 and all(v == pytest.approx(1) for v in
-                                         (k[0] for k in decay["kept"].values()))
+    assert decay["days"][0] == 0 and all(
+        v == pytest.approx(1) for v in (k[0] for k in decay["kept"].values())
+    )
     cohorts = scenarios["bought-followers"]["cohorts"]["followers"]["buyers"]
     assert len(cohorts["treated"]) == len(cohorts["control"]) == 5
     rho = scenarios["spam-squirrel"]["agreement"]["rho"]
@@ -225,10 +308,13 @@ def test_bundled_html_is_small_self_contained_and_has_five_figures(bundled, tmp_
     assert not re.search(r"""(src|href)=["'](https?:)?//""", text) and "<script" not in text
     figures = re.findall(r'<figure><div role="img" aria-label="([^"]+)"><svg', text)
     assert len(figures) >= 5 and all(len(alt) > 40 for alt in figures)
-    for title in ("Agreement between scorers", "Score against ground truth",
-                  "Where each cohort ranks in bought-followers",
-                  "Decay over silence in inactivity-decay",
-                  "Gain against attack size in bought-followers"):
+    for title in (
+        "Agreement between scorers",
+        "Score against ground truth",
+        "Where each cohort ranks in bought-followers",
+        "Decay over silence in inactivity-decay",
+        "Gain against attack size in bought-followers",
+    ):
         assert f"<strong>{title}.</strong>" in text, title
     assert "@media print" in text
     page = load(path)
@@ -250,9 +336,9 @@ def test_gate_by_fail_rate_and_scorer(made):
     assert gate(made) == []
     assert gate(made, fail_on="fail") == ["alpha: failed 1 of 4 checks"]
     assert gate(made, fail_on="error") == ["alpha: failed 1 of 4 checks; erred on 1 of 4 checks"]
-    assert gate(made, max_fail_rate=0.25) == []          # 25% is not above 25%
+    assert gate(made, max_fail_rate=0.25) == []  # 25% is not above 25%
     assert gate(made, max_fail_rate=0.2) == ["alpha: fail rate 25% (1 of 4) is above 20%"]
-    assert gate(made, fail_on="fail", scorers=["beta"]) == []   # the control's fail never counts
+    assert gate(made, fail_on="fail", scorers=["beta"]) == []  # the control's fail never counts
 
 
 def test_gate_exit_codes_from_the_command_line(made, tmp_path):
@@ -261,11 +347,15 @@ def test_gate_exit_codes_from_the_command_line(made, tmp_path):
     assert run.invoke(main, ["report", str(source)]).exit_code == 0
     tripped = run.invoke(main, ["report", str(source), "--max-fail-rate", "0.2"])
     assert tripped.exit_code == 1 and "gate: alpha: fail rate 25%" in tripped.stderr
-    assert run.invoke(main, ["report", str(source), "--max-fail-rate", "0.2",
-                             "--gate-scorer", "beta"]).exit_code == 0
+    assert (
+        run.invoke(
+            main, ["report", str(source), "--max-fail-rate", "0.2", "--gate-scorer", "beta"]
+        ).exit_code
+        == 0
+    )
     wrong = run.invoke(main, ["report", str(source), "--gate-scorer", "gamma"])
     assert wrong.exit_code == 2 and "Traceback" not in wrong.output
-    assert wrong.stdout == ""   # nothing rendered before the usage error
+    assert wrong.stdout == ""  # nothing rendered before the usage error
     assert run.invoke(main, ["report", str(source), "--max-fail-rate", "2"]).exit_code == 2
 
 
@@ -332,12 +422,15 @@ def test_progress_quiet_prints_nothing_and_a_terminal_gets_a_bar():
 def test_audit_command_progress_lines_and_quiet(monkeypatch):
     monkeypatch.setattr("auditkit.report.progress.QUIET_SECONDS", 0.0)
     path = str(bundled_scenarios() / "spam-squirrel.yaml")
-    run = CliRunner().invoke(main, ["audit", path, "--scorer", "followers", "--seeds", "2",
-                                    "--format", "json"])
+    run = CliRunner().invoke(
+        main, ["audit", path, "--scorer", "followers", "--seeds", "2", "--format", "json"]
+    )
     assert run.exit_code == 0, run.output
     assert "audit: 2/2 tasks (100%)" in run.stderr
-    quiet = CliRunner().invoke(main, ["audit", path, "--scorer", "followers", "--seeds", "2",
-                                      "--format", "json", "--quiet"])
+    quiet = CliRunner().invoke(
+        main,
+        ["audit", path, "--scorer", "followers", "--seeds", "2", "--format", "json", "--quiet"],
+    )
     assert quiet.exit_code == 0 and "tasks (" not in quiet.stderr
     assert json.loads(quiet.stdout)["evidence"]["scenarios"]["spam-squirrel"]["seed"] == 101
 
@@ -352,14 +445,19 @@ def test_junit_skips_name_their_verdict_and_controls_pass_when_built_so(made):
     xmlschema.XMLSchema(str(SCHEMA)).validate(text)
     root = ET.fromstring(text)
     assert int(root.get("failures")) == made.counts()["fail"] == 1
-    skipped = {c.get("name"): c.find("skipped").get("message")
-               for c in root.iter("testcase") if c.find("skipped") is not None}
+    skipped = {
+        c.get("name"): c.find("skipped").get("message")
+        for c in root.iter("testcase")
+        if c.find("skipped") is not None
+    }
     assert skipped["auc[beta]"].startswith("inconclusive: ")
-    assert skipped["share[alpha]"].startswith("blind: ") and "same scores" in skipped[
-        "share[alpha]"]
-    control = next(c for c in root.iter("testcase") if c.get("name") ==
-                   "over-ranked[ctl, positive control]")
-    assert list(control) == []   # a positive control that failed behaved as built: a pass
+    assert (
+        skipped["share[alpha]"].startswith("blind: ") and "same scores" in skipped["share[alpha]"]
+    )
+    control = next(
+        c for c in root.iter("testcase") if c.get("name") == "over-ranked[ctl, positive control]"
+    )
+    assert list(control) == []  # a positive control that failed behaved as built: a pass
 
 
 def test_check_and_attack_reports_render_html_and_junit():
@@ -368,18 +466,32 @@ def test_check_and_attack_reports_render_html_and_junit():
     from auditkit.attack import run_attack
     from auditkit.checks.report import CheckReport, CheckResult
 
-    check = CheckReport("toy", [
-        CheckResult("toy", "check_empty_world", "api", "pass", "ok"),
-        CheckResult("toy", "check_deterministic", "api", "fail",
-                    "scorer toy failed check_deterministic: two runs differ"),
-        CheckResult("toy", "check_spam_below_conversationalists", "behaviour", "skip",
-                    "toy reads no events")])
+    check = CheckReport(
+        "toy",
+        [
+            CheckResult("toy", "check_empty_world", "api", "pass", "ok"),
+            CheckResult(
+                "toy",
+                "check_deterministic",
+                "api",
+                "fail",
+                "scorer toy failed check_deterministic: two runs differ",
+            ),
+            CheckResult(
+                "toy",
+                "check_spam_below_conversationalists",
+                "behaviour",
+                "skip",
+                "toy reads no events",
+            ),
+        ],
+    )
     registry = get_registry()
-    attack = run_attack(registry, [registry.scorer("kred")], 20, accounts=150, seed=4,
-                        max_evaluations=3)
+    attack = run_attack(
+        registry, [registry.scorer("kred")], 20, accounts=150, seed=4, max_evaluations=3
+    )
     schema = xmlschema.XMLSchema(str(SCHEMA))
-    for report, title in ((check, "Conformance checks of scorer toy"),
-                          (attack, "auditkit attack")):
+    for report, title in ((check, "Conformance checks of scorer toy"), (attack, "auditkit attack")):
         page = render(report, "html")
         assert page.startswith("<!DOCTYPE html>") and f"<title>{title}</title>" in page
         junit = render(report, "junit")
@@ -398,10 +510,13 @@ def test_evidence_that_failed_is_recorded_and_draws_nothing(made, monkeypatch):
     monkeypatch.setattr(evidence, "scenario_evidence", broken)
     registry = get_registry()
     scenarios = load_scenarios([bundled_scenarios() / "spam-squirrel.yaml"], registry)
-    got = evidence.collect_evidence(scenarios, [registry.scorer("followers")], registry,
-                                    {"spam-squirrel": 101})
-    assert got["scenarios"]["spam-squirrel"] == {"seed": 101,
-                                                 "error": "RuntimeError: no worlds today"}
+    got = evidence.collect_evidence(
+        scenarios, [registry.scorer("followers")], registry, {"spam-squirrel": 101}
+    )
+    assert got["scenarios"]["spam-squirrel"] == {
+        "seed": 101,
+        "error": "RuntimeError: no worlds today",
+    }
     made.evidence = got
     page = render(made, "html")
     assert "<figure>" not in page and "Verdicts per scorer" in page

@@ -22,10 +22,13 @@ SCHEMA = Path(__file__).parent / "data" / "junit.xsd"
 @pytest.fixture(scope="module")
 def results():
     registry = get_registry()
-    scenarios = load_scenarios([bundled_scenarios() / "spam-squirrel.yaml",
-                                bundled_scenarios() / "bought-followers.yaml"], registry)
-    return audit(scenarios, [registry.scorer("followers"), registry.scorer("kred")],
-                 registry=registry)
+    scenarios = load_scenarios(
+        [bundled_scenarios() / "spam-squirrel.yaml", bundled_scenarios() / "bought-followers.yaml"],
+        registry,
+    )
+    return audit(
+        scenarios, [registry.scorer("followers"), registry.scorer("kred")], registry=registry
+    )
 
 
 def _figure() -> Figure:
@@ -53,11 +56,19 @@ def test_html_is_one_self_contained_file(results, tmp_path):
 
 
 def test_html_report_in_a_real_browser(results, tmp_path):
-    doc = Document("audit", "Browser check", [
-        Heading("Scorecard", 1),
-        Table(["check", "followers"], [["bought-followers gain", "FAIL 59"]],
-              tones=[["", "bad"]]),
-        Heading("A picture", 1), _figure(), Paragraph("The end.")])
+    doc = Document(
+        "audit",
+        "Browser check",
+        [
+            Heading("Scorecard", 1),
+            Table(
+                ["check", "followers"], [["bought-followers gain", "FAIL 59"]], tones=[["", "bad"]]
+            ),
+            Heading("A picture", 1),
+            _figure(),
+            Paragraph("The end."),
+        ],
+    )
     page_path = tmp_path / "doc.html"
     page_path.write_text(render(doc, "html"))
     audit_path = write(results, tmp_path / "audit.html")
@@ -95,17 +106,24 @@ def test_junit_schema_rejects_a_malformed_report():
 
 
 def test_format_follows_the_file_extension(results, tmp_path):
-    for name, start in (("r.json", "{"), ("r.md", "# "), ("r.xml", "<?xml"),
-                        ("r.html", "<!DOCTYPE html>"), ("r.txt", "auditkit scorecard")):
+    for name, start in (
+        ("r.json", "{"),
+        ("r.md", "# "),
+        ("r.xml", "<?xml"),
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.txt", "auditkit scorecard"),
+    ):
         assert write(results, tmp_path / name).read_text().startswith(start), name
 
 
 def test_the_browser_check_sees_a_fetch_and_a_script_error(tmp_path):
     """A control for the browser test: a page that fetches and throws is caught."""
     path = tmp_path / "bad.html"
-    path.write_text('<!DOCTYPE html><html><head><title>bad</title></head><body>x'
-                    '<img src="http://127.0.0.1:9/x.png" alt="">'
-                    '<script>throw new Error("boom")</script></body></html>')
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>bad</title></head><body>x"
+        '<img src="http://127.0.0.1:9/x.png" alt="">'
+        '<script>throw new Error("boom")</script></body></html>'
+    )
     page = load(path)
     assert page.network(path.resolve().as_uri()) == ["http://127.0.0.1:9/x.png"]
     assert any("boom" in e["message"] for e in page.errors)
@@ -136,7 +154,16 @@ def test_github_step_summary_gets_the_markdown(tmp_path, monkeypatch):
 
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    run = CliRunner().invoke(main, ["audit", str(bundled_scenarios() / "spam-squirrel.yaml"),
-                                    "--scorer", "followers", "--format", "json"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(bundled_scenarios() / "spam-squirrel.yaml"),
+            "--scorer",
+            "followers",
+            "--format",
+            "json",
+        ],
+    )
     assert run.exit_code == 0, run.output
     assert summary.read_text().startswith("# auditkit scorecard")

@@ -23,8 +23,14 @@ from auditkit.report.scores import ranks, score_table, statement_text
 def world_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("score") / "world"
     generate_world(150, seed=5).write(path)
-    pd.DataFrame({"account": ["u0", "u1"], "cohort": ["pod", ""], "role": ["member", "base"],
-                  "expected_spread": [1.5, 0.0]}).to_csv(path / "truth.csv", index=False)
+    pd.DataFrame(
+        {
+            "account": ["u0", "u1"],
+            "cohort": ["pod", ""],
+            "role": ["member", "base"],
+            "expected_spread": [1.5, 0.0],
+        }
+    ).to_csv(path / "truth.csv", index=False)
     return path
 
 
@@ -33,13 +39,32 @@ def run(*args):
 
 
 def test_several_scorers_in_columns_with_labels_cohorts_and_ranks(world_dir):
-    result = run("score", world_dir, "--scorer", "followers", "--scorer", "klout",
-                 "--scorer", "kred", "--format", "csv")
+    result = run(
+        "score",
+        world_dir,
+        "--scorer",
+        "followers",
+        "--scorer",
+        "klout",
+        "--scorer",
+        "kred",
+        "--format",
+        "csv",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
-    assert list(table.columns) == ["rank", "account", "label", "cohort", "followers",
-                                   "followers_rank", "klout", "klout_rank", "kred",
-                                   "kred_rank"]
+    assert list(table.columns) == [
+        "rank",
+        "account",
+        "label",
+        "cohort",
+        "followers",
+        "followers_rank",
+        "klout",
+        "klout_rank",
+        "kred",
+        "kred_rank",
+    ]
     assert table["followers"].is_monotonic_decreasing
     registry = get_registry()
     world = __import__("auditkit").read_world(world_dir)
@@ -65,22 +90,32 @@ def test_one_scorer_keeps_its_columns_and_json(world_dir):
     payload = json.loads(result.stdout)
     assert payload["scorer"]["id"] == "followers" and len(payload["scores"]) == 2
     assert set(payload["scores"][0]) == {"rank", "account", "label", "cohort", "score"}
-    several = json.loads(run("score", world_dir, "--scorer", "followers", "--scorer", "kred",
-                             "--format", "json").stdout)
+    several = json.loads(
+        run(
+            "score", world_dir, "--scorer", "followers", "--scorer", "kred", "--format", "json"
+        ).stdout
+    )
     assert [s["id"] for s in several["scorers"]] == ["followers", "kred"]
 
 
 def test_the_table_shows_labels_and_every_scorer(world_dir):
     result = run("score", world_dir, "--scorer", "kred", "--scorer", "followers", "--top", "3")
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["rank", "account", "label", "cohort", "kred", "kred_rank",
-                                "followers", "followers_rank"]
+    assert lines[0].split() == [
+        "rank",
+        "account",
+        "label",
+        "cohort",
+        "kred",
+        "kred_rank",
+        "followers",
+        "followers_rank",
+    ]
     assert len(lines) == 5
 
 
 def test_statements_side_by_side(world_dir):
-    result = run("score", world_dir, "--scorer", "followers", "--scorer", "kred",
-                 "--explain", "u0")
+    result = run("score", world_dir, "--scorer", "followers", "--scorer", "kred", "--explain", "u0")
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith("Statements for u0 (label ")
@@ -89,8 +124,20 @@ def test_statements_side_by_side(world_dir):
     assert header == ["followers", "kred"]
     assert "to score" in text and "x points" in text  # kred's factor
     assert "normalisation" not in text.split("note:")[0]  # no line of invented points
-    data = json.loads(run("score", world_dir, "--scorer", "followers", "--scorer", "kred",
-                          "--explain", "u0", "--format", "json").stdout)
+    data = json.loads(
+        run(
+            "score",
+            world_dir,
+            "--scorer",
+            "followers",
+            "--scorer",
+            "kred",
+            "--explain",
+            "u0",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert [s["scorer"] for s in data["statements"]] == ["followers", "kred"]
     for s in data["statements"]:
         total = sum(i["points"] for i in s["items"])
@@ -100,8 +147,10 @@ def test_statements_side_by_side(world_dir):
 def test_kred_points_stay_points_and_the_normalisation_is_a_factor():
     """The issue's example: 129 raw points must read as 129 points, not as 640.9."""
     events = [{"time": "2024-01-01", "actor": "a", "action": "post"}]
-    events += [{"time": "2024-01-02", "actor": f"f{i}", "action": "share", "target": "a"}
-               for i in range(12)]
+    events += [
+        {"time": "2024-01-02", "actor": f"f{i}", "action": "share", "target": "a"}
+        for i in range(12)
+    ]
     events += [{"time": "2024-01-02", "actor": "g", "action": "share", "target": "b"}]
     follows = {"follower": [f"f{i}" for i in range(9)], "followee": ["a"] * 9}
     world = World(follows=follows, events=events)

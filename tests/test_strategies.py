@@ -28,10 +28,16 @@ from auditkit.data.world import ACTIONS, REACTIONS
 from auditkit.scenario.model import CohortSpec, load_scenario
 from auditkit.scenario.run import ScenarioRun
 
-FAST = settings(max_examples=40, derandomize=True, database=None, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
-FIND = settings(max_examples=200, derandomize=True, database=None,
-                phases=[Phase.generate, Phase.shrink])
+FAST = settings(
+    max_examples=40,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+FIND = settings(
+    max_examples=200, derandomize=True, database=None, phases=[Phase.generate, Phase.shrink]
+)
 
 
 def _defined_names(module) -> set[str]:
@@ -71,9 +77,11 @@ def test_drawn_worlds_are_valid_worlds(world):
     """Every drawn world passes full validation unchanged (it is built without it)."""
     rebuilt = World(**world.tables())
     for name in ("accounts", "follows", "events"):
-        pd.testing.assert_frame_equal(getattr(world, name).reset_index(drop=True),
-                                      getattr(rebuilt, name).reset_index(drop=True),
-                                      check_categorical=False)
+        pd.testing.assert_frame_equal(
+            getattr(world, name).reset_index(drop=True),
+            getattr(rebuilt, name).reset_index(drop=True),
+            check_categorical=False,
+        )
     assert set(world.accounts["label"].dropna()) <= set(LABELS) - {None}
     assert (world.accounts["followers_count"] >= 0).all()
 
@@ -129,23 +137,27 @@ def test_reciprocity_is_drawn():
 
 
 def test_worlds_shrink_to_a_small_readable_counterexample():
-    world = find(worlds(max_accounts=6, max_follows=6, max_events=6),
-                 lambda w: len(w.follows) >= 2 and (w.events["action"] == "share").any(),
-                 settings=FIND)
+    world = find(
+        worlds(max_accounts=6, max_follows=6, max_events=6),
+        lambda w: len(w.follows) >= 2 and (w.events["action"] == "share").any(),
+        settings=FIND,
+    )
     assert len(world) == 2 and len(world.follows) == 2 and len(world.events) == 2
     text = repr(world)
     assert text == describe_world(world)
-    assert text.splitlines()[0] == ("World: 2 accounts, 2 follows, 2 events; times are days "
-                                    "after 2024-01-01T00:00:00+00:00")
+    assert text.splitlines()[0] == (
+        "World: 2 accounts, 2 follows, 2 events; times are days after 2024-01-01T00:00:00+00:00"
+    )
     assert "u0 -> u1  day 0" in text and "u1 -> u0" in text
     assert "day 0  u0  post  -  p0" in text and "u1  share  u0  p0" in text
 
 
 def test_describe_world_cuts_long_tables_and_shows_columns():
-    world = World(accounts={"account": ["a", "b"], "label": ["seed", None]},
-                  follows={"follower": ["b"], "followee": ["a"]},
-                  events={"time": ["2024-01-02T12:00:00Z"] * 3, "actor": ["a"] * 3,
-                          "action": ["post"] * 3})
+    world = World(
+        accounts={"account": ["a", "b"], "label": ["seed", None]},
+        follows={"follower": ["b"], "followee": ["a"]},
+        events={"time": ["2024-01-02T12:00:00Z"] * 3, "actor": ["a"] * 3, "action": ["post"] * 3},
+    )
     text = describe_world(world, max_rows=2)
     assert "accounts (account, label):" in text and "  b  -" in text and "  a  seed" in text
     assert "b -> a" in text
@@ -170,8 +182,9 @@ def test_accounts_respects_its_arguments(account):
 @FAST
 @given(attacks())
 def test_attacks_are_valid_cohorts_of_built_in_behaviours(spec):
-    registry = Registry(entry_points=False,
-                        plugins=[("behaviours", __import__("auditkit.behaviours").behaviours)])
+    registry = Registry(
+        entry_points=False, plugins=[("behaviours", __import__("auditkit.behaviours").behaviours)]
+    )
     cohort = CohortSpec.model_validate(spec)
     assert cohort.behaviour in ATTACK_BEHAVIOURS
     registry.behaviours[cohort.behaviour](**cohort.params)  # parameters are valid
@@ -179,10 +192,15 @@ def test_attacks_are_valid_cohorts_of_built_in_behaviours(spec):
 
 
 def test_attacks_can_be_restricted_and_shrink_to_small_parameters():
-    spec = find(attacks(behaviours=["bought_followers"]), lambda s: s["params"]["count"] > 10,
-                settings=FIND)
-    assert spec == {"name": "bought-followers", "behaviour": "bought_followers", "size": 1,
-                    "params": {"count": 11, "padding": 0, "day": None}}
+    spec = find(
+        attacks(behaviours=["bought_followers"]), lambda s: s["params"]["count"] > 10, settings=FIND
+    )
+    assert spec == {
+        "name": "bought-followers",
+        "behaviour": "bought_followers",
+        "size": 1,
+        "params": {"count": 11, "padding": 0, "day": None},
+    }
     seen: set[str] = set()
 
     @FAST
@@ -195,8 +213,13 @@ def test_attacks_can_be_restricted_and_shrink_to_small_parameters():
     assert seen == {"spam_bot", "sybil_region"}
 
 
-@settings(max_examples=8, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(scenarios(max_accounts=30, max_days=20))
 def test_scenarios_load_from_yaml_and_run(tmp_path_factory, scenario):
     registry = Registry()
@@ -210,17 +233,20 @@ def test_scenarios_load_from_yaml_and_run(tmp_path_factory, scenario):
     assert {c.probe for c in scenario.checks} <= {"cohort_percentile", "gain"}
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: worlds(min_accounts=3, max_accounts=2), "max_accounts=2 is below min_accounts=3"),
-    (lambda: worlds(max_follows=-1), "max_follows must be at least 0"),
-    (lambda: worlds(days=0), "days must be a positive number"),
-    (lambda: worlds(ids="abc"), "ids must be a hypothesis strategy"),
-    (lambda: worlds(start="not a time"), "start must be a time"),
-    (lambda: accounts(alphabet=""), "alphabet must be a non-empty string"),
-    (lambda: attacks(behaviours=["bought_follower"]), "no behaviour 'bought_follower'"),
-    (lambda: attacks(behaviours=[]), "behaviours is empty"),
-    (lambda: scenarios(min_accounts=5), "min_accounts must be at least 10"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: worlds(min_accounts=3, max_accounts=2), "max_accounts=2 is below min_accounts=3"),
+        (lambda: worlds(max_follows=-1), "max_follows must be at least 0"),
+        (lambda: worlds(days=0), "days must be a positive number"),
+        (lambda: worlds(ids="abc"), "ids must be a hypothesis strategy"),
+        (lambda: worlds(start="not a time"), "start must be a time"),
+        (lambda: accounts(alphabet=""), "alphabet must be a non-empty string"),
+        (lambda: attacks(behaviours=["bought_follower"]), "no behaviour 'bought_follower'"),
+        (lambda: attacks(behaviours=[]), "behaviours is empty"),
+        (lambda: scenarios(min_accounts=5), "min_accounts must be at least 10"),
+    ],
+)
 def test_bad_arguments_raise_a_clear_error(call, message):
     with pytest.raises(AuditkitError, match=message) as info:
         call()

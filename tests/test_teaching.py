@@ -42,7 +42,8 @@ def test_every_command_prints_what_the_tutorial_says(tutorial):
     for step, printed in ran:
         expected = build_teaching.normalise(step.expected)
         assert build_teaching.normalise(printed) == expected, (
-            f"`{step.command}` prints something else now; {REGENERATE}")
+            f"`{step.command}` prints something else now; {REGENERATE}"
+        )
 
 
 def _creator(svg: str) -> str:
@@ -68,19 +69,25 @@ def test_the_pictures_are_the_ones_the_lessons_draw(tutorial):
             assert now == committed, f"docs/{target} is out of date; {REGENERATE}"
         else:
             assert _description(now) == _description(committed), (
-                f"docs/{target} shows another world; {REGENERATE}")
+                f"docs/{target} shows another world; {REGENERATE}"
+            )
         assert _description(now), "the picture carries its text alternative"
 
 
 def test_the_harness_catches_a_wrong_output(tmp_path):
     """A control: an output that differs is reported, one that differs only in seconds and
     trailing spaces is not."""
-    doc = ("```console\n$ auditkit validate scenarios/spam-squirrel.yaml\n"
-           "ok  scenarios/spam-squirrel.yaml  (spam-squirrel, F1, 3 checks)   \n```\n")
+    doc = (
+        "```console\n$ auditkit validate scenarios/spam-squirrel.yaml\n"
+        "ok  scenarios/spam-squirrel.yaml  (spam-squirrel, F1, 3 checks)   \n```\n"
+    )
     _, _, ran = build_teaching.build(doc)
     ((step, printed),) = ran
     assert build_teaching.normalise(printed) != build_teaching.normalise(step.expected)
-    assert build_teaching.normalise("done in 3.4 s  \n\n") == \
-        build_teaching.normalise("done in 12 s")
+    assert build_teaching.normalise("done in 3.4 s  \n\n") == build_teaching.normalise(
+        "done in 12 s"
+    )
     assert build_teaching.steps("```console\n$ auditkit a\nx\n$ auditkit b\n```") == [
-        build_teaching.Step("auditkit a", "x"), build_teaching.Step("auditkit b", "")]
+        build_teaching.Step("auditkit a", "x"),
+        build_teaching.Step("auditkit b", ""),
+    ]

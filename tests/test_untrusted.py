@@ -71,9 +71,12 @@ def test_the_loader_reads_what_safe_load_reads():
     for path in sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml")):
         text = path.read_text()
         assert load_yaml(text, str(path))[0] == yaml.safe_load(text)
-    for text in ["a: [1, 2.5, true, null, 2001-12-14, 0x1f, '1']\n",
-                 "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n", "s: !!set {a, b}\n",
-                 "shared: &s [1, 2]\nagain: *s\n"]:
+    for text in [
+        "a: [1, 2.5, true, null, 2001-12-14, 0x1f, '1']\n",
+        "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",
+        "s: !!set {a, b}\n",
+        "shared: &s [1, 2]\nagain: *s\n",
+    ]:
         assert load_yaml(text, "t")[0] == yaml.safe_load(text)
 
 
@@ -98,8 +101,9 @@ def test_a_billion_laughs_is_refused_fast_and_small(tmp_path):
         except ScenarioError as exc:
             print(time.monotonic() - started, peak_kib(), str(exc))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     seconds, peak_kib, message = out.split(" ", 2)
     assert float(seconds) < 2.0
     assert int(peak_kib) < 400_000  # a few hundred MB is the interpreter and pandas
@@ -114,17 +118,20 @@ def test_alias_expansion_is_counted_not_performed():
         load_yaml(laughs(3), "t", limits=Limits(max_nodes=500))
 
 
-@pytest.mark.parametrize("text, line, fragment", [
-    ("a: 1\nb: 2\na: 3\n", 3, "the key 'a' is given twice in one mapping (first on line 1)"),
-    ("x:\n  k: 1\n  k: 2\n", 3, "given twice"),
-    ("a: *missing\n", 1, "refers to no anchor"),
-    ("a: &x 1\nb: &x 2\n", 2, "defined twice"),
-    ("a: 1\n---\nb: 2\n", 2, "more than one YAML document"),
-    ("a: " + "9" * 5000 + "\n", 1, "a number of 5,000 characters"),
-    ("a: 2001-13-45\n", 1, "month must be in 1..12"),
-    ("a: [1, 2\n", 2, "invalid YAML"),
-    ("? [a]\n: 1\n", 1, "a mapping key must be a plain value"),
-])
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        ("a: 1\nb: 2\na: 3\n", 3, "the key 'a' is given twice in one mapping (first on line 1)"),
+        ("x:\n  k: 1\n  k: 2\n", 3, "given twice"),
+        ("a: *missing\n", 1, "refers to no anchor"),
+        ("a: &x 1\nb: &x 2\n", 2, "defined twice"),
+        ("a: 1\n---\nb: 2\n", 2, "more than one YAML document"),
+        ("a: " + "9" * 5000 + "\n", 1, "a number of 5,000 characters"),
+        ("a: 2001-13-45\n", 1, "month must be in 1..12"),
+        ("a: [1, 2\n", 2, "invalid YAML"),
+        ("? [a]\n: 1\n", 1, "a mapping key must be a plain value"),
+    ],
+)
 def test_structural_problems_name_their_line(text, line, fragment):
     with pytest.raises(AuditkitError) as info:
         load_yaml(text, "f.yaml")
@@ -136,8 +143,10 @@ def test_structural_problems_name_their_line(text, line, fragment):
 def test_deep_nesting_is_refused_without_recursion(depth):
     started = time.monotonic()
     # libyaml refuses flow nesting beyond its own limit before auditkit's count does
-    with pytest.raises(AuditkitError, match="f, line 1: .*(nests more than 64 levels|"
-                                            "exceeded maximum nesting depth)"):
+    with pytest.raises(
+        AuditkitError,
+        match="f, line 1: .*(nests more than 64 levels|exceeded maximum nesting depth)",
+    ):
         load_yaml("a: " + "[" * depth + "]" * depth + "\n", "f")
     block = "a:\n" + "".join("  " * (i + 1) + "- \n" for i in range(min(depth, 3000)))
     with pytest.raises(AuditkitError, match="nests more than 64 levels"):
@@ -145,14 +154,20 @@ def test_deep_nesting_is_refused_without_recursion(depth):
     assert time.monotonic() - started < 10
 
 
-@pytest.mark.parametrize("data, fragment", [
-    ("id: é\n".encode("latin-1"), "line 1, column 5: byte 0xE9 is not UTF-8; the file looks "
-                                  "like Windows-1252 or Latin-1 text"),
-    ("id: x\n".encode("utf-16"), "the text is UTF-16LE (it starts with a UTF-16 byte-order"),
-    ("id: x\n".encode("utf-32"), "UTF-32LE"),
-    ("id: x\n".encode("utf-16-le"), "looks like UTF-16LE (every other byte is 0)"),
-    (b"id: x\nflaw: \x00\x01\x02", "line 2, column 7: binary data (a NUL byte)"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (
+            "id: é\n".encode("latin-1"),
+            "line 1, column 5: byte 0xE9 is not UTF-8; the file looks "
+            "like Windows-1252 or Latin-1 text",
+        ),
+        ("id: x\n".encode("utf-16"), "the text is UTF-16LE (it starts with a UTF-16 byte-order"),
+        ("id: x\n".encode("utf-32"), "UTF-32LE"),
+        ("id: x\n".encode("utf-16-le"), "looks like UTF-16LE (every other byte is 0)"),
+        (b"id: x\nflaw: \x00\x01\x02", "line 2, column 7: binary data (a NUL byte)"),
+    ],
+)
 def test_other_encodings_are_refused_with_where_and_how_to_fix(tmp_path, data, fragment):
     message = refusal(tmp_path, data)
     assert message.startswith(str(tmp_path / "s.yaml"))
@@ -172,12 +187,15 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
         read_text(path, what="scenario file", limits=Limits(max_bytes=1000))
 
 
-@pytest.mark.parametrize("field, value, line", [
-    ("at_most: 5", "at_most: .nan", 15),
-    ("at_most: 5", "at_most: .inf", 15),
-    ("{accounts: 100, days: 30}", "{accounts: 100, days: .nan}", 6),
-    ("{count: 10}", "{count: .inf}", 11),
-])
+@pytest.mark.parametrize(
+    "field, value, line",
+    [
+        ("at_most: 5", "at_most: .nan", 15),
+        ("at_most: 5", "at_most: .inf", 15),
+        ("{accounts: 100, days: 30}", "{accounts: 100, days: .nan}", 6),
+        ("{count: 10}", "{count: .inf}", 11),
+    ],
+)
 def test_nan_and_infinite_numbers_are_refused_at_their_line(tmp_path, field, value, line):
     message = refusal(tmp_path, SCENARIO.replace(field, value))
     assert f"line {line}" in message
@@ -187,8 +205,7 @@ def test_nan_and_infinite_numbers_are_refused_at_their_line(tmp_path, field, val
 def test_a_duplicate_key_in_a_scenario_points_at_the_second_one(tmp_path):
     text = SCENARIO.replace("    size: 2\n", "    size: 2\n    size: 3\n")
     message = refusal(tmp_path, text)
-    assert ", line 11: the key 'size' is given twice in one mapping (first on line 10)" \
-        in message
+    assert ", line 11: the key 'size' is given twice in one mapping (first on line 10)" in message
 
 
 def test_messages_quote_only_an_excerpt_of_a_huge_value(tmp_path):
@@ -214,13 +231,16 @@ def test_decode_text_keeps_utf8():
     assert decode_text("naïve ünïcode\n".encode(), "f") == "naïve ünïcode\n"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('{"a": NaN}', "NaN is not a JSON number"),
-    ('{"a": 1e999}', "the number 1e999 is too large"),
-    ("[" * 100_000, "nests too deeply"),
-    ('{"a": 1,}', "line 1, column 9: not valid JSON"),
-    (b"\xff\xfe{\x00}\x00", "UTF-16LE"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ('{"a": 1e999}', "the number 1e999 is too large"),
+        ("[" * 100_000, "nests too deeply"),
+        ('{"a": 1,}', "line 1, column 9: not valid JSON"),
+        (b"\xff\xfe{\x00}\x00", "UTF-16LE"),
+    ],
+)
 def test_json_is_read_safely(text, fragment):
     with pytest.raises(AuditkitError, match=fragment.replace("(", r"\(")):
         load_json(text, "r.json")
@@ -238,8 +258,12 @@ def test_a_param_value_is_read_with_the_same_loader():
 def test_validate_on_the_command_line_refuses_without_a_traceback(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_bytes("id: café\n".encode("latin-1"))
-    result = subprocess.run([sys.executable, "-m", "auditkit", "validate", str(path)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "auditkit", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"Error: {path}, line 1, column 8: byte 0xE9 is not UTF-8")

@@ -48,10 +48,10 @@ def test_coverage_is_the_binomial_formula(n, k):
 def test_ten_seeds_drop_one_seed_at_each_end():
     i = median_interval(list(range(10)), 0.95)
     assert (i.low, i.high, i.estimate) == (1.0, 8.0, 4.5)
-    assert i.confidence == pytest.approx(1 - 2 * 11 / 1024)     # 97.85%, at least 95%
+    assert i.confidence == pytest.approx(1 - 2 * 11 / 1024)  # 97.85%, at least 95%
     assert seeds_for_level(0.95) == 6
-    nine = median_interval(list(range(9)), 0.95)                # the default: the fewest seeds
-    assert (nine.low, nine.high) == (1.0, 7.0) and DEFAULT_SEEDS == 9   # that drop both ends
+    nine = median_interval(list(range(9)), 0.95)  # the default: the fewest seeds
+    assert (nine.low, nine.high) == (1.0, 7.0) and DEFAULT_SEEDS == 9  # that drop both ends
     assert nine.confidence == pytest.approx(1 - 2 * 10 / 512)
 
 
@@ -67,21 +67,32 @@ def test_the_interval_covers_the_median_of_heavy_tailed_values():
     many replications of 10 seeds from a heavy-tailed (Pareto) and a lumpy (a catastrophic
     seed one time in five) distribution, at least 95% of the intervals hold the true median."""
     rng = np.random.default_rng(0)
-    cases = {"pareto": (lambda k: rng.pareto(1.1, k), 1.0 * (2 ** (1 / 1.1) - 1)),
-             "lumpy": (lambda k: np.where(rng.random(k) < 0.2, -75.0, rng.normal(-0.5, 0.3, k)),
-                       None)}
+    cases = {
+        "pareto": (lambda k: rng.pareto(1.1, k), 1.0 * (2 ** (1 / 1.1) - 1)),
+        "lumpy": (lambda k: np.where(rng.random(k) < 0.2, -75.0, rng.normal(-0.5, 0.3, k)), None),
+    }
     for name, (draw, median) in cases.items():
         if median is None:
             median = float(np.median(draw(1_000_000)))
-        hits = [(lambda i: i.low <= median <= i.high)(median_interval(draw(10)))
-                for _ in range(4000)]
+        hits = [
+            (lambda i: i.low <= median <= i.high)(median_interval(draw(10))) for _ in range(4000)
+        ]
         assert np.mean(hits) >= 0.95, name
 
 
-@pytest.mark.parametrize(("low", "high", "verdict"), [
-    (1, 4, "pass"), (0, 5, "pass"), (5, 5, "pass"),    # bounds belong to the region
-    (6, 9, "fail"), (-9, -0.5, "fail"),
-    (3, 7, "inconclusive"), (-1, 2, "inconclusive"), (-3, 0, "inconclusive")])
+@pytest.mark.parametrize(
+    ("low", "high", "verdict"),
+    [
+        (1, 4, "pass"),
+        (0, 5, "pass"),
+        (5, 5, "pass"),  # bounds belong to the region
+        (6, 9, "fail"),
+        (-9, -0.5, "fail"),
+        (3, 7, "inconclusive"),
+        (-1, 2, "inconclusive"),
+        (-3, 0, "inconclusive"),
+    ],
+)
 def test_judge_against_the_region_zero_to_five(low, high, verdict):
     assert judge(Interval(0.5 * (low + high), low, high, 0.98, 10), 0, 5) == verdict
 
@@ -109,9 +120,12 @@ def test_a_pass_with_seeds_that_gave_no_answer_is_inconclusive():
     assert verdict_of(fails, ["fail"] * 8 + ["degenerate"] * 2, EXPECT, 0.95)[0] == "fail"
 
 
-@given(st.lists(st.sampled_from(["pass", "fail", "blind", "degenerate", "skip"]), min_size=1,
-                max_size=20),
-       st.lists(st.floats(-10, 10), min_size=20, max_size=20))
+@given(
+    st.lists(
+        st.sampled_from(["pass", "fail", "blind", "degenerate", "skip"]), min_size=1, max_size=20
+    ),
+    st.lists(st.floats(-10, 10), min_size=20, max_size=20),
+)
 def test_no_verdict_is_pass_when_a_seed_was_blind_or_degenerate(outcomes, pool):
     values = [v for v, o in zip(pool, outcomes, strict=False) if o in ("pass", "fail")]
     verdict, _ = verdict_of(values, outcomes, EXPECT, 0.95)
@@ -190,8 +204,10 @@ def tiny_seeds(hand_registry, tmp_path_factory):
     path = tmp_path_factory.mktemp("verdicts") / "tiny.yaml"
     path.write_text(TINY)
     scenarios = load_scenarios([path], hand_registry)
-    scorers = [hand_registry.scorer(s) for s in ("constant", "bottom", "control-posts",
-                                                 "control-reactors", "control-followers")]
+    scorers = [
+        hand_registry.scorer(s)
+        for s in ("constant", "bottom", "control-posts", "control-reactors", "control-followers")
+    ]
     return audit(scenarios, scorers, seeds=2, registry=hand_registry)
 
 
@@ -213,7 +229,7 @@ def test_ranks_decided_by_ties_are_degenerate_not_a_pass(tiny_seeds):
         row = _verdict(tiny_seeds, check, "constant")
         assert row.verdict == "degenerate", (check, row.finding)
         assert "constant scores: nothing to rank" in row.finding
-    perk = _verdict(tiny_seeds, "perk", "bottom")   # no member crosses: no rate to compare
+    perk = _verdict(tiny_seeds, "perk", "bottom")  # no member crosses: no rate to compare
     assert perk.verdict == "degenerate" and "no crossing rate to compare" in perk.finding
 
 
@@ -231,15 +247,19 @@ def test_a_sensitivity_cohort_tells_resisting_from_not_looking(tiny_seeds):
 
 
 def test_a_ratio_without_a_yardstick_is_degenerate_not_a_number(tiny_seeds):
-    row = _verdict(tiny_seeds, "ratio", "control-reactors")   # buyers 0, real up: a ratio of 0
+    row = _verdict(tiny_seeds, "ratio", "control-reactors")  # buyers 0, real up: a ratio of 0
     assert row.verdict in ("pass", "inconclusive")
     row = _verdict(tiny_seeds, "ratio", "control-followers")
-    assert np.isfinite(row.estimate)   # no clipping at 99 any more: a measured ratio
+    assert np.isfinite(row.estimate)  # no clipping at 99 any more: a measured ratio
 
 
 def test_the_library_never_passes_a_seed_that_gave_no_answer(registry_all, library):
-    results = audit(library, [registry_all.scorer(s) for s in registry_all.built_in_scorers()],
-                    seeds=2, registry=registry_all)
+    results = audit(
+        library,
+        [registry_all.scorer(s) for s in registry_all.built_in_scorers()],
+        seeds=2,
+        registry=registry_all,
+    )
     seeds, table = results.seeds, results.table
     silent = seeds[seeds.verdict.isin(["blind", "degenerate", "skip"])]
     keys = set(zip(silent.scenario, silent.check, silent.scorer, strict=True))
@@ -260,9 +280,18 @@ def library(registry_all):
 # ---- thresholds with reasons ----
 
 #: the scenario files c143d16 changed to make the checks split the scorers (git show c143d16)
-C143D16 = {"celebrity-borrowing", "engagement-pod", "inactivity-decay", "institutions",
-           "link-broadcaster", "moving-scores", "newcomer-threshold", "second-network",
-           "vacation-recovery", "volume-rewarded"}
+C143D16 = {
+    "celebrity-borrowing",
+    "engagement-pod",
+    "inactivity-decay",
+    "institutions",
+    "link-broadcaster",
+    "moving-scores",
+    "newcomer-threshold",
+    "second-network",
+    "vacation-recovery",
+    "volume-rewarded",
+}
 
 
 def test_every_bundled_threshold_has_a_rationale(library):
@@ -280,8 +309,9 @@ def test_sourced_rationales_cite_the_catalogue_or_the_references(library):
             cited = re.findall(r"docs/flaws\.md (F\d+)", r) + re.findall(r"\bF\d+\b", r)
             assert set(cited) <= flaws, (scenario.id, check.label, cited)
             if r.startswith("source:"):
-                assert "docs/flaws.md" in r or "docs/references.md#" in r, \
+                assert "docs/flaws.md" in r or "docs/references.md#" in r, (
                     f"{scenario.id}.{check.label}: a source rationale cites no catalogue entry"
+                )
             if "policy: P" in r or "policy P" in r or re.search(r"\bP\d\b", r):
                 assert "docs/verdicts.md" in r, f"{scenario.id}.{check.label}: which P?"
 
@@ -347,8 +377,11 @@ def test_a_policy_replaces_bounds_and_keeps_the_rest(library):
     policy = parse_policy(POLICY, "strict.yaml")
     applied = {s.id: s for s in policy.apply(library)}
     gain = applied["bought-followers"].checks[0].expect
-    assert (gain.kind, gain.tolerance, gain.rationale) == ("invariance", 3,
-                                                         "policy: a third of a decile")
+    assert (gain.kind, gain.tolerance, gain.rationale) == (
+        "invariance",
+        3,
+        "policy: a third of a decile",
+    )
     auc = applied["spam-squirrel"].checks[1].expect
     assert (auc.at_least, auc.at_most) == (0.9, None)
     assert auc.rationale == "policy: strict.yaml, line 3"
@@ -356,20 +389,35 @@ def test_a_policy_replaces_bounds_and_keeps_the_rest(library):
     assert untouched == next(s for s in library if s.id == "spam-squirrel").checks[0].expect
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("bought-followers.gian: {at_most: 3}\n",
-     "strict.yaml, line 1: bought-followers.gian: scenario 'bought-followers' has no check "
-     "'gian'. Did you mean 'gain'?"),
-    ("# a comment\nbought-folowers.gain: {at_most: 3}\n",
-     "strict.yaml, line 2: bought-folowers.gain: no scenario 'bought-folowers' among the "
-     "audited ones or the bundled library. Did you mean 'bought-followers'?"),
-    ("bought-followers: {at_most: 3}\n", "strict.yaml, line 1: 'bought-followers' is not "
-     "'scenario.check'"),
-    ("bought-followers.gain: {at_mots: 3}\n", "strict.yaml, line 1: bought-followers.gain: "
-     "unknown field 'at_mots'. Did you mean 'at_most'?"),
-    ("bought-followers.gain: {tolerance: -1}\n", "strict.yaml, line 1: bought-followers.gain: "),
-    ("- bought-followers.gain\n", "strict.yaml: a policy is a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "bought-followers.gian: {at_most: 3}\n",
+            "strict.yaml, line 1: bought-followers.gian: scenario 'bought-followers' has no check "
+            "'gian'. Did you mean 'gain'?",
+        ),
+        (
+            "# a comment\nbought-folowers.gain: {at_most: 3}\n",
+            "strict.yaml, line 2: bought-folowers.gain: no scenario 'bought-folowers' among the "
+            "audited ones or the bundled library. Did you mean 'bought-followers'?",
+        ),
+        (
+            "bought-followers: {at_most: 3}\n",
+            "strict.yaml, line 1: 'bought-followers' is not 'scenario.check'",
+        ),
+        (
+            "bought-followers.gain: {at_mots: 3}\n",
+            "strict.yaml, line 1: bought-followers.gain: "
+            "unknown field 'at_mots'. Did you mean 'at_most'?",
+        ),
+        (
+            "bought-followers.gain: {tolerance: -1}\n",
+            "strict.yaml, line 1: bought-followers.gain: ",
+        ),
+        ("- bought-followers.gain\n", "strict.yaml: a policy is a mapping"),
+    ],
+)
 def test_policy_errors_name_the_file_the_line_and_the_check(library, text, message):
     with pytest.raises(ScenarioError) as info:
         parse_policy(text, "strict.yaml").apply(library)
@@ -380,9 +428,21 @@ def test_the_results_record_the_policy_applied(tmp_path):
     (tmp_path / "strict.yaml").write_text(POLICY)
     scenario = bundled_scenarios() / "bought-followers.yaml"
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["audit", str(scenario), "--scorer", "followers",
-                                       "--seeds", "2", "--policy",
-                                       str(tmp_path / "strict.yaml"), "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(scenario),
+            "--scorer",
+            "followers",
+            "--seeds",
+            "2",
+            "--policy",
+            str(tmp_path / "strict.yaml"),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(out.read_text())
     assert data["meta"]["policy"]["name"] == "strict.yaml"
@@ -390,10 +450,13 @@ def test_the_results_record_the_policy_applied(tmp_path):
     assert applied == {"gain": True, "genuine-outranks-spam": False}  # not audited this time
     assert len(data["meta"]["policy"]["sha256"]) == 64
     row = data["rows"][0]
-    assert (row["policy"], row["expectation"]) == ("strict.yaml",
-                                                   "a change within ±3 percentile points")
-    bad = CliRunner().invoke(main, ["audit", str(scenario), "--policy",
-                                    str(tmp_path / "missing.yaml")])
+    assert (row["policy"], row["expectation"]) == (
+        "strict.yaml",
+        "a change within ±3 percentile points",
+    )
+    bad = CliRunner().invoke(
+        main, ["audit", str(scenario), "--policy", str(tmp_path / "missing.yaml")]
+    )
     assert bad.exit_code == 2 and "cannot read policy file" in bad.output
     assert load_policy(tmp_path / "strict.yaml").sets("bought-followers", "gain")
 
@@ -419,9 +482,13 @@ def test_seeds_auto_adds_seeds_where_a_verdict_is_undecided(tmp_path):
             register(Constant)
 
     registry = Registry(plugins=[("noise", Plugin())])
-    (tmp_path / "tiny.yaml").write_text(TINY.replace(
-        "      - {name: gain-sensitive", "      - {name: noisy, probe: gain, cohort: buyers,"
-        " expect: {kind: invariance, tolerance: 0.5}}\n      - {name: gain-sensitive"))
+    (tmp_path / "tiny.yaml").write_text(
+        TINY.replace(
+            "      - {name: gain-sensitive",
+            "      - {name: noisy, probe: gain, cohort: buyers,"
+            " expect: {kind: invariance, tolerance: 0.5}}\n      - {name: gain-sensitive",
+        )
+    )
     scenarios = load_scenarios([tmp_path / "tiny.yaml"], registry)
     results = audit(scenarios, [registry.scorer("noise")], seeds="auto", registry=registry)
     stats_ = results.meta["statistics"]
@@ -433,8 +500,10 @@ def test_seeds_auto_adds_seeds_where_a_verdict_is_undecided(tmp_path):
 
 def test_seed_options_are_checked(tmp_path):
     scenario = str(bundled_scenarios() / "bought-followers.yaml")
-    for args, message in ((["--seeds", "0"], "is not a whole number of at least 1 or 'auto'"),
-                          (["--level", "1.5"], "1.5 is not in the range"),
-                          (["--seed", "-1"], "-1 is not in the range")):
+    for args, message in (
+        (["--seeds", "0"], "is not a whole number of at least 1 or 'auto'"),
+        (["--level", "1.5"], "1.5 is not in the range"),
+        (["--seed", "-1"], "-1 is not in the range"),
+    ):
         result = CliRunner().invoke(main, ["audit", scenario, *args])
         assert result.exit_code == 2 and message in result.output, result.output

@@ -12,11 +12,17 @@ from auditkit import World, WorldError, generate_world, read_world
 def small_world() -> World:
     return World(
         accounts={"account": ["a", "b", "c"], "label": ["human", "bot", None]},
-        follows={"follower": ["a", "b", "c"], "followee": ["b", "c", "a"],
-                 "time": ["2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z", 1704067200]},
-        events={"time": ["2024-01-02T10:00:00Z", "2024-01-01T09:00:00Z", "2024-01-03"],
-                "actor": ["a", "b", "c"], "action": ["reply", "post", "like"],
-                "target": ["b", None, "b"]},
+        follows={
+            "follower": ["a", "b", "c"],
+            "followee": ["b", "c", "a"],
+            "time": ["2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z", 1704067200],
+        },
+        events={
+            "time": ["2024-01-02T10:00:00Z", "2024-01-01T09:00:00Z", "2024-01-03"],
+            "actor": ["a", "b", "c"],
+            "action": ["reply", "post", "like"],
+            "target": ["b", None, "b"],
+        },
     )
 
 
@@ -44,23 +50,53 @@ def test_accounts_derived_from_other_tables_in_first_appearance_order():
     ("kwargs", "fragment", "column"),
     [
         ({"accounts": {"account": ["a", "a"]}}, "duplicate account 'a'", "account"),
-        ({"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["zz"]}},
-         "followee 'zz' is not an account", "followee"),
-        ({"accounts": {"account": ["a"]},
-          "events": {"time": [1], "actor": ["a"], "action": ["retweet"]}},
-         "unknown action 'retweet'", "action"),
-        ({"accounts": {"account": ["a"]},
-          "events": {"time": ["yesterday"], "actor": ["a"], "action": ["post"]}},
-         "cannot read time 'yesterday'", "time"),
-        ({"accounts": {"account": ["a", "b"]},
-          "events": {"time": [1], "actor": ["a"], "action": ["share"]}},
-         "needs a target", "target"),
-        ({"accounts": {"account": ["a", "b"]},
-          "follows": {"follower": ["a", "a"], "followee": ["b", "b"]}}, "twice", "followee"),
-        ({"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["a"]}},
-         "follows itself", "followee"),
-        ({"accounts": {"account": ["a"], "followers_count": [-3]}}, "non-negative",
-         "followers_count"),
+        (
+            {"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["zz"]}},
+            "followee 'zz' is not an account",
+            "followee",
+        ),
+        (
+            {
+                "accounts": {"account": ["a"]},
+                "events": {"time": [1], "actor": ["a"], "action": ["retweet"]},
+            },
+            "unknown action 'retweet'",
+            "action",
+        ),
+        (
+            {
+                "accounts": {"account": ["a"]},
+                "events": {"time": ["yesterday"], "actor": ["a"], "action": ["post"]},
+            },
+            "cannot read time 'yesterday'",
+            "time",
+        ),
+        (
+            {
+                "accounts": {"account": ["a", "b"]},
+                "events": {"time": [1], "actor": ["a"], "action": ["share"]},
+            },
+            "needs a target",
+            "target",
+        ),
+        (
+            {
+                "accounts": {"account": ["a", "b"]},
+                "follows": {"follower": ["a", "a"], "followee": ["b", "b"]},
+            },
+            "twice",
+            "followee",
+        ),
+        (
+            {"accounts": {"account": ["a"]}, "follows": {"follower": ["a"], "followee": ["a"]}},
+            "follows itself",
+            "followee",
+        ),
+        (
+            {"accounts": {"account": ["a"], "followers_count": [-3]}},
+            "non-negative",
+            "followers_count",
+        ),
     ],
 )
 def test_bad_input_names_row_column_and_fix(kwargs, fragment, column):
@@ -79,7 +115,8 @@ def test_missing_required_column_is_named():
 def test_file_errors_name_file_and_line(tmp_path):
     (tmp_path / "accounts.csv").write_text("account\na\nb\n")
     (tmp_path / "events.csv").write_text(
-        "time,actor,action,target\n2024-01-01,a,post,\n2024-01-02,b,reply,a\n2024-01-03,b,boost,a\n")
+        "time,actor,action,target\n2024-01-01,a,post,\n2024-01-02,b,reply,a\n2024-01-03,b,boost,a\n"
+    )
     with pytest.raises(WorldError) as info:
         read_world(tmp_path)
     msg = str(info.value)
@@ -142,9 +179,14 @@ def test_window_and_as_of_slice_by_time():
 
 
 def test_until_ends_a_follow():
-    w = World(follows={"follower": ["a", "a"], "followee": ["b", "b"],
-                       "time": ["2024-01-01", "2024-03-01"],
-                       "until": ["2024-02-01", None]})
+    w = World(
+        follows={
+            "follower": ["a", "a"],
+            "followee": ["b", "b"],
+            "time": ["2024-01-01", "2024-03-01"],
+            "until": ["2024-02-01", None],
+        }
+    )
     assert w.as_of("2024-01-15").in_degree.tolist() == [0, 1]
     assert w.as_of("2024-02-15").in_degree.tolist() == [0, 0]
     assert w.as_of("2024-03-15").in_degree.tolist() == [0, 1]
@@ -180,7 +222,8 @@ def test_empty_world():
 def test_account_flags_are_booleans_and_absent_means_false(tmp_path):
     (tmp_path / "accounts.csv").write_text(
         "account,device,verified,restricted,suspended\n"
-        "a,true,,0,no\nb,,TRUE,1,\nc,False,false,,yes\n")
+        "a,true,,0,no\nb,,TRUE,1,\nc,False,false,,yes\n"
+    )
     w = read_world(tmp_path)
     for col in ("device", "verified", "restricted", "suspended"):
         assert w.accounts[col].dtype == bool, col
@@ -202,11 +245,16 @@ def test_events_may_carry_a_topic(tmp_path):
     (tmp_path / "events.csv").write_text(
         "time,actor,action,target,post,topic\n"
         "2024-01-01,a,post,,p1,books\n2024-01-02,b,reply,a,p1,books\n"
-        "2024-01-03,b,post,,p2,\n2024-01-04,a,like,b,p2, cooking \n")
+        "2024-01-03,b,post,,p2,\n2024-01-04,a,like,b,p2, cooking \n"
+    )
     w = read_world(tmp_path)
     assert isinstance(w.events["topic"].dtype, pd.CategoricalDtype)
-    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == \
-        ["books", "books", None, "cooking"]
+    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == [
+        "books",
+        "books",
+        None,
+        "cooking",
+    ]
     w.write(tmp_path / "again")
     back = read_world(tmp_path / "again")
     assert back.events["topic"].astype(object).tolist()[:2] == ["books", "books"]
@@ -220,6 +268,9 @@ def test_generated_events_carry_the_topics_behaviours_give_them():
     d.add_events([d.t0 + 10, d.t0 + 20], 0, "post", topic="books")
     d.add_events([d.t0 + 30], 1, "post")
     w = d.build()
-    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == \
-        ["books", "books", None]
+    assert w.events["topic"].astype(object).where(w.events["topic"].notna(), None).tolist() == [
+        "books",
+        "books",
+        None,
+    ]
     assert "topic" not in generate_world(50, seed=1).events  # organic events carry none

@@ -41,18 +41,21 @@ def refusal(path) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("value, fragment", [
-    ("9999-12-31T00:00:00Z", "outside the times a world can hold (1677-09-21 to 2262-04-11)"),
-    ("1500-01-01", "outside the times a world can hold"),
-    ("1714564800000", "it looks like unix milliseconds: divide by 1,000 to get seconds"),
-    ("1714564800000000", "it looks like unix microseconds"),
-    ("-1e12", "it looks like unix milliseconds"),
-    ("1e300", "outside the times"),
-    ("inf", "is not a finite number"),
-    ("nan", "cannot read time 'nan'"),
-    ("2024-02-30", "cannot read time '2024-02-30'"),
-    ("+12345-01-01", "cannot read time"),
-])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("9999-12-31T00:00:00Z", "outside the times a world can hold (1677-09-21 to 2262-04-11)"),
+        ("1500-01-01", "outside the times a world can hold"),
+        ("1714564800000", "it looks like unix milliseconds: divide by 1,000 to get seconds"),
+        ("1714564800000000", "it looks like unix microseconds"),
+        ("-1e12", "it looks like unix milliseconds"),
+        ("1e300", "outside the times"),
+        ("inf", "is not a finite number"),
+        ("nan", "cannot read time 'nan'"),
+        ("2024-02-30", "cannot read time '2024-02-30'"),
+        ("+12345-01-01", "cannot read time"),
+    ],
+)
 def test_times_the_world_cannot_hold_are_refused_with_their_row(world_dir, value, fragment):
     set_event_time(world_dir, value)
     message = refusal(world_dir)
@@ -60,14 +63,17 @@ def test_times_the_world_cannot_hold_are_refused_with_their_row(world_dir, value
     assert fragment in message
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2024-01-01T00:00:00.123456789Z", 1704067200123456789),
-    ("2024-01-01T00:00:00.1234567891234Z", 1704067200123456789),  # truncated to the ns
-    ("2024-01-01T01:00:00+01:00", 1704067200 * 10**9),
-    ("1704067200.5", 1704067200500000000),
-    ("2262-04-11T23:47:16Z", pd.Timestamp("2262-04-11T23:47:16Z").value),
-    ("1677-09-21T00:12:44Z", pd.Timestamp("1677-09-21T00:12:44Z").value),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-01-01T00:00:00.123456789Z", 1704067200123456789),
+        ("2024-01-01T00:00:00.1234567891234Z", 1704067200123456789),  # truncated to the ns
+        ("2024-01-01T01:00:00+01:00", 1704067200 * 10**9),
+        ("1704067200.5", 1704067200500000000),
+        ("2262-04-11T23:47:16Z", pd.Timestamp("2262-04-11T23:47:16Z").value),
+        ("1677-09-21T00:12:44Z", pd.Timestamp("1677-09-21T00:12:44Z").value),
+    ],
+)
 def test_every_time_the_format_allows_is_read(world_dir, value, expected):
     set_event_time(world_dir, value)
     world = read_world(world_dir)
@@ -85,9 +91,13 @@ def test_typed_timestamps_of_any_unit_are_checked(tmp_path):
 def test_parquet_timestamps_out_of_range_are_refused_with_their_row(tmp_path):
     path = tmp_path / "w"
     path.mkdir()
-    frame = pd.DataFrame({"time": np.array(["2024-01-01", "2024-01-02", "3000-01-01"],
-                                           dtype="datetime64[us]"),
-                          "actor": ["a", "b", "a"], "action": ["post"] * 3})
+    frame = pd.DataFrame(
+        {
+            "time": np.array(["2024-01-01", "2024-01-02", "3000-01-01"], dtype="datetime64[us]"),
+            "actor": ["a", "b", "a"],
+            "action": ["post"] * 3,
+        }
+    )
     frame.to_parquet(path / "events.parquet")
     assert refusal(path).startswith(f"{path / 'events.parquet'}, row 3, column 'time'")
 
@@ -103,7 +113,7 @@ def test_a_truncated_gzip_names_the_file_and_where_it_breaks(world_dir):
     data = (world_dir / "events.csv").read_bytes()
     (world_dir / "events.csv").unlink()
     packed = gzip.compress(data)
-    (world_dir / "events.csv.gz").write_bytes(packed[:len(packed) // 2])
+    (world_dir / "events.csv.gz").write_bytes(packed[: len(packed) // 2])
     message = refusal(world_dir)
     assert message.startswith(f"{world_dir / 'events.csv.gz'}, line ")
     assert "the compressed file is truncated" in message
@@ -118,18 +128,27 @@ def test_a_truncated_gzip_on_the_command_line_is_not_aborted(world_dir):
     assert "Aborted" not in result.output and "truncated" in result.output
 
 
-@pytest.mark.parametrize("table, data, fragment", [
-    ("events.csv", b"", "line 1: the file is empty (0 bytes)"),
-    ("events.csv", b"\n\n", "line 1: the file holds no header line"),
-    ("accounts.csv", "account,label\nu0,hüman\n".encode("latin-1"),
-     "line 2, column 'label': byte 0xFC is not UTF-8"),
-    ("accounts.csv", "account,label\nu0,x\n".encode("utf-16"), "the text is UTF-16LE"),
-    ("accounts.csv", b"account,label\nu0,\x00\x00\x01\n", "line 2: binary data"),
-    ("events.parquet", b"PAR1 not really PAR1", "not a readable Parquet file"),
-    ("events.csv.gz", b"time,actor,action\n", "is not gzip-compressed"),
-    ("accounts.csv", b"account,label,label\nu0,a,b\n", "line 1, column 'label': the header "
-                                                        "names column 'label' twice"),
-])
+@pytest.mark.parametrize(
+    "table, data, fragment",
+    [
+        ("events.csv", b"", "line 1: the file is empty (0 bytes)"),
+        ("events.csv", b"\n\n", "line 1: the file holds no header line"),
+        (
+            "accounts.csv",
+            "account,label\nu0,hüman\n".encode("latin-1"),
+            "line 2, column 'label': byte 0xFC is not UTF-8",
+        ),
+        ("accounts.csv", "account,label\nu0,x\n".encode("utf-16"), "the text is UTF-16LE"),
+        ("accounts.csv", b"account,label\nu0,\x00\x00\x01\n", "line 2: binary data"),
+        ("events.parquet", b"PAR1 not really PAR1", "not a readable Parquet file"),
+        ("events.csv.gz", b"time,actor,action\n", "is not gzip-compressed"),
+        (
+            "accounts.csv",
+            b"account,label,label\nu0,a,b\n",
+            "line 1, column 'label': the header names column 'label' twice",
+        ),
+    ],
+)
 def test_broken_files_are_named_with_line_and_column(world_dir, table, data, fragment):
     stem = table.split(".")[0]
     for p in world_dir.glob(f"{stem}.*"):
@@ -191,7 +210,8 @@ def test_a_long_label_does_not_multiply_memory():
 def test_a_scorer_cannot_read_an_empty_id_as_an_account(tmp_path):
     path = tmp_path / "w"
     path.mkdir()
-    pd.DataFrame({"time": ["2024-01-01", "2024-01-02"], "actor": ["a", ""],
-                  "action": ["post", "post"]}).to_parquet(path / "events.parquet")
+    pd.DataFrame(
+        {"time": ["2024-01-01", "2024-01-02"], "actor": ["a", ""], "action": ["post", "post"]}
+    ).to_parquet(path / "events.parquet")
     message = refusal(path)
     assert message.startswith(f"{path / 'events.parquet'}, row 2, column 'actor'")

@@ -34,7 +34,23 @@ from auditkit.attack.report import AttackReport
 from auditkit.attack.reproduction import COHORT, attack_scenario, write_scenario
 from auditkit.attack.worlds import AttackWorlds, Evaluation, target_traits
 
-__all__ = ["KINDS", "Kind", "Composition", "CompositeAttack", "Evaluation", "SearchResult",
-           "AttackWorlds", "search", "target_traits", "farm_bound", "pagerank_bound",
-           "attack_scenario", "write_scenario", "freeze_seeds", "run_attack", "AttackReport",
-           "COHORT", "MAX_BUDGET"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "Composition",
+    "CompositeAttack",
+    "Evaluation",
+    "SearchResult",
+    "AttackWorlds",
+    "search",
+    "target_traits",
+    "farm_bound",
+    "pagerank_bound",
+    "attack_scenario",
+    "write_scenario",
+    "freeze_seeds",
+    "run_attack",
+    "AttackReport",
+    "COHORT",
+    "MAX_BUDGET",
+]

@@ -11,8 +11,9 @@ from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.run import Built
 
 
-def farm_bound(pr: np.ndarray, src: np.ndarray, dst: np.ndarray, target: int,
-               farm: np.ndarray, damping: float) -> dict[str, float]:
+def farm_bound(
+    pr: np.ndarray, src: np.ndarray, dst: np.ndarray, target: int, farm: np.ndarray, damping: float
+) -> dict[str, float]:
     """The optimal-farm closed form for ``target`` beside its PageRank ``pr[target]``.
 
     ``y = x/(1-β²) + β/(1+β)·m/n`` (MMDS §5.4.2), with ``m`` farm accounts (``farm``, a mask),
@@ -37,10 +38,20 @@ def farm_bound(pr: np.ndarray, src: np.ndarray, dst: np.ndarray, target: int,
     via_farm = b * float(share[outside & farm[dst]].sum())
     x = tau + direct + b * via_farm
     bound = x / (1 - b * b) + b / (1 + b) * m * tau / (1 - b)
-    return {"damping": b, "n": n, "m": m, "x": x, "dangling_mass": dangling,
-            "amplification": 1 / (1 - b * b), "c": b / (1 + b), "bound": bound,
-            "measured": float(pr[target]), "bound_per_avg": bound * n,
-            "measured_per_avg": float(pr[target]) * n, "x_per_avg": x * n}
+    return {
+        "damping": b,
+        "n": n,
+        "m": m,
+        "x": x,
+        "dangling_mass": dangling,
+        "amplification": 1 / (1 - b * b),
+        "c": b / (1 + b),
+        "bound": bound,
+        "measured": float(pr[target]),
+        "bound_per_avg": bound * n,
+        "measured_per_avg": float(pr[target]) * n,
+        "x_per_avg": x * n,
+    }
 
 
 def pagerank_bound(worlds: AttackWorlds, built: Built, scorer: Scorer) -> dict[str, float] | None:
@@ -61,14 +72,17 @@ def pagerank_bound(worlds: AttackWorlds, built: Built, scorer: Scorer) -> dict[s
     farm[src[(dst == t) & attacker[src]]] = True
     return farm_bound(pr, src, dst, t, farm, walk.damping) | {
         "control": float(control.vector[t]),
-        "control_per_avg": float(control.vector[t]) * len(control.vector)}
+        "control_per_avg": float(control.vector[t]) * len(control.vector),
+    }
 
 
 def bound_text(b: dict[str, float]) -> str:
-    return (f"PageRank closed form of the optimal farm (Gyöngyi & Garcia-Molina 2005; MMDS "
-            f"5.4.2): y = x/(1-β²) + β/(1+β)·m/n with β = {b['damping']:g} "
-            f"(amplification {b['amplification']:.2f}, c = {b['c']:.2f}), m = {b['m']:,} "
-            f"attacker accounts following the target, n = {b['n']:,}, x = {b['x_per_avg']:.2f}/n "
-            f"external: bound y = {b['bound_per_avg']:.2f}/n; measured y = "
-            f"{b['measured_per_avg']:.2f}/n (control {b['control_per_avg']:.2f}/n), "
-            f"{100 * b['measured'] / b['bound']:.0f}% of the bound")
+    return (
+        f"PageRank closed form of the optimal farm (Gyöngyi & Garcia-Molina 2005; MMDS "
+        f"5.4.2): y = x/(1-β²) + β/(1+β)·m/n with β = {b['damping']:g} "
+        f"(amplification {b['amplification']:.2f}, c = {b['c']:.2f}), m = {b['m']:,} "
+        f"attacker accounts following the target, n = {b['n']:,}, x = {b['x_per_avg']:.2f}/n "
+        f"external: bound y = {b['bound_per_avg']:.2f}/n; measured y = "
+        f"{b['measured_per_avg']:.2f}/n (control {b['control_per_avg']:.2f}/n), "
+        f"{100 * b['measured'] / b['bound']:.0f}% of the bound"
+    )

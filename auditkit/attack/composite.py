@@ -33,36 +33,65 @@ REACTION_KINDS = ("like", "share", "reply")
 
 
 class _AttackParams(TraitParams):
-    day: float | None = Field(None, ge=0, description="day the attack starts (default: 0.6 "
-                              "of the period)")
-    fake_followers: int = Field(0, ge=0, description="fake accounts that follow the target "
-                                "(bought_followers' treatment)")
-    padding: int = Field(20, ge=0, description="base accounts each fake follower also follows "
-                         "to look real")
-    fake_reactions: int = Field(0, ge=0, description="reactions to the target's posts, each "
-                                "from its own new fake account")
-    real_reactions: int = Field(0, ge=0, description="reactions to the target's posts from "
-                                "active base accounts (distinct per post where possible)")
-    follows: int = Field(0, ge=0, description="base accounts the target follows to harvest "
-                         "follow-backs (follow_back_farm's treatment, with churn)")
-    follow_back: float = Field(0.3, ge=0, le=1, description="probability a followed account "
-                               "follows back")
-    pod_partners: int = Field(0, ge=0, description="active base accounts in a pod with the "
-                              "target: each reacts to every target post from `day`, and the "
-                              "target reacts to each of theirs")
-    sybils: int = Field(0, ge=0, description="sybils of a link farm: each follows only the "
-                        "target, and the target follows each back")
-    attack_edges: int = Field(0, ge=0, description="honest base accounts (drawn by "
-                              "sociability) that follow one random sybil each")
-    celebrity_reshares: int = Field(0, ge=0, description="target posts reshared by the "
-                                    "highest-attention base account (celebrity_engagement's "
-                                    "treatment)")
+    day: float | None = Field(
+        None, ge=0, description="day the attack starts (default: 0.6 of the period)"
+    )
+    fake_followers: int = Field(
+        0, ge=0, description="fake accounts that follow the target (bought_followers' treatment)"
+    )
+    padding: int = Field(
+        20, ge=0, description="base accounts each fake follower also follows to look real"
+    )
+    fake_reactions: int = Field(
+        0, ge=0, description="reactions to the target's posts, each from its own new fake account"
+    )
+    real_reactions: int = Field(
+        0,
+        ge=0,
+        description="reactions to the target's posts from "
+        "active base accounts (distinct per post where possible)",
+    )
+    follows: int = Field(
+        0,
+        ge=0,
+        description="base accounts the target follows to harvest "
+        "follow-backs (follow_back_farm's treatment, with churn)",
+    )
+    follow_back: float = Field(
+        0.3, ge=0, le=1, description="probability a followed account follows back"
+    )
+    pod_partners: int = Field(
+        0,
+        ge=0,
+        description="active base accounts in a pod with the "
+        "target: each reacts to every target post from `day`, and the "
+        "target reacts to each of theirs",
+    )
+    sybils: int = Field(
+        0,
+        ge=0,
+        description="sybils of a link farm: each follows only the "
+        "target, and the target follows each back",
+    )
+    attack_edges: int = Field(
+        0,
+        ge=0,
+        description="honest base accounts (drawn by sociability) that follow one random sybil each",
+    )
+    celebrity_reshares: int = Field(
+        0,
+        ge=0,
+        description="target posts reshared by the "
+        "highest-attention base account (celebrity_engagement's "
+        "treatment)",
+    )
 
     @pydantic.model_validator(mode="after")
     def _edges_need_sybils(self) -> _AttackParams:
         if self.attack_edges and not self.sybils:
-            raise ValueError("attack_edges need sybils to point at; set sybils > 0 or "
-                             "attack_edges: 0")
+            raise ValueError(
+                "attack_edges need sybils to point at; set sybils > 0 or attack_edges: 0"
+            )
         return self
 
 
@@ -78,10 +107,13 @@ class CompositeAttack(Behaviour):
         "back, attack_edges honest accounts follow a sybil each: the optimal single-target "
         "farm of Gyöngyi & Garcia-Molina) and celebrity reshares. Fakes and sybils are "
         "auxiliary accounts (out of percentiles). Written by `auditkit attack`; each kind has "
-        "its own random stream, so changing one kind does not redraw the others.")
-    source = ("docs/flaws.md F5-F9; Gyöngyi & Garcia-Molina, 'Link Spam Alliances', VLDB 2005; "
-              "Stringhini et al., 'Follow the Green', IMC 2013; Weerasinghe et al., 'The Pod "
-              "People', WWW 2020")
+        "its own random stream, so changing one kind does not redraw the others."
+    )
+    source = (
+        "docs/flaws.md F5-F9; Gyöngyi & Garcia-Molina, 'Link Spam Alliances', VLDB 2005; "
+        "Stringhini et al., 'Follow the Green', IMC 2013; Weerasinghe et al., 'The Pod "
+        "People', WWW 2020"
+    )
     Params = _AttackParams
 
     params: _AttackParams
@@ -89,12 +121,21 @@ class CompositeAttack(Behaviour):
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         if cohort.size != 1:
-            raise ScenarioError(f"cohort {cohort.name!r}: behaviour {self.id!r} is one target "
-                                f"account (its farm and pod are built around it); use size: 1, "
-                                f"not {cohort.size}")
+            raise ScenarioError(
+                f"cohort {cohort.name!r}: behaviour {self.id!r} is one target "
+                f"account (its farm and pod are built around it); use size: 1, "
+                f"not {cohort.size}"
+            )
         cohort.members = draft.add_accounts(
-            cohort.size, prefix=f"{cohort.name}-", cohort=cohort.name, role="member",
-            label="human", attention=p.attention, activity=p.activity, sociability=p.sociability)
+            cohort.size,
+            prefix=f"{cohort.name}-",
+            cohort=cohort.name,
+            role="member",
+            label="human",
+            attention=p.attention,
+            activity=p.activity,
+            sociability=p.sociability,
+        )
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
@@ -104,37 +145,42 @@ class CompositeAttack(Behaviour):
         def stream(kind: str) -> np.random.Generator:
             return draft.rng("treat", cohort.name, kind)
 
-        traits = {"attention": p.attention, "activity": p.activity,
-                  "sociability": p.sociability}
+        traits = {"attention": p.attention, "activity": p.activity, "sociability": p.sociability}
         if p.fake_followers:
-            BoughtFollowers(count=p.fake_followers, day=day, padding=p.padding,
-                            **traits).treat(draft, cohort, stream("fake_followers"))
+            BoughtFollowers(count=p.fake_followers, day=day, padding=p.padding, **traits).treat(
+                draft, cohort, stream("fake_followers")
+            )
             facts["fake_followers"] = dict(cohort.facts)
         if p.sybils:
-            facts["sybils"] = _link_farm(draft, cohort, stream("sybils"), p.sybils,
-                                         p.attack_edges, day)
+            facts["sybils"] = _link_farm(
+                draft, cohort, stream("sybils"), p.sybils, p.attack_edges, day
+            )
         if p.follows:
             cohort.facts = {}
-            FollowBackFarm(follows=p.follows, follow_back=p.follow_back, day=day, churn=True,
-                           **traits).treat(draft, cohort, stream("follows"))
+            FollowBackFarm(
+                follows=p.follows, follow_back=p.follow_back, day=day, churn=True, **traits
+            ).treat(draft, cohort, stream("follows"))
             facts["follows"] = dict(cohort.facts)
         if p.celebrity_reshares:
             cohort.facts = {}
-            CelebrityEngagement(count=p.celebrity_reshares, day=day, engager="top",
-                                action="share", **traits).treat(draft, cohort,
-                                                                stream("celebrity_reshares"))
+            CelebrityEngagement(
+                count=p.celebrity_reshares, day=day, engager="top", action="share", **traits
+            ).treat(draft, cohort, stream("celebrity_reshares"))
             facts["celebrity_reshares"] = dict(cohort.facts)
         if p.fake_reactions or p.real_reactions or p.pod_partners:
             posts = _posts_to_react_to(draft, cohort.members, day, stream("posts"))
             if p.fake_reactions:
                 facts["fake_reactions"] = _fake_reactions(
-                    draft, cohort, stream("fake_reactions"), posts, p.fake_reactions)
+                    draft, cohort, stream("fake_reactions"), posts, p.fake_reactions
+                )
             if p.real_reactions:
                 facts["real_reactions"] = _real_reactions(
-                    draft, stream("real_reactions"), posts, p.real_reactions)
+                    draft, stream("real_reactions"), posts, p.real_reactions
+                )
             if p.pod_partners:
-                facts["pod"] = _pod(draft, cohort, stream("pod_partners"), posts,
-                                    p.pod_partners, day)
+                facts["pod"] = _pod(
+                    draft, cohort, stream("pod_partners"), posts, p.pod_partners, day
+                )
         counts = {k.name: getattr(p, k.name) for k in KINDS}
         comp = Composition.of(**counts)
         cohort.cost = {f"units_on_{k}": float(u) for k, u in comp.units().items()}
@@ -142,8 +188,9 @@ class CompositeAttack(Behaviour):
         cohort.facts = facts
 
 
-def _posts_to_react_to(draft: Draft, members: np.ndarray, day: float,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _posts_to_react_to(
+    draft: Draft, members: np.ndarray, day: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(time, author, post) of the members' posts from ``day`` on; a member without one makes
     one post within a day of ``day`` (the post the reactions are bought for)."""
     t = draft.time_of_day(day)
@@ -157,9 +204,15 @@ def _posts_to_react_to(draft: Draft, members: np.ndarray, day: float,
     return ptime, author, post
 
 
-def _add_reactions(draft: Draft, rng: np.random.Generator, reactor: np.ndarray,
-                   ptime: np.ndarray, author: np.ndarray, post: np.ndarray,
-                   delay_s: float) -> None:
+def _add_reactions(
+    draft: Draft,
+    rng: np.random.Generator,
+    reactor: np.ndarray,
+    ptime: np.ndarray,
+    author: np.ndarray,
+    post: np.ndarray,
+    delay_s: float,
+) -> None:
     kinds = reaction_codes(REACTION_KINDS)[rng.integers(0, len(REACTION_KINDS), len(reactor))]
     when = clip_times(draft, ptime + rng.uniform(1, delay_s, len(reactor)))
     draft.add_events(when, reactor, kinds, target=author, post=post)
@@ -169,9 +222,17 @@ def _fake_reactions(draft: Draft, cohort: Cohort, rng: np.random.Generator, post
     ptime, author, post = posts
     t0 = float(ptime.min())
     fakes = draft.add_accounts(
-        n, prefix=f"{cohort.name}-liker-", cohort=cohort.name, role="auxiliary", label="fake",
-        attention=0.0, activity=0.0, sociability=0.0, organic=False,
-        created=np.floor(t0 - rng.uniform(DAY, 7 * DAY, n)))
+        n,
+        prefix=f"{cohort.name}-liker-",
+        cohort=cohort.name,
+        role="auxiliary",
+        label="fake",
+        attention=0.0,
+        activity=0.0,
+        sociability=0.0,
+        organic=False,
+        created=np.floor(t0 - rng.uniform(DAY, 7 * DAY, n)),
+    )
     which = rng.integers(0, len(post), n)
     _add_reactions(draft, rng, fakes, ptime[which], author[which], post[which], 6 * 3600.0)
     return {"reactions": n, "fake_accounts": n, "posts": int(len(post))}
@@ -183,8 +244,15 @@ def _real_reactions(draft: Draft, rng: np.random.Generator, posts, n: int):
     counts = rng.multinomial(n, np.full(len(post), 1.0 / len(post)))
     reactors = [rng.choice(pool, c, replace=bool(c > len(pool))) for c in counts]
     which = np.repeat(np.arange(len(post)), counts)
-    _add_reactions(draft, rng, np.concatenate(reactors).astype(np.int64), ptime[which],
-                   author[which], post[which], 6 * 3600.0)
+    _add_reactions(
+        draft,
+        rng,
+        np.concatenate(reactors).astype(np.int64),
+        ptime[which],
+        author[which],
+        post[which],
+        6 * 3600.0,
+    )
     return {"reactions": n, "posts": int(len(post))}
 
 
@@ -200,30 +268,49 @@ def _pod(draft: Draft, cohort: Cohort, rng: np.random.Generator, posts, k: int, 
     qtime, qauthor, qpost = member_posts(draft, partners, draft.time_of_day(day))
     target = np.resize(cohort.members, len(qpost))
     _add_reactions(draft, rng, target, qtime, qauthor, qpost, 30 * 60.0)
-    return {"partners": int(len(partners)), "reactions_received": int(len(reactor)),
-            "reactions_given": int(len(qpost))}
+    return {
+        "partners": int(len(partners)),
+        "reactions_received": int(len(reactor)),
+        "reactions_given": int(len(qpost)),
+    }
 
 
-def _link_farm(draft: Draft, cohort: Cohort, rng: np.random.Generator, m: int, edges: int,
-               day: float):
+def _link_farm(
+    draft: Draft, cohort: Cohort, rng: np.random.Generator, m: int, edges: int, day: float
+):
     """The optimal single-target farm: m sybils follow only the target, the target follows
     each back; ``edges`` honest base accounts (by sociability) follow one random sybil each."""
     t = draft.time_of_day(day)
     sybils = draft.add_accounts(
-        m, prefix=f"{cohort.name}-sybil-", cohort=cohort.name, role="auxiliary", label="sybil",
-        attention=0.0, activity=0.0, sociability=0.0, organic=False,
-        created=np.floor(t - rng.uniform(DAY, 60 * DAY, m)))
+        m,
+        prefix=f"{cohort.name}-sybil-",
+        cohort=cohort.name,
+        role="auxiliary",
+        label="sybil",
+        attention=0.0,
+        activity=0.0,
+        sociability=0.0,
+        organic=False,
+        created=np.floor(t - rng.uniform(DAY, 60 * DAY, m)),
+    )
     for member in cohort.members:
         draft.add_follows(sybils, np.full(m, member), clip_times(draft, t + rng.uniform(0, DAY, m)))
-        draft.add_follows(np.full(m, member), sybils,
-                          clip_times(draft, t + rng.uniform(DAY, 2 * DAY, m)))
+        draft.add_follows(
+            np.full(m, member), sybils, clip_times(draft, t + rng.uniform(DAY, 2 * DAY, m))
+        )
     base = base_accounts(draft)
     honest = base[weighted_sample(rng, trait_of(draft, "sociability", base), edges)]
     if len(honest):
-        draft.add_follows(honest, sybils[rng.integers(0, m, len(honest))],
-                          clip_times(draft, t + rng.uniform(0, 2 * DAY, len(honest))))
-    return {"sybils": m, "attack_edges": int(len(honest)),
-            "attackers": [draft.ids[c] for c in honest]}
+        draft.add_follows(
+            honest,
+            sybils[rng.integers(0, m, len(honest))],
+            clip_times(draft, t + rng.uniform(0, 2 * DAY, len(honest))),
+        )
+    return {
+        "sybils": m,
+        "attack_edges": int(len(honest)),
+        "attackers": [draft.ids[c] for c in honest],
+    }
 
 
 @hookimpl

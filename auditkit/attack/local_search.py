@@ -23,8 +23,8 @@ class SearchResult:
     best: Evaluation
     evaluations: int
     seconds: float
-    trail: list[Evaluation] = field(default_factory=list)   # each improvement of the best
-    found_at: int = 0                                        # evaluation that found the best
+    trail: list[Evaluation] = field(default_factory=list)  # each improvement of the best
+    found_at: int = 0  # evaluation that found the best
 
 
 class _Exhausted(Exception):
@@ -48,8 +48,14 @@ def _random_units(rng: np.random.Generator, budget: int) -> np.ndarray:
     return _canon(units)
 
 
-def search(evaluate: Callable[[Composition], Evaluation], budget: int, *,
-           max_evaluations: int = 300, seed: int = 0, scorer: str = "") -> SearchResult:
+def search(
+    evaluate: Callable[[Composition], Evaluation],
+    budget: int,
+    *,
+    max_evaluations: int = 300,
+    seed: int = 0,
+    scorer: str = "",
+) -> SearchResult:
     """Search the allocations of ``budget`` units across :data:`KINDS` for the one whose
     attack ``evaluate`` scores best (:meth:`Evaluation.key`).
 
@@ -98,8 +104,7 @@ def search(evaluate: Callable[[Composition], Evaluation], budget: int, *,
             _climb(ev, units, budget)
     except _Exhausted:
         pass
-    return SearchResult(scorer, best[0], len(seen), time.perf_counter() - started, trail,
-                        found[-1])
+    return SearchResult(scorer, best[0], len(seen), time.perf_counter() - started, trail, found[-1])
 
 
 def _index(name: str) -> int:
@@ -119,8 +124,8 @@ def _move(units: np.ndarray, i: int, j: int, step: int) -> np.ndarray | None:
     item of ``j`` is bought, at least one item of ``i`` released; None when ``i`` cannot pay."""
     give = _COST[i] if i < len(KINDS) else 1
     take = _COST[j] if j < len(KINDS) else 1
-    d = -(-max(step, take) // give) * give                  # whole items of i ...
-    d = -(-d // take) * take if j < len(KINDS) else d       # ... that buy whole items of j
+    d = -(-max(step, take) // give) * give  # whole items of i ...
+    d = -(-d // take) * take if j < len(KINDS) else d  # ... that buy whole items of j
     d = min(d, int(units[i]))
     if d <= 0 or (j < len(KINDS) and d < take):
         return None

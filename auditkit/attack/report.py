@@ -23,8 +23,8 @@ class AttackReport:
     worlds: AttackWorlds
     budget: int
     results: list[SearchResult]
-    cross: dict[str, dict[str, Evaluation]]       # attack of scorer -> scorer -> evaluation
-    bounds: dict[str, dict[str, float]]           # scorer -> PageRank closed form
+    cross: dict[str, dict[str, Evaluation]]  # attack of scorer -> scorer -> evaluation
+    bounds: dict[str, dict[str, float]]  # scorer -> PageRank closed form
     scorers: list[Scorer] = field(default_factory=list)
     frozen: dict[str, list[str]] = field(default_factory=dict)  # scorer -> seeds vetted
     written: dict[str, str] = field(default_factory=dict)
@@ -37,22 +37,33 @@ class AttackReport:
     def to_dict(self) -> dict[str, Any]:
         w = self.worlds
         return {
-            "budget": self.budget, "seed": w.seed, "population": w.population.accounts,
-            "target_percentile": w.target_percentile, "target_traits": w.traits,
-            "scorers": {s.id: s.params.model_dump(mode="json", exclude_defaults=True)
-                        for s in self.scorers},
+            "budget": self.budget,
+            "seed": w.seed,
+            "population": w.population.accounts,
+            "target_percentile": w.target_percentile,
+            "target_traits": w.traits,
+            "scorers": {
+                s.id: s.params.model_dump(mode="json", exclude_defaults=True) for s in self.scorers
+            },
             "frozen_seeds": self.frozen,
             "cost_model": {k.name: {"units": k.cost, "why": k.why} for k in KINDS},
-            "results": [{
-                "scorer": r.scorer, "evaluations": r.evaluations, "seconds": r.seconds,
-                "best_found_at_evaluation": r.found_at,
-                "best": r.best.to_dict(), "flaw": r.best.composition.flaw(),
-                "same_attack_on": {s: e.to_dict() for s, e in self.cross[r.scorer].items()},
-                "pagerank_bound": self.bounds.get(r.scorer),
-                "scenario": self.written.get(r.scorer),
-                "rerun": self.rerun(self.written[r.scorer]) if r.scorer in self.written
-                else None,
-            } for r in self.results],
+            "results": [
+                {
+                    "scorer": r.scorer,
+                    "evaluations": r.evaluations,
+                    "seconds": r.seconds,
+                    "best_found_at_evaluation": r.found_at,
+                    "best": r.best.to_dict(),
+                    "flaw": r.best.composition.flaw(),
+                    "same_attack_on": {s: e.to_dict() for s, e in self.cross[r.scorer].items()},
+                    "pagerank_bound": self.bounds.get(r.scorer),
+                    "scenario": self.written.get(r.scorer),
+                    "rerun": self.rerun(self.written[r.scorer])
+                    if r.scorer in self.written
+                    else None,
+                }
+                for r in self.results
+            ],
         }
 
 

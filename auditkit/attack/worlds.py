@@ -30,8 +30,10 @@ def target_traits(population: Population, seed: int, percentile: float) -> dict[
     draft = Draft(days=population.days, seed=seed)
     add_population(draft, population.accounts, communities=population.communities)
     q = percentile / 100.0
-    return {name: float(f"{np.quantile(draft.column(name), q):.4g}")
-            for name in ("attention", "activity", "sociability")}
+    return {
+        name: float(f"{np.quantile(draft.column(name), q):.4g}")
+        for name in ("attention", "activity", "sociability")
+    }
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,17 @@ class Evaluation:
         return (round(self.gain, 9), round(self.score_gain, 9), -self.cost)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"composition": dict(self.composition.items), "cost": self.cost,
-                "units": self.composition.units(), "percentile_before": self.pct_before,
-                "percentile_after": self.pct_after, "gain_percentile_points": self.gain,
-                "score_before": self.score_before, "score_after": self.score_after,
-                "gain_score_points": self.score_gain}
+        return {
+            "composition": dict(self.composition.items),
+            "cost": self.cost,
+            "units": self.composition.units(),
+            "percentile_before": self.pct_before,
+            "percentile_after": self.pct_after,
+            "gain_percentile_points": self.gain,
+            "score_before": self.score_before,
+            "score_after": self.score_after,
+            "gain_score_points": self.score_gain,
+        }
 
 
 class AttackWorlds:
@@ -78,22 +86,32 @@ class AttackWorlds:
     the written scenario computes (same seed, same named random streams).
     """
 
-    def __init__(self, registry, *, accounts: int = 1000, seed: int = 0,
-                 target_percentile: float = 50.0, day: float | None = None,
-                 cache_size: int | None = None) -> None:
+    def __init__(
+        self,
+        registry,
+        *,
+        accounts: int = 1000,
+        seed: int = 0,
+        target_percentile: float = 50.0,
+        day: float | None = None,
+        cache_size: int | None = None,
+    ) -> None:
         if registry.behaviours.get(CompositeAttack.id) is not CompositeAttack:
-            raise AuditkitError(f"behaviour {CompositeAttack.id!r} is not registered (it comes "
-                                "from auditkit's entry point 'attack = \"auditkit.attack\"'); "
-                                "reinstall auditkit with `pip install -e .`, or build the "
-                                "registry with plugins=[('attack', auditkit.attack)]")
+            raise AuditkitError(
+                f"behaviour {CompositeAttack.id!r} is not registered (it comes "
+                "from auditkit's entry point 'attack = \"auditkit.attack\"'); "
+                "reinstall auditkit with `pip install -e .`, or build the "
+                "registry with plugins=[('attack', auditkit.attack)]"
+            )
         self.registry = registry
         self.seed = int(seed)
         try:
             self.population = Population(accounts=accounts, seed=seed)
         except pydantic.ValidationError as exc:
             err = exc.errors()[0]
-            raise AuditkitError(f"population {err['loc'][0]} = {err.get('input')!r}: "
-                                f"{err['msg']}") from None
+            raise AuditkitError(
+                f"population {err['loc'][0]} = {err.get('input')!r}: {err['msg']}"
+            ) from None
         self.target_percentile = float(target_percentile)
         self.traits = target_traits(self.population, self.seed, self.target_percentile)
         self.day = day

@@ -41,8 +41,14 @@ from auditkit.errors import ScorerError
 from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.model import Scenario
 
-__all__ = ["ChurnTask", "WORLD_COLUMNS", "MOVER_COLUMNS", "COHORT_COLUMNS", "BYSTANDER_POINTS",
-           "MOVERS"]
+__all__ = [
+    "ChurnTask",
+    "WORLD_COLUMNS",
+    "MOVER_COLUMNS",
+    "COHORT_COLUMNS",
+    "BYSTANDER_POINTS",
+    "MOVERS",
+]
 
 #: policy: a bystander "moved" when its percentile changed by at least 1 point (a fifth of the
 #: tightest percentile bound of the bundled scenarios, 5 points): small enough to count every
@@ -50,13 +56,40 @@ __all__ = ["ChurnTask", "WORLD_COLUMNS", "MOVER_COLUMNS", "COHORT_COLUMNS", "BYS
 BYSTANDER_POINTS = 1.0
 #: accounts listed per world as the ones that moved most
 MOVERS = 10
-WORLD_COLUMNS = ["scenario", "flaw", "seed", "base", "candidate", "accounts", "spearman",
-                 "kendall_tau_b", "k", "top_k_overlap", "rbo", "p", "changed_rank",
-                 "largest_move", "bystanders", "bystanders_moved", "bystander_points", "error"]
+WORLD_COLUMNS = [
+    "scenario",
+    "flaw",
+    "seed",
+    "base",
+    "candidate",
+    "accounts",
+    "spearman",
+    "kendall_tau_b",
+    "k",
+    "top_k_overlap",
+    "rbo",
+    "p",
+    "changed_rank",
+    "largest_move",
+    "bystanders",
+    "bystanders_moved",
+    "bystander_points",
+    "error",
+]
 COHORT_COLUMNS = ["scenario", "seed", "cohort", "accounts", "places", "percentile_points"]
-MOVER_COLUMNS = ["scenario", "seed", "account", "cohort", "base_rank", "candidate_rank",
-                 "places", "base_percentile", "candidate_percentile", "base_score",
-                 "candidate_score"]
+MOVER_COLUMNS = [
+    "scenario",
+    "seed",
+    "account",
+    "cohort",
+    "base_rank",
+    "candidate_rank",
+    "places",
+    "base_percentile",
+    "candidate_percentile",
+    "base_score",
+    "candidate_score",
+]
 
 
 def _percentiles(values: np.ndarray) -> np.ndarray:
@@ -91,9 +124,17 @@ class ChurnTask:
 
         run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit)
         world: dict[str, Any] = {
-            "kind": "world", "scenario": self.scenario.id, "flaw": self.scenario.flaw,
-            "seed": self.seed, "base": self.base.id, "candidate": self.candidate.id,
-            "k": self.k, "p": self.p, "bystander_points": BYSTANDER_POINTS, "error": ""}
+            "kind": "world",
+            "scenario": self.scenario.id,
+            "flaw": self.scenario.flaw,
+            "seed": self.seed,
+            "base": self.base.id,
+            "candidate": self.candidate.id,
+            "k": self.k,
+            "p": self.p,
+            "bystander_points": BYSTANDER_POINTS,
+            "error": "",
+        }
         try:
             a_all = run.scores(self.base).to_numpy(dtype=float)
             b_all = run.scores(self.candidate).to_numpy(dtype=float)
@@ -115,32 +156,52 @@ class ChurnTask:
         is_bystander = built.role[pop] == "base"
         moved = np.abs(pct_b - pct_a) >= BYSTANDER_POINTS
         world |= {
-            "accounts": len(pop), "spearman": spearman(a, b), "kendall_tau_b": kendall_tau_b(a, b),
-            "top_k_overlap": top_k_overlap(a, b, self.k), "rbo": rbo(a, b, self.p),
+            "accounts": len(pop),
+            "spearman": spearman(a, b),
+            "kendall_tau_b": kendall_tau_b(a, b),
+            "top_k_overlap": top_k_overlap(a, b, self.k),
+            "rbo": rbo(a, b, self.p),
             "changed_rank": int(np.count_nonzero(places)),
             "largest_move": float(np.max(np.abs(places))) if len(pop) else 0.0,
             "bystanders": int(is_bystander.sum()),
-            "bystanders_moved": int((is_bystander & moved).sum())}
+            "bystanders_moved": int((is_bystander & moved).sum()),
+        }
         order = np.lexsort((pop, -np.abs(places)))[: self.movers]
         ids = built.world.ids
         rows: list[dict[str, Any]] = [world]
         for name in dict.fromkeys(["(base)", *built.cohorts]):
             in_cohort = cohort == name
             if in_cohort.any():
-                rows.append({"kind": "cohort", "scenario": self.scenario.id, "seed": self.seed,
-                             "cohort": name, "accounts": int(in_cohort.sum()),
-                             "places": float(np.median(places[in_cohort])),
-                             "percentile_points": float(np.median(pct_b[in_cohort]
-                                                                  - pct_a[in_cohort]))})
+                rows.append(
+                    {
+                        "kind": "cohort",
+                        "scenario": self.scenario.id,
+                        "seed": self.seed,
+                        "cohort": name,
+                        "accounts": int(in_cohort.sum()),
+                        "places": float(np.median(places[in_cohort])),
+                        "percentile_points": float(np.median(pct_b[in_cohort] - pct_a[in_cohort])),
+                    }
+                )
         for i in order:
             if places[i] == 0:
                 break
-            rows.append({"kind": "mover", "scenario": self.scenario.id, "seed": self.seed,
-                         "account": str(ids[pop[i]]), "cohort": str(cohort[i]),
-                         "base_rank": float(rank_a[i]), "candidate_rank": float(rank_b[i]),
-                         "places": float(places[i]), "base_percentile": float(pct_a[i]),
-                         "candidate_percentile": float(pct_b[i]), "base_score": float(a[i]),
-                         "candidate_score": float(b[i])})
+            rows.append(
+                {
+                    "kind": "mover",
+                    "scenario": self.scenario.id,
+                    "seed": self.seed,
+                    "account": str(ids[pop[i]]),
+                    "cohort": str(cohort[i]),
+                    "base_rank": float(rank_a[i]),
+                    "candidate_rank": float(rank_b[i]),
+                    "places": float(places[i]),
+                    "base_percentile": float(pct_a[i]),
+                    "candidate_percentile": float(pct_b[i]),
+                    "base_score": float(a[i]),
+                    "candidate_score": float(b[i]),
+                }
+            )
         return rows
 
 

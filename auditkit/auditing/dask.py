@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
     from auditkit.plugin.registry import Registry
 
-__all__ = ["DaskExecutor", "run_batch", "require_distributed", "INSTALL_HINT",
-           "BATCHES_PER_THREAD"]
+__all__ = ["DaskExecutor", "run_batch", "require_distributed", "INSTALL_HINT", "BATCHES_PER_THREAD"]
 
 #: Batches per worker thread before tasks are grouped into larger batches (see the module doc).
 BATCHES_PER_THREAD = 50
@@ -52,8 +51,10 @@ def require_distributed(what: str = "running the audit on Dask") -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise AuditkitError(f"{what} needs Dask distributed, which is not installed "
-                            f"({exc}); install it with: {INSTALL_HINT}") from None
+        raise AuditkitError(
+            f"{what} needs Dask distributed, which is not installed "
+            f"({exc}); install it with: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -91,12 +92,21 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
-                 client: Any = None, batch_size: int | None = None, retries: int = 1,
-                 allowed_failures: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        client: Any = None,
+        batch_size: int | None = None,
+        retries: int = 1,
+        allowed_failures: int = 2,
+    ) -> None:
         if sum(x is not None for x in (workers, scheduler, client)) != 1:
-            raise AuditkitError("give the Dask executor exactly one of workers (a local "
-                                "cluster), scheduler (an address) or client")
+            raise AuditkitError(
+                "give the Dask executor exactly one of workers (a local "
+                "cluster), scheduler (an address) or client"
+            )
         if workers is not None and workers < 1:
             raise AuditkitError(f"workers must be at least 1, got {workers}")
         if batch_size is not None and batch_size < 1:
@@ -134,10 +144,14 @@ class DaskExecutor(Executor):
         shipped = pickle.dumps(registry)
 
         def submit(batch: list[int], name: str) -> Any:
-            future = self.client.submit(run_batch, pickle.dumps([tasks[i] for i in batch]),
-                                        shipped,
-                                        key=f"auditkit-{run_id}-{name}", pure=False,
-                                        retries=self.retries)
+            future = self.client.submit(
+                run_batch,
+                pickle.dumps([tasks[i] for i in batch]),
+                shipped,
+                key=f"auditkit-{run_id}-{name}",
+                pure=False,
+                retries=self.retries,
+            )
             batch_of[future] = batch
             return future
 
@@ -177,8 +191,13 @@ def _cause(error: BaseException | None) -> str:
         return "the task failed on the Dask cluster for an unknown reason"
     name = type(error).__name__
     if name == "KilledWorker":
-        return (f"the Dask worker running it died each time it was tried ({error}); it may "
-                "run out of memory or crash the interpreter")
-    hint = ("; is every plugin the audit uses installed on the workers too?"
-            if isinstance(error, ImportError) else "")
+        return (
+            f"the Dask worker running it died each time it was tried ({error}); it may "
+            "run out of memory or crash the interpreter"
+        )
+    hint = (
+        "; is every plugin the audit uses installed on the workers too?"
+        if isinstance(error, ImportError)
+        else ""
+    )
     return f"{name} on a Dask worker: {error}{hint}"

@@ -43,18 +43,56 @@ from auditkit.auditing.tolerances import Tolerances
 from auditkit.errors import AuditkitError
 from auditkit.scenario.model import Expectation
 
-__all__ = ["Diff", "compare", "CHANGE_COLUMNS", "VERDICT_CHANGES", "VALUE_CHANGES",
-           "harm", "pair_scorers"]
+__all__ = [
+    "Diff",
+    "compare",
+    "CHANGE_COLUMNS",
+    "VERDICT_CHANGES",
+    "VALUE_CHANGES",
+    "harm",
+    "pair_scorers",
+]
 
-CHANGE_COLUMNS = ["scenario", "flaw", "check", "probe", "unit", "scorer", "base_scorer",
-                  "candidate_scorer", "base_verdict", "candidate_verdict", "verdict_change",
-                  "base_estimate", "candidate_estimate", "delta", "delta_low", "delta_high",
-                  "harm", "harm_low", "harm_high", "confidence", "paired_seeds", "tolerance",
-                  "value_change", "regression", "reason", "expectation"]
-VERDICT_CHANGES = ("regressed", "newly error", "newly inconclusive", "changed", "fixed",
-                   "error fixed", "unchanged", "added", "removed")
-VALUE_CHANGES = ("worse", "better", "within tolerance", "within noise", "unchanged",
-                 "not paired")
+CHANGE_COLUMNS = [
+    "scenario",
+    "flaw",
+    "check",
+    "probe",
+    "unit",
+    "scorer",
+    "base_scorer",
+    "candidate_scorer",
+    "base_verdict",
+    "candidate_verdict",
+    "verdict_change",
+    "base_estimate",
+    "candidate_estimate",
+    "delta",
+    "delta_low",
+    "delta_high",
+    "harm",
+    "harm_low",
+    "harm_high",
+    "confidence",
+    "paired_seeds",
+    "tolerance",
+    "value_change",
+    "regression",
+    "reason",
+    "expectation",
+]
+VERDICT_CHANGES = (
+    "regressed",
+    "newly error",
+    "newly inconclusive",
+    "changed",
+    "fixed",
+    "error fixed",
+    "unchanged",
+    "added",
+    "removed",
+)
+VALUE_CHANGES = ("worse", "better", "within tolerance", "within noise", "unchanged", "not paired")
 _RANK = {"pass": 0, "inconclusive": 1, "fail": 2}
 
 
@@ -105,9 +143,11 @@ def pair_scorers(base: Results, candidate: Results) -> list[tuple[str, str]]:
         return [(s, s) for s in shared]
     if len(b) == 1 and len(c) == 1:
         return [(b[0], c[0])]
-    raise AuditkitError(f"the base audited {', '.join(b) or 'no scorer'} and the candidate "
-                        f"{', '.join(c) or 'no scorer'}: no scorer in common to compare. Audit "
-                        "the same scorer ids on both sides, or one scorer on each side")
+    raise AuditkitError(
+        f"the base audited {', '.join(b) or 'no scorer'} and the candidate "
+        f"{', '.join(c) or 'no scorer'}: no scorer in common to compare. Audit "
+        "the same scorer ids on both sides, or one scorer on each side"
+    )
 
 
 def _expectations(results: Results) -> dict[tuple[str, str], Expectation]:
@@ -153,19 +193,32 @@ class Diff:
             if frame is None:
                 return None
             out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-            return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
-                    for r in out]
+            return [
+                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                for r in out
+            ]
 
-        return {"format": "auditkit-diff", "version": 1,
-                "results_format": RESULTS_FORMAT["version"], "meta": self.meta,
-                "gate": {"failed": self.failed, "regressions": len(self.regressions)},
-                "counts": self.counts(), "changes": records(self.changes),
-                "worlds": records(self.worlds), "cohorts": records(self.cohorts),
-                "movers": records(self.movers)}
+        return {
+            "format": "auditkit-diff",
+            "version": 1,
+            "results_format": RESULTS_FORMAT["version"],
+            "meta": self.meta,
+            "gate": {"failed": self.failed, "regressions": len(self.regressions)},
+            "counts": self.counts(),
+            "changes": records(self.changes),
+            "worlds": records(self.worlds),
+            "cohorts": records(self.cohorts),
+            "movers": records(self.movers),
+        }
 
 
-def compare(base: Results, candidate: Results, *, tolerances: Tolerances | None = None,
-            level: float | None = None) -> Diff:
+def compare(
+    base: Results,
+    candidate: Results,
+    *,
+    tolerances: Tolerances | None = None,
+    level: float | None = None,
+) -> Diff:
     """Compare ``candidate`` with ``base`` (module docstring). ``level`` is the confidence of
     the paired intervals (default: the base audit's level)."""
     tolerances = tolerances or Tolerances()
@@ -180,53 +233,109 @@ def compare(base: Results, candidate: Results, *, tolerances: Tolerances | None 
         c_rows = {(r.scenario, r.check): r for r in ct[ct["scorer"] == c_id].itertuples()}
         label = b_id if b_id == c_id else f"{b_id} -> {c_id}"
         for key in dict.fromkeys([*b_rows, *c_rows]):
-            rows.append(_change(key, b_rows.get(key), c_rows.get(key), b_id, c_id, label,
-                                base.seeds, candidate.seeds, expectations.get(key), tolerances,
-                                level))
+            rows.append(
+                _change(
+                    key,
+                    b_rows.get(key),
+                    c_rows.get(key),
+                    b_id,
+                    c_id,
+                    label,
+                    base.seeds,
+                    candidate.seeds,
+                    expectations.get(key),
+                    tolerances,
+                    level,
+                )
+            )
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     if not changes.empty:
-        order = sorted(range(len(changes)), key=lambda i: (
-            flaw_number(str(changes.at[i, "flaw"])), str(changes.at[i, "scenario"])))
+        order = sorted(
+            range(len(changes)),
+            key=lambda i: (flaw_number(str(changes.at[i, "flaw"])), str(changes.at[i, "scenario"])),
+        )
         changes = changes.iloc[order].reset_index(drop=True)
-    meta = {"base": _side(base), "candidate": _side(candidate), "pairs": [list(p) for p in pairs],
-            "level": level, "tolerances": tolerances.info()}
+    meta = {
+        "base": _side(base),
+        "candidate": _side(candidate),
+        "pairs": [list(p) for p in pairs],
+        "level": level,
+        "tolerances": tolerances.info(),
+    }
     return Diff(changes, meta=meta)
 
 
 def _side(results: Results) -> dict[str, Any]:
     m = results.meta
-    return {"scorers": m.get("scorers", []), "seeds": m.get("seeds"),
-            "seed_base": m.get("seed_base"), "auditkit": m.get("auditkit"),
-            "source": m.get("source", "")}
+    return {
+        "scorers": m.get("scorers", []),
+        "seeds": m.get("seeds"),
+        "seed_base": m.get("seed_base"),
+        "auditkit": m.get("auditkit"),
+        "source": m.get("source", ""),
+    }
 
 
-def _change(key: tuple[str, str], b: Any, c: Any, b_id: str, c_id: str, label: str,
-            b_seeds: pd.DataFrame, c_seeds: pd.DataFrame, expect: Expectation | None,
-            tolerances: Tolerances, level: float) -> dict[str, Any]:
+def _change(
+    key: tuple[str, str],
+    b: Any,
+    c: Any,
+    b_id: str,
+    c_id: str,
+    label: str,
+    b_seeds: pd.DataFrame,
+    c_seeds: pd.DataFrame,
+    expect: Expectation | None,
+    tolerances: Tolerances,
+    level: float,
+) -> dict[str, Any]:
     scenario, check = key
     first = b if b is not None else c
     tol = tolerances.of(scenario, check)
     row: dict[str, Any] = {
-        "scenario": scenario, "flaw": first.flaw, "check": check, "probe": first.probe,
-        "unit": first.unit, "scorer": label, "base_scorer": b_id, "candidate_scorer": c_id,
+        "scenario": scenario,
+        "flaw": first.flaw,
+        "check": check,
+        "probe": first.probe,
+        "unit": first.unit,
+        "scorer": label,
+        "base_scorer": b_id,
+        "candidate_scorer": c_id,
         "base_verdict": None if b is None else b.verdict,
         "candidate_verdict": None if c is None else c.verdict,
         "base_estimate": np.nan if b is None else float(b.estimate),
         "candidate_estimate": np.nan if c is None else float(c.estimate),
-        "delta": np.nan, "delta_low": np.nan, "delta_high": np.nan, "harm": np.nan,
-        "harm_low": np.nan, "harm_high": np.nan, "confidence": np.nan, "paired_seeds": 0,
-        "tolerance": tol, "value_change": "not paired", "regression": False, "reason": "",
-        "expectation": first.expectation}
+        "delta": np.nan,
+        "delta_low": np.nan,
+        "delta_high": np.nan,
+        "harm": np.nan,
+        "harm_low": np.nan,
+        "harm_high": np.nan,
+        "confidence": np.nan,
+        "paired_seeds": 0,
+        "tolerance": tol,
+        "value_change": "not paired",
+        "regression": False,
+        "reason": "",
+        "expectation": first.expectation,
+    }
     kind = verdict_change(row["base_verdict"], row["candidate_verdict"])
     row["verdict_change"] = kind
     if b is None or c is None:
-        row["reason"] = (f"measured only in the {'candidate' if b is None else 'base'} "
-                         "audit; not compared")
+        row["reason"] = (
+            f"measured only in the {'candidate' if b is None else 'base'} audit; not compared"
+        )
         return row
-    bs = b_seeds[(b_seeds["scenario"] == scenario) & (b_seeds["check"] == check)
-                 & (b_seeds["scorer"] == b_id)][["seed", "value"]]
-    cs = c_seeds[(c_seeds["scenario"] == scenario) & (c_seeds["check"] == check)
-                 & (c_seeds["scorer"] == c_id)][["seed", "value"]]
+    bs = b_seeds[
+        (b_seeds["scenario"] == scenario)
+        & (b_seeds["check"] == check)
+        & (b_seeds["scorer"] == b_id)
+    ][["seed", "value"]]
+    cs = c_seeds[
+        (c_seeds["scenario"] == scenario)
+        & (c_seeds["check"] == check)
+        & (c_seeds["scorer"] == c_id)
+    ][["seed", "value"]]
     paired = bs.merge(cs, on="seed", suffixes=("_b", "_c"))
     paired = paired[np.isfinite(paired["value_b"]) & np.isfinite(paired["value_c"])]
     n = len(paired)
@@ -237,9 +346,15 @@ def _change(key: tuple[str, str], b: Any, c: Any, b_id: str, c_id: str, label: s
         delta = median_interval(vc - vb, level)
         region = expect.region() if expect is not None else (-math.inf, math.inf)
         h = median_interval(harm(vc, region) - harm(vb, region), level)
-        row |= {"delta": delta.estimate, "delta_low": delta.low, "delta_high": delta.high,
-                "harm": h.estimate, "harm_low": h.low, "harm_high": h.high,
-                "confidence": h.confidence}
+        row |= {
+            "delta": delta.estimate,
+            "delta_low": delta.low,
+            "delta_high": delta.high,
+            "harm": h.estimate,
+            "harm_low": h.low,
+            "harm_high": h.high,
+            "confidence": h.confidence,
+        }
         worse_by = h.estimate
         if np.array_equal(vb, vc):
             row["value_change"] = "unchanged"
@@ -251,12 +366,15 @@ def _change(key: tuple[str, str], b: Any, c: Any, b_id: str, c_id: str, label: s
             row["value_change"] = "worse" if h.estimate > 0 else "better"
     reasons = []
     if kind == "regressed" and (worse_by is None or worse_by > tol):
-        reasons.append(f"{b.verdict} -> fail" + ("" if worse_by is None else
-                                                 f", worse by {_fmt(worse_by)} (tolerance "
-                                                 f"{_fmt(tol)})"))
+        reasons.append(
+            f"{b.verdict} -> fail"
+            + ("" if worse_by is None else f", worse by {_fmt(worse_by)} (tolerance {_fmt(tol)})")
+        )
     if row["value_change"] == "worse" and not reasons:
-        reasons.append(f"significantly worse: {_fmt(worse_by)} [{_fmt(row['harm_low'])}, "
-                       f"{_fmt(row['harm_high'])}] beyond the tolerance {_fmt(tol)}")
+        reasons.append(
+            f"significantly worse: {_fmt(worse_by)} [{_fmt(row['harm_low'])}, "
+            f"{_fmt(row['harm_high'])}] beyond the tolerance {_fmt(tol)}"
+        )
     if kind == "newly error":
         reasons.append(f"the candidate errs ({b.verdict} -> error)")
     row["regression"] = bool(reasons)
@@ -280,25 +398,42 @@ def split(results: Results, scorer: str, *, name: str | None = None) -> Results:
     table = t[(t["scorer"] == scorer) | (t["role"] != "scorer")].reset_index(drop=True)
     seeds = s[(s["scorer"] == scorer) | (s["role"] != "scorer")].reset_index(drop=True)
     meta = dict(results.meta)
-    meta["scorers"] = [dict(m) for m in results.meta.get("scorers", [])
-                       if m.get("id") == scorer or m.get("reference")]
+    meta["scorers"] = [
+        dict(m)
+        for m in results.meta.get("scorers", [])
+        if m.get("id") == scorer or m.get("reference")
+    ]
     if name and name != scorer:
         table = table.assign(scorer=table["scorer"].replace({scorer: name}))
         seeds = seeds.assign(scorer=seeds["scorer"].replace({scorer: name}))
-        table["finding"] = [f"{name}: {f[len(scorer) + 2:]}" if r == "scorer" and
-                            str(f).startswith(f"{scorer}: ") else f
-                            for f, r in zip(table["finding"], table["role"], strict=True)]
+        table["finding"] = [
+            f"{name}: {f[len(scorer) + 2 :]}"
+            if r == "scorer" and str(f).startswith(f"{scorer}: ")
+            else f
+            for f, r in zip(table["finding"], table["role"], strict=True)
+        ]
         for m in meta["scorers"]:
             if m.get("id") == scorer:
                 m["id"] = name
     return Results(table, seeds, meta)
 
 
-def diff_scorers(scenarios: list[Any], base: Any, candidate: Any, *, seeds: int = 9,
-                 seed: int = 0, level: float = 0.95, policy: Any = None,
-                 registry: Any = None, executor: Any = None, time_limit: float | None = 60.0,
-                 tolerances: Tolerances | None = None, churn: bool = True,
-                 progress: Any = None) -> tuple[Diff, Results, Results]:
+def diff_scorers(
+    scenarios: list[Any],
+    base: Any,
+    candidate: Any,
+    *,
+    seeds: int = 9,
+    seed: int = 0,
+    level: float = 0.95,
+    policy: Any = None,
+    registry: Any = None,
+    executor: Any = None,
+    time_limit: float | None = 60.0,
+    tolerances: Tolerances | None = None,
+    churn: bool = True,
+    progress: Any = None,
+) -> tuple[Diff, Results, Results]:
     """Audit ``base`` and ``candidate`` (two scorers) on the same scenarios and seeds in one
     audit (each world built once, scored by both), compare them, and measure the rank churn
     between them on every treated world. Returns the diff and each side's results."""
@@ -313,16 +448,28 @@ def diff_scorers(scenarios: list[Any], base: Any, candidate: Any, *, seeds: int 
     shown = candidate.id
     if candidate.id == base.id:  # one audit needs two names; the candidate's is restored below
         rename(candidate, f"{candidate.id}-candidate")
-    results = audit(scenarios, [base, candidate], seeds=seeds, seed=seed, level=level,
-                    policy=policy, registry=registry, time_limit=time_limit,
-                    executor=executor, progress=progress)
+    results = audit(
+        scenarios,
+        [base, candidate],
+        seeds=seeds,
+        seed=seed,
+        level=level,
+        policy=policy,
+        registry=registry,
+        time_limit=time_limit,
+        executor=executor,
+        progress=progress,
+    )
     base_results = split(results, base.id)
     cand_results = split(results, candidate.id, name=shown)
     diff = compare(base_results, cand_results, tolerances=tolerances, level=level)
     if churn:
         plan = results.meta["seed_lists"]
-        tasks = [ChurnTask(s, sd, base, candidate, time_limit)
-                 for s in results_scenarios(scenarios, policy) for sd in plan.get(s.id, [])]
+        tasks = [
+            ChurnTask(s, sd, base, candidate, time_limit)
+            for s in results_scenarios(scenarios, policy)
+            for sd in plan.get(s.id, [])
+        ]
 
         def report(done: int, total: int, task: Any) -> None:
             if progress:
@@ -334,10 +481,10 @@ def diff_scorers(scenarios: list[Any], base: Any, candidate: Any, *, seeds: int 
         worlds = pd.DataFrame([r for r in rows if r["kind"] == "world"], columns=WORLD_COLUMNS)
         worlds["candidate"] = shown
         diff.worlds = worlds
-        diff.movers = pd.DataFrame([r for r in rows if r["kind"] == "mover"],
-                                   columns=MOVER_COLUMNS)
-        diff.cohorts = pd.DataFrame([r for r in rows if r["kind"] == "cohort"],
-                                    columns=COHORT_COLUMNS)
+        diff.movers = pd.DataFrame([r for r in rows if r["kind"] == "mover"], columns=MOVER_COLUMNS)
+        diff.cohorts = pd.DataFrame(
+            [r for r in rows if r["kind"] == "cohort"], columns=COHORT_COLUMNS
+        )
     rename(candidate, shown)
     return diff, base_results, cand_results
 

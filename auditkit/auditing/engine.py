@@ -36,8 +36,16 @@ from auditkit.scenario.model import Check, Scenario
 from auditkit.scenario.policy import Policy
 from auditkit.scenario.run import ScenarioRun
 
-__all__ = ["audit", "AuditTask", "measure_check", "scenario_seeds", "DEFAULT_SEEDS",
-           "DEFAULT_LEVEL", "AUTO_LOOKS", "SEED_STRIDE"]
+__all__ = [
+    "audit",
+    "AuditTask",
+    "measure_check",
+    "scenario_seeds",
+    "DEFAULT_SEEDS",
+    "DEFAULT_LEVEL",
+    "AUTO_LOOKS",
+    "SEED_STRIDE",
+]
 
 #: Seeds per scenario unless told otherwise: the fewest whose 95% interval for the median drops
 #: the most extreme seed at each end (so one catastrophic seed cannot decide a verdict); the
@@ -56,8 +64,10 @@ SEED_STRIDE = 1000
 def scenario_seeds(scenario: Scenario, count: int, base: int = 0) -> list[int]:
     """The seeds a scenario runs with: ``population.seed + SEED_STRIDE * base + i``, i < count."""
     if count > SEED_STRIDE:
-        raise AuditkitError(f"{count} seeds per scenario is more than {SEED_STRIDE}; "
-                            "replications with neighbouring --seed bases would share seeds")
+        raise AuditkitError(
+            f"{count} seeds per scenario is more than {SEED_STRIDE}; "
+            "replications with neighbouring --seed bases would share seeds"
+        )
     start = scenario.population.seed + SEED_STRIDE * int(base)
     return list(range(start, start + int(count)))
 
@@ -88,8 +98,9 @@ class AuditTask:
 
     def run(self, registry: Registry) -> Rows:
         """The rows of every check of the scenario for every scorer, in order."""
-        run = ScenarioRun(self.scenario, self.seed, registry, time_limit=self.time_limit,
-                          budget=self.budget)
+        run = ScenarioRun(
+            self.scenario, self.seed, registry, time_limit=self.time_limit, budget=self.budget
+        )
         rows = []
         for check in self.scenario.checks:
             probe = registry.probes[check.probe](**check.probe_params)
@@ -115,12 +126,22 @@ class AuditTask:
                 except Exception:  # a probe that cannot even be built is part of the cause
                     unit = expectation = None
             for scorer in self.scorers:
-                rows.append({"scenario": self.scenario.id, "flaw": self.scenario.flaw,
-                             "seed": self.seed, "scorer": scorer.id,
-                             "scorer_version": scorer.version, "check": check.label,
-                             "probe": check.probe, "value": np.nan, "unit": unit,
-                             "expectation": expectation, "verdict": "error",
-                             "finding": f"{scorer.id}: the task {self.label} failed: {cause}"})
+                rows.append(
+                    {
+                        "scenario": self.scenario.id,
+                        "flaw": self.scenario.flaw,
+                        "seed": self.seed,
+                        "scorer": scorer.id,
+                        "scorer_version": scorer.version,
+                        "check": check.label,
+                        "probe": check.probe,
+                        "value": np.nan,
+                        "unit": unit,
+                        "expectation": expectation,
+                        "verdict": "error",
+                        "finding": f"{scorer.id}: the task {self.label} failed: {cause}",
+                    }
+                )
         return rows
 
 
@@ -136,24 +157,40 @@ def control_role(check: Check, scorer: Scorer, oracle_everywhere: bool = True) -
     return None
 
 
-def _reference_scorers(scenarios: Sequence[Scenario], registry: Registry,
-                       audited: Sequence[Scorer], oracle: bool) -> list[Scorer]:
-    ids = [cid for s in scenarios for c in s.checks
-           for cid in (*c.controls.positive, *c.controls.negative)]
+def _reference_scorers(
+    scenarios: Sequence[Scenario], registry: Registry, audited: Sequence[Scorer], oracle: bool
+) -> list[Scorer]:
+    ids = [
+        cid
+        for s in scenarios
+        for c in s.checks
+        for cid in (*c.controls.positive, *c.controls.negative)
+    ]
     if oracle:
         ids += registry.references("oracle")
     taken = {s.id for s in audited}
     return [registry.scorer(cid) for cid in dict.fromkeys(ids) if cid not in taken]
 
 
-def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
-          seeds: int | Literal["auto"] = DEFAULT_SEEDS, seed: int = 0,
-          level: float = DEFAULT_LEVEL, policy: Policy | None = None, controls: bool = False,
-          oracle: bool = True, registry: Registry | None = None, time_limit: float | None = 60.0,
-          executor: Executor | None = None,
-          progress: Callable[[str], None] | None = None, budget: Budget | None = None,
-          journal: Journal | None = None, evidence: bool = False,
-          step: Callable[[int, int, str], None] | None = None) -> Results:
+def audit(
+    scenarios: Sequence[Scenario],
+    scorers: Sequence[Scorer],
+    *,
+    seeds: int | Literal["auto"] = DEFAULT_SEEDS,
+    seed: int = 0,
+    level: float = DEFAULT_LEVEL,
+    policy: Policy | None = None,
+    controls: bool = False,
+    oracle: bool = True,
+    registry: Registry | None = None,
+    time_limit: float | None = 60.0,
+    executor: Executor | None = None,
+    progress: Callable[[str], None] | None = None,
+    budget: Budget | None = None,
+    journal: Journal | None = None,
+    evidence: bool = False,
+    step: Callable[[int, int, str], None] | None = None,
+) -> Results:
     """Run every check of every scenario on ``seeds`` seeds (or ``"auto"``) against every scorer
     and judge each check over the seeds.
 
@@ -174,20 +211,20 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
     ids = [s.id for s in scorers]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise AuditkitError(f"scorer id {twice[0]!r} is audited twice; their results would "
-                            "merge. Give each configuration its own name, e.g. --scorer "
-                            f"{twice[0]} --scorer {twice[0]}-b={twice[0]}[NAME=VALUE] "
-                            "(docs/regression.md)")
+        raise AuditkitError(
+            f"scorer id {twice[0]!r} is audited twice; their results would "
+            "merge. Give each configuration its own name, e.g. --scorer "
+            f"{twice[0]} --scorer {twice[0]}-b={twice[0]}[NAME=VALUE] "
+            "(docs/regression.md)"
+        )
     if not 0 < level < 1:
         raise AuditkitError(f"confidence level {level!r} is not between 0 and 1 (e.g. 0.95)")
     if seeds != "auto" and (not isinstance(seeds, int) or seeds < 1):
-        raise AuditkitError(f"seeds must be a whole number of at least 1 or 'auto', not "
-                            f"{seeds!r}")
+        raise AuditkitError(f"seeds must be a whole number of at least 1 or 'auto', not {seeds!r}")
     scenarios = list(scenarios)
     if policy is not None:
         scenarios = policy.apply(scenarios)
-    references = tuple(_reference_scorers(scenarios, registry, scorers, oracle)) \
-        if controls else ()
+    references = tuple(_reference_scorers(scenarios, registry, scorers, oracle)) if controls else ()
     executor = executor or SerialExecutor()
 
     def report(done: int, total: int, task: AuditTask) -> None:
@@ -197,8 +234,11 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             progress(f"[{done}/{total}] {task.label}")
 
     def run(plan: dict[str, list[int]]) -> Rows:
-        tasks = [AuditTask(s, sd, tuple(scorers), time_limit, references, oracle, budget)
-                 for s in scenarios for sd in plan.get(s.id, [])]
+        tasks = [
+            AuditTask(s, sd, tuple(scorers), time_limit, references, oracle, budget)
+            for s in scenarios
+            for sd in plan.get(s.id, [])
+        ]
         return run_all(executor, tasks, registry, progress=report, journal=journal)
 
     expectations = {(s.id, c.label): c.expect for s in scenarios for c in s.checks}
@@ -212,8 +252,11 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             open_ = set(table.loc[table["verdict"] == "inconclusive", "scenario"])
             if not open_:
                 break
-            more = {s.id: scenario_seeds(s, count, seed)[len(plan[s.id]):]
-                    for s in scenarios if s.id in open_}
+            more = {
+                s.id: scenario_seeds(s, count, seed)[len(plan[s.id]) :]
+                for s in scenarios
+                if s.id in open_
+            }
             rows += run(more)
             for sid, extra in more.items():
                 plan[sid] += extra
@@ -242,18 +285,41 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
             "minimum_seeds_for_level": seeds_for_level(level),
         },
         "policy": policy.info(scenarios) if policy is not None else None,
-        "scorers": [{"id": s.id, "registered_id": type(s).id, "version": s.version,
-                     "reference": s.reference,
-                     "params": s.params.model_dump(mode="json")}
-                    for s in (*scorers, *references)],
-        "scenarios": [{"id": s.id, "flaw": s.flaw, "title": s.title,
-                       "acceptable": s.acceptable, "source": s.source} for s in scenarios],
-        "checks": [{"scenario": s.id, "check": c.label, "probe": c.probe,
-                    "params": c.probe_params,
-                    "expect": c.expect.model_dump(mode="json", exclude_none=True),
-                    "policy": policy.name if policy is not None and policy.sets(s.id, c.label)
-                    else "scenario",
-                    "controls": c.controls.model_dump()} for s in scenarios for c in s.checks],
+        "scorers": [
+            {
+                "id": s.id,
+                "registered_id": type(s).id,
+                "version": s.version,
+                "reference": s.reference,
+                "params": s.params.model_dump(mode="json"),
+            }
+            for s in (*scorers, *references)
+        ],
+        "scenarios": [
+            {
+                "id": s.id,
+                "flaw": s.flaw,
+                "title": s.title,
+                "acceptable": s.acceptable,
+                "source": s.source,
+            }
+            for s in scenarios
+        ],
+        "checks": [
+            {
+                "scenario": s.id,
+                "check": c.label,
+                "probe": c.probe,
+                "params": c.probe_params,
+                "expect": c.expect.model_dump(mode="json", exclude_none=True),
+                "policy": policy.name
+                if policy is not None and policy.sets(s.id, c.label)
+                else "scenario",
+                "controls": c.controls.model_dump(),
+            }
+            for s in scenarios
+            for c in s.checks
+        ],
     }
     figures: dict[str, Any] = {}
     if evidence:
@@ -262,9 +328,13 @@ def audit(scenarios: Sequence[Scenario], scorers: Sequence[Scorer], *,
         if progress:
             progress("collecting the figures' evidence ...")
         # third-party scorers stay isolated here too (an IsolatingExecutor's workers)
-        figures = collect_evidence(scenarios, executor.in_process(scorers, time_limit), registry,
-                                   {sid: seeds_[0] for sid, seeds_ in plan.items() if seeds_},
-                                   time_limit=time_limit)
+        figures = collect_evidence(
+            scenarios,
+            executor.in_process(scorers, time_limit),
+            registry,
+            {sid: seeds_[0] for sid, seeds_ in plan.items() if seeds_},
+            time_limit=time_limit,
+        )
     return Results(table, frame, meta, figures)
 
 
@@ -272,18 +342,28 @@ def _frame(rows: Rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SEED_COLUMNS)
 
 
-def measure_check(run: ScenarioRun, scorer: Scorer, check: Check, probe: Probe, *,
-                  role: str = "scorer") -> dict[str, Any]:
+def measure_check(
+    run: ScenarioRun, scorer: Scorer, check: Check, probe: Probe, *, role: str = "scorer"
+) -> dict[str, Any]:
     """One per-seed row: ``probe`` measures ``scorer`` on ``run``, and ``check``'s expectation
     judges the value (``pass``/``fail``). A probe with no number gives ``skip``, ``blind`` or
     ``degenerate``; a failure of the scorer or probe becomes an ``error`` row."""
     scenario = run.scenario
     expect = check.expect
     unit = probe.unit_for_params()
-    row = {"scenario": scenario.id, "flaw": scenario.flaw, "seed": run.seed, "scorer": scorer.id,
-           "scorer_version": scorer.version, "role": role, "check": check.label,
-           "probe": probe.id, "value": np.nan, "unit": unit,
-           "expectation": expect.describe(unit)}
+    row = {
+        "scenario": scenario.id,
+        "flaw": scenario.flaw,
+        "seed": run.seed,
+        "scorer": scorer.id,
+        "scorer_version": scorer.version,
+        "role": role,
+        "check": check.label,
+        "probe": probe.id,
+        "value": np.nan,
+        "unit": unit,
+        "expectation": expect.describe(unit),
+    }
     try:
         m = probe.measure(run, scorer)
     except NotApplicable as exc:
@@ -296,9 +376,10 @@ def measure_check(run: ScenarioRun, scorer: Scorer, check: Check, probe: Probe, 
     except AuditkitError as exc:
         return row | {"verdict": "error", "finding": f"{scorer.id}: {exc}"}
     except Exception as exc:  # a third-party probe or behaviour bug must not stop the audit
-        return row | {"verdict": "error",
-                      "finding": f"{scorer.id}: {type(exc).__name__} in probe "
-                                 f"{probe.id!r}: {exc}"}
+        return row | {
+            "verdict": "error",
+            "finding": f"{scorer.id}: {type(exc).__name__} in probe {probe.id!r}: {exc}",
+        }
     if not np.isfinite(m.value):
         return row | {"verdict": "error", "finding": f"{scorer.id}: {m.text} (not a number)"}
     verdict = "pass" if expect.holds(m.value) else "fail"

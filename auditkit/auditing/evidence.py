@@ -42,8 +42,16 @@ from auditkit.plugin.scorer import Scorer
 from auditkit.scenario.model import Scenario
 from auditkit.scenario.run import ScenarioRun
 
-__all__ = ["collect_evidence", "scenario_evidence", "EVIDENCE_VERSION", "QUANTILES",
-           "DECAY_DAYS", "DOSE_FACTORS", "TRUTH_BINS", "DOSE_MIN_COUNT"]
+__all__ = [
+    "collect_evidence",
+    "scenario_evidence",
+    "EVIDENCE_VERSION",
+    "QUANTILES",
+    "DECAY_DAYS",
+    "DOSE_FACTORS",
+    "TRUTH_BINS",
+    "DOSE_MIN_COUNT",
+]
 
 #: bumped when a key of the evidence changes meaning
 EVIDENCE_VERSION = 1
@@ -62,23 +70,31 @@ TRUTH_BINS = 10
 DECAY_PROBES = ("half_life", "decay", "recovery")
 
 
-def collect_evidence(scenarios: Sequence[Scenario], scorers: Sequence[Scorer],
-                     registry: Registry, seeds: dict[str, int], *,
-                     time_limit: float | None = 60.0) -> dict[str, Any]:
+def collect_evidence(
+    scenarios: Sequence[Scenario],
+    scorers: Sequence[Scorer],
+    registry: Registry,
+    seeds: dict[str, int],
+    *,
+    time_limit: float | None = 60.0,
+) -> dict[str, Any]:
     """The evidence of every scenario in ``seeds`` (scenario id -> its representative seed)."""
-    out: dict[str, Any] = {"version": EVIDENCE_VERSION,
-                           "seed": "the first audited seed of each scenario",
-                           "quantiles": list(QUANTILES), "scenarios": {}}
+    out: dict[str, Any] = {
+        "version": EVIDENCE_VERSION,
+        "seed": "the first audited seed of each scenario",
+        "quantiles": list(QUANTILES),
+        "scenarios": {},
+    }
     for scenario in scenarios:
         if scenario.id not in seeds:
             continue
         seed = seeds[scenario.id]
         try:
-            out["scenarios"][scenario.id] = scenario_evidence(scenario, seed, scorers,
-                                                              registry, time_limit=time_limit)
+            out["scenarios"][scenario.id] = scenario_evidence(
+                scenario, seed, scorers, registry, time_limit=time_limit
+            )
         except Exception as exc:  # evidence is an illustration: it never stops an audit
-            out["scenarios"][scenario.id] = {"seed": seed,
-                                             "error": f"{type(exc).__name__}: {exc}"}
+            out["scenarios"][scenario.id] = {"seed": seed, "error": f"{type(exc).__name__}: {exc}"}
     return out
 
 
@@ -97,8 +113,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def scenario_evidence(scenario: Scenario, seed: int, scorers: Sequence[Scorer],
-                      registry: Registry, *, time_limit: float | None = 60.0) -> dict[str, Any]:
+def scenario_evidence(
+    scenario: Scenario,
+    seed: int,
+    scorers: Sequence[Scorer],
+    registry: Registry,
+    *,
+    time_limit: float | None = 60.0,
+) -> dict[str, Any]:
     """The evidence of one scenario on one seed (see the module docstring)."""
     run = ScenarioRun(scenario, seed, registry, time_limit=time_limit)
     scores: dict[str, pd.Series] = {}
@@ -108,9 +130,12 @@ def scenario_evidence(scenario: Scenario, seed: int, scorers: Sequence[Scorer],
         except Exception:  # an erring or inapplicable scorer has no evidence
             continue
     treated = any(registry.behaviours[c.behaviour]().has_treatment for c in scenario.cohorts)
-    ev: dict[str, Any] = {"seed": seed, "treatment": treated,
-                          "cohorts": _cohorts(run, scorers, scores, treated),
-                          "agreement": _agreement(run, scores)}
+    ev: dict[str, Any] = {
+        "seed": seed,
+        "treatment": treated,
+        "cohorts": _cohorts(run, scorers, scores, treated),
+        "agreement": _agreement(run, scores),
+    }
     truth = _truth(run, scores)
     if truth:
         ev["truth"] = truth
@@ -123,8 +148,9 @@ def scenario_evidence(scenario: Scenario, seed: int, scorers: Sequence[Scorer],
     return _clean(ev)
 
 
-def _cohorts(run: ScenarioRun, scorers: Sequence[Scorer], scores: dict[str, pd.Series],
-             treated: bool) -> dict[str, Any]:
+def _cohorts(
+    run: ScenarioRun, scorers: Sequence[Scorer], scores: dict[str, pd.Series], treated: bool
+) -> dict[str, Any]:
     names = ["base", *[c.name for c in run.scenario.cohorts]]
     out: dict[str, Any] = {}
     for scorer in scorers:
@@ -144,8 +170,7 @@ def _cohorts(run: ScenarioRun, scorers: Sequence[Scorer], scores: dict[str, pd.S
                 continue
             entry = {"n": len(codes), "treated": np.quantile(pct[codes], QUANTILES)}
             if control is not None:
-                entry["control"] = np.quantile(control[run.members(name, run.control)],
-                                               QUANTILES)
+                entry["control"] = np.quantile(control[run.members(name, run.control)], QUANTILES)
             per[name] = entry
         out[scorer.id] = per
     return out
@@ -154,9 +179,13 @@ def _cohorts(run: ScenarioRun, scorers: Sequence[Scorer], scores: dict[str, pd.S
 def _agreement(run: ScenarioRun, scores: dict[str, pd.Series]) -> dict[str, Any]:
     ids = list(scores)
     mask = run.population_mask()
-    matrix = [[1.0 if a == b else _spearman(scores[a].to_numpy()[mask],
-                                            scores[b].to_numpy()[mask])
-               for b in ids] for a in ids]
+    matrix = [
+        [
+            1.0 if a == b else _spearman(scores[a].to_numpy()[mask], scores[b].to_numpy()[mask])
+            for b in ids
+        ]
+        for a in ids
+    ]
     return {"scorers": ids, "rho": matrix}
 
 
@@ -179,12 +208,14 @@ def _truth(run: ScenarioRun, scores: dict[str, pd.Series]) -> dict[str, Any]:
         out["rho"][sid] = _spearman(s.to_numpy()[mask], truth.to_numpy()[mask])
         out["median_percentile"][sid] = [
             float(np.median(pct[bins == b])) if np.any(bins == b) else float("nan")
-            for b in range(TRUTH_BINS)]
+            for b in range(TRUTH_BINS)
+        ]
     return out
 
 
-def _decay(run: ScenarioRun, scorers: Sequence[Scorer],
-           scores: dict[str, pd.Series]) -> dict[str, Any]:
+def _decay(
+    run: ScenarioRun, scorers: Sequence[Scorer], scores: dict[str, pd.Series]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for check in run.scenario.checks:
         cohort = check.probe_params.get("cohort")
@@ -206,8 +237,10 @@ def _decay(run: ScenarioRun, scorers: Sequence[Scorer],
                 for d in days:
                     t = run.day(start + d)
                     a = float(np.median(run.scores(scorer, at=t).to_numpy()[codes])) - lo
-                    b = float(np.median(run.scores(scorer, control=True,
-                                                   at=t).to_numpy()[codes])) - lo
+                    b = (
+                        float(np.median(run.scores(scorer, control=True, at=t).to_numpy()[codes]))
+                        - lo
+                    )
                     kept.append(a / b if b > 0 else float("nan"))
             except Exception:
                 continue
@@ -217,15 +250,20 @@ def _decay(run: ScenarioRun, scorers: Sequence[Scorer],
     return out
 
 
-def _dose(run: ScenarioRun, scorers: Sequence[Scorer], registry: Registry,
-          time_limit: float | None) -> dict[str, Any]:
+def _dose(
+    run: ScenarioRun, scorers: Sequence[Scorer], registry: Registry, time_limit: float | None
+) -> dict[str, Any]:
     scenario = run.scenario
     for check in scenario.checks:
         cohort = check.probe_params.get("cohort")
         spec = next((c for c in scenario.cohorts if c.name == cohort), None)
         count = spec.params.get("count") if spec is not None else None
-        if spec is None or check.probe != "gain" or not isinstance(count, int) \
-                or count < DOSE_MIN_COUNT:
+        if (
+            spec is None
+            or check.probe != "gain"
+            or not isinstance(count, int)
+            or count < DOSE_MIN_COUNT
+        ):
             continue
         probe = registry.probes[check.probe](**check.probe_params)
         sizes = [max(1, int(round(count * f))) for f in DOSE_FACTORS]
@@ -234,10 +272,18 @@ def _dose(run: ScenarioRun, scorers: Sequence[Scorer], registry: Registry,
             if size == count:
                 sized = run
             else:
-                cohorts = [c.model_copy(update={"params": {**c.params, "count": size}})
-                           if c.name == cohort else c for c in scenario.cohorts]
-                sized = ScenarioRun(scenario.model_copy(update={"cohorts": cohorts}), run.seed,
-                                    registry, time_limit=time_limit)
+                cohorts = [
+                    c.model_copy(update={"params": {**c.params, "count": size}})
+                    if c.name == cohort
+                    else c
+                    for c in scenario.cohorts
+                ]
+                sized = ScenarioRun(
+                    scenario.model_copy(update={"cohorts": cohorts}),
+                    run.seed,
+                    registry,
+                    time_limit=time_limit,
+                )
             for scorer in scorers:
                 try:
                     value = float(probe.measure(sized, scorer).value)
@@ -246,6 +292,12 @@ def _dose(run: ScenarioRun, scorers: Sequence[Scorer], registry: Registry,
                 except Exception:
                     value = float("nan")
                 gains[scorer.id].append(value)
-        return {"check": check.label, "cohort": cohort, "behaviour": spec.behaviour,
-                "unit": probe.unit_for_params(), "counts": sizes, "gain": gains}
+        return {
+            "check": check.label,
+            "cohort": cohort,
+            "behaviour": spec.behaviour,
+            "unit": probe.unit_for_params(),
+            "counts": sizes,
+            "gain": gains,
+        }
     return {}

@@ -67,9 +67,14 @@ class SerialExecutor(Executor):
             yield i, task.run(registry)
 
 
-def run_all(executor: Executor, tasks: list[AuditTask], registry: Registry, *,
-            progress: Callable[[int, int, AuditTask], None] | None = None,
-            journal: Journal | None = None) -> Rows:
+def run_all(
+    executor: Executor,
+    tasks: list[AuditTask],
+    registry: Registry,
+    *,
+    progress: Callable[[int, int, AuditTask], None] | None = None,
+    journal: Journal | None = None,
+) -> Rows:
     """Every task's rows, in task order, whatever order the executor finishes them in.
 
     With a ``journal``, the tasks it already holds are not run again and every task is
@@ -92,8 +97,9 @@ def run_all(executor: Executor, tasks: list[AuditTask], registry: Registry, *,
             progress(len(done), len(tasks), tasks[i])
     missing = sorted(set(range(len(tasks))) - set(done))
     if missing:
-        raise RuntimeError(f"executor {executor.name!r} returned no rows for task "
-                           f"{tasks[missing[0]].label}")
+        raise RuntimeError(
+            f"executor {executor.name!r} returned no rows for task {tasks[missing[0]].label}"
+        )
     return [row for i in range(len(tasks)) for row in done[i]]
 
 
@@ -106,8 +112,9 @@ def executor_for(workers: int | None = None, scheduler: str | None = None) -> Ex
     from auditkit.errors import AuditkitError
 
     if workers is not None and scheduler is not None:
-        raise AuditkitError("give --workers (a local Dask cluster) or --scheduler (an existing "
-                            "one), not both")
+        raise AuditkitError(
+            "give --workers (a local Dask cluster) or --scheduler (an existing one), not both"
+        )
     if workers is None and scheduler is None:
         return SerialExecutor()
     from auditkit.auditing.dask import DaskExecutor

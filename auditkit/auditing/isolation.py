@@ -57,8 +57,15 @@ if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
     from auditkit.plugin.registry import Registry
 
-__all__ = ["IsolatedScorer", "IsolatingExecutor", "Isolation", "isolate", "is_built_in",
-           "serve_scorer", "serve_forks"]
+__all__ = [
+    "IsolatedScorer",
+    "IsolatingExecutor",
+    "Isolation",
+    "isolate",
+    "is_built_in",
+    "serve_scorer",
+    "serve_forks",
+]
 
 Isolation = Literal["third-party", "all", "none"]
 #: Worlds a worker keeps between calls (a scenario's treated and control world, and a spare).
@@ -136,15 +143,21 @@ def _serve(conn: Connection) -> None:
             reply: tuple[str, Any] = ("ok", getattr(scorer, method)(view, *args))
         except BaseException as exc:  # noqa: B036 - SystemExit and KeyboardInterrupt included
             reply = ("raised", _describe(exc))
-        stray = [t for t in threading.enumerate()
-                 if t not in before and t.is_alive() and not t.daemon]
+        stray = [
+            t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+        ]
         if stray:
             reply = ("stray", [t.name for t in stray])
         try:
             conn.send(reply)
         except Exception as exc:
-            conn.send(("raised", f"returned {type(reply[1]).__name__}, which cannot be sent "
-                                 f"back to the audit ({_describe(exc)})"))
+            conn.send(
+                (
+                    "raised",
+                    f"returned {type(reply[1]).__name__}, which cannot be sent "
+                    f"back to the audit ({_describe(exc)})",
+                )
+            )
         if stray:
             sys.stderr.flush()
             os._exit(0)  # the thread would keep the worker alive
@@ -220,8 +233,12 @@ def _exit_cause(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        what = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, e.g. out of memory)",
-                "SIGABRT": " (aborted)", "SIGBUS": " (a bus error)"}.get(name, "")
+        what = {
+            "SIGSEGV": " (a segmentation fault)",
+            "SIGKILL": " (killed, e.g. out of memory)",
+            "SIGABRT": " (aborted)",
+            "SIGBUS": " (a bus error)",
+        }.get(name, "")
         return f"was killed by {name}{what}"
     return f"exited with code {code}"
 
@@ -240,8 +257,10 @@ class _Forks:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _ZYGOTE, str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL)
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL,
+            )
         finally:
             theirs.close()
         self.control = ours
@@ -320,17 +339,21 @@ class _Worker:
         try:
             payload = pickle.dumps(self.scorer)
         except Exception as exc:
-            raise ScorerError(f"{self.who} cannot be sent to a worker process "
-                              f"({_describe(exc)}); run it in the audit's process with "
-                              "--isolation none") from None
+            raise ScorerError(
+                f"{self.who} cannot be sent to a worker process "
+                f"({_describe(exc)}); run it in the audit's process with "
+                "--isolation none"
+            ) from None
         ours, theirs = socket.socketpair()
         try:
             self.pid = _FORKS.fork(theirs.fileno())
             if self.pid is None:
                 self.process = subprocess.Popen(
                     [sys.executable, "-c", _WORKER, str(theirs.fileno()), str(os.getpid())],
-                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                    stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL)
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=sys.stderr.fileno() if _has_fd(sys.stderr) else subprocess.DEVNULL,
+                )
         except OSError as exc:
             ours.close()
             raise ScorerError(f"{self.who}: cannot start a worker process: {exc}") from None
@@ -382,8 +405,9 @@ class _Worker:
             self.next_token += 1
         return token
 
-    def call(self, method: str, world: World, args: tuple[Any, ...],
-             time_limit: float | None) -> Any:
+    def call(
+        self, method: str, world: World, args: tuple[Any, ...], time_limit: float | None
+    ) -> Any:
         world = original(world)
         with self.lock:
             if not self.alive():
@@ -411,9 +435,11 @@ class _Worker:
             return value
         if kind == "stray":
             self.stop(kill=True)
-            raise ScorerError(f"{self.who} left {len(value)} thread(s) running after scoring "
-                              f"({', '.join(map(repr, value[:3]))}); a scorer must not start "
-                              "threads it does not finish. Its worker process was stopped.")
+            raise ScorerError(
+                f"{self.who} left {len(value)} thread(s) running after scoring "
+                f"({', '.join(map(repr, value[:3]))}); a scorer must not start "
+                "threads it does not finish. Its worker process was stopped."
+            )
         raise ScorerError(f"{self.who} {value}")
 
     def _wait(self, limit: float | None, *, starting: bool = False) -> tuple[str, Any]:
@@ -430,14 +456,20 @@ class _Worker:
             if end is not None and time.monotonic() > end:
                 self.stop(kill=True)
                 if starting:
-                    raise ScorerError(f"{self.who}: its worker process did not start within "
-                                      f"{_STARTUP:g} s; it was killed")
-                raise ScorerError(f"{self.who} ran past the time limit of {limit:g} s "
-                                  "(raise it with --time-limit); its worker process was killed")
+                    raise ScorerError(
+                        f"{self.who}: its worker process did not start within "
+                        f"{_STARTUP:g} s; it was killed"
+                    )
+                raise ScorerError(
+                    f"{self.who} ran past the time limit of {limit:g} s "
+                    "(raise it with --time-limit); its worker process was killed"
+                )
         code = self.stop(kill=True)
-        raise ScorerError(f"{self.who} ended its worker process while scoring: it "
-                          f"{_exit_cause(code)}. The other scorers are unaffected; check the "
-                          "scorer (it must return scores or raise an exception)")
+        raise ScorerError(
+            f"{self.who} ended its worker process while scoring: it "
+            f"{_exit_cause(code)}. The other scorers are unaffected; check the "
+            "scorer (it must return scores or raise an exception)"
+        )
 
 
 class IsolatedScorer(Scorer):
@@ -453,8 +485,16 @@ class IsolatedScorer(Scorer):
     def __init__(self, inner: Scorer, *, time_limit: float | None = None) -> None:
         self.inner = inner
         self.params = inner.params
-        for attr in ("id", "version", "name", "range", "description", "references", "tags",
-                     "Params"):
+        for attr in (
+            "id",
+            "version",
+            "name",
+            "range",
+            "description",
+            "references",
+            "tags",
+            "Params",
+        ):
             setattr(self, attr, getattr(inner, attr))
         #: seconds one call may take before the worker is killed (None: no limit)
         self.time_limit = time_limit
@@ -496,13 +536,18 @@ class IsolatedScorer(Scorer):
         return f"IsolatedScorer({self.inner!r})"
 
 
-def isolate(scorers: Sequence[Scorer], policy: Isolation = "third-party", *,
-            time_limit: float | None = None) -> list[Scorer]:
+def isolate(
+    scorers: Sequence[Scorer], policy: Isolation = "third-party", *, time_limit: float | None = None
+) -> list[Scorer]:
     """``scorers`` with those the policy isolates wrapped in :class:`IsolatedScorer`."""
     if policy == "none":
         return list(scorers)
-    return [s if isinstance(s, IsolatedScorer) or (policy == "third-party" and is_built_in(s))
-            else IsolatedScorer(s, time_limit=time_limit) for s in scorers]
+    return [
+        s
+        if isinstance(s, IsolatedScorer) or (policy == "third-party" and is_built_in(s))
+        else IsolatedScorer(s, time_limit=time_limit)
+        for s in scorers
+    ]
 
 
 class IsolatingExecutor(Executor):
@@ -511,15 +556,19 @@ class IsolatingExecutor(Executor):
 
     name = "isolating"
 
-    def __init__(self, inner: Executor | None = None, *,
-                 isolate: Isolation = "third-party") -> None:
+    def __init__(
+        self, inner: Executor | None = None, *, isolate: Isolation = "third-party"
+    ) -> None:
         self.inner = inner or SerialExecutor()
         self.policy = isolate
         self._proxies: dict[tuple[int, float | None], IsolatedScorer] = {}
 
     def _wrap(self, scorer: Scorer, time_limit: float | None) -> Scorer:
-        if self.policy == "none" or isinstance(scorer, IsolatedScorer) or \
-                (self.policy == "third-party" and is_built_in(scorer)):
+        if (
+            self.policy == "none"
+            or isinstance(scorer, IsolatedScorer)
+            or (self.policy == "third-party" and is_built_in(scorer))
+        ):
             return scorer
         key = (id(scorer), time_limit)
         if key not in self._proxies:
@@ -530,8 +579,9 @@ class IsolatingExecutor(Executor):
         return [self._wrap(s, time_limit) for s in scorers]
 
     def run(self, tasks: list[AuditTask], registry: Registry) -> Iterator[tuple[int, Rows]]:
-        wrapped = [replace(t, scorers=tuple(self._wrap(s, t.time_limit) for s in t.scorers))
-                   for t in tasks]
+        wrapped = [
+            replace(t, scorers=tuple(self._wrap(s, t.time_limit) for s in t.scorers)) for t in tasks
+        ]
         yield from self.inner.run(wrapped, registry)
 
     def close(self) -> None:

@@ -52,18 +52,29 @@ def task_key(task: AuditTask) -> str:
     if scenario.population.world is not None:  # a real base world: its files' sizes and times
         root = Path(scenario.path or ".").parent / scenario.population.world
         if root.is_dir():
-            world = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                           for p in root.iterdir() if p.is_file())
+            world = sorted(
+                (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                for p in root.iterdir()
+                if p.is_file()
+            )
     spec = {
         "auditkit": __version__,
         "scenario": scenario.model_dump(mode="json"),
         "world": world,
         "seed": task.seed,
-        "scorers": [{"id": s.id, "version": s.version,
-                     "class": f"{type(s).__module__}.{type(s).__qualname__}",
-                     "params": s.params.model_dump(mode="json")} for s in task.scorers],
-        "controls": [{"id": s.id, "version": s.version,
-                      "params": s.params.model_dump(mode="json")} for s in task.controls],
+        "scorers": [
+            {
+                "id": s.id,
+                "version": s.version,
+                "class": f"{type(s).__module__}.{type(s).__qualname__}",
+                "params": s.params.model_dump(mode="json"),
+            }
+            for s in task.scorers
+        ],
+        "controls": [
+            {"id": s.id, "version": s.version, "params": s.params.model_dump(mode="json")}
+            for s in task.controls
+        ],
         "oracle": task.oracle,
         "time_limit": task.time_limit,
         "budget": None if task.budget is None else task.budget.memory,
@@ -99,9 +110,11 @@ class Journal:
             pass
         except OSError:
             fh.close()
-            raise AuditkitError(f"another auditkit run is writing the same output (its journal "
-                                f"{self.path} is locked); wait for it to finish or choose "
-                                "another -o") from None
+            raise AuditkitError(
+                f"another auditkit run is writing the same output (its journal "
+                f"{self.path} is locked); wait for it to finish or choose "
+                "another -o"
+            ) from None
         self._fh = fh
 
     def recorded(self) -> dict[str, Rows]:

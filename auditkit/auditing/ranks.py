@@ -32,8 +32,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["spearman", "kendall_tau_b", "top_k_overlap", "rbo", "agreements",
-           "competition_ranks", "rbo_top_weight", "DEFAULT_P", "DEFAULT_K"]
+__all__ = [
+    "spearman",
+    "kendall_tau_b",
+    "top_k_overlap",
+    "rbo",
+    "agreements",
+    "competition_ranks",
+    "rbo_top_weight",
+    "DEFAULT_P",
+    "DEFAULT_K",
+]
 
 #: RBO's persistence. policy: 0.98 puts 85% of the weight on the top 50 ranks (the top list
 #: compared, :data:`DEFAULT_K`) and 96% on the top 100 (:func:`rbo_top_weight`); the paper's
@@ -81,12 +90,12 @@ def rbo(a: np.ndarray, b: np.ndarray, p: float = DEFAULT_P) -> float:
         return float("nan")
     depth = np.arange(1, n + 1)
     weights = p ** depth.astype(float)
-    return float(agree[-1] * p ** n + (1 - p) / p * np.sum(agree * weights))
+    return float(agree[-1] * p**n + (1 - p) / p * np.sum(agree * weights))
 
 
 def rbo_top_weight(d: int, p: float = DEFAULT_P) -> float:
     """The share of RBO's weight on the first ``d`` ranks (Webber et al. 2010, eq. 21)."""
-    tail = sum(p ** i / i for i in range(1, d))
+    tail = sum(p**i / i for i in range(1, d))
     return float(1 - p ** (d - 1) + (1 - p) / p * d * (np.log(1 / (1 - p)) - tail))
 
 

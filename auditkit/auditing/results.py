@@ -27,16 +27,56 @@ import pandas as pd
 from auditkit.errors import AuditkitError
 from auditkit.untrusted import load_json
 
-__all__ = ["Results", "COLUMNS", "SEED_COLUMNS", "RESULTS_FORMAT", "VERDICTS", "SEED_VERDICTS",
-           "ROLES", "flaw_number"]
+__all__ = [
+    "Results",
+    "COLUMNS",
+    "SEED_COLUMNS",
+    "RESULTS_FORMAT",
+    "VERDICTS",
+    "SEED_VERDICTS",
+    "ROLES",
+    "flaw_number",
+]
 
 #: The columns of the verdict table, in order.
-COLUMNS = ["scenario", "flaw", "check", "probe", "scorer", "scorer_version", "role", "verdict",
-           "estimate", "low", "high", "confidence", "seeds", "measured", "outcomes", "unit",
-           "expectation", "rationale", "policy", "finding"]
+COLUMNS = [
+    "scenario",
+    "flaw",
+    "check",
+    "probe",
+    "scorer",
+    "scorer_version",
+    "role",
+    "verdict",
+    "estimate",
+    "low",
+    "high",
+    "confidence",
+    "seeds",
+    "measured",
+    "outcomes",
+    "unit",
+    "expectation",
+    "rationale",
+    "policy",
+    "finding",
+]
 #: The columns of the per-seed measurements, in order.
-SEED_COLUMNS = ["scenario", "flaw", "seed", "check", "probe", "scorer", "scorer_version", "role",
-                "value", "unit", "expectation", "verdict", "finding"]
+SEED_COLUMNS = [
+    "scenario",
+    "flaw",
+    "seed",
+    "check",
+    "probe",
+    "scorer",
+    "scorer_version",
+    "role",
+    "value",
+    "unit",
+    "expectation",
+    "verdict",
+    "finding",
+]
 #: Name and version of the JSON form; bumped when a column changes meaning.
 RESULTS_FORMAT = {"format": "auditkit-results", "version": 2}
 #: Verdicts of a check over seeds (the verdict table).
@@ -80,8 +120,13 @@ class Results:
     def to_dict(self) -> dict[str, Any]:
         rows = _records(self.table)
         seed_rows = _records(self.seeds)
-        out = RESULTS_FORMAT | {"meta": self.meta, "columns": COLUMNS, "rows": rows,
-                                "seed_columns": SEED_COLUMNS, "seed_rows": seed_rows}
+        out = RESULTS_FORMAT | {
+            "meta": self.meta,
+            "columns": COLUMNS,
+            "rows": rows,
+            "seed_columns": SEED_COLUMNS,
+            "seed_rows": seed_rows,
+        }
         if self.evidence:
             out["evidence"] = self.evidence
         return out
@@ -95,20 +140,25 @@ class Results:
         problem when the text is not an auditkit results file this version reads."""
         data = load_json(text, source, non_finite=True)
         if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT["format"]:
-            raise AuditkitError(f"{source}: not an auditkit results file (no 'format: "
-                                "auditkit-results'); give a file written by `auditkit audit "
-                                "--format json`")
+            raise AuditkitError(
+                f"{source}: not an auditkit results file (no 'format: "
+                "auditkit-results'); give a file written by `auditkit audit "
+                "--format json`"
+            )
         version = data.get("version")
         if version == 1:
             raise AuditkitError(
                 f"{source}: this results file is format version 1 (per-seed verdicts, no "
                 "intervals, written before auditkit judged checks over seeds); this auditkit "
                 f"reads version {RESULTS_FORMAT['version']}. Re-run the audit to get "
-                "verdicts with intervals (docs/verdicts.md)")
+                "verdicts with intervals (docs/verdicts.md)"
+            )
         if version != RESULTS_FORMAT["version"]:
-            raise AuditkitError(f"{source}: results format version {version} is not "
-                                f"supported; this auditkit reads version "
-                                f"{RESULTS_FORMAT['version']}: audit again with it")
+            raise AuditkitError(
+                f"{source}: results format version {version} is not "
+                f"supported; this auditkit reads version "
+                f"{RESULTS_FORMAT['version']}: audit again with it"
+            )
         try:
             table = pd.DataFrame(data["rows"], columns=COLUMNS)
             for col in _FLOATS:
@@ -119,11 +169,14 @@ class Results:
             seeds["value"] = seeds["value"].astype(float)
             seeds["seed"] = seeds["seed"].astype(int)
         except (KeyError, TypeError, ValueError) as exc:
-            raise AuditkitError(f"{source}: the rows do not have the results columns "
-                                f"({exc}); the file is damaged or hand-edited") from None
+            raise AuditkitError(
+                f"{source}: the rows do not have the results columns "
+                f"({exc}); the file is damaged or hand-edited"
+            ) from None
         evidence = data.get("evidence")
-        return cls(table, seeds, data.get("meta", {}),
-                   evidence if isinstance(evidence, dict) else {})
+        return cls(
+            table, seeds, data.get("meta", {}), evidence if isinstance(evidence, dict) else {}
+        )
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

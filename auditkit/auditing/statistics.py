@@ -45,7 +45,7 @@ def _binom_cdf_half(k: int, n: int) -> float:
     """P(Binomial(n, 1/2) <= k), exactly."""
     if k < 0:
         return 0.0
-    return math.fsum(math.comb(n, i) for i in range(min(k, n) + 1)) / 2.0 ** n
+    return math.fsum(math.comb(n, i) for i in range(min(k, n) + 1)) / 2.0**n
 
 
 def coverage(n: int, k: int) -> float:

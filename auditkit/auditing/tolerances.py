@@ -61,10 +61,16 @@ def _line(node: Any, key: str) -> int:
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or \
-            not math.isfinite(float(value)) or float(value) < 0:
-        raise AuditkitError(f"{where}: {value!r} is not a tolerance; give a number of at least "
-                            "0, in the check's own unit (e.g. 2 for 2 percentile points)")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(float(value))
+        or float(value) < 0
+    ):
+        raise AuditkitError(
+            f"{where}: {value!r} is not a tolerance; give a number of at least "
+            "0, in the check's own unit (e.g. 2 for 2 percentile points)"
+        )
     return float(value)
 
 
@@ -78,29 +84,39 @@ def parse_tolerances(text: str, source: str = "<string>") -> Tolerances:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f", line {mark.line + 1}" if mark else ""
-        raise AuditkitError(f"{source}{at}: not valid YAML: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
+        raise AuditkitError(
+            f"{source}{at}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if data is None:
         return Tolerances(source=source)
     if not isinstance(data, dict):
-        raise AuditkitError(f"{source}: a tolerances file is a mapping with 'default: NUMBER' "
-                            f"and 'checks: {{scenario.check: NUMBER}}'; got "
-                            f"{type(data).__name__}")
+        raise AuditkitError(
+            f"{source}: a tolerances file is a mapping with 'default: NUMBER' "
+            f"and 'checks: {{scenario.check: NUMBER}}'; got "
+            f"{type(data).__name__}"
+        )
     unknown = sorted(str(k) for k in data if k not in ("default", "checks"))
     if unknown:
-        raise AuditkitError(f"{source}, line {_line(node, unknown[0])}: unknown key "
-                            f"{unknown[0]!r}; a tolerances file has 'default' and 'checks'")
+        raise AuditkitError(
+            f"{source}, line {_line(node, unknown[0])}: unknown key "
+            f"{unknown[0]!r}; a tolerances file has 'default' and 'checks'"
+        )
     default = DEFAULT_TOLERANCE
     if "default" in data:
         default = _number(data["default"], f"{source}, line {_line(node, 'default')}, default")
     checks: dict[str, float] = {}
     raw = data.get("checks") or {}
-    checks_node = next((v for k, v in node.value if k.value == "checks"), None) \
-        if isinstance(node, yaml.MappingNode) else None
+    checks_node = (
+        next((v for k, v in node.value if k.value == "checks"), None)
+        if isinstance(node, yaml.MappingNode)
+        else None
+    )
     if not isinstance(raw, dict):
-        raise AuditkitError(f"{source}, line {_line(node, 'checks')}: 'checks' is a mapping of "
-                            "'scenario.check: NUMBER' (or 'check: NUMBER'); got "
-                            f"{type(raw).__name__}")
+        raise AuditkitError(
+            f"{source}, line {_line(node, 'checks')}: 'checks' is a mapping of "
+            "'scenario.check: NUMBER' (or 'check: NUMBER'); got "
+            f"{type(raw).__name__}"
+        )
     for key, value in raw.items():
         where = f"{source}, line {_line(checks_node, str(key))}, checks.{key}"
         if not isinstance(key, str) or not key.strip():

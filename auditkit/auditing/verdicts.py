@@ -31,8 +31,9 @@ __all__ = ["aggregate", "verdict_of"]
 _NO_VALUE = ("degenerate", "blind", "skip")
 
 
-def verdict_of(values: list[float], outcomes: list[str], expect: Expectation, level: float
-               ) -> tuple[str, Any]:
+def verdict_of(
+    values: list[float], outcomes: list[str], expect: Expectation, level: float
+) -> tuple[str, Any]:
     """The verdict over seeds of one check for one scorer, and the interval (None when fewer
     than half of the seeds gave a value). ``outcomes`` are the per-seed verdicts, ``values``
     the measured ones."""
@@ -53,37 +54,50 @@ def _outcomes_text(outcomes: list[str]) -> str:
     return ", ".join(f"{v} {counts[v]}" for v in SEED_VERDICTS if counts[v])
 
 
-def _finding(scorer: str, verdict: str, interval, group: pd.DataFrame, unit: str,
-             expectation: str) -> str:
+def _finding(
+    scorer: str, verdict: str, interval, group: pd.DataFrame, unit: str, expectation: str
+) -> str:
     n = len(group)
     if interval is None:
         reason = "error" if verdict == "error" else verdict
         first = group[group["verdict"] == reason].iloc[0]
         k = int((group["verdict"] == reason).sum())
         text = str(first["finding"])
-        text = text[len(scorer) + 2:] if text.startswith(f"{scorer}: ") else text
-        return (f"{scorer}: {verdict} on {k} of {plural(n, 'seed')} (e.g. seed "
-                f"{first['seed']}: {text})")
+        text = text[len(scorer) + 2 :] if text.startswith(f"{scorer}: ") else text
+        return (
+            f"{scorer}: {verdict} on {k} of {plural(n, 'seed')} (e.g. seed {first['seed']}: {text})"
+        )
     measured = group[group["value"].notna()]
     # the seed whose value is the median (the lower middle one), as a concrete example
     order = measured.sort_values(["value", "seed"], kind="stable")
     typical = order.iloc[(len(order) - 1) // 2]
     example = str(typical["finding"]).split("; acceptable is")[0]
-    example = example[len(scorer) + 2:] if example.startswith(f"{scorer}: ") else example
-    spread = (f"{interval.confidence:.0%} interval {number(interval.low)} to "
-              f"{number(interval.high)}" if n > 1 else "one seed, no interval")
-    text = (f"{scorer}: median {quantity(interval.estimate, unit)} over {plural(n, 'seed')} "
-            f"({spread}); acceptable is {expectation}. A median seed, {typical['seed']}: "
-            f"{example}.")
+    example = example[len(scorer) + 2 :] if example.startswith(f"{scorer}: ") else example
+    spread = (
+        f"{interval.confidence:.0%} interval {number(interval.low)} to {number(interval.high)}"
+        if n > 1
+        else "one seed, no interval"
+    )
+    text = (
+        f"{scorer}: median {quantity(interval.estimate, unit)} over {plural(n, 'seed')} "
+        f"({spread}); acceptable is {expectation}. A median seed, {typical['seed']}: "
+        f"{example}."
+    )
     missing = n - len(measured)
     if missing:
-        text += (f" No value on {plural(missing, 'seed')} ("
-                 f"{_outcomes_text(group.loc[group['value'].isna(), 'verdict'].tolist())}).")
+        text += (
+            f" No value on {plural(missing, 'seed')} ("
+            f"{_outcomes_text(group.loc[group['value'].isna(), 'verdict'].tolist())})."
+        )
     return text
 
 
-def aggregate(seeds: pd.DataFrame, expectations: Mapping[tuple[str, str], Expectation],
-              level: float, policy: Any = None) -> pd.DataFrame:
+def aggregate(
+    seeds: pd.DataFrame,
+    expectations: Mapping[tuple[str, str], Expectation],
+    level: float,
+    policy: Any = None,
+) -> pd.DataFrame:
     """The verdict table (:data:`~auditkit.auditing.results.COLUMNS`) of per-seed rows, in the
     order of their first appearance. ``expectations`` maps (scenario, check) to the bound
     applied; ``policy`` (a :class:`~auditkit.scenario.policy.Policy` or None) names the rows
@@ -100,18 +114,30 @@ def aggregate(seeds: pd.DataFrame, expectations: Mapping[tuple[str, str], Expect
         verdict, interval = verdict_of(values, outcomes, expect, level)
         unit = str(first["unit"])
         expectation = expect.describe(unit)
-        rows.append({
-            "scenario": scenario, "flaw": first["flaw"], "check": check,
-            "probe": first["probe"], "scorer": scorer, "scorer_version": first["scorer_version"],
-            "role": first["role"], "verdict": verdict,
-            "estimate": np.nan if interval is None else interval.estimate,
-            "low": np.nan if interval is None else interval.low,
-            "high": np.nan if interval is None else interval.high,
-            "confidence": np.nan if interval is None else interval.confidence,
-            "seeds": len(group), "measured": len(values), "outcomes": _outcomes_text(outcomes),
-            "unit": unit, "expectation": expectation, "rationale": expect.rationale or "",
-            "policy": policy.name if policy is not None and policy.sets(scenario, check)
-            else "scenario",
-            "finding": _finding(scorer, verdict, interval, group, unit, expectation),
-        })
+        rows.append(
+            {
+                "scenario": scenario,
+                "flaw": first["flaw"],
+                "check": check,
+                "probe": first["probe"],
+                "scorer": scorer,
+                "scorer_version": first["scorer_version"],
+                "role": first["role"],
+                "verdict": verdict,
+                "estimate": np.nan if interval is None else interval.estimate,
+                "low": np.nan if interval is None else interval.low,
+                "high": np.nan if interval is None else interval.high,
+                "confidence": np.nan if interval is None else interval.confidence,
+                "seeds": len(group),
+                "measured": len(values),
+                "outcomes": _outcomes_text(outcomes),
+                "unit": unit,
+                "expectation": expectation,
+                "rationale": expect.rationale or "",
+                "policy": policy.name
+                if policy is not None and policy.sets(scenario, check)
+                else "scenario",
+                "finding": _finding(scorer, verdict, interval, group, unit, expectation),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

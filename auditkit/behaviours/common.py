@@ -105,13 +105,19 @@ def member_posts(draft: Draft, members: np.ndarray, since: float):
         return np.zeros(0), empty, empty
     is_member = np.zeros(draft.n, bool)
     is_member[members] = True
-    sel = (ev["action"] == POST) & is_member[ev["actor"].astype(np.int64)] & \
-        (ev["time"] >= since)
+    sel = (ev["action"] == POST) & is_member[ev["actor"].astype(np.int64)] & (ev["time"] >= since)
     return ev["time"][sel], ev["actor"][sel].astype(np.int64), ev["post"][sel].astype(np.int64)
 
 
-def posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day: float,
-                network=None, link=None):
+def posts_over(
+    draft: Draft,
+    rng,
+    members: np.ndarray,
+    per_day: float,
+    start_day: float,
+    network=None,
+    link=None,
+):
     """Each member posts ``per_day`` times a day, at uniform times from ``start_day`` to the
     end. Returns (time, author, post)."""
     k = int(round(per_day * (draft.days - start_day)))
@@ -121,13 +127,20 @@ def posts_over(draft: Draft, rng, members: np.ndarray, per_day: float, start_day
     time = clip_times(draft, rng.uniform(lo, draft.t_end, len(actor)))
     post = draft.new_posts(len(actor))
     if len(actor):
-        draft.add_events(time, actor, "post", post=post, network=network,
-                         link=None if link is None else link(len(actor)))
+        draft.add_events(
+            time,
+            actor,
+            "post",
+            post=post,
+            network=network,
+            link=None if link is None else link(len(actor)),
+        )
     return time, actor, post
 
 
-def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
-                        post: np.ndarray, per_post: float) -> int:
+def audience_reactions(
+    draft: Draft, rng, time: np.ndarray, author: np.ndarray, post: np.ndarray, per_post: float
+) -> int:
     """Give each post a Poisson(``per_post``) number of reactions from the author's attentive
     followers (random active base accounts for an author nobody follows), in the organic mix of
     kinds, an exponential delay (mean 6 h) after the post. Returns how many were added."""
@@ -138,7 +151,7 @@ def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
     which = np.repeat(np.arange(len(post)), counts)
     if not len(which):
         return 0
-    src, dst = draft.attentive_follows()   # followers who engage (not fakes, not habit)
+    src, dst = draft.attentive_follows()  # followers who engage (not fakes, not habit)
     order = np.argsort(dst, kind="stable")
     fans = src[order]
     start = np.searchsorted(dst[order], np.arange(draft.n))
@@ -147,15 +160,27 @@ def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
     pick = start[a] + (rng.random(len(which)) * np.maximum(degree[a], 1)).astype(np.int64)
     pool = active_base(draft)
     fallback = pool[rng.integers(0, len(pool), len(which))]
-    reactor = np.where(degree[a] > 0, fans[np.minimum(pick, max(len(fans) - 1, 0))]
-                       if len(fans) else fallback, fallback)
+    reactor = np.where(
+        degree[a] > 0,
+        fans[np.minimum(pick, max(len(fans) - 1, 0))] if len(fans) else fallback,
+        fallback,
+    )
     keep = reactor != a
     kinds = reaction_codes(list(REACTION_MIX))
-    action = kinds[np.searchsorted(np.cumsum(list(REACTION_MIX.values())),
-                                   rng.random(int(keep.sum())) * sum(REACTION_MIX.values()))]
+    action = kinds[
+        np.searchsorted(
+            np.cumsum(list(REACTION_MIX.values())),
+            rng.random(int(keep.sum())) * sum(REACTION_MIX.values()),
+        )
+    ]
     delay = rng.exponential(6 * 3600.0, int(keep.sum()))
-    draft.add_events(clip_times(draft, time[which][keep] + delay), reactor[keep], action,
-                     target=a[keep], post=post[which][keep])
+    draft.add_events(
+        clip_times(draft, time[which][keep] + delay),
+        reactor[keep],
+        action,
+        target=a[keep],
+        post=post[which][keep],
+    )
     return int(keep.sum())
 
 
@@ -166,31 +191,49 @@ def audience_reactions(draft: Draft, rng, time: np.ndarray, author: np.ndarray,
 class TraitParams(Params):
     """An ordinary account: attention and activity about the population's medians."""
 
-    attention: float = Field(2.0, ge=0, description="how much others react to one post "
-                             "(base population: median about 1.9, 99th percentile about 65)")
-    activity: float = Field(1.0, ge=0, description="how much they post and react (base "
-                            "population: log-normal, median 1)")
-    sociability: float = Field(1.6, ge=0, description="how many accounts they follow (base "
-                               "population: median about 1.6)")
+    attention: float = Field(
+        2.0,
+        ge=0,
+        description="how much others react to one post "
+        "(base population: median about 1.9, 99th percentile about 65)",
+    )
+    activity: float = Field(
+        1.0,
+        ge=0,
+        description="how much they post and react (base population: log-normal, median 1)",
+    )
+    sociability: float = Field(
+        1.6, ge=0, description="how many accounts they follow (base population: median about 1.6)"
+    )
 
     @field_validator("attention", "activity", "sociability", check_fields=False)
     @classmethod
     def _bounded_trait(cls, value: float) -> float:
         if value > MAX_TRAIT:
-            raise ValueError(f"a trait is at most {MAX_TRAIT:,.0f} (the population's median "
-                             "is about 1-2; beyond that one account takes every draw)")
+            raise ValueError(
+                f"a trait is at most {MAX_TRAIT:,.0f} (the population's median "
+                "is about 1-2; beyond that one account takes every draw)"
+            )
         return value
 
 
 class ConversationalParams(TraitParams):
     """An engaged, conversational account."""
 
-    attention: float = Field(8.0, ge=0, description="how much others react to one post "
-                             "(base population: median about 1.9, 99th percentile about 65)")
-    activity: float = Field(1.5, ge=0, description="how much they post and react (base "
-                            "population: log-normal, median 1)")
-    sociability: float = Field(3.0, ge=0, description="how many accounts they follow (base "
-                               "population: median about 1.6)")
+    attention: float = Field(
+        8.0,
+        ge=0,
+        description="how much others react to one post "
+        "(base population: median about 1.9, 99th percentile about 65)",
+    )
+    activity: float = Field(
+        1.5,
+        ge=0,
+        description="how much they post and react (base population: log-normal, median 1)",
+    )
+    sociability: float = Field(
+        3.0, ge=0, description="how many accounts they follow (base population: median about 1.6)"
+    )
 
 
 def organic_posts(size: int, setting: Setting, activity: float = 1.0) -> float:
@@ -211,6 +254,13 @@ class OrganicBehaviour(Behaviour):
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
         cohort.members = draft.add_accounts(
-            cohort.size, prefix=f"{cohort.name}-", cohort=cohort.name, role="member",
-            label=self.label, attention=p.attention, activity=p.activity,
-            sociability=p.sociability, **self._extra(draft))
+            cohort.size,
+            prefix=f"{cohort.name}-",
+            cohort=cohort.name,
+            role="member",
+            label=self.label,
+            attention=p.attention,
+            activity=p.activity,
+            sociability=p.sociability,
+            **self._extra(draft),
+        )

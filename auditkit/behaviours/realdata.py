@@ -12,7 +12,7 @@ from pydantic import Field
 from auditkit.data.draft import Draft
 from auditkit.plugin.behaviour import Behaviour, Cohort
 from auditkit.plugin.footprint import Footprint, Setting
-from auditkit.plugin.params import Params
+from auditkit.plugin.params import Params as PluginParams
 
 __all__ = ["Labelled", "WentSilent", "silence_day"]
 
@@ -22,10 +22,11 @@ class Labelled(Behaviour):
     description = (
         "Existing accounts of a real base world whose label is one of `labels` (e.g. bot, "
         "fake). Adds no account and changes nothing: it names a group for probes such as "
-        "auc, top_share and cohort_percentile.")
+        "auc, top_share and cohort_percentile."
+    )
     source = "docs/real-data.md"
 
-    class Params(Params):
+    class Params(PluginParams):
         labels: list[str] = Field(min_length=1, description="labels of the members")
 
     params: Labelled.Params
@@ -56,13 +57,18 @@ class WentSilent(Behaviour):
         "min_events times before `day` and never from `day` to the end of the data; with "
         "still_active: true, those that acted both before and after instead (the comparison "
         "group). Adds no account and changes nothing: an observational selection for the "
-        "observed_decay probe.")
+        "observed_decay probe."
+    )
     source = "docs/real-data.md (observed decay)"
 
-    class Params(Params):
-        day: float | None = Field(None, ge=0, description="day the silence starts, from the "
-                                  "start of the world (default: 30 days before the end, or "
-                                  "the middle of a shorter world)")
+    class Params(PluginParams):
+        day: float | None = Field(
+            None,
+            ge=0,
+            description="day the silence starts, from the "
+            "start of the world (default: 30 days before the end, or "
+            "the middle of a shorter world)",
+        )
         min_events: int = Field(3, ge=1, description="actions before the day")
         still_active: bool = Field(False, description="select accounts that kept acting")
 
@@ -80,7 +86,6 @@ class WentSilent(Behaviour):
         before = np.bincount(actor[ev["time"] < cut], minlength=draft.n)
         after = np.bincount(actor[ev["time"] >= cut], minlength=draft.n)
         base = draft.column("role") == "base"
-        keep = base & (before >= p.min_events) & ((after > 0) if p.still_active else
-                                                   (after == 0))
+        keep = base & (before >= p.min_events) & ((after > 0) if p.still_active else (after == 0))
         cohort.members = np.flatnonzero(keep)
         cohort.facts.update(day=day, still_active=p.still_active)

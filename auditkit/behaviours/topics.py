@@ -34,28 +34,40 @@ class TopicChatter(OrganicBehaviour):
         "conversation (both replies carry `topic` and the partner's post id). The members "
         "never post about `topic`: a scorer that makes them influential about it attributes a "
         "topic from conversation alone. Runs in every world (no treatment); "
-        "cohort.facts records the topics, the partners and the conversations.")
-    source = ("docs/flaws.md F16 ('talking about books with people does not make me an expert on "
-              "books'); Klout topics: keywords of messages that drew engagement, including the "
-              "original message a reply answered (M. Berry of Klout, knecht-it.com, 2011)")
+        "cohort.facts records the topics, the partners and the conversations."
+    )
+    source = (
+        "docs/flaws.md F16 ('talking about books with people does not make me an expert on "
+        "books'); Klout topics: keywords of messages that drew engagement, including the "
+        "original message a reply answered (M. Berry of Klout, knecht-it.com, 2011)"
+    )
 
     class Params(ConversationalParams):
-        topic: str = Field("books", min_length=1, description="the topic the members only "
-                           "chat about")
-        own_topic: str = Field("cooking", min_length=1, description="the topic of the members' "
-                               "own posts")
-        partners: int = Field(5, ge=1, description="base accounts each member chats with "
-                              "(distinct, active)")
-        posts_per_partner: int = Field(6, ge=1, description="posts about `topic` each partner "
-                                       "makes, uniformly over the period")
-        delay_hours: float = Field(3.0, gt=0, description="mean delay (exponential) of each "
-                                   "reply after the message it answers")
+        topic: str = Field(
+            "books", min_length=1, description="the topic the members only chat about"
+        )
+        own_topic: str = Field(
+            "cooking", min_length=1, description="the topic of the members' own posts"
+        )
+        partners: int = Field(
+            5, ge=1, description="base accounts each member chats with (distinct, active)"
+        )
+        posts_per_partner: int = Field(
+            6, ge=1, description="posts about `topic` each partner makes, uniformly over the period"
+        )
+        delay_hours: float = Field(
+            3.0,
+            gt=0,
+            description="mean delay (exponential) of each reply after the message it answers",
+        )
 
         @pydantic.model_validator(mode="after")
         def _two_topics(self):
             if self.topic == self.own_topic:
-                raise ValueError("topic and own_topic must differ (the members chat about one "
-                                 "topic and post about another)")
+                raise ValueError(
+                    "topic and own_topic must differ (the members chat about one "
+                    "topic and post about another)"
+                )
             return self
 
     params: TopicChatter.Params
@@ -71,7 +83,7 @@ class TopicChatter(OrganicBehaviour):
             own = (ev["action"] == POST) & member[ev["actor"].astype(np.int64)]
             draft.update_events(own, topic=p.own_topic)
         pool = active_base(draft)
-        rows = distinct_rows(rng, len(pool), p.partners, len(members))   # (members, partners)
+        rows = distinct_rows(rng, len(pool), p.partners, len(members))  # (members, partners)
         partner = pool[rows]
         k = partner.shape[1] if partner.ndim == 2 else 0
         if not k:
@@ -88,10 +100,16 @@ class TopicChatter(OrganicBehaviour):
         draft.add_events(ptime, author, "post", post=post, topic=p.topic)
         reply_at = clip_times(draft, ptime + 1 + rng.exponential(p.delay_hours * 3600.0, len(post)))
         draft.add_events(reply_at, chatter, "reply", target=author, post=post, topic=p.topic)
-        answer_at = clip_times(draft, reply_at + 1
-                          + rng.exponential(p.delay_hours * 3600.0, len(post)))
+        answer_at = clip_times(
+            draft, reply_at + 1 + rng.exponential(p.delay_hours * 3600.0, len(post))
+        )
         draft.add_events(answer_at, author, "reply", target=chatter, post=post, topic=p.topic)
         cohort.facts.update(
-            topic=p.topic, own_topic=p.own_topic, conversations=int(len(post)),
-            partners={draft.ids[a]: [draft.ids[b] for b in row]
-                      for a, row in zip(members, partner, strict=True)})
+            topic=p.topic,
+            own_topic=p.own_topic,
+            conversations=int(len(post)),
+            partners={
+                draft.ids[a]: [draft.ids[b] for b in row]
+                for a, row in zip(members, partner, strict=True)
+            },
+        )

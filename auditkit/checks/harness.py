@@ -38,15 +38,24 @@ class Violation(Exception):
 
 
 def check_settings(max_examples: int | None, shrink: bool = True) -> settings:
-    if max_examples is not None and (isinstance(max_examples, bool)
-                                     or not isinstance(max_examples, int) or max_examples < 1):
-        raise AuditkitError(f"max_examples must be a whole number of at least 1, got "
-                            f"{max_examples!r}")
+    if max_examples is not None and (
+        isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1
+    ):
+        raise AuditkitError(
+            f"max_examples must be a whole number of at least 1, got {max_examples!r}"
+        )
     n = DEFAULT_MAX_EXAMPLES if max_examples is None else max_examples
     phases = (Phase.explicit, Phase.generate) + ((Phase.shrink,) if shrink else ())
-    return settings(max_examples=n, derandomize=True, database=None, deadline=None,
-                    verbosity=Verbosity.quiet, report_multiple_bugs=False,
-                    suppress_health_check=list(HealthCheck), phases=phases)
+    return settings(
+        max_examples=n,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+    )
 
 
 def _key(example: Any) -> str:
@@ -91,8 +100,14 @@ class _Shrinking:
             raise
 
 
-def for_all(scorer: Scorer, check: str, strategy: st.SearchStrategy,
-             body: Callable[[Any], None], max_examples: int | None, shrink: bool) -> None:
+def for_all(
+    scorer: Scorer,
+    check: str,
+    strategy: st.SearchStrategy,
+    body: Callable[[Any], None],
+    max_examples: int | None,
+    shrink: bool,
+) -> None:
     """Run ``body`` on examples of ``strategy``; a :class:`Violation` becomes CheckFailed
     (with the example shrunk unless ``shrink`` is false)."""
     shrinking = _Shrinking()
@@ -111,9 +126,14 @@ def for_all(scorer: Scorer, check: str, strategy: st.SearchStrategy,
         found = _first_violation(exc)
         if found is None:
             raise
-        raise CheckFailed(scorer_label(scorer), check, found.detail + " (this did not happen "
-                          "again when the same example was re-run: the scorer is not "
-                          "deterministic)", found.example) from None
+        raise CheckFailed(
+            scorer_label(scorer),
+            check,
+            found.detail + " (this did not happen "
+            "again when the same example was re-run: the scorer is not "
+            "deterministic)",
+            found.example,
+        ) from None
 
 
 @contextmanager
@@ -163,7 +183,9 @@ def score_width(scorer: Scorer) -> float:
     return width if math.isfinite(width) and width > 0 else 1.0
 
 
-def checked_scores(scorer: Scorer, world: World, at: object, example: Callable[[], str]) -> pd.Series:
+def checked_scores(
+    scorer: Scorer, world: World, at: object, example: Callable[[], str]
+) -> pd.Series:
     """``scorer.score`` with any exception turned into a violation naming the example."""
     try:
         return scorer.score(world, at)
@@ -171,34 +193,44 @@ def checked_scores(scorer: Scorer, world: World, at: object, example: Callable[[
         raise Violation(f"score() raised {type(exc).__name__}: {exc}", example()) from None
 
 
-def checked_values(scorer: Scorer, world: World, at: object, example: Callable[[], str]
-            ) -> np.ndarray:
+def checked_values(
+    scorer: Scorer, world: World, at: object, example: Callable[[], str]
+) -> np.ndarray:
     """Scores as floats after checking they are one finite value per account within bounds."""
     scores = checked_scores(scorer, world, at, example)
     if not isinstance(scores, pd.Series):
-        raise Violation(f"score() returned {type(scores).__name__}, not a pandas Series "
-                         "indexed by world.ids", example())
+        raise Violation(
+            f"score() returned {type(scores).__name__}, not a pandas Series indexed by world.ids",
+            example(),
+        )
     if len(scores) != len(world) or not scores.index.equals(world.ids):
-        raise Violation(f"score() returned {len(scores)} scores indexed "
-                         f"{short_list(list(scores.index))} for the {len(world)} accounts "
-                         f"{short_list(list(world.ids))}; index them by world.ids, in order",
-                         example())
+        raise Violation(
+            f"score() returned {len(scores)} scores indexed "
+            f"{short_list(list(scores.index))} for the {len(world)} accounts "
+            f"{short_list(list(world.ids))}; index them by world.ids, in order",
+            example(),
+        )
     try:
         values = scores.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        raise Violation(f"score() returned values that are not numbers ({exc})",
-                         example()) from None
+        raise Violation(
+            f"score() returned values that are not numbers ({exc})", example()
+        ) from None
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise Violation(f"score() gave account {world.ids[i]!r} the non-finite score "
-                         f"{values[i]!r}", example())
+        raise Violation(
+            f"score() gave account {world.ids[i]!r} the non-finite score {values[i]!r}", example()
+        )
     lo, hi = scorer.bounds
     outside = (values < lo - 1e-9) | (values > hi + 1e-9)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise Violation(f"score() gave account {world.ids[i]!r} the score {values[i]:.10g}, "
-                         f"outside the declared bounds {lo:g}..{hi:g}", example())
+        raise Violation(
+            f"score() gave account {world.ids[i]!r} the score {values[i]:.10g}, "
+            f"outside the declared bounds {lo:g}..{hi:g}",
+            example(),
+        )
     return values
 
 
@@ -229,9 +261,13 @@ def worlds_for(scorer: Scorer, **kw: Any) -> st.SearchStrategy[World]:
     profile counts, half the worlds have no follow edges: audiences known only from
     ``followers_count``, as in crawled data."""
     tags = set(scorer.tags)
-    opts: dict[str, Any] = {"max_accounts": 12, "max_follows": 30, "max_events": 30,
-                            "labels": bool(tags & {"labels", "seeds"}),
-                            "counts": "counts" in tags}
+    opts: dict[str, Any] = {
+        "max_accounts": 12,
+        "max_follows": 30,
+        "max_events": 30,
+        "labels": bool(tags & {"labels", "seeds"}),
+        "counts": "counts" in tags,
+    }
     opts |= kw
     if opts["counts"] and opts["max_follows"]:
         return st.one_of(worlds(**(opts | {"max_follows": 0})), worlds(**opts))

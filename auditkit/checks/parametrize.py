@@ -12,9 +12,13 @@ from auditkit.checks.suite import expected_failures, require_scorer, yield_check
 from auditkit.plugin.scorer import Scorer
 
 
-def parametrize_with_checks(scorers: list[Scorer], *,
-                            expected_failed_checks: Mapping[str, Mapping[str, str]]
-                            | Callable[[Scorer], Mapping[str, str] | None] | None = None):
+def parametrize_with_checks(
+    scorers: list[Scorer],
+    *,
+    expected_failed_checks: Mapping[str, Mapping[str, str]]
+    | Callable[[Scorer], Mapping[str, str] | None]
+    | None = None,
+):
     """A ``pytest.mark.parametrize`` over ``(scorer, check)`` for every applicable check.
 
     Use it as scikit-learn's::
@@ -45,10 +49,19 @@ def parametrize_with_checks(scorers: list[Scorer], *,
         expected = expected_failures(scorer, declared)
         for check in yield_checks(scorer):
             reason = expected.get(check.__name__)
-            marks = [pytest.mark.xfail(strict=True, raises=CheckFailed, reason=reason)] \
-                if reason else []
-            params.append(pytest.param(scorer, _unshrunk(check) if reason else check,
-                                       marks=marks, id=f"{label}-{check.__name__}"))
+            marks = (
+                [pytest.mark.xfail(strict=True, raises=CheckFailed, reason=reason)]
+                if reason
+                else []
+            )
+            params.append(
+                pytest.param(
+                    scorer,
+                    _unshrunk(check) if reason else check,
+                    marks=marks,
+                    id=f"{label}-{check.__name__}",
+                )
+            )
     return pytest.mark.parametrize("scorer, check", params)
 
 

@@ -54,9 +54,11 @@ def scorer_label(scorer: Scorer) -> str:
     return f"{scorer.id}[{','.join(f'{k}={v}' for k, v in sorted(changed.items()))}]"
 
 
-def register_check(kind: str, asserts: str, needs: tuple[str, ...] = ()
-              ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def register_check(
+    kind: str, asserts: str, needs: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def deco(fn: Callable[..., None]) -> Callable[..., None]:
         CHECKS[fn.__name__] = CheckInfo(fn.__name__, fn, kind, frozenset(needs), asserts)
         return fn
+
     return deco

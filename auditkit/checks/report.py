@@ -51,15 +51,20 @@ class CheckReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per check: scorer, check, kind, status, message, reason, seconds."""
-        return pd.DataFrame([r.__dict__ for r in self.results],
-                            columns=["scorer", "check", "kind", "status", "message", "reason",
-                                     "seconds"])
+        return pd.DataFrame(
+            [r.__dict__ for r in self.results],
+            columns=["scorer", "check", "kind", "status", "message", "reason", "seconds"],
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": "auditkit-check-report", "version": 1, "scorer": self.scorer,
-                "ok": self.ok, "counts": self.counts(),
-                "checks": [r.__dict__ for r in self.results]}
+        return {
+            "format": "auditkit-check-report",
+            "version": 1,
+            "scorer": self.scorer,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "checks": [r.__dict__ for r in self.results],
+        }
 
     def __repr__(self) -> str:
         return f"<CheckReport {self.scorer}: {self.counts()}, ok={self.ok}>"
-

@@ -34,8 +34,17 @@ from auditkit.data.world import ACTIONS, World
 from auditkit.errors import AuditkitError
 from auditkit.scenario.model import Scenario
 
-__all__ = ["ATTACK_BEHAVIOURS", "DEFAULT_START", "ID_ALPHABET", "LABELS", "accounts", "attacks",
-           "describe_world", "scenarios", "worlds"]
+__all__ = [
+    "ATTACK_BEHAVIOURS",
+    "DEFAULT_START",
+    "ID_ALPHABET",
+    "LABELS",
+    "accounts",
+    "attacks",
+    "describe_world",
+    "scenarios",
+    "worlds",
+]
 
 #: Time 0 of drawn worlds (UTC); times are drawn as seconds after it.
 DEFAULT_START = pd.Timestamp("2024-01-01T00:00:00Z")
@@ -66,8 +75,10 @@ def _require(ok: bool, message: str) -> None:
 
 
 def _check_int(name: str, value: object, low: int = 0) -> int:
-    _require(isinstance(value, int | np.integer) and not isinstance(value, bool),
-             f"{name} must be an integer, got {value!r}")
+    _require(
+        isinstance(value, int | np.integer) and not isinstance(value, bool),
+        f"{name} must be an integer, got {value!r}",
+    )
     _require(int(value) >= low, f"{name} must be at least {low}, got {value!r}")  # type: ignore[call-overload]
     return int(value)  # type: ignore[call-overload]
 
@@ -99,12 +110,11 @@ def describe_world(world: World, *, max_rows: int = _SHOW_ROWS) -> str:
     acc, fol, ev = world.accounts, world.follows, world.events
     origin = world.start
     head = f"World: {len(acc)} accounts, {len(fol)} follows, {len(ev)} events"
-    lines = [head + (f"; times are days after {origin.isoformat()}" if origin is not None
-                     else "")]
+    lines = [head + (f"; times are days after {origin.isoformat()}" if origin is not None else "")]
     extra = [c for c in acc.columns if c != "account"]
     ids = [str(a) for a in acc["account"]]
     if not extra:
-        shown = ids[:max_rows * 4]
+        shown = ids[: max_rows * 4]
         more = f" ... and {len(ids) - len(shown)} more" if len(ids) > len(shown) else ""
         lines.append("accounts: " + (", ".join(shown) if shown else "(none)") + more)
     else:
@@ -134,8 +144,7 @@ def describe_world(world: World, *, max_rows: int = _SHOW_ROWS) -> str:
             lines.append(f"  ... and {len(fol) - max_rows} more follows")
     if len(ev):
         cols = [c for c in ("post", "network", "link") if c in ev]
-        lines.append("events (day, actor, action, target" + "".join(f", {c}" for c in cols)
-                     + "):")
+        lines.append("events (day, actor, action, target" + "".join(f", {c}" for c in cols) + "):")
         for row in ev.head(max_rows).itertuples(index=False):
             r = row._asdict()
             target = "-" if pd.isna(r["target"]) else str(r["target"])
@@ -152,8 +161,9 @@ def describe_world(world: World, *, max_rows: int = _SHOW_ROWS) -> str:
 
 
 @_defines_strategy
-def accounts(*, min_size: int = 1, max_size: int = 8,
-             alphabet: str = ID_ALPHABET) -> st.SearchStrategy[str]:
+def accounts(
+    *, min_size: int = 1, max_size: int = 8, alphabet: str = ID_ALPHABET
+) -> st.SearchStrategy[str]:
     """Account ids: non-empty strings of ``alphabet`` (letters, digits, ``_-.@`` by default).
 
     The world format compares ids as case-sensitive strings, so ``"7"``, ``"07"`` and ``"A"``
@@ -166,8 +176,10 @@ def accounts(*, min_size: int = 1, max_size: int = 8,
     _check_int("min_size", min_size, 1)
     _check_int("max_size", max_size, 1)
     _require(max_size >= min_size, f"max_size={max_size} is below min_size={min_size}")
-    _require(isinstance(alphabet, str) and len(alphabet) > 0,
-             f"alphabet must be a non-empty string of characters, got {alphabet!r}")
+    _require(
+        isinstance(alphabet, str) and len(alphabet) > 0,
+        f"alphabet must be a non-empty string of characters, got {alphabet!r}",
+    )
     return st.text(alphabet=alphabet, min_size=min_size, max_size=max_size)
 
 
@@ -189,12 +201,22 @@ class _WorldOptions:
 
 
 @_defines_strategy
-def worlds(*, min_accounts: int = 0, max_accounts: int = 30, max_follows: int = 60,
-           max_events: int = 60, with_times: bool = True, created: bool = False,
-           labels: bool = False, counts: bool = False, groups: bool = False,
-           networks: bool = False, ids: st.SearchStrategy[str] | None = None,
-           days: float = 30.0, start: pd.Timestamp | str = DEFAULT_START
-           ) -> st.SearchStrategy[World]:
+def worlds(
+    *,
+    min_accounts: int = 0,
+    max_accounts: int = 30,
+    max_follows: int = 60,
+    max_events: int = 60,
+    with_times: bool = True,
+    created: bool = False,
+    labels: bool = False,
+    counts: bool = False,
+    groups: bool = False,
+    networks: bool = False,
+    ids: st.SearchStrategy[str] | None = None,
+    days: float = 30.0,
+    start: pd.Timestamp | str = DEFAULT_START,
+) -> st.SearchStrategy[World]:
     """Small, social-network-shaped :class:`~auditkit.data.world.World` objects.
 
     Parameters (keyword-only)
@@ -232,24 +254,44 @@ def worlds(*, min_accounts: int = 0, max_accounts: int = 30, max_follows: int = 
     """
     _check_int("min_accounts", min_accounts)
     _check_int("max_accounts", max_accounts)
-    _require(max_accounts >= min_accounts,
-             f"max_accounts={max_accounts} is below min_accounts={min_accounts}")
+    _require(
+        max_accounts >= min_accounts,
+        f"max_accounts={max_accounts} is below min_accounts={min_accounts}",
+    )
     _check_int("max_follows", max_follows)
     _check_int("max_events", max_events)
-    _require(isinstance(days, int | float) and not isinstance(days, bool) and days > 0,
-             f"days must be a positive number, got {days!r}")
-    _require(ids is None or isinstance(ids, st.SearchStrategy),
-             f"ids must be a hypothesis strategy of strings such as accounts(), got {ids!r}")
+    _require(
+        isinstance(days, int | float) and not isinstance(days, bool) and days > 0,
+        f"days must be a positive number, got {days!r}",
+    )
+    _require(
+        ids is None or isinstance(ids, st.SearchStrategy),
+        f"ids must be a hypothesis strategy of strings such as accounts(), got {ids!r}",
+    )
     try:
         origin = pd.Timestamp(start)
     except (TypeError, ValueError) as exc:
-        raise _BadArgument(f"start must be a time such as '2024-01-01T00:00:00Z', got "
-                           f"{start!r}") from exc
+        raise _BadArgument(
+            f"start must be a time such as '2024-01-01T00:00:00Z', got {start!r}"
+        ) from exc
     origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
-    return _worlds(_WorldOptions(
-        min_accounts, max_accounts, max_follows, max_events, bool(with_times), bool(created),
-        bool(labels), bool(counts), bool(groups), bool(networks), ids, int(days * 86_400),
-        origin))
+    return _worlds(
+        _WorldOptions(
+            min_accounts,
+            max_accounts,
+            max_follows,
+            max_events,
+            bool(with_times),
+            bool(created),
+            bool(labels),
+            bool(counts),
+            bool(groups),
+            bool(networks),
+            ids,
+            int(days * 86_400),
+            origin,
+        )
+    )
 
 
 def _draw_follows(draw: st.DrawFn, n: int, o: _WorldOptions) -> list[tuple[int, int, int]]:
@@ -257,9 +299,18 @@ def _draw_follows(draw: st.DrawFn, n: int, o: _WorldOptions) -> list[tuple[int, 
     follows: list[tuple[int, int, int]] = []
     if n < 2 or not o.max_follows:
         return follows
-    genes = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, o.max_follows),
-                                    st.integers(0, 3), st.integers(0, o.horizon)),
-                          max_size=o.max_follows), label="follows")
+    genes = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, o.max_follows),
+                st.integers(0, 3),
+                st.integers(0, o.horizon),
+            ),
+            max_size=o.max_follows,
+        ),
+        label="follows",
+    )
     seen: set[tuple[int, int]] = set()
     urn: list[int] = []  # followees of earlier follows, once per follow: preferential choice
     for follower, pick, how, t in genes:
@@ -278,16 +329,26 @@ def _draw_follows(draw: st.DrawFn, n: int, o: _WorldOptions) -> list[tuple[int, 
     return follows
 
 
-def _draw_events(draw: st.DrawFn, n: int, o: _WorldOptions
-                 ) -> list[tuple[int, int, str, int, str | None]]:
+def _draw_events(
+    draw: st.DrawFn, n: int, o: _WorldOptions
+) -> list[tuple[int, int, str, int, str | None]]:
     """``(seconds, actor, action, target or -1, post id)``: reactions to earlier posts."""
     events: list[tuple[int, int, str, int, str | None]] = []
     if n < 1 or not o.max_events:
         return events
-    genes = draw(st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from(ACTIONS),
-                                    st.integers(0, o.max_events), st.booleans(),
-                                    st.integers(0, o.horizon)),
-                          max_size=o.max_events), label="events")
+    genes = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.sampled_from(ACTIONS),
+                st.integers(0, o.max_events),
+                st.booleans(),
+                st.integers(0, o.horizon),
+            ),
+            max_size=o.max_events,
+        ),
+        label="events",
+    )
     posts: list[tuple[str, int, int]] = []  # (post id, author, time)
     popular: list[int] = []  # indices into posts, once per reaction drawn
     for actor, action, pick, preferential, t in genes:
@@ -325,17 +386,22 @@ def _worlds(draw: st.DrawFn, o: _WorldOptions) -> World:
 
     extra: dict[str, Any] = {}
     if o.created:
-        extra["created"] = pd.Series([o.origin - pd.Timedelta(days=d)
-                                      for d in column(st.integers(0, 365), "created")],
-                                     dtype="datetime64[ns, UTC]")
+        extra["created"] = pd.Series(
+            [o.origin - pd.Timedelta(days=d) for d in column(st.integers(0, 365), "created")],
+            dtype="datetime64[ns, UTC]",
+        )
     if o.labels:
         extra["label"] = pd.array(column(st.sampled_from(LABELS), "labels"), dtype="string")
     if o.groups:
-        extra["group"] = pd.array(column(st.sampled_from(("g0", "g1", "g2")), "groups"),
-                                  dtype="string")
+        extra["group"] = pd.array(
+            column(st.sampled_from(("g0", "g1", "g2")), "groups"), dtype="string"
+        )
     # log-uniform 0..99,999 (audiences are heavy-tailed), shrinking towards 0
-    followers_count = column(st.integers(0, 50).map(lambda k: int(10 ** (k / 10)) - 1),
-                             "counts") if o.counts else None
+    followers_count = (
+        column(st.integers(0, 50).map(lambda k: int(10 ** (k / 10)) - 1), "counts")
+        if o.counts
+        else None
+    )
     follows = _draw_follows(draw, n, o)
     events = _draw_events(draw, n, o)
     if followers_count is not None:
@@ -356,33 +422,46 @@ def _worlds(draw: st.DrawFn, o: _WorldOptions) -> World:
             kw["follow_time"] = t0 + f[:, 2].astype(np.float64)
     networks: list[str] = []
     if events:
-        kw.update(event_time=t0 + np.array([e[0] for e in events], dtype=np.float64),
-                  actor=np.array([e[1] for e in events]),
-                  action=np.array([ACTIONS.index(e[2]) for e in events]),
-                  target=np.array([e[3] for e in events]),
-                  post=np.array([e[4] for e in events], dtype=object))
+        kw.update(
+            event_time=t0 + np.array([e[0] for e in events], dtype=np.float64),
+            actor=np.array([e[1] for e in events]),
+            action=np.array([ACTIONS.index(e[2]) for e in events]),
+            target=np.array([e[3] for e in events]),
+            post=np.array([e[4] for e in events], dtype=object),
+        )
         if o.networks:
-            networks = draw(st.lists(st.sampled_from(("twitter", "linkedin")),
-                                     min_size=len(events), max_size=len(events)))
+            networks = draw(
+                st.lists(
+                    st.sampled_from(("twitter", "linkedin")),
+                    min_size=len(events),
+                    max_size=len(events),
+                )
+            )
             kw["events_extra"] = {"network": pd.Categorical(networks)}
     world = _ShownWorld.from_codes(names, accounts_extra=extra, **kw)
     # a complete, cheap identity of the drawn world (auditkit.checks recognises examples by it)
     world._drawn = (  # type: ignore[attr-defined]
-                    tuple(names), tuple(follows), tuple(events), tuple(networks),
-                    tuple(followers_count or ()),
-                    tuple((k, tuple(map(str, v))) for k, v in extra.items()),
-                    o.with_times)
+        tuple(names),
+        tuple(follows),
+        tuple(events),
+        tuple(networks),
+        tuple(followers_count or ()),
+        tuple((k, tuple(map(str, v))) for k, v in extra.items()),
+        o.with_times,
+    )
     return world
 
 
 # ---- attacks ----------------------------------------------------------------------------------
 
+
 def _day_param(days: int) -> st.SearchStrategy[float | None]:
     return st.one_of(st.none(), st.integers(0, days).map(float))
 
 
-def _attack_params(max_size: int) -> dict[str, tuple[st.SearchStrategy[int],
-                                                      st.SearchStrategy[dict]]]:
+def _attack_params(
+    max_size: int,
+) -> dict[str, tuple[st.SearchStrategy[int], st.SearchStrategy[dict]]]:
     """(size, params) strategies of each manipulation behaviour, small enough for tests."""
     size = st.integers(1, max_size)
     reaction = st.sampled_from(("share", "reply", "mention", "like"))
@@ -390,34 +469,99 @@ def _attack_params(max_size: int) -> dict[str, tuple[st.SearchStrategy[int],
     share = st.sampled_from((0.0, 0.1, 0.5, 1.0))
     day = _day_param(30)
     return {
-        "bought_followers": (size, st.fixed_dictionaries(
-            {"count": st.integers(0, 50), "padding": st.integers(0, 3), "day": day})),
-        "spam_bot": (size, st.fixed_dictionaries(
-            {"posts_per_day": st.integers(0, 50).map(float), "follows": st.integers(0, 50),
-             "follow_back": share, "mentions_per_day": st.integers(0, 5).map(float),
-             "link_share": share})),
-        "follow_back_farm": (size, st.fixed_dictionaries(
-            {"follows": st.integers(0, 50), "follow_back": share, "day": day,
-             "unfollow_after_days": st.integers(1, 14).map(float), "churn": st.booleans()})),
-        "follow_churn": (size, st.fixed_dictionaries(
-            {"follows": st.integers(0, 50), "follow_back": share, "day": day,
-             "cycles": st.integers(1, 3), "cycle_days": st.integers(1, 10).map(float)})),
-        "engagement_pod": (st.integers(min(2, max_size), max_size), st.fixed_dictionaries(
-            {"reactions": reactions, "day": day})),
-        "outsider_engagement": (size, st.fixed_dictionaries(
-            {"per_post": st.integers(0, 5), "reactions": reactions, "day": day})),
-        "sybil_region": (st.integers(min(2, max_size), max(max_size, 20)), st.fixed_dictionaries(
-            {"degree": st.integers(0, 5), "posts_per_day": st.integers(0, 2).map(float),
-             "reactions_per_post": st.integers(0, 3), "attack_edges": st.integers(0, 3)})),
-        "celebrity_engagement": (size, st.fixed_dictionaries(
-            {"engager": st.sampled_from(("top", "median")), "action": reaction,
-             "count": st.integers(1, 3), "day": day})),
-        "high_volume_poster": (size, st.fixed_dictionaries(
-            {"extra_posts_per_day": st.integers(0, 30).map(float),
-             "reactions_per_post": st.sampled_from((0.0, 0.5, 1.0)), "day": day})),
-        "link_broadcaster": (size, st.fixed_dictionaries(
-            {"posts_per_day": st.integers(0, 10).map(float),
-             "reactions_per_post": st.sampled_from((0.0, 0.5))})),
+        "bought_followers": (
+            size,
+            st.fixed_dictionaries(
+                {"count": st.integers(0, 50), "padding": st.integers(0, 3), "day": day}
+            ),
+        ),
+        "spam_bot": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "posts_per_day": st.integers(0, 50).map(float),
+                    "follows": st.integers(0, 50),
+                    "follow_back": share,
+                    "mentions_per_day": st.integers(0, 5).map(float),
+                    "link_share": share,
+                }
+            ),
+        ),
+        "follow_back_farm": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "follows": st.integers(0, 50),
+                    "follow_back": share,
+                    "day": day,
+                    "unfollow_after_days": st.integers(1, 14).map(float),
+                    "churn": st.booleans(),
+                }
+            ),
+        ),
+        "follow_churn": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "follows": st.integers(0, 50),
+                    "follow_back": share,
+                    "day": day,
+                    "cycles": st.integers(1, 3),
+                    "cycle_days": st.integers(1, 10).map(float),
+                }
+            ),
+        ),
+        "engagement_pod": (
+            st.integers(min(2, max_size), max_size),
+            st.fixed_dictionaries({"reactions": reactions, "day": day}),
+        ),
+        "outsider_engagement": (
+            size,
+            st.fixed_dictionaries(
+                {"per_post": st.integers(0, 5), "reactions": reactions, "day": day}
+            ),
+        ),
+        "sybil_region": (
+            st.integers(min(2, max_size), max(max_size, 20)),
+            st.fixed_dictionaries(
+                {
+                    "degree": st.integers(0, 5),
+                    "posts_per_day": st.integers(0, 2).map(float),
+                    "reactions_per_post": st.integers(0, 3),
+                    "attack_edges": st.integers(0, 3),
+                }
+            ),
+        ),
+        "celebrity_engagement": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "engager": st.sampled_from(("top", "median")),
+                    "action": reaction,
+                    "count": st.integers(1, 3),
+                    "day": day,
+                }
+            ),
+        ),
+        "high_volume_poster": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "extra_posts_per_day": st.integers(0, 30).map(float),
+                    "reactions_per_post": st.sampled_from((0.0, 0.5, 1.0)),
+                    "day": day,
+                }
+            ),
+        ),
+        "link_broadcaster": (
+            size,
+            st.fixed_dictionaries(
+                {
+                    "posts_per_day": st.integers(0, 10).map(float),
+                    "reactions_per_post": st.sampled_from((0.0, 0.5)),
+                }
+            ),
+        ),
     }
 
 
@@ -426,8 +570,9 @@ ATTACK_BEHAVIOURS: tuple[str, ...] = tuple(_attack_params(1))
 
 
 @_defines_strategy
-def attacks(*, behaviours: Iterable[str] | None = None,
-            max_size: int = 5) -> st.SearchStrategy[dict[str, Any]]:
+def attacks(
+    *, behaviours: Iterable[str] | None = None, max_size: int = 5
+) -> st.SearchStrategy[dict[str, Any]]:
     """Cohort specifications of built-in manipulations: ``{name, behaviour, size, params}``.
 
     Each is a valid ``cohorts:`` entry of a scenario (:class:`~auditkit.scenario.model.CohortSpec`),
@@ -444,29 +589,40 @@ def attacks(*, behaviours: Iterable[str] | None = None,
     _check_int("max_size", max_size, 1)
     table = _attack_params(max_size)
     chosen = list(table) if behaviours is None else list(behaviours)
-    _require(len(chosen) > 0, "behaviours is empty; name at least one of "
-             + ", ".join(table))
+    _require(len(chosen) > 0, "behaviours is empty; name at least one of " + ", ".join(table))
     for b in chosen:
-        _require(b in table, f"attacks() has no behaviour {b!r}; choose among "
-                 f"{', '.join(table)}")
+        _require(b in table, f"attacks() has no behaviour {b!r}; choose among {', '.join(table)}")
     return st.one_of([st.tuples(st.just(b), *table[b]) for b in chosen]).map(
-        lambda t: {"name": t[0].replace("_", "-"), "behaviour": t[0], "size": t[1],
-                   "params": t[2]})
+        lambda t: {"name": t[0].replace("_", "-"), "behaviour": t[0], "size": t[1], "params": t[2]}
+    )
 
 
 # ---- scenarios --------------------------------------------------------------------------------
 
-_FLAWS = {"bought_followers": "F7", "spam_bot": "F1", "follow_back_farm": "F8",
-          "follow_churn": "F8", "engagement_pod": "F6", "outsider_engagement": "F6",
-          "sybil_region": "F9", "celebrity_engagement": "F5", "high_volume_poster": "F2",
-          "link_broadcaster": "F2"}
+_FLAWS = {
+    "bought_followers": "F7",
+    "spam_bot": "F1",
+    "follow_back_farm": "F8",
+    "follow_churn": "F8",
+    "engagement_pod": "F6",
+    "outsider_engagement": "F6",
+    "sybil_region": "F9",
+    "celebrity_engagement": "F5",
+    "high_volume_poster": "F2",
+    "link_broadcaster": "F2",
+}
 _NO_TREATMENT = frozenset({"spam_bot", "sybil_region", "link_broadcaster"})
 
 
 @_defines_strategy
-def scenarios(*, behaviours: Iterable[str] | None = None, max_cohorts: int = 2,
-              min_accounts: int = 10, max_accounts: int = 60,
-              max_days: int = 60) -> st.SearchStrategy[Scenario]:
+def scenarios(
+    *,
+    behaviours: Iterable[str] | None = None,
+    max_cohorts: int = 2,
+    min_accounts: int = 10,
+    max_accounts: int = 60,
+    max_days: int = 60,
+) -> st.SearchStrategy[Scenario]:
     """Valid :class:`~auditkit.scenario.model.Scenario` objects with small populations.
 
     One to ``max_cohorts`` cohorts from :func:`attacks` (named ``<behaviour>-<i>``), optionally
@@ -482,40 +638,75 @@ def scenarios(*, behaviours: Iterable[str] | None = None, max_cohorts: int = 2,
     _check_int("max_cohorts", max_cohorts, 1)
     _check_int("min_accounts", min_accounts, 10)
     _check_int("max_accounts", max_accounts, 10)
-    _require(max_accounts >= min_accounts,
-             f"max_accounts={max_accounts} is below min_accounts={min_accounts}")
+    _require(
+        max_accounts >= min_accounts,
+        f"max_accounts={max_accounts} is below min_accounts={min_accounts}",
+    )
     _check_int("max_days", max_days, 7)
     cohorts = attacks(behaviours=behaviours)  # validates behaviours
     return _scenarios(cohorts, max_cohorts, min_accounts, max_accounts, max_days)
 
 
 @st.composite
-def _scenarios(draw: st.DrawFn, cohorts: st.SearchStrategy[dict], max_cohorts: int,
-               min_accounts: int, max_accounts: int, max_days: int) -> Scenario:
+def _scenarios(
+    draw: st.DrawFn,
+    cohorts: st.SearchStrategy[dict],
+    max_cohorts: int,
+    min_accounts: int,
+    max_accounts: int,
+    max_days: int,
+) -> Scenario:
     specs = draw(st.lists(cohorts, min_size=1, max_size=max_cohorts), label="cohorts")
     specs = [s | {"name": f"{s['name']}-{i}"} for i, s in enumerate(specs)]
     if draw(st.booleans(), label="baseline"):
-        specs.append({"name": "honest", "behaviour": "conversationalist",
-                      "size": draw(st.integers(1, 5)), "params": {}})
+        specs.append(
+            {
+                "name": "honest",
+                "behaviour": "conversationalist",
+                "size": draw(st.integers(1, 5)),
+                "params": {},
+            }
+        )
     checks: list[dict[str, Any]] = []
     for s in specs:
-        checks.append({"probe": "cohort_percentile", "cohort": s["name"],
-                       "name": f"percentile-{s['name']}",
-                       "expect": {"kind": "minimum", "at_least": 0, "at_most": 100}})
+        checks.append(
+            {
+                "probe": "cohort_percentile",
+                "cohort": s["name"],
+                "name": f"percentile-{s['name']}",
+                "expect": {"kind": "minimum", "at_least": 0, "at_most": 100},
+            }
+        )
         if s["behaviour"] in _FLAWS and s["behaviour"] not in _NO_TREATMENT:
-            checks.append({"probe": "gain", "cohort": s["name"], "name": f"gain-{s['name']}",
-                           "expect": {"kind": "minimum",
-                                      "at_most": draw(st.integers(0, 50), label="bound")}})
+            checks.append(
+                {
+                    "probe": "gain",
+                    "cohort": s["name"],
+                    "name": f"gain-{s['name']}",
+                    "expect": {
+                        "kind": "minimum",
+                        "at_most": draw(st.integers(0, 50), label="bound"),
+                    },
+                }
+            )
     first = specs[0]["behaviour"]
-    population = {"accounts": draw(st.integers(min_accounts, max_accounts)),
-                  "days": draw(st.integers(7, max_days)),
-                  "communities": draw(st.integers(1, 3)),
-                  "follows_per_account": draw(st.integers(0, 12)),
-                  "events_per_account": draw(st.integers(0, 20)),
-                  "seed": draw(st.integers(0, 2**16))}
-    return Scenario.model_validate({
-        "id": f"drawn-{first.replace('_', '-')}", "flaw": _FLAWS.get(first, "F1"),
-        "title": f"Drawn scenario: {', '.join(s['behaviour'] for s in specs)}",
-        "acceptable": "Drawn by auditkit.checks.strategies.scenarios() for property tests.",
-        "source": "auditkit.checks.strategies", "population": population, "cohorts": specs,
-        "checks": checks})
+    population = {
+        "accounts": draw(st.integers(min_accounts, max_accounts)),
+        "days": draw(st.integers(7, max_days)),
+        "communities": draw(st.integers(1, 3)),
+        "follows_per_account": draw(st.integers(0, 12)),
+        "events_per_account": draw(st.integers(0, 20)),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+    return Scenario.model_validate(
+        {
+            "id": f"drawn-{first.replace('_', '-')}",
+            "flaw": _FLAWS.get(first, "F1"),
+            "title": f"Drawn scenario: {', '.join(s['behaviour'] for s in specs)}",
+            "acceptable": "Drawn by auditkit.checks.strategies.scenarios() for property tests.",
+            "source": "auditkit.checks.strategies",
+            "population": population,
+            "cohorts": specs,
+            "checks": checks,
+        }
+    )

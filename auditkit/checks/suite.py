@@ -15,12 +15,15 @@ from auditkit.plugin.scorer import Scorer
 
 def require_scorer(scorer: object) -> Scorer:
     if isinstance(scorer, type) and issubclass(scorer, Scorer):
-        raise AuditkitError(f"the checks take a scorer instance, not the class "
-                            f"{scorer.__name__}; pass {scorer.__name__}() (or "
-                            f"get_registry().scorer({getattr(scorer, 'id', '?')!r}))")
+        raise AuditkitError(
+            f"the checks take a scorer instance, not the class "
+            f"{scorer.__name__}; pass {scorer.__name__}() (or "
+            f"get_registry().scorer({getattr(scorer, 'id', '?')!r}))"
+        )
     if not isinstance(scorer, Scorer):
-        raise AuditkitError(f"the checks take an auditkit.Scorer instance, got "
-                            f"{type(scorer).__name__}")
+        raise AuditkitError(
+            f"the checks take an auditkit.Scorer instance, got {type(scorer).__name__}"
+        )
     return scorer
 
 
@@ -43,24 +46,34 @@ def expected_failures(scorer: Scorer, expected: Mapping[str, str] | None) -> dic
 
             close = difflib.get_close_matches(name, CHECKS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise AuditkitError(f"expected_failed_checks of scorer {label} names "
-                                f"{name!r}, which is not a check.{hint} Checks: "
-                                f"{', '.join(CHECKS)}")
+            raise AuditkitError(
+                f"expected_failed_checks of scorer {label} names "
+                f"{name!r}, which is not a check.{hint} Checks: "
+                f"{', '.join(CHECKS)}"
+            )
         if not isinstance(reason, str) or not reason.strip():
-            raise AuditkitError(f"expected_failed_checks of scorer {label}: {name!r} needs a "
-                                f"reason (a non-empty string saying why it fails), got "
-                                f"{reason!r}")
+            raise AuditkitError(
+                f"expected_failed_checks of scorer {label}: {name!r} needs a "
+                f"reason (a non-empty string saying why it fails), got "
+                f"{reason!r}"
+            )
         if not CHECKS[name].applies_to(scorer):
-            raise AuditkitError(f"expected_failed_checks of scorer {label} names {name!r}, "
-                                f"which does not apply to it (it needs one of the tags "
-                                f"{', '.join(sorted(CHECKS[name].needs))}); remove it")
+            raise AuditkitError(
+                f"expected_failed_checks of scorer {label} names {name!r}, "
+                f"which does not apply to it (it needs one of the tags "
+                f"{', '.join(sorted(CHECKS[name].needs))}); remove it"
+            )
         out[name] = reason.strip()
     return out
 
 
-def check_scorer(scorer: Scorer, *, expected_failed_checks: Mapping[str, str] | None = None,
-                 max_examples: int | None = None,
-                 progress: Callable[[str], None] | None = None) -> CheckReport:
+def check_scorer(
+    scorer: Scorer,
+    *,
+    expected_failed_checks: Mapping[str, str] | None = None,
+    max_examples: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CheckReport:
     """Run every check on ``scorer`` and return a :class:`CheckReport` (never raises for a
     failing check).
 
@@ -78,9 +91,16 @@ def check_scorer(scorer: Scorer, *, expected_failed_checks: Mapping[str, str] | 
     rows: list[CheckResult] = []
     for name, info in CHECKS.items():
         if not info.applies_to(scorer):
-            rows.append(CheckResult(label, name, info.kind, "skip",
-                                    f"needs one of the tags {', '.join(sorted(info.needs))}; "
-                                    f"{label} declares {tags}"))
+            rows.append(
+                CheckResult(
+                    label,
+                    name,
+                    info.kind,
+                    "skip",
+                    f"needs one of the tags {', '.join(sorted(info.needs))}; "
+                    f"{label} declares {tags}",
+                )
+            )
             continue
         if progress is not None:
             progress(f"{label}: {name} ...")
@@ -93,8 +113,11 @@ def check_scorer(scorer: Scorer, *, expected_failed_checks: Mapping[str, str] | 
         seconds = round(time.perf_counter() - started, 3)
         reason = expected.get(name, "")
         if failure is None:
-            status, message = ("xpass", "passed, but declared to fail: remove it from "
-                                        "expected_failed_checks") if reason else ("pass", "")
+            status, message = (
+                ("xpass", "passed, but declared to fail: remove it from expected_failed_checks")
+                if reason
+                else ("pass", "")
+            )
         else:
             status, message = ("xfail" if reason else "fail"), str(failure)
         rows.append(CheckResult(label, name, info.kind, status, message, reason, seconds))

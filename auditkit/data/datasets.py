@@ -25,8 +25,16 @@ from auditkit.data.world import World
 from auditkit.errors import AuditkitError
 from auditkit.files import atomic_file
 
-__all__ = ["DATASETS", "Dataset", "DatasetError", "Remote", "data_home", "fetch", "load",
-           "sha256_of"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetError",
+    "Remote",
+    "data_home",
+    "fetch",
+    "load",
+    "sha256_of",
+]
 
 #: Environment variable naming a local directory of data sets (one sub-directory each).
 ENV = "AUDITKIT_DATA"
@@ -64,12 +72,18 @@ class Dataset:
     entry: str = ""
 
 
-_CAVERLEE_RAW = ("https://raw.githubusercontent.com/venkyever/CS7641-assignments/"
-                 "eafeaf2fd4791beb1f042211dc0be689866bd07e/data/social_honeypot/")
-_CRESCI_RAW = ("https://raw.githubusercontent.com/Mowghli/Twitter-Spambot-Visual-Analysis-"
-               "Toolkit/9559381f476b87f13d61201c24bcab4a2e73a564/data/processed/Dataset_1/")
-_INFLUENCE_RAW = ("https://raw.githubusercontent.com/dapurv5/twitter-influence-propagation-"
-                  "dataset/7d3d893163f90c5aff461585161ae5651957e882/")
+_CAVERLEE_RAW = (
+    "https://raw.githubusercontent.com/venkyever/CS7641-assignments/"
+    "eafeaf2fd4791beb1f042211dc0be689866bd07e/data/social_honeypot/"
+)
+_CRESCI_RAW = (
+    "https://raw.githubusercontent.com/Mowghli/Twitter-Spambot-Visual-Analysis-"
+    "Toolkit/9559381f476b87f13d61201c24bcab4a2e73a564/data/processed/Dataset_1/"
+)
+_INFLUENCE_RAW = (
+    "https://raw.githubusercontent.com/dapurv5/twitter-influence-propagation-"
+    "dataset/7d3d893163f90c5aff461585161ae5651957e882/"
+)
 _INFLUENCE_SUMS = """\
 77db2e88516ee631ce07077e9688f270b8290ba4251c2ecde15535f98114cd43 EVENTS.tsv
 51191d857e55ff6c11ee589d30397e3029b47c825d7be03bc9aff02771b72c70 tweets/AmericanIdol.txt
@@ -152,59 +166,92 @@ e9eed5b4c7d5d550ebb4def94f21230d2c4bc6759f4a5331d1c0297c822a5720 tweets/taylorsw
 1e2b885fef8bfe130532dc6df766b20adc2ff56cce4d3c0a1d0a9936ec583159 tweets/whoismrrobot.txt
 """
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset(
-        "caverlee-2011-social-honeypot", "caverlee2011",
-        "Social honeypot: 22,223 content polluters and 19,276 legitimate Twitter accounts",
-        "Lee, Eoff, Caverlee. Seven Months with the Devils: A Long-Term Study of Content "
-        "Polluters on Twitter. ICWSM 2011.",
-        "Texas A&M InfoLab, social_honeypot_icwsm_2011.zip (also the Botometer bot repository, "
-        "caverlee-2011); files as mirrored in github.com/venkyever/CS7641-assignments",
-        "research use; cite the paper (no licence stated)",
-        (Remote("content_polluters.txt",
-                "0220d8a66692f38e9ee7a602e2bb0ae872a4468313b99d1b55aa13274c6b6bef",
-                _CAVERLEE_RAW + "content_polluters.txt"),
-         Remote("legitimate_users.txt",
-                "cb015c8213ef5d4bd4a2b0e84aedc83b1725b92a96249d56f0423c5f547346e8",
-                _CAVERLEE_RAW + "legitimate_users.txt"))),
-    Dataset(
-        "cresci-2015", "cresci2015",
-        "Fame for sale: 1,950 genuine accounts and 3,351 bought fake followers",
-        "Cresci, Di Pietro, Petrocchi, Spognardi, Tesconi. Fame for sale: efficient detection "
-        "of fake Twitter followers. Decision Support Systems 80, 2015.",
-        "MIB, http://mib.projects.iit.cnr.it/dataset.html; files as mirrored in "
-        "github.com/Mowghli/Twitter-Spambot-Visual-Analysis-Toolkit",
-        "research use; cite the paper (no licence stated)",
-        (Remote("count_master_ds1.csv",
-                "6b89d18a460b98d03068c17d0d9b58142c6e75115dcad081c4248fb1be27c702",
-                _CRESCI_RAW + "count_master_ds1.csv"),
-         Remote("Dataset1_Freq_tweets.csv",
-                "2f627ee322ab3f49e434256a6624603df8c8d3445cf928212c14b3465684463d",
-                _CRESCI_RAW + "Dataset1_Freq_tweets.csv", required=False),
-         # derived from the mirror's 5,301 per-account CSVs (395 MB); no public single file
-         Remote("timelines.csv.gz",
-                "5380394b388733118e6ceac2db03e5f70ded44e4a207c1d3061130ba21e2a545",
-                None, required=False))),
-    Dataset(
-        "snap-higgs-twitter", "higgs",
-        "Higgs boson announcement: 563,069 retweets, mentions and replies, 1-7 July 2012",
-        "De Domenico, Lima, Mougel, Musolesi. The Anatomy of a Scientific Rumor. Scientific "
-        "Reports 3:2980, 2013; Leskovec, Krevl. SNAP Datasets, 2014.",
-        "https://snap.stanford.edu/data/higgs-twitter.html",
-        "no formal licence; cite the paper and SNAP",
-        (Remote("higgs-activity_time.txt.gz",
-                "901b199716a23b0fc0371705e3ae9941b5c9493277aec65456abc4988674ad79",
-                "https://snap.stanford.edu/data/higgs-activity_time.txt.gz"),)),
-    Dataset(
-        "twitter-influence-propagation", "influence-propagation",
-        "78 celebrity networks with 50 recent retweeters each, 1.4M timed tweets (2015-2016)",
-        "Li, Xie, Farajtabar, Song. Detecting weak changes in dynamic events over networks. "
-        "arXiv:1603.08981, 2016.",
-        "https://github.com/dapurv5/twitter-influence-propagation-dataset",
-        "no licence stated; cite the paper",
-        tuple(Remote(path, digest, _INFLUENCE_RAW + path, required=path != "EVENTS.tsv")
-              for digest, path in (line.split() for line in _INFLUENCE_SUMS.splitlines()))),
-)}
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            "caverlee-2011-social-honeypot",
+            "caverlee2011",
+            "Social honeypot: 22,223 content polluters and 19,276 legitimate Twitter accounts",
+            "Lee, Eoff, Caverlee. Seven Months with the Devils: A Long-Term Study of Content "
+            "Polluters on Twitter. ICWSM 2011.",
+            "Texas A&M InfoLab, social_honeypot_icwsm_2011.zip (also the Botometer bot repository, "
+            "caverlee-2011); files as mirrored in github.com/venkyever/CS7641-assignments",
+            "research use; cite the paper (no licence stated)",
+            (
+                Remote(
+                    "content_polluters.txt",
+                    "0220d8a66692f38e9ee7a602e2bb0ae872a4468313b99d1b55aa13274c6b6bef",
+                    _CAVERLEE_RAW + "content_polluters.txt",
+                ),
+                Remote(
+                    "legitimate_users.txt",
+                    "cb015c8213ef5d4bd4a2b0e84aedc83b1725b92a96249d56f0423c5f547346e8",
+                    _CAVERLEE_RAW + "legitimate_users.txt",
+                ),
+            ),
+        ),
+        Dataset(
+            "cresci-2015",
+            "cresci2015",
+            "Fame for sale: 1,950 genuine accounts and 3,351 bought fake followers",
+            "Cresci, Di Pietro, Petrocchi, Spognardi, Tesconi. Fame for sale: efficient detection "
+            "of fake Twitter followers. Decision Support Systems 80, 2015.",
+            "MIB, http://mib.projects.iit.cnr.it/dataset.html; files as mirrored in "
+            "github.com/Mowghli/Twitter-Spambot-Visual-Analysis-Toolkit",
+            "research use; cite the paper (no licence stated)",
+            (
+                Remote(
+                    "count_master_ds1.csv",
+                    "6b89d18a460b98d03068c17d0d9b58142c6e75115dcad081c4248fb1be27c702",
+                    _CRESCI_RAW + "count_master_ds1.csv",
+                ),
+                Remote(
+                    "Dataset1_Freq_tweets.csv",
+                    "2f627ee322ab3f49e434256a6624603df8c8d3445cf928212c14b3465684463d",
+                    _CRESCI_RAW + "Dataset1_Freq_tweets.csv",
+                    required=False,
+                ),
+                # derived from the mirror's 5,301 per-account CSVs (395 MB); no public single file
+                Remote(
+                    "timelines.csv.gz",
+                    "5380394b388733118e6ceac2db03e5f70ded44e4a207c1d3061130ba21e2a545",
+                    None,
+                    required=False,
+                ),
+            ),
+        ),
+        Dataset(
+            "snap-higgs-twitter",
+            "higgs",
+            "Higgs boson announcement: 563,069 retweets, mentions and replies, 1-7 July 2012",
+            "De Domenico, Lima, Mougel, Musolesi. The Anatomy of a Scientific Rumor. Scientific "
+            "Reports 3:2980, 2013; Leskovec, Krevl. SNAP Datasets, 2014.",
+            "https://snap.stanford.edu/data/higgs-twitter.html",
+            "no formal licence; cite the paper and SNAP",
+            (
+                Remote(
+                    "higgs-activity_time.txt.gz",
+                    "901b199716a23b0fc0371705e3ae9941b5c9493277aec65456abc4988674ad79",
+                    "https://snap.stanford.edu/data/higgs-activity_time.txt.gz",
+                ),
+            ),
+        ),
+        Dataset(
+            "twitter-influence-propagation",
+            "influence-propagation",
+            "78 celebrity networks with 50 recent retweeters each, 1.4M timed tweets (2015-2016)",
+            "Li, Xie, Farajtabar, Song. Detecting weak changes in dynamic events over networks. "
+            "arXiv:1603.08981, 2016.",
+            "https://github.com/dapurv5/twitter-influence-propagation-dataset",
+            "no licence stated; cite the paper",
+            tuple(
+                Remote(path, digest, _INFLUENCE_RAW + path, required=path != "EVENTS.tsv")
+                for digest, path in (line.split() for line in _INFLUENCE_SUMS.splitlines())
+            ),
+        ),
+    )
+}
 
 
 def data_home(data_home: str | os.PathLike | None = None) -> Path:
@@ -254,16 +301,26 @@ def _download(remote: Remote, dest: Path, timeout: float) -> None:
                 out.write(block)
             got = digest.hexdigest()
             if got != remote.sha256:
-                raise DatasetError(f"{remote.url}: checksum mismatch (SHA-256 {got}, expected "
-                                   f"{remote.sha256}); the file changed at its origin or the "
-                                   "download was altered. Nothing was saved.")
+                raise DatasetError(
+                    f"{remote.url}: checksum mismatch (SHA-256 {got}, expected "
+                    f"{remote.sha256}); the file changed at its origin or the "
+                    "download was altered. Nothing was saved."
+                )
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DatasetError(f"{remote.url}: download failed: {exc}. Download it by hand into "
-                           f"{dest.parent} or set {ENV} to a directory holding a copy") from None
+        raise DatasetError(
+            f"{remote.url}: download failed: {exc}. Download it by hand into "
+            f"{dest.parent} or set {ENV} to a directory holding a copy"
+        ) from None
 
 
-def fetch(name: str, *, data_home: str | os.PathLike | None = None, download: bool = True,
-          verify: bool = False, timeout: float = 60.0) -> Path:
+def fetch(
+    name: str,
+    *,
+    data_home: str | os.PathLike | None = None,
+    download: bool = True,
+    verify: bool = False,
+    timeout: float = 60.0,
+) -> Path:
     """The directory of data set ``name``, downloading missing files when ``download``.
 
     Files already present are used as they are (``verify=True`` checks their SHA-256 too).
@@ -276,23 +333,31 @@ def fetch(name: str, *, data_home: str | os.PathLike | None = None, download: bo
         path = root / remote.path
         if path.is_file():
             if verify and sha256_of(path) != remote.sha256:
-                raise DatasetError(f"{path}: SHA-256 does not match the recorded {remote.sha256}"
-                                   "; delete the file to download it again")
+                raise DatasetError(
+                    f"{path}: SHA-256 does not match the recorded {remote.sha256}"
+                    "; delete the file to download it again"
+                )
             continue
         if remote.url is None or not download:
             if not remote.required:
                 continue
-            why = ("it cannot be downloaded" if remote.url is None
-                   else "downloading is switched off")
-            raise DatasetError(f"{name}: {remote.path} is missing from {root} and {why}; "
-                               f"copy it there or set {ENV} to a directory holding "
-                               f"{name}/{remote.path}")
+            why = "it cannot be downloaded" if remote.url is None else "downloading is switched off"
+            raise DatasetError(
+                f"{name}: {remote.path} is missing from {root} and {why}; "
+                f"copy it there or set {ENV} to a directory holding "
+                f"{name}/{remote.path}"
+            )
         _download(remote, path, timeout)
     return root
 
 
-def load(name: str, *, data_home: str | os.PathLike | None = None, download: bool = True,
-         limit: int | None = None) -> World:
+def load(
+    name: str,
+    *,
+    data_home: str | os.PathLike | None = None,
+    download: bool = True,
+    limit: int | None = None,
+) -> World:
     """Fetch data set ``name`` and import it as a :class:`~auditkit.data.world.World`."""
     from auditkit.data.importers import import_world
 

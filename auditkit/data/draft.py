@@ -63,8 +63,14 @@ class _Events:
 class Draft:
     """A mutable world under construction. See the module docstring."""
 
-    def __init__(self, *, days: float = 120.0, start: pd.Timestamp | str = DEFAULT_START,
-                 seed: int = 0, network: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        days: float = 120.0,
+        start: pd.Timestamp | str = DEFAULT_START,
+        seed: int = 0,
+        network: str | None = None,
+    ) -> None:
         start = pd.Timestamp(start)
         self.start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
         self.days = float(days)
@@ -73,9 +79,20 @@ class Draft:
         self.t_end = self.t0 + self.days * DAY
         self.default_network = network
         self.ids: list[str] = []
-        self._cols: dict[str, list] = {k: [] for k in (
-            "created", "group", "label", "cohort", "role", "attention", "activity",
-            "sociability", "organic")}
+        self._cols: dict[str, list] = {
+            k: []
+            for k in (
+                "created",
+                "group",
+                "label",
+                "cohort",
+                "role",
+                "attention",
+                "activity",
+                "sociability",
+                "organic",
+            )
+        }
         self._f_src: list[np.ndarray] = []
         self._f_dst: list[np.ndarray] = []
         self._f_time: list[np.ndarray] = []
@@ -101,14 +118,16 @@ class Draft:
         rows about to be added, so that an oversized request fails before it takes memory."""
         if self.row_limits is None:
             return
-        for i, (kind, extra) in enumerate((("accounts", accounts), ("follows", follows),
-                                           ("events", events))):
+        for i, (kind, extra) in enumerate(
+            (("accounts", accounts), ("follows", follows), ("events", events))
+        ):
             if self._rows[i] + float(extra) > self.row_limits[i]:
                 raise BudgetError(
                     f"building this scenario's world would take more than "
                     f"{self.row_limits[i]:,.0f} {kind} (the budget's limit; "
                     f"{self._rows[i]:,} so far, {float(extra):,.0f} more asked for); lower the "
-                    "cohort sizes or parameters that add them, or raise the budget (--budget)")
+                    "cohort sizes or parameters that add them, or raise the budget (--budget)"
+                )
 
     def _grow(self, kind: int, count: int) -> None:
         if self.row_limits is not None:
@@ -131,9 +150,21 @@ class Draft:
     def n(self) -> int:
         return len(self.ids)
 
-    def add_accounts(self, count: int, *, prefix: str, cohort: str = "", role: str = "base",
-                     label: str | None = None, group=None, attention=1.0, activity=1.0,
-                     sociability=1.0, created=None, organic: bool = True) -> np.ndarray:
+    def add_accounts(
+        self,
+        count: int,
+        *,
+        prefix: str,
+        cohort: str = "",
+        role: str = "base",
+        label: str | None = None,
+        group=None,
+        attention=1.0,
+        activity=1.0,
+        sociability=1.0,
+        created=None,
+        organic: bool = True,
+    ) -> np.ndarray:
         """Append ``count`` accounts and return their codes.
 
         ``attention``, ``activity`` and ``sociability`` (scalars or arrays) are the hidden
@@ -145,15 +176,19 @@ class Draft:
         self._grow(0, count)
         first = self.n
         width = len(str(max(count - 1, 0)))
-        self.ids.extend(f"{prefix}{i:0{width}d}" if cohort else f"{prefix}{i}"
-                        for i in range(count))
+        self.ids.extend(
+            f"{prefix}{i:0{width}d}" if cohort else f"{prefix}{i}" for i in range(count)
+        )
         if len(set(self.ids)) != len(self.ids):
             raise ValueError(f"account prefix {prefix!r} collides with existing ids")
 
         def full(value, dtype=np.float64):
             arr = np.asarray(value)
-            return np.full(count, value, dtype=dtype if arr.dtype != object else object) \
-                if arr.ndim == 0 else arr.astype(dtype if arr.dtype != object else object)
+            return (
+                np.full(count, value, dtype=dtype if arr.dtype != object else object)
+                if arr.ndim == 0
+                else arr.astype(dtype if arr.dtype != object else object)
+            )
 
         self._cols["created"].append(full(self.t0 - 365 * DAY if created is None else created))
         self._cols["group"].append(full("c0" if group is None else group, object))
@@ -199,10 +234,16 @@ class Draft:
         self._f_src.append(src)
         self._f_dst.append(dst)
         self._f_attentive.append(np.full(len(src), bool(attentive)))
-        self._f_time.append(np.full(len(src), self.t0 - DAY) if time is None
-                            else np.broadcast_to(np.asarray(time, np.float64), src.shape).copy())
-        self._f_until.append(np.full(len(src), np.nan) if until is None
-                             else np.broadcast_to(np.asarray(until, np.float64), src.shape).copy())
+        self._f_time.append(
+            np.full(len(src), self.t0 - DAY)
+            if time is None
+            else np.broadcast_to(np.asarray(time, np.float64), src.shape).copy()
+        )
+        self._f_until.append(
+            np.full(len(src), np.nan)
+            if until is None
+            else np.broadcast_to(np.asarray(until, np.float64), src.shape).copy()
+        )
 
     def new_posts(self, count: int) -> np.ndarray:
         """Fresh post ids."""
@@ -210,8 +251,19 @@ class Draft:
         self._next_post += int(count)
         return ids
 
-    def add_events(self, time, actor, action, target=None, post=None, network=None,
-                   link=None, *, organic: bool = False, topic: str | None = None) -> None:
+    def add_events(
+        self,
+        time,
+        actor,
+        action,
+        target=None,
+        post=None,
+        network=None,
+        link=None,
+        *,
+        organic: bool = False,
+        topic: str | None = None,
+    ) -> None:
         """Append events. ``action`` is a name or codes into :data:`ACTIONS`; ``target`` -1 or
         absent for posts; ``post`` ids default to fresh ids for posts and -1 otherwise;
         ``topic`` (one name for all of them) is what they are about (none by default)."""
@@ -222,21 +274,34 @@ class Draft:
         if isinstance(action, str):
             action = np.full(k, ACTIONS.index(action), np.int8)
         action = np.broadcast_to(np.asarray(action, np.int8), (k,)).copy()
-        target = (np.full(k, -1, np.int64) if target is None
-                  else np.broadcast_to(np.asarray(target, np.int64), (k,)).copy())
+        target = (
+            np.full(k, -1, np.int64)
+            if target is None
+            else np.broadcast_to(np.asarray(target, np.int64), (k,)).copy()
+        )
         if post is None:
             post = np.full(k, -1, np.int64)
             is_post = action == 0
             post[is_post] = self.new_posts(int(is_post.sum()))
         post = np.broadcast_to(np.asarray(post, np.int64), (k,)).copy()
         network = self._network_codes(network, k)
-        link = np.zeros(k, bool) if link is None else np.broadcast_to(
-            np.asarray(link, bool), (k,)).copy()
+        link = (
+            np.zeros(k, bool)
+            if link is None
+            else np.broadcast_to(np.asarray(link, bool), (k,)).copy()
+        )
         ev = self._ev
-        for store, value in ((ev.time, time), (ev.actor, actor), (ev.action, action),
-                             (ev.target, target), (ev.post, post), (ev.network, network),
-                             (ev.link, link), (ev.organic, np.full(k, organic)),
-                             (ev.topic, np.full(k, self.topic_code(topic), np.int16))):
+        for store, value in (
+            (ev.time, time),
+            (ev.actor, actor),
+            (ev.action, action),
+            (ev.target, target),
+            (ev.post, post),
+            (ev.network, network),
+            (ev.link, link),
+            (ev.organic, np.full(k, organic)),
+            (ev.topic, np.full(k, self.topic_code(topic), np.int16)),
+        ):
             store.append(value)
 
     def topic_code(self, name: str | None) -> int:
@@ -292,8 +357,9 @@ class Draft:
     def silence(self, codes, start_day: float, end_day: float) -> None:
         """Remove everything ``codes`` do between two days, and reactions to posts they would
         have made then. Applied at :meth:`build`, after every event exists."""
-        self._silences.append((np.asarray(codes, np.int64), self.time_of_day(start_day),
-                               self.time_of_day(end_day)))
+        self._silences.append(
+            (np.asarray(codes, np.int64), self.time_of_day(start_day), self.time_of_day(end_day))
+        )
 
     def follow_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All follow edges so far as (src, dst) codes."""
@@ -319,14 +385,31 @@ class Draft:
         ev = self._ev
         if not ev.time:
             return {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
-        return {k: np.concatenate(getattr(ev, k)) for k in
-                ("time", "actor", "action", "target", "post", "network", "link", "organic",
-                 "topic")}
+        return {
+            k: np.concatenate(getattr(ev, k))
+            for k in (
+                "time",
+                "actor",
+                "action",
+                "target",
+                "post",
+                "network",
+                "link",
+                "organic",
+                "topic",
+            )
+        }
 
     # ---- the organic simulation ----
-    def simulate(self, *, follows_per_account: float = 12.0, events_per_account: float = 20.0,
-                 communities_locality: float = 0.8, reciprocity: float = 0.25,
-                 post_share: float = 0.35) -> None:
+    def simulate(
+        self,
+        *,
+        follows_per_account: float = 12.0,
+        events_per_account: float = 20.0,
+        communities_locality: float = 0.8,
+        reciprocity: float = 0.25,
+        post_share: float = 0.35,
+    ) -> None:
         """Draw organic follows and events from the traits of the accounts marked organic.
 
         Follows: a follower is drawn in proportion to ``sociability * sqrt(activity)``, a
@@ -348,8 +431,9 @@ class Draft:
         rng = self.rng("organic")
         m = int(follows_per_account * n_org)
         self.ensure_room(follows=2 * m, events=events_per_account * n_org)
-        src, dst = _draw_follows(rng, m, group, att, soc * np.sqrt(act), communities_locality,
-                                 reciprocity)
+        src, dst = _draw_follows(
+            rng, m, group, att, soc * np.sqrt(act), communities_locality, reciprocity
+        )
         created = self.column("created")
         # a follow starts within 30 days of the later account's creation; accounts that existed
         # before the period have all their organic follows in place when it starts
@@ -376,17 +460,20 @@ class Draft:
         count = np.bincount(author, minlength=n)
         weight = act[src] * att[dst] ** ATTENTION_EXPONENT * (count[dst] > 0)
         # what the ground truth (auditkit.data.truth) needs to know about this simulation
-        self.organic_stats = {"posts": float(n_posts), "reactions": float(n_react),
-                              "reaction_weight": float(weight.sum())}
+        self.organic_stats = {
+            "posts": float(n_posts),
+            "reactions": float(n_react),
+            "reaction_weight": float(weight.sum()),
+        }
         edge = weighted_choice(rng, weight, n_react)
         reactor, authored = src[edge], dst[edge]
         which = first[authored] + (rng.random(len(authored)) * count[authored]).astype(np.int64)
-        when = np.floor(np.minimum(post_time[which] + rng.exponential(6 * 3600.0, len(which)),
-                                   self.t_end - 1))
+        when = np.floor(
+            np.minimum(post_time[which] + rng.exponential(6 * 3600.0, len(which)), self.t_end - 1)
+        )
         kinds = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)
         action = kinds[weighted_choice(rng, np.array(list(REACTION_MIX.values())), len(which))]
-        self.add_events(when, reactor, action, target=authored, post=post_ids[which],
-                        organic=True)
+        self.add_events(when, reactor, action, target=authored, post=post_ids[which], organic=True)
 
     # ---- the result ----
     def build(self) -> World:
@@ -412,8 +499,9 @@ class Draft:
         f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)
         f_until = np.concatenate(self._f_until) if self._f_until else np.zeros(0)
         accounts_extra = {
-            "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True
-                                      ).astype("datetime64[ns, UTC]"),
+            "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True).astype(
+                "datetime64[ns, UTC]"
+            ),
             "label": pd.array(self.column("label"), dtype="string"),
             "group": pd.array(self.column("group"), dtype="string"),
         }
@@ -435,26 +523,37 @@ class Draft:
             src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
-            names = np.array([x or (self.default_network or "main") for x in self._networks],
-                             dtype=object)
+            names = np.array(
+                [x or (self.default_network or "main") for x in self._networks], dtype=object
+            )
             events_extra["network"] = pd.Categorical(
-                names[ev["network"].astype(np.int64)], categories=pd.unique(names))
+                names[ev["network"].astype(np.int64)], categories=pd.unique(names)
+            )
         if "link" in ev and ev["link"].any():
             events_extra["link"] = ev["link"].astype(bool)
         if "topic" in ev and ev["topic"].any():
             names = np.array([None, *self._topics[1:]], dtype=object)
-            events_extra["topic"] = pd.Categorical(names[ev["topic"].astype(np.int64)],
-                                                   categories=self._topics[1:])
+            events_extra["topic"] = pd.Categorical(
+                names[ev["topic"].astype(np.int64)], categories=self._topics[1:]
+            )
         world = World.from_codes(
-            self.ids, follower=src if len(src) else None, followee=dst, follow_time=f_time,
-            event_time=ev["time"], actor=ev["actor"] if len(ev["time"]) else None,
-            action=ev["action"], target=ev["target"],
+            self.ids,
+            follower=src if len(src) else None,
+            followee=dst,
+            follow_time=f_time,
+            event_time=ev["time"],
+            actor=ev["actor"] if len(ev["time"]) else None,
+            action=ev["action"],
+            target=ev["target"],
             post=ev["post"] if len(ev["time"]) else None,
-            accounts_extra=accounts_extra, events_extra=events_extra)
+            accounts_extra=accounts_extra,
+            events_extra=events_extra,
+        )
         if has_until:
             follows = world.follows.copy()
             follows["until"] = pd.to_datetime(f_until, unit="s", utc=True).astype(
-                "datetime64[ns, UTC]")
+                "datetime64[ns, UTC]"
+            )
             world = World._trusted(world.accounts, follows, world.events, world.ids)
         return world
 

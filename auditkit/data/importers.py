@@ -63,16 +63,20 @@ class Imported:
 def _file(root: Path, name: str, what: str) -> Path:
     path = root / name
     if not path.is_file():
-        raise WorldError(f"{name} not found in {str(root)!r}; the {what} format needs it "
-                         "(see docs/importing.md for the expected layout)")
+        raise WorldError(
+            f"{name} not found in {str(root)!r}; the {what} format needs it "
+            "(see docs/importing.md for the expected layout)"
+        )
     return path
 
 
 def _dir(source: str | Path, fmt: str) -> Path:
     root = Path(source)
     if not root.is_dir():
-        raise WorldError(f"{str(root)!r} is not a directory; the {fmt} format reads a "
-                         "directory (see docs/importing.md)")
+        raise WorldError(
+            f"{str(root)!r} is not a directory; the {fmt} format reads a "
+            "directory (see docs/importing.md)"
+        )
     return root
 
 
@@ -80,17 +84,35 @@ def _bad(path: Path, line: int, column: str, message: str) -> WorldError:
     return WorldError(message, source=str(path), row=line, column=column)
 
 
-def _read_text_table(path: Path, names: list[str], *, sep: str, header: bool,
-                     limit: int | None, chunksize: int | None = None):
+def _read_text_table(
+    path: Path,
+    names: list[str],
+    *,
+    sep: str,
+    header: bool,
+    limit: int | None,
+    chunksize: int | None = None,
+):
     """``pd.read_csv`` of a text table with every column as text and blank lines kept (so the
     row index maps to the line number); a parser error names the file and the line."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, sep=sep, header=0 if header else None, names=names,
-                               dtype=str, keep_default_na=False, na_values=[""],
-                               skip_blank_lines=False, nrows=limit, chunksize=chunksize,
-                               index_col=False, quoting=csv.QUOTE_MINIMAL, engine="c")
+            return pd.read_csv(
+                path,
+                sep=sep,
+                header=0 if header else None,
+                names=names,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                nrows=limit,
+                chunksize=chunksize,
+                index_col=False,
+                quoting=csv.QUOTE_MINIMAL,
+                engine="c",
+            )
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise _malformed(path, names, exc) from None
     except (OSError, UnicodeDecodeError, EOFError) as exc:
@@ -98,8 +120,10 @@ def _read_text_table(path: Path, names: list[str], *, sep: str, header: bool,
 
 
 def _malformed(path: Path, names: list[str], exc: Exception) -> WorldError:
-    return WorldError(f"malformed line: {exc}; every line needs {len(names)} fields "
-                      f"({', '.join(names)})", source=str(path))
+    return WorldError(
+        f"malformed line: {exc}; every line needs {len(names)} fields ({', '.join(names)})",
+        source=str(path),
+    )
 
 
 def _chunks(reader, path: Path, names: list[str]) -> Iterator[pd.DataFrame]:
@@ -131,26 +155,40 @@ def _require(frame: pd.DataFrame, columns: list[str], path: Path, lines: np.ndar
         missing = frame[col].isna().to_numpy()
         if missing.any():
             i = int(np.flatnonzero(missing)[0])
-            raise _bad(path, int(lines[i]), col, f"missing value for {col!r} (a short "
-                       f"line?); every line needs {len(frame.columns)} fields "
-                       f"({', '.join(map(str, frame.columns))})")
+            raise _bad(
+                path,
+                int(lines[i]),
+                col,
+                f"missing value for {col!r} (a short "
+                f"line?); every line needs {len(frame.columns)} fields "
+                f"({', '.join(map(str, frame.columns))})",
+            )
 
 
 def _numbers(frame: pd.DataFrame, col: str, path: Path, lines: np.ndarray) -> np.ndarray:
     """A column of non-negative whole numbers; else an error naming the line."""
-    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64,
-                                                               na_value=np.nan)
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise _bad(path, int(lines[i]), col, f"{col} must be a whole number >= 0, got "
-                   f"{frame[col].iloc[i]!r}")
+        raise _bad(
+            path,
+            int(lines[i]),
+            col,
+            f"{col} must be a whole number >= 0, got {frame[col].iloc[i]!r}",
+        )
     return values
 
 
-def _times(values: pd.Series, path: Path, lines: np.ndarray, column: str,
-           fmt: str | None = None, unix: bool = False) -> np.ndarray:
+def _times(
+    values: pd.Series,
+    path: Path,
+    lines: np.ndarray,
+    column: str,
+    fmt: str | None = None,
+    unix: bool = False,
+) -> np.ndarray:
     """Times as int64 nanoseconds since the epoch (UTC); else an error naming the line."""
     if unix:
         out = pd.to_numeric(values, errors="coerce")
@@ -160,8 +198,9 @@ def _times(values: pd.Series, path: Path, lines: np.ndarray, column: str,
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         want = "unix seconds" if unix else f"the format {fmt}"
-        raise _bad(path, int(lines[i]), column, f"cannot read time {values.iloc[i]!r}; "
-                   f"expected {want}")
+        raise _bad(
+            path, int(lines[i]), column, f"cannot read time {values.iloc[i]!r}; expected {want}"
+        )
     # out of 1677-2262 (or unix milliseconds): refused with the line
     where = Locator(str(path), lambda i: int(lines[i]), "line")
     return parse_time(pd.Series(out.to_numpy()), where=where, column=column).array.asi8
@@ -173,9 +212,15 @@ def _limit(limit: int | None) -> int | None:
     return limit
 
 
-def _events_world(accounts: pd.DataFrame, time_ns: np.ndarray, actor: np.ndarray,
-                  action: np.ndarray, target: np.ndarray, follower: np.ndarray | None = None,
-                  followee: np.ndarray | None = None) -> World:
+def _events_world(
+    accounts: pd.DataFrame,
+    time_ns: np.ndarray,
+    actor: np.ndarray,
+    action: np.ndarray,
+    target: np.ndarray,
+    follower: np.ndarray | None = None,
+    followee: np.ndarray | None = None,
+) -> World:
     """A world from a validated accounts table and event/follow codes (no per-row checks)."""
     acc = World(accounts=accounts).accounts
     extra = {c: acc[c] for c in acc.columns if c != "account"}
@@ -184,16 +229,27 @@ def _events_world(accounts: pd.DataFrame, time_ns: np.ndarray, actor: np.ndarray
         follower=follower if follower is not None and len(follower) else None,
         followee=followee,
         event_time=time_ns.astype("datetime64[ns]") if len(actor) else None,
-        actor=actor if len(actor) else None, action=action, target=target,
-        accounts_extra=extra)
+        actor=actor if len(actor) else None,
+        action=action,
+        target=target,
+        accounts_extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # caverlee-2011
 
 
-_CAVERLEE_COLUMNS = ["account", "created", "collected", "following_count", "followers_count",
-                     "posts_count", "screen_name_length", "description_length"]
+_CAVERLEE_COLUMNS = [
+    "account",
+    "created",
+    "collected",
+    "following_count",
+    "followers_count",
+    "posts_count",
+    "screen_name_length",
+    "description_length",
+]
 _CAVERLEE_FILES = (("content_polluters.txt", "bot"), ("legitimate_users.txt", "human"))
 
 
@@ -208,8 +264,9 @@ def load_caverlee2011(source: str | Path, limit: int | None = None) -> Imported:
     frames = []
     for name, label in _CAVERLEE_FILES:
         path = _file(root, name, "caverlee2011")
-        frame = _drop_blank(_read_text_table(path, _CAVERLEE_COLUMNS, sep="\t", header=False,
-                                             limit=_limit(limit)))
+        frame = _drop_blank(
+            _read_text_table(path, _CAVERLEE_COLUMNS, sep="\t", header=False, limit=_limit(limit))
+        )
         lines = _lines(frame, 1)
         _require(frame, _CAVERLEE_COLUMNS, path, lines)
         frame = frame.reset_index(drop=True)
@@ -221,24 +278,42 @@ def load_caverlee2011(source: str | Path, limit: int | None = None) -> Imported:
         dup = frame["account"].duplicated().to_numpy()
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
-            raise _bad(path, int(lines[i]), "account",
-                       f"account {frame['account'].iloc[i]!r} is listed twice in {name}")
+            raise _bad(
+                path,
+                int(lines[i]),
+                "account",
+                f"account {frame['account'].iloc[i]!r} is listed twice in {name}",
+            )
         frame["label"] = label
         frames.append(frame)
-    both = np.intersect1d(frames[0]["account"].to_numpy(dtype=object),
-                          frames[1]["account"].to_numpy(dtype=object))
+    both = np.intersect1d(
+        frames[0]["account"].to_numpy(dtype=object), frames[1]["account"].to_numpy(dtype=object)
+    )
     notes = []
     if len(both):
         frames = [f[~f["account"].isin(both)] for f in frames]
-        notes.append(f"dropped {len(both)} accounts listed as both polluter and legitimate "
-                     f"(e.g. {both[0]}): their label is ambiguous")
+        notes.append(
+            f"dropped {len(both)} accounts listed as both polluter and legitimate "
+            f"(e.g. {both[0]}): their label is ambiguous"
+        )
     accounts = pd.concat(frames, ignore_index=True)
-    cols = ["account", "created", "label", "followers_count", "following_count", "posts_count",
-            "collected", "screen_name_length", "description_length"]
+    cols = [
+        "account",
+        "created",
+        "label",
+        "followers_count",
+        "following_count",
+        "posts_count",
+        "collected",
+        "screen_name_length",
+        "description_length",
+    ]
     world = World(accounts=accounts[cols])
     counts = accounts["label"].value_counts()
-    notes.append(f"{counts.get('bot', 0):,} bot and {counts.get('human', 0):,} human accounts; "
-                 "no follows or events (the data set has none)")
+    notes.append(
+        f"{counts.get('bot', 0):,} bot and {counts.get('human', 0):,} human accounts; "
+        "no follows or events (the data set has none)"
+    )
     return Imported(world, notes)
 
 
@@ -246,46 +321,80 @@ def load_caverlee2011(source: str | Path, limit: int | None = None) -> Imported:
 # cresci-2015
 
 
-_CRESCI_LABELS = {"legitimate user": "human", "content polluter": "fake", "human": "human",
-                  "genuine": "human", "fake": "fake", "bot": "fake"}
-_CRESCI_MASTER = ["uid", "NumberOfFollowers", "NumberOfFollowing", "NumberOfTweets", "Label",
-                  "Screen Name"]
-_TIMELINE = ["user_id", "label", "tweet_id", "created_at_utc", "is_retweet",
-             "retweet_of_screen_name", "mentioned_screen_names", "n_urls"]
+_CRESCI_LABELS = {
+    "legitimate user": "human",
+    "content polluter": "fake",
+    "human": "human",
+    "genuine": "human",
+    "fake": "fake",
+    "bot": "fake",
+}
+_CRESCI_MASTER = [
+    "uid",
+    "NumberOfFollowers",
+    "NumberOfFollowing",
+    "NumberOfTweets",
+    "Label",
+    "Screen Name",
+]
+_TIMELINE = [
+    "user_id",
+    "label",
+    "tweet_id",
+    "created_at_utc",
+    "is_retweet",
+    "retweet_of_screen_name",
+    "mentioned_screen_names",
+    "n_urls",
+]
 
 
 def _cresci_accounts(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
-        raise WorldError("the file is empty; it needs its header line", source=str(path),
-                         row=1) from None
+        raise WorldError(
+            "the file is empty; it needs its header line", source=str(path), row=1
+        ) from None
     except pd.errors.ParserError as exc:
         raise WorldError(f"malformed CSV: {exc}", source=str(path)) from None
     except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
         raise unreadable(path, exc) from None
     missing = [c for c in _CRESCI_MASTER if c not in frame.columns]
     if missing:
-        raise WorldError(f"missing column {missing[0]!r}; count_master_ds1.csv has the header "
-                         f"{','.join(_CRESCI_MASTER)},Name", source=str(path), row=1,
-                         column=missing[0])
+        raise WorldError(
+            f"missing column {missing[0]!r}; count_master_ds1.csv has the header "
+            f"{','.join(_CRESCI_MASTER)},Name",
+            source=str(path),
+            row=1,
+            column=missing[0],
+        )
     lines = _lines(frame, 2)  # the header is line 1
     _require(frame[["uid", "Label"]], ["uid", "Label"], path, lines)
     label = frame["Label"].str.strip().str.lower().map(_CRESCI_LABELS)
     if label.isna().any():
         i = int(np.flatnonzero(label.isna().to_numpy())[0])
-        raise _bad(path, int(lines[i]), "Label", f"unknown label {frame['Label'].iloc[i]!r}; "
-                   "expected 'Legitimate User' (human) or 'Content Polluter' (fake follower)")
+        raise _bad(
+            path,
+            int(lines[i]),
+            "Label",
+            f"unknown label {frame['Label'].iloc[i]!r}; "
+            "expected 'Legitimate User' (human) or 'Content Polluter' (fake follower)",
+        )
     out = pd.DataFrame({"account": frame["uid"].str.strip(), "label": label})
-    for src, dst in (("NumberOfFollowers", "followers_count"),
-                     ("NumberOfFollowing", "following_count"), ("NumberOfTweets", "posts_count")):
+    for src, dst in (
+        ("NumberOfFollowers", "followers_count"),
+        ("NumberOfFollowing", "following_count"),
+        ("NumberOfTweets", "posts_count"),
+    ):
         out[dst] = _numbers(frame, src, path, lines)
     out["screen_name"] = frame["Screen Name"].fillna("")
     dup = out["account"].duplicated().to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
-        raise _bad(path, int(lines[i]), "uid",
-                   f"account {out['account'].iloc[i]!r} is listed twice")
+        raise _bad(
+            path, int(lines[i]), "uid", f"account {out['account'].iloc[i]!r} is listed twice"
+        )
     return out
 
 
@@ -319,8 +428,9 @@ def load_cresci2015(source: str | Path, limit: int | None = None) -> Imported:
     label_code = accounts["label"].to_numpy()
     parts: dict[str, list[np.ndarray]] = {"t": [], "a": [], "k": [], "g": []}
     mismatched = outside_rt = 0
-    reader = _read_text_table(timeline, _TIMELINE, sep=",", header=True, limit=_limit(limit),
-                              chunksize=CHUNK_ROWS)
+    reader = _read_text_table(
+        timeline, _TIMELINE, sep=",", header=True, limit=_limit(limit), chunksize=CHUNK_ROWS
+    )
     rows = 0
     for chunk in _chunks(reader, timeline, _TIMELINE):
         chunk = _drop_blank(chunk)
@@ -331,22 +441,30 @@ def load_cresci2015(source: str | Path, limit: int | None = None) -> Imported:
         actor = ids.get_indexer(chunk["user_id"].to_numpy(dtype=object))
         if (actor < 0).any():
             i = int(np.flatnonzero(actor < 0)[0])
-            raise _bad(timeline, int(lines[i]), "user_id", f"user {chunk['user_id'].iloc[i]!r} is "
-                       "not in count_master_ds1.csv; use the timelines of the same release")
-        when = _times(chunk["created_at_utc"], timeline, lines, "created_at_utc",
-                      "%Y-%m-%dT%H:%M:%SZ")
+            raise _bad(
+                timeline,
+                int(lines[i]),
+                "user_id",
+                f"user {chunk['user_id'].iloc[i]!r} is "
+                "not in count_master_ds1.csv; use the timelines of the same release",
+            )
+        when = _times(
+            chunk["created_at_utc"], timeline, lines, "created_at_utc", "%Y-%m-%dT%H:%M:%SZ"
+        )
         rt = chunk["is_retweet"].to_numpy(dtype=object)
         bad = ~np.isin(rt, ["0", "1"])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _bad(timeline, int(lines[i]), "is_retweet", f"is_retweet must be 0 or 1, got "
-                       f"{rt[i]!r}")
+            raise _bad(
+                timeline, int(lines[i]), "is_retweet", f"is_retweet must be 0 or 1, got {rt[i]!r}"
+            )
         is_rt = rt == "1"
         lab = chunk["label"].map({"bot": "fake", "human": "human"}).to_numpy(dtype=object)
         mismatched += int((lab != label_code[actor]).sum())
         rt_name = chunk["retweet_of_screen_name"].fillna("").str.lower()
-        rt_target = np.where(is_rt, by_name.reindex(rt_name.to_numpy()).fillna(-1).to_numpy(),
-                             -1).astype(np.int64)
+        rt_target = np.where(
+            is_rt, by_name.reindex(rt_name.to_numpy()).fillna(-1).to_numpy(), -1
+        ).astype(np.int64)
         share = is_rt & (rt_target >= 0) & (rt_target != actor)
         outside_rt += int((is_rt & (rt_target < 0)).sum())
         parts["t"].append(when)
@@ -356,7 +474,7 @@ def load_cresci2015(source: str | Path, limit: int | None = None) -> Imported:
         mentioned = chunk["mentioned_screen_names"]
         has = mentioned.notna().to_numpy()
         if has.any():
-            m = (mentioned[has].str.lower().str.split(";").explode())
+            m = mentioned[has].str.lower().str.split(";").explode()
             rix = m.index.to_numpy()
             tgt = by_name.reindex(m.to_numpy()).fillna(-1).to_numpy().astype(np.int64)
             keep = (tgt >= 0) & (tgt != actor[rix]) & (tgt != rt_target[rix])
@@ -366,17 +484,21 @@ def load_cresci2015(source: str | Path, limit: int | None = None) -> Imported:
             parts["a"].append(actor[r])
             parts["k"].append(np.full(len(r), MENTION, np.int8))
             parts["g"].append(pairs["g"].to_numpy())
-    t, a, k, g = (np.concatenate(parts[x]) if parts[x] else np.zeros(0, np.int64)
-                  for x in "takg")
-    world = _events_world(accounts.drop(columns="screen_name"), t, a.astype(np.int32), k,
-                          g.astype(np.int32))
+    t, a, k, g = (np.concatenate(parts[x]) if parts[x] else np.zeros(0, np.int64) for x in "takg")
+    world = _events_world(
+        accounts.drop(columns="screen_name"), t, a.astype(np.int32), k, g.astype(np.int32)
+    )
     counts = np.bincount(k, minlength=len(ACTIONS)) if len(k) else np.zeros(len(ACTIONS), int)
-    notes.append(f"{rows:,} timeline rows -> {counts[POST]:,} posts, {counts[SHARE]:,} shares "
-                 f"and {counts[MENTION]:,} mentions inside the data set; {outside_rt:,} "
-                 "retweets of outside accounts kept as posts")
+    notes.append(
+        f"{rows:,} timeline rows -> {counts[POST]:,} posts, {counts[SHARE]:,} shares "
+        f"and {counts[MENTION]:,} mentions inside the data set; {outside_rt:,} "
+        "retweets of outside accounts kept as posts"
+    )
     if mismatched:
-        notes.append(f"{mismatched:,} timeline rows carry a label other than the account's in "
-                     "count_master_ds1.csv; the count_master label was used")
+        notes.append(
+            f"{mismatched:,} timeline rows carry a label other than the account's in "
+            "count_master_ds1.csv; the count_master label was used"
+        )
     return Imported(world, notes)
 
 
@@ -398,10 +520,13 @@ def load_higgs(source: str | Path, limit: int | None = None) -> Imported:
     if path.is_dir():
         path = _file(path, "higgs-activity_time.txt.gz", "higgs")
     elif not path.is_file():
-        raise WorldError(f"{str(path)!r} does not exist; give the directory holding "
-                         "higgs-activity_time.txt.gz or the file itself")
-    reader = _read_text_table(path, _HIGGS, sep=" ", header=False, limit=_limit(limit),
-                              chunksize=CHUNK_ROWS)
+        raise WorldError(
+            f"{str(path)!r} does not exist; give the directory holding "
+            "higgs-activity_time.txt.gz or the file itself"
+        )
+    reader = _read_text_table(
+        path, _HIGGS, sep=" ", header=False, limit=_limit(limit), chunksize=CHUNK_ROWS
+    )
     actors, targets, times, kinds = [], [], [], []
     for chunk in _chunks(reader, path, _HIGGS):
         chunk = _drop_blank(chunk)
@@ -411,8 +536,12 @@ def load_higgs(source: str | Path, limit: int | None = None) -> Imported:
         kind = chunk["interaction"].map(_HIGGS_ACTIONS)
         if kind.isna().any():
             i = int(np.flatnonzero(kind.isna().to_numpy())[0])
-            raise _bad(path, int(lines[i]), "interaction", f"unknown interaction "
-                       f"{chunk['interaction'].iloc[i]!r}; expected RT, MT or RE")
+            raise _bad(
+                path,
+                int(lines[i]),
+                "interaction",
+                f"unknown interaction {chunk['interaction'].iloc[i]!r}; expected RT, MT or RE",
+            )
         times.append(_times(chunk["time"], path, lines, "time", unix=True))
         actors.append(chunk["actor"].to_numpy(dtype=object))
         targets.append(chunk["target"].to_numpy(dtype=object))
@@ -423,14 +552,22 @@ def load_higgs(source: str | Path, limit: int | None = None) -> Imported:
     target_ids = np.concatenate(targets)
     codes, ids = pd.factorize(np.concatenate([actor_ids, target_ids]))
     m = len(actor_ids)
-    world = _events_world(pd.DataFrame({"account": ids.astype(str)}), np.concatenate(times),
-                          codes[:m].astype(np.int32), np.concatenate(kinds),
-                          codes[m:].astype(np.int32))
+    world = _events_world(
+        pd.DataFrame({"account": ids.astype(str)}),
+        np.concatenate(times),
+        codes[:m].astype(np.int32),
+        np.concatenate(kinds),
+        codes[m:].astype(np.int32),
+    )
     k = world.event_codes[1]
-    return Imported(world, [
-        f"{m:,} rows -> {(k == SHARE).sum():,} shares, {(k == MENTION).sum():,} mentions, "
-        f"{(k == REPLY).sum():,} replies among {len(ids):,} accounts; no follows, labels or "
-        "profile counts (the follower graph is not part of this file)"])
+    return Imported(
+        world,
+        [
+            f"{m:,} rows -> {(k == SHARE).sum():,} shares, {(k == MENTION).sum():,} mentions, "
+            f"{(k == REPLY).sum():,} replies among {len(ids):,} accounts; no follows, labels or "
+            "profile counts (the follower graph is not part of this file)"
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,8 +591,10 @@ def load_influence_propagation(source: str | Path, limit: int | None = None) -> 
     tweets = root / "tweets" if (root / "tweets").is_dir() else root
     files = sorted(tweets.glob("*.txt"))
     if not files:
-        raise WorldError(f"no <handle>.txt files in {str(tweets)!r}; the "
-                         "influence-propagation format reads tweets/<handle>.txt")
+        raise WorldError(
+            f"no <handle>.txt files in {str(tweets)!r}; the "
+            "influence-propagation format reads tweets/<handle>.txt"
+        )
     accounts: list[str] = []
     groups: list[str] = []
     labels: list[str | None] = []
@@ -469,20 +608,30 @@ def load_influence_propagation(source: str | Path, limit: int | None = None) -> 
             miss = frame[col].isna().to_numpy()
             if miss.any():
                 i = int(np.flatnonzero(miss)[0])
-                raise _bad(path, int(lines[i]), col, f"missing value for {col!r}; every line "
-                           "is unix_time,node_id,is_retweet_of_celebrity")
+                raise _bad(
+                    path,
+                    int(lines[i]),
+                    col,
+                    f"missing value for {col!r}; every line "
+                    "is unix_time,node_id,is_retweet_of_celebrity",
+                )
         node = pd.to_numeric(frame["node"], errors="coerce").to_numpy()
         bad = ~np.isin(node, np.arange(1, 52))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _bad(path, int(lines[i]), "node_id", f"node id must be 1..51 (1 = the "
-                       f"celebrity), got {frame['node'].iloc[i]!r}")
+            raise _bad(
+                path,
+                int(lines[i]),
+                "node_id",
+                f"node id must be 1..51 (1 = the celebrity), got {frame['node'].iloc[i]!r}",
+            )
         flag = frame["is_retweet_of_celebrity"].to_numpy(dtype=object)
         bad = ~np.isin(flag, ["0", "1"])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _bad(path, int(lines[i]), "is_retweet_of_celebrity",
-                       f"must be 0 or 1, got {flag[i]!r}")
+            raise _bad(
+                path, int(lines[i]), "is_retweet_of_celebrity", f"must be 0 or 1, got {flag[i]!r}"
+            )
         ns = _times(frame["time"], path, lines, "time", unix=True)
         handle = path.stem
         first = len(accounts)
@@ -502,14 +651,24 @@ def load_influence_propagation(source: str | Path, limit: int | None = None) -> 
         f_src.append(fans)
         f_dst.append(np.full(len(fans), local[1]))
     acc = pd.DataFrame({"account": accounts, "label": labels, "group": groups})
-    world = _events_world(acc, np.concatenate(t_parts), np.concatenate(a_parts).astype(np.int32),
-                          np.concatenate(k_parts), np.concatenate(g_parts).astype(np.int32),
-                          np.concatenate(f_src), np.concatenate(f_dst))
+    world = _events_world(
+        acc,
+        np.concatenate(t_parts),
+        np.concatenate(a_parts).astype(np.int32),
+        np.concatenate(k_parts),
+        np.concatenate(g_parts).astype(np.int32),
+        np.concatenate(f_src),
+        np.concatenate(f_dst),
+    )
     k = world.event_codes[1]
-    return Imported(world, [
-        f"{len(files)} networks, {len(accounts):,} accounts, {len(k):,} tweets -> "
-        f"{(k == SHARE).sum():,} retweets of the celebrity (shares) and {(k == POST).sum():,} "
-        f"posts; {len(world.follows):,} pseudo-follows (retweeter -> celebrity, untimed)"])
+    return Imported(
+        world,
+        [
+            f"{len(files)} networks, {len(accounts):,} accounts, {len(k):,} tweets -> "
+            f"{(k == SHARE).sum():,} retweets of the celebrity (shares) and {(k == POST).sum():,} "
+            f"posts; {len(world.follows):,} pseudo-follows (retweeter -> celebrity, untimed)"
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,17 +706,30 @@ def load_edgelist(source: str | Path, limit: int | None = None) -> Imported:
                 if not lines and [f.lower() for f in fields[:2]] == ["follower", "followee"]:
                     continue
                 if len(fields) not in (2, 3):
-                    raise _bad(path, number, "followee" if len(fields) < 2 else "time",
-                               f"expected 'follower followee [time]', got {len(fields)} "
-                               f"field(s): {text[:80]!r}")
+                    raise _bad(
+                        path,
+                        number,
+                        "followee" if len(fields) < 2 else "time",
+                        f"expected 'follower followee [time]', got {len(fields)} "
+                        f"field(s): {text[:80]!r}",
+                    )
                 if width is None:
                     width = len(fields)
                 elif len(fields) != width:
-                    raise _bad(path, number, "time", f"this line has {len(fields)} fields but "
-                               f"the first edge has {width}; give every edge a time or none")
+                    raise _bad(
+                        path,
+                        number,
+                        "time",
+                        f"this line has {len(fields)} fields but "
+                        f"the first edge has {width}; give every edge a time or none",
+                    )
                 if fields[0] == fields[1]:
-                    raise _bad(path, number, "followee", f"account {fields[0]!r} follows "
-                               "itself; remove the line")
+                    raise _bad(
+                        path,
+                        number,
+                        "followee",
+                        f"account {fields[0]!r} follows itself; remove the line",
+                    )
                 src.append(fields[0])
                 dst.append(fields[1])
                 when.append(fields[2] if len(fields) == 3 else None)
@@ -572,23 +744,35 @@ def load_edgelist(source: str | Path, limit: int | None = None) -> Imported:
     notes = []
     if width == 3:
         raw = pd.Series(when, dtype=object)
-        follows["time"] = parse_time(raw, where=Locator(str(path), lambda i: lines[i], "line"),
-                                     column="time")
+        follows["time"] = parse_time(
+            raw, where=Locator(str(path), lambda i: lines[i], "line"), column="time"
+        )
         follows = follows.sort_values("time", kind="stable")
     dup = follows.duplicated(["follower", "followee"])
     if dup.any():
-        notes.append(f"{int(dup.sum()):,} repeated follower/followee pairs merged (earliest "
-                     "time kept)")
+        notes.append(
+            f"{int(dup.sum()):,} repeated follower/followee pairs merged (earliest time kept)"
+        )
         follows = follows[~dup]
     world = World(follows=follows.reset_index(drop=True))
-    notes.append(f"{len(world):,} accounts, {len(world.follows):,} follows"
-                 + ("" if width == 3 else "; no times (a timeless graph)"))
+    notes.append(
+        f"{len(world):,} accounts, {len(world.follows):,} follows"
+        + ("" if width == 3 else "; no times (a timeless graph)")
+    )
     return Imported(world, notes)
 
 
 #: Action names accepted by the activity loader besides auditkit's own.
-ACTION_ALIASES = {"retweet": "share", "rt": "share", "repost": "share", "mt": "mention",
-                  "re": "reply", "tweet": "post", "favorite": "like", "favourite": "like"}
+ACTION_ALIASES = {
+    "retweet": "share",
+    "rt": "share",
+    "repost": "share",
+    "mt": "mention",
+    "re": "reply",
+    "tweet": "post",
+    "favorite": "like",
+    "favourite": "like",
+}
 
 
 def load_activity(source: str | Path, limit: int | None = None) -> Imported:
@@ -601,11 +785,15 @@ def load_activity(source: str | Path, limit: int | None = None) -> Imported:
     if not path.is_file():
         raise WorldError(f"{str(path)!r} is not a file; give the activity CSV")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                            nrows=_limit(limit))
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], nrows=_limit(limit)
+        )
     except pd.errors.EmptyDataError:
-        raise WorldError("the file is empty; it needs a header line naming time, actor, "
-                         "action", source=str(path), row=1) from None
+        raise WorldError(
+            "the file is empty; it needs a header line naming time, actor, action",
+            source=str(path),
+            row=1,
+        ) from None
     except pd.errors.ParserError as exc:
         raise WorldError(f"malformed CSV: {exc}", source=str(path)) from None
     except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
@@ -614,22 +802,30 @@ def load_activity(source: str | Path, limit: int | None = None) -> Imported:
     required = ["time", "actor", "action"]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise WorldError(f"missing column {missing[0]!r}; the header must name time, actor, "
-                         f"action and optionally target (got {', '.join(frame.columns)})",
-                         source=str(path), row=1, column=missing[0])
+        raise WorldError(
+            f"missing column {missing[0]!r}; the header must name time, actor, "
+            f"action and optionally target (got {', '.join(frame.columns)})",
+            source=str(path),
+            row=1,
+            column=missing[0],
+        )
     allowed = ["time", "actor", "action", "target", "post", "network", "link"]
     extra = [c for c in frame.columns if c not in allowed]
     if extra:
-        raise WorldError(f"unknown column {extra[0]!r}; allowed: {', '.join(allowed)}",
-                         source=str(path), row=1, column=extra[0])
+        raise WorldError(
+            f"unknown column {extra[0]!r}; allowed: {', '.join(allowed)}",
+            source=str(path),
+            row=1,
+            column=extra[0],
+        )
     action = frame["action"].str.strip().str.lower()
-    frame["action"] = action.map(lambda a: ACTION_ALIASES.get(a, a) if isinstance(a, str)
-                                 else a)
+    frame["action"] = action.map(lambda a: ACTION_ALIASES.get(a, a) if isinstance(a, str) else a)
     where = Locator(str(path), lambda i: i + 2, "line")
     world = World(events=frame, _where={"events": where})
     k = world.event_codes[1]
-    counts = ", ".join(f"{int((k == i).sum()):,} {a}" for i, a in enumerate(ACTIONS)
-                       if (k == i).any())
+    counts = ", ".join(
+        f"{int((k == i).sum()):,} {a}" for i, a in enumerate(ACTIONS) if (k == i).any()
+    )
     return Imported(world, [f"{len(world):,} accounts, {len(k):,} events ({counts})"])
 
 
@@ -649,6 +845,7 @@ def import_world(fmt: str, source: str | Path, *, limit: int | None = None) -> I
     try:
         loader = FORMATS[fmt]
     except KeyError:
-        raise WorldError(f"unknown import format {fmt!r}; use one of "
-                         f"{', '.join(FORMATS)}") from None
+        raise WorldError(
+            f"unknown import format {fmt!r}; use one of {', '.join(FORMATS)}"
+        ) from None
     return loader(source, limit)

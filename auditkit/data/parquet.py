@@ -53,8 +53,10 @@ def parquet_files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
         if not files:
-            raise WorldError(f"the directory {str(path)!r} holds no .parquet file; a partitioned "
-                             "table is a directory of Parquet files")
+            raise WorldError(
+                f"the directory {str(path)!r} holds no .parquet file; a partitioned "
+                "table is a directory of Parquet files"
+            )
         return files
     return [path]
 
@@ -78,9 +80,12 @@ class _Table:
         self.columns = list(names[0])
         for (f, _), cols in zip(self.files, names, strict=True):
             if cols != self.columns:
-                raise WorldError(f"its columns {cols} differ from those of "
-                                 f"{self.files[0][0].name} ({self.columns}); every file of a "
-                                 "partitioned table has the same columns", source=str(f))
+                raise WorldError(
+                    f"its columns {cols} differ from those of "
+                    f"{self.files[0][0].name} ({self.columns}); every file of a "
+                    "partitioned table has the same columns",
+                    source=str(f),
+                )
         self.rows = sum(pf.metadata.num_rows for _, pf in self.files)
 
     def batches(self, columns: list[str]) -> Iterator[tuple[Path, int, int, Any]]:
@@ -170,16 +175,16 @@ def _times(values: Any, file: Path, start: int, column: str) -> np.ndarray:
             values = pc.assume_timezone(values, "UTC")
         ns = pc.cast(values, pa.timestamp("ns", tz="UTC")).cast(pa.int64())
         return np.asarray(ns.fill_null(_NAT), np.int64)
-    parsed = parse_time(values.to_pandas(), where=Locator(str(file), lambda i: i + start + 1),
-                        column=column)
+    parsed = parse_time(
+        values.to_pandas(), where=Locator(str(file), lambda i: i + start + 1), column=column
+    )
     out = parsed.array.asi8.copy()
     out[parsed.isna().to_numpy()] = _NAT
     return out
 
 
 def _ns_series(ns: np.ndarray) -> pd.Series:
-    return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").astype(
-        "datetime64[ns, UTC]")
+    return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
 
 
 def _accounts(table: _Table) -> tuple[pd.DataFrame, pd.Index, np.ndarray | None]:
@@ -187,12 +192,20 @@ def _accounts(table: _Table) -> tuple[pd.DataFrame, pd.Index, np.ndarray | None]
     import pyarrow.compute as pc
 
     if "account" not in table.columns:
-        raise _error(table.files[0][0], 0, "account", "missing required column 'account'; the "
-                     f"accounts table has columns {', '.join(ACCOUNT_COLUMNS)} (required: "
-                     "account)")
+        raise _error(
+            table.files[0][0],
+            0,
+            "account",
+            "missing required column 'account'; the "
+            f"accounts table has columns {', '.join(ACCOUNT_COLUMNS)} (required: "
+            "account)",
+        )
     if not table.rows:
-        return (pd.DataFrame({"account": pd.array([], dtype="string")}),
-                pd.Index([], dtype=object), None)
+        return (
+            pd.DataFrame({"account": pd.array([], dtype="string")}),
+            pd.Index([], dtype=object),
+            None,
+        )
     arrow = pa.Table.from_batches([b for _, _, _, b in table.batches(table.columns)])
     ids_arrow = arrow.column("account").combine_chunks()
     file = table.files[0][0]
@@ -208,21 +221,35 @@ def _accounts(table: _Table) -> tuple[pd.DataFrame, pd.Index, np.ndarray | None]
         if len(dup):
             pos = int(order[dup[0] + 1])
             first = int(order[dup[0]])
-            raise _error(file, pos, "account", f"duplicate account {text[pos]!r} (first at row "
-                         f"{first + 1}); account ids must be unique")
+            raise _error(
+                file,
+                pos,
+                "account",
+                f"duplicate account {text[pos]!r} (first at row "
+                f"{first + 1}); account ids must be unique",
+            )
     else:
         text = _as_text(ids_arrow).to_numpy(zero_copy_only=False)
         blank = np.flatnonzero(np.asarray(pc.equal(pc.utf8_length(_as_text(ids_arrow)), 0)))
         if len(blank):
-            raise _error(file, int(blank[0]), "account",
-                         "empty account id; every account needs a non-empty id")
+            raise _error(
+                file,
+                int(blank[0]),
+                "account",
+                "empty account id; every account needs a non-empty id",
+            )
     ids = pd.Index(text, dtype=object)
     if integers is None and not ids.is_unique:
         dup = ids.duplicated()
         pos = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero(ids == ids[pos])[0])
-        raise _error(file, pos, "account", f"duplicate account {ids[pos]!r} (first at row "
-                     f"{first + 1}); account ids must be unique")
+        raise _error(
+            file,
+            pos,
+            "account",
+            f"duplicate account {ids[pos]!r} (first at row "
+            f"{first + 1}); account ids must be unique",
+        )
     frame = pd.DataFrame({"account": pd.array(text, dtype="string")})
     rest = [c for c in arrow.column_names if c != "account"]
     if rest:
@@ -239,21 +266,30 @@ def _codes_column(table: _Table, column: str, ids: _Ids, *, allow_missing: bool)
         if len(bad):
             pos = int(bad[0])
             if codes[pos] == -2:
-                raise _error(file, offset + pos, column,
-                             f"empty {column}; every row needs the id of an account")
+                raise _error(
+                    file,
+                    offset + pos,
+                    column,
+                    f"empty {column}; every row needs the id of an account",
+                )
             value = batch.column(0)[pos].as_py()
-            raise _error(file, offset + pos, column, f"{column} {str(value)!r} is not an account "
-                         "of this world; add it to the accounts table or fix the id")
+            raise _error(
+                file,
+                offset + pos,
+                column,
+                f"{column} {str(value)!r} is not an account "
+                "of this world; add it to the accounts table or fix the id",
+            )
         if allow_missing:
             codes[codes == -2] = -1
-        out[start:start + len(codes)] = codes
+        out[start : start + len(codes)] = codes
     return out
 
 
 def _time_column(table: _Table, column: str) -> np.ndarray:
     out = np.empty(table.rows, np.int64)
     for file, offset, start, batch in table.batches([column]):
-        out[start:start + batch.num_rows] = _times(batch.column(0), file, offset, column)
+        out[start : start + batch.num_rows] = _times(batch.column(0), file, offset, column)
     return out
 
 
@@ -266,17 +302,25 @@ def _locate(table: _Table, row: int) -> tuple[Path, int]:
     return table.files[-1][0], row
 
 
-def _check_columns(table: _Table, name: str, allowed: tuple[str, ...],
-                   required: tuple[str, ...]) -> None:
+def _check_columns(
+    table: _Table, name: str, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> None:
     file = table.files[0][0]
     for col in required:
         if col not in table.columns:
-            raise _error(file, 0, col, f"missing required column {col!r}; the {name} table has "
-                         f"columns {', '.join(allowed)} (required: {', '.join(required)})")
+            raise _error(
+                file,
+                0,
+                col,
+                f"missing required column {col!r}; the {name} table has "
+                f"columns {', '.join(allowed)} (required: {', '.join(required)})",
+            )
     unknown = [c for c in table.columns if c not in allowed]
     if unknown:
-        raise Locator(str(file)).error(f"unknown column {unknown[0]!r}; the {name} table has "
-                                       f"columns {', '.join(allowed)}", column=unknown[0])
+        raise Locator(str(file)).error(
+            f"unknown column {unknown[0]!r}; the {name} table has columns {', '.join(allowed)}",
+            column=unknown[0],
+        )
 
 
 def _follows(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFrame:
@@ -286,10 +330,18 @@ def _follows(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFra
     loop = np.flatnonzero(src == dst)
     if len(loop):
         file, row = _locate(table, int(loop[0]))
-        raise _error(file, row, "followee", f"account {ids.index[src[loop[0]]]!r} follows "
-                     "itself; remove the row")
-    frame = pd.DataFrame({"follower": pd.Categorical.from_codes(src, dtype=dtype),
-                          "followee": pd.Categorical.from_codes(dst, dtype=dtype)})
+        raise _error(
+            file,
+            row,
+            "followee",
+            f"account {ids.index[src[loop[0]]]!r} follows itself; remove the row",
+        )
+    frame = pd.DataFrame(
+        {
+            "follower": pd.Categorical.from_codes(src, dtype=dtype),
+            "followee": pd.Categorical.from_codes(dst, dtype=dtype),
+        }
+    )
     for col in ("time", "until"):
         if col in table.columns:
             frame[col] = _ns_series(_time_column(table, col))
@@ -300,10 +352,14 @@ def _follows(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFra
             if dup.any():
                 pos = int(np.flatnonzero(dup)[0])
                 file, row = _locate(table, pos)
-                raise _error(file, row, "followee",
-                             f"{ids.index[src[pos]]!r} follows {ids.index[dst[pos]]!r} twice; "
-                             "keep one row, or add an 'until' column to record when a follow "
-                             "ended")
+                raise _error(
+                    file,
+                    row,
+                    "followee",
+                    f"{ids.index[src[pos]]!r} follows {ids.index[dst[pos]]!r} twice; "
+                    "keep one row, or add an 'until' column to record when a follow "
+                    "ended",
+                )
     return frame
 
 
@@ -316,23 +372,34 @@ def _events(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFram
     missing = np.flatnonzero(times == _NAT)
     if len(missing):
         file, row = _locate(table, int(missing[0]))
-        raise _error(file, row, "time", "cannot read time None; write ISO-8601 "
-                     "(2024-05-01T12:00:00Z) or unix seconds (1714564800)")
+        raise _error(
+            file,
+            row,
+            "time",
+            "cannot read time None; write ISO-8601 "
+            "(2024-05-01T12:00:00Z) or unix seconds (1714564800)",
+        )
     action = np.empty(table.rows, np.int8)
     names = pa.array(list(ACTIONS))
     for file, offset, start, batch in table.batches(["action"]):
         col = batch.column(0)
         if pa.types.is_dictionary(col.type):
-            col = col.dictionary_decode() if hasattr(col, "dictionary_decode") else \
-                pc.cast(col, pa.string())
+            col = (
+                col.dictionary_decode()
+                if hasattr(col, "dictionary_decode")
+                else pc.cast(col, pa.string())
+            )
         col = pc.cast(col, pa.string())
         codes = np.asarray(pc.index_in(col, value_set=names).fill_null(-1), np.int64)
         bad = np.flatnonzero(codes < 0)
         if len(bad):
-            raise _error(file, offset + int(bad[0]), "action",
-                         f"unknown action {col[int(bad[0])].as_py()!r}; use one of "
-                         f"{', '.join(ACTIONS)}")
-        action[start:start + len(codes)] = codes
+            raise _error(
+                file,
+                offset + int(bad[0]),
+                "action",
+                f"unknown action {col[int(bad[0])].as_py()!r}; use one of {', '.join(ACTIONS)}",
+            )
+        action[start : start + len(codes)] = codes
     actor = _codes_column(table, "actor", ids, allow_missing=False)
     if "target" in table.columns:
         target = _codes_column(table, "target", ids, allow_missing=True)
@@ -342,19 +409,33 @@ def _events(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFram
     lacking = np.flatnonzero(reaction & (target < 0))
     if len(lacking):
         file, row = _locate(table, int(lacking[0]))
-        raise _error(file, row, "target", f"a {ACTIONS[action[lacking[0]]]!r} needs a target "
-                     "(the account acted on); fill the target column")
+        raise _error(
+            file,
+            row,
+            "target",
+            f"a {ACTIONS[action[lacking[0]]]!r} needs a target "
+            "(the account acted on); fill the target column",
+        )
     columns: dict[str, Any] = {}
     extras = [c for c in table.columns if c not in ("time", "actor", "action", "target")]
     for col in extras:
         parts = [batch.column(0) for _, _, _, batch in table.batches([col])]
         arrow = pa.chunked_array(parts) if parts else pa.chunked_array([], pa.null())
         if col == "post" and pa.types.is_integer(arrow.type) and not arrow.null_count:
-            values = np.asarray(arrow.combine_chunks(), np.int64) if len(arrow) else \
-                np.zeros(0, np.int64)
-            small = np.int32 if not len(values) or (
-                values.min() >= np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max
-            ) else np.int64
+            values = (
+                np.asarray(arrow.combine_chunks(), np.int64)
+                if len(arrow)
+                else np.zeros(0, np.int64)
+            )
+            small = (
+                np.int32
+                if not len(values)
+                or (
+                    values.min() >= np.iinfo(np.int32).min
+                    and values.max() <= np.iinfo(np.int32).max
+                )
+                else np.int64
+            )
             columns[col] = values.astype(small)
         else:
             columns[col] = arrow.to_pandas()
@@ -362,11 +443,14 @@ def _events(table: _Table, ids: _Ids, dtype: pd.CategoricalDtype) -> pd.DataFram
     if len(times) and not (times[1:] >= times[:-1]).all():
         order = np.argsort(times, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])
-    frame = pd.DataFrame({
-        "time": _ns_series(take(times)),
-        "actor": pd.Categorical.from_codes(take(actor), dtype=dtype),
-        "action": pd.Categorical.from_codes(take(action), categories=list(ACTIONS)),
-        "target": pd.Categorical.from_codes(take(target), dtype=dtype)})
+    frame = pd.DataFrame(
+        {
+            "time": _ns_series(take(times)),
+            "actor": pd.Categorical.from_codes(take(actor), dtype=dtype),
+            "action": pd.Categorical.from_codes(take(action), categories=list(ACTIONS)),
+            "target": pd.Categorical.from_codes(take(target), dtype=dtype),
+        }
+    )
     for col, values in columns.items():
         if isinstance(values, pd.Series):
             values = values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
@@ -389,9 +473,12 @@ def read_parquet_world(sources: dict[str, Path]) -> World:
     if follows is None:
         follows = pd.DataFrame({"follower": empty, "followee": empty.copy()})
     if events is None:
-        events = pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns, UTC]"),
-                               "actor": empty,
-                               "action": pd.Categorical([], categories=list(ACTIONS)),
-                               "target": empty.copy()})
+        events = pd.DataFrame(
+            {
+                "time": pd.Series([], dtype="datetime64[ns, UTC]"),
+                "actor": empty,
+                "action": pd.Categorical([], categories=list(ACTIONS)),
+                "target": empty.copy(),
+            }
+        )
     return World.trusted(frame, follows, events, index)
-

@@ -30,8 +30,14 @@ import pandas as pd
 from auditkit.data.world import EVENT_COLUMNS, NS_PER_DAY
 from auditkit.errors import WorldError
 
-__all__ = ["LazyEvents", "require_dask_dataframe", "account_array", "dask_client",
-           "task_shuffles", "INSTALL_HINT"]
+__all__ = [
+    "LazyEvents",
+    "require_dask_dataframe",
+    "account_array",
+    "dask_client",
+    "task_shuffles",
+    "INSTALL_HINT",
+]
 
 #: How to get Dask, said whenever it is missing.
 INSTALL_HINT = "pip install 'auditkit[dask]'"
@@ -42,8 +48,10 @@ def require_dask_dataframe() -> Any:
     try:
         import dask.dataframe as dd
     except ImportError as exc:
-        raise WorldError(f"reading events lazily needs Dask, which is not installed ({exc}); "
-                         f"install it with: {INSTALL_HINT}") from None
+        raise WorldError(
+            f"reading events lazily needs Dask, which is not installed ({exc}); "
+            f"install it with: {INSTALL_HINT}"
+        ) from None
     return dd
 
 
@@ -59,38 +67,52 @@ def task_shuffles() -> Iterator[None]:
 
 
 @contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None, *,
-                allowed_failures: int | None = None) -> Iterator[Any]:
+def dask_client(
+    workers: int | None = None, scheduler: str | None = None, *, allowed_failures: int | None = None
+) -> Iterator[Any]:
     """A Dask distributed client for the duration of the block: a :class:`LocalCluster` of
     ``workers`` processes (one thread each) on 127.0.0.1, or the cluster whose scheduler is at
     ``scheduler``. While it is open, Dask computations of this process (a lazy world's
     aggregations) run there. :class:`WorldError` naming the fix when Dask is missing, both or
     neither are given, or the scheduler cannot be reached."""
     if (workers is None) == (scheduler is None):
-        raise WorldError("give workers (a local Dask cluster) or scheduler (an existing one's "
-                         "address), not both")
+        raise WorldError(
+            "give workers (a local Dask cluster) or scheduler (an existing one's address), not both"
+        )
     try:
         import dask
         import distributed
     except ImportError as exc:
-        raise WorldError(f"a Dask cluster needs Dask distributed, which is not installed "
-                         f"({exc}); install it with: {INSTALL_HINT}") from None
+        raise WorldError(
+            f"a Dask cluster needs Dask distributed, which is not installed "
+            f"({exc}); install it with: {INSTALL_HINT}"
+        ) from None
     if scheduler is not None:
         try:
             client = distributed.Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as exc:
-            raise WorldError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start "
-                             "one (`dask scheduler`, then `dask worker ADDRESS`) or check the "
-                             "address (tcp://HOST:PORT)") from None
+            raise WorldError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start "
+                "one (`dask scheduler`, then `dask worker ADDRESS`) or check the "
+                "address (tcp://HOST:PORT)"
+            ) from None
         with client:
             yield client
         return
-    settings = {} if allowed_failures is None else {
-        "distributed.scheduler.allowed-failures": allowed_failures}
+    settings = (
+        {}
+        if allowed_failures is None
+        else {"distributed.scheduler.allowed-failures": allowed_failures}
+    )
     with dask.config.set(settings):
         cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address="127.0.0.1:0", silence_logs=50)
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=50,
+        )
     with cluster, distributed.Client(cluster) as client:
         yield client
 
@@ -124,14 +146,20 @@ class LazyEvents:
         columns = tuple(schema.names)
         for col in ("time", "actor", "action"):
             if col not in columns:
-                raise WorldError(f"missing required column {col!r}; the events table has "
-                                 f"columns {', '.join(EVENT_COLUMNS)}", source=str(files[0]),
-                                 column=col)
+                raise WorldError(
+                    f"missing required column {col!r}; the events table has "
+                    f"columns {', '.join(EVENT_COLUMNS)}",
+                    source=str(files[0]),
+                    column=col,
+                )
         unknown = [c for c in columns if c not in EVENT_COLUMNS]
         if unknown:
-            raise WorldError(f"unknown column {unknown[0]!r}; the events table has columns "
-                             f"{', '.join(EVENT_COLUMNS)}", source=str(files[0]),
-                             column=unknown[0])
+            raise WorldError(
+                f"unknown column {unknown[0]!r}; the events table has columns "
+                f"{', '.join(EVENT_COLUMNS)}",
+                source=str(files[0]),
+                column=unknown[0],
+            )
         rows, lows, highs = 0, [], []
         for f in files:
             meta = pq.ParquetFile(f).metadata
@@ -182,8 +210,9 @@ class LazyEvents:
             filters.append(("time", ">", self.lo))
         if self.hi is not None:
             filters.append(("time", "<=", self.hi))
-        frame = dd.read_parquet([str(f) for f in self.files], columns=wanted,
-                                filters=filters or None)
+        frame = dd.read_parquet(
+            [str(f) for f in self.files], columns=wanted, filters=filters or None
+        )
         meta = _normalise(frame._meta, day, self.lo, self.hi)
         return frame.map_partitions(_normalise, day, self.lo, self.hi, meta=meta)
 
@@ -204,8 +233,9 @@ def _text(col: pd.Series) -> pd.Series:
     return col.astype("string[pyarrow]")
 
 
-def _normalise(part: pd.DataFrame, day: bool, lo: pd.Timestamp | None,
-               hi: pd.Timestamp | None) -> pd.DataFrame:
+def _normalise(
+    part: pd.DataFrame, day: bool, lo: pd.Timestamp | None, hi: pd.Timestamp | None
+) -> pd.DataFrame:
     """One partition in the form the aggregations use (see :meth:`LazyEvents.frame`)."""
     out = pd.DataFrame(index=part.index)
     time = part["time"]
@@ -246,4 +276,3 @@ def account_array(values: pd.Series, ids: pd.Index, fill: float = 0.0) -> np.nda
         known = codes >= 0
         out[codes[known]] = values.to_numpy(dtype=np.float64)[known]
     return out
-

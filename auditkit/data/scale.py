@@ -52,11 +52,21 @@ def _cdf(weights: np.ndarray) -> np.ndarray:
     return cdf
 
 
-def write_synthetic_world(path: str | os.PathLike, accounts: int, follows: int, events: int, *,
-                          seed: int = 0, days: float = 120.0, communities: int = 8,
-                          locality: float = 0.8, reciprocity: float = 0.25,
-                          post_share: float = 0.35, chunk: int = 5_000_000,
-                          event_files: int = 1) -> Path:
+def write_synthetic_world(
+    path: str | os.PathLike,
+    accounts: int,
+    follows: int,
+    events: int,
+    *,
+    seed: int = 0,
+    days: float = 120.0,
+    communities: int = 8,
+    locality: float = 0.8,
+    reciprocity: float = 0.25,
+    post_share: float = 0.35,
+    chunk: int = 5_000_000,
+    event_files: int = 1,
+) -> Path:
     """Write a world directory of ``accounts.parquet``, ``follows.parquet`` and events (see the
     module docstring), atomically.
 
@@ -81,44 +91,89 @@ def write_synthetic_world(path: str | os.PathLike, accounts: int, follows: int, 
 
     with atomic_directory(path) as tmp:
         names = pa.array([f"c{g}" for g in range(communities)]).dictionary_encode().dictionary
-        acc = pa.table({
-            "account": pa.array(np.arange(n, dtype=np.int64)),
-            "created": pa.array(created * 10**9, pa.timestamp("ns", tz="UTC")),
-            "label": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)),
-                                                    pa.array(["human"])),
-            "group": pa.DictionaryArray.from_arrays(pa.array(group.astype(np.int8)), names),
-        })
+        acc = pa.table(
+            {
+                "account": pa.array(np.arange(n, dtype=np.int64)),
+                "created": pa.array(created * 10**9, pa.timestamp("ns", tz="UTC")),
+                "label": pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(n, np.int8)), pa.array(["human"])
+                ),
+                "group": pa.DictionaryArray.from_arrays(pa.array(group.astype(np.int8)), names),
+            }
+        )
         pq.write_table(acc, tmp / "accounts.parquet", row_group_size=chunk)
         del acc
 
-        src, dst = _draw_follows(seed, n, int(follows), group, attention,
-                                 sociability * np.sqrt(activity), locality, reciprocity, chunk)
+        src, dst = _draw_follows(
+            seed,
+            n,
+            int(follows),
+            group,
+            attention,
+            sociability * np.sqrt(activity),
+            locality,
+            reciprocity,
+            chunk,
+        )
         born = np.maximum(created[src], created[dst])
         # organic follows are in place when the period starts (as Draft.simulate has them)
-        ftime = np.minimum(born + _rng(seed, "follow-time").uniform(0, 30 * DAY, len(src)),
-                           t0 - 1).astype(np.int64)
+        ftime = np.minimum(
+            born + _rng(seed, "follow-time").uniform(0, 30 * DAY, len(src)), t0 - 1
+        ).astype(np.int64)
         del born
-        with pq.ParquetWriter(tmp / "follows.parquet", pa.schema([
-                ("follower", pa.int64()), ("followee", pa.int64()),
-                ("time", pa.timestamp("ns", tz="UTC"))])) as writer:
+        with pq.ParquetWriter(
+            tmp / "follows.parquet",
+            pa.schema(
+                [
+                    ("follower", pa.int64()),
+                    ("followee", pa.int64()),
+                    ("time", pa.timestamp("ns", tz="UTC")),
+                ]
+            ),
+        ) as writer:
             for lo in range(0, len(src), chunk):
                 hi = lo + chunk
-                writer.write_table(pa.table({
-                    "follower": pa.array(src[lo:hi].astype(np.int64)),
-                    "followee": pa.array(dst[lo:hi].astype(np.int64)),
-                    "time": pa.array(ftime[lo:hi] * 10**9, pa.timestamp("ns", tz="UTC"))}))
+                writer.write_table(
+                    pa.table(
+                        {
+                            "follower": pa.array(src[lo:hi].astype(np.int64)),
+                            "followee": pa.array(dst[lo:hi].astype(np.int64)),
+                            "time": pa.array(ftime[lo:hi] * 10**9, pa.timestamp("ns", tz="UTC")),
+                        }
+                    )
+                )
         del ftime
 
-        ev = _draw_events(seed, n, int(events), src, dst, attention, activity, created, t0,
-                          days, post_share, chunk)
+        ev = _draw_events(
+            seed,
+            n,
+            int(events),
+            src,
+            dst,
+            attention,
+            activity,
+            created,
+            t0,
+            days,
+            post_share,
+            chunk,
+        )
         del src, dst
         _write_events(ev, tmp, chunk, event_files)
     return Path(path)
 
 
-def _draw_follows(seed: int, n: int, m: int, group: np.ndarray, attention: np.ndarray,
-                  out_weight: np.ndarray, locality: float, reciprocity: float, chunk: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _draw_follows(
+    seed: int,
+    n: int,
+    m: int,
+    group: np.ndarray,
+    attention: np.ndarray,
+    out_weight: np.ndarray,
+    locality: float,
+    reciprocity: float,
+    chunk: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct follow edges (int32 codes) sorted by (follower, followee)."""
     rng = _rng(seed, "follows")
     out_cdf = _cdf(out_weight)
@@ -149,9 +204,20 @@ def _draw_follows(seed: int, n: int, m: int, group: np.ndarray, attention: np.nd
     return (key // n).astype(np.int32), (key % n).astype(np.int32)
 
 
-def _draw_events(seed: int, n: int, count: int, src: np.ndarray, dst: np.ndarray,
-                 attention: np.ndarray, activity: np.ndarray, created: np.ndarray, t0: int,
-                 days: float, post_share: float, chunk: int) -> dict[str, np.ndarray]:
+def _draw_events(
+    seed: int,
+    n: int,
+    count: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    attention: np.ndarray,
+    activity: np.ndarray,
+    created: np.ndarray,
+    t0: int,
+    days: float,
+    post_share: float,
+    chunk: int,
+) -> dict[str, np.ndarray]:
     """Posts and reactions as arrays sorted by time (unix seconds)."""
     rng = _rng(seed, "events")
     n_posts = int(count * post_share)
@@ -162,23 +228,30 @@ def _draw_events(seed: int, n: int, count: int, src: np.ndarray, dst: np.ndarray
     n_react = count - n_posts
     weight = np.empty(len(src))
     for lo in range(0, len(src), chunk):
-        s, d = src[lo:lo + chunk], dst[lo:lo + chunk]
-        weight[lo:lo + chunk] = activity[s] * attention[d] ** ATTENTION_EXPONENT * (
-            per_author[d] > 0)
+        s, d = src[lo : lo + chunk], dst[lo : lo + chunk]
+        weight[lo : lo + chunk] = (
+            activity[s] * attention[d] ** ATTENTION_EXPONENT * (per_author[d] > 0)
+        )
     edge_cdf = _cdf(weight)
     del weight
     kinds = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)
     kind_cdf = _cdf(np.array(list(REACTION_MIX.values())))
     t_end = t0 + days * DAY
-    parts: dict[str, list[np.ndarray]] = {"time": [], "actor": [], "action": [], "target": [],
-                                          "post": []}
+    parts: dict[str, list[np.ndarray]] = {
+        "time": [],
+        "actor": [],
+        "action": [],
+        "target": [],
+        "post": [],
+    }
     for lo in range(0, n_react, chunk):
         k = min(chunk, n_react - lo)
         edge = _choice(rng, edge_cdf, k)
         reactor, authored = src[edge], dst[edge].astype(np.int64)
         which = first[authored] + (rng.random(k) * per_author[authored]).astype(np.int64)
-        when = np.floor(np.minimum(post_time[which] + rng.exponential(6 * 3600.0, k),
-                                   t_end - 1)).astype(np.int64)
+        when = np.floor(
+            np.minimum(post_time[which] + rng.exponential(6 * 3600.0, k), t_end - 1)
+        ).astype(np.int64)
         parts["time"].append(when)
         parts["actor"].append(reactor)
         parts["action"].append(kinds[_choice(rng, kind_cdf, k)])
@@ -204,9 +277,15 @@ def _write_events(ev: dict[str, np.ndarray], root: Path, chunk: int, files: int)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("time", pa.timestamp("ns", tz="UTC")), ("actor", pa.int64()),
-                        ("action", pa.dictionary(pa.int8(), pa.string())),
-                        ("target", pa.int64()), ("post", pa.int64())])
+    schema = pa.schema(
+        [
+            ("time", pa.timestamp("ns", tz="UTC")),
+            ("actor", pa.int64()),
+            ("action", pa.dictionary(pa.int8(), pa.string())),
+            ("target", pa.int64()),
+            ("post", pa.int64()),
+        ]
+    )
     actions = pa.array(list(ACTIONS))
     total = len(ev["time"])
     if files > 1:
@@ -221,11 +300,19 @@ def _write_events(ev: dict[str, np.ndarray], root: Path, chunk: int, files: int)
             for lo in range(int(a), int(b), chunk):
                 hi = min(lo + chunk, int(b))
                 tgt = ev["target"][lo:hi]
-                writer.write_table(pa.table({
-                    "time": pa.array(ev["time"][lo:hi] * 10**9, pa.timestamp("ns", tz="UTC")),
-                    "actor": pa.array(ev["actor"][lo:hi].astype(np.int64)),
-                    "action": pa.DictionaryArray.from_arrays(pa.array(ev["action"][lo:hi]),
-                                                             actions),
-                    "target": pa.array(tgt.astype(np.int64), mask=tgt < 0),
-                    "post": pa.array(ev["post"][lo:hi].astype(np.int64)),
-                }, schema=schema))
+                writer.write_table(
+                    pa.table(
+                        {
+                            "time": pa.array(
+                                ev["time"][lo:hi] * 10**9, pa.timestamp("ns", tz="UTC")
+                            ),
+                            "actor": pa.array(ev["actor"][lo:hi].astype(np.int64)),
+                            "action": pa.DictionaryArray.from_arrays(
+                                pa.array(ev["action"][lo:hi]), actions
+                            ),
+                            "target": pa.array(tgt.astype(np.int64), mask=tgt < 0),
+                            "post": pa.array(ev["post"][lo:hi].astype(np.int64)),
+                        },
+                        schema=schema,
+                    )
+                )

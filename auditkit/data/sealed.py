@@ -86,8 +86,14 @@ class _View(World):
     _origin: World
 
     @classmethod
-    def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame, events: pd.DataFrame,
-                 ids: pd.Index | None = None, lazy: LazyEvents | None = None) -> World:
+    def _trusted(
+        cls,
+        accounts: pd.DataFrame,
+        follows: pd.DataFrame,
+        events: pd.DataFrame,
+        ids: pd.Index | None = None,
+        lazy: LazyEvents | None = None,
+    ) -> World:
         # worlds derived from a view (snapshots, windows) are plain worlds over the same data
         return World._trusted(accounts, follows, events, ids, lazy)
 
@@ -95,6 +101,7 @@ class _View(World):
 def _shared(name: str) -> property:
     def get(self: _View) -> Any:
         return seal(getattr(self._origin, name))
+
     return property(get, doc=f"{name} of the original world, read-only")
 
 

@@ -18,8 +18,9 @@ from auditkit.data.world import World
 __all__ = ["generate_world", "add_population", "DEFAULT_START"]
 
 
-def add_population(draft: Draft, accounts: int, *, communities: int = 8,
-                   id_prefix: str = "u") -> np.ndarray:
+def add_population(
+    draft: Draft, accounts: int, *, communities: int = 8, id_prefix: str = "u"
+) -> np.ndarray:
     """Add ``accounts`` ordinary accounts with heavy-tailed traits to ``draft``.
 
     Attention is Pareto-distributed (index 1.1), activity log-normal (sigma 1.2), sociability
@@ -33,10 +34,16 @@ def add_population(draft: Draft, accounts: int, *, communities: int = 8,
     sociability = rng.pareto(1.5, n) + 1.0
     group = weighted_choice(rng, 1.0 / np.arange(1, communities + 1), n)
     created = np.floor(draft.t0 - rng.uniform(0, 5 * 365 * DAY, n))
-    return draft.add_accounts(n, prefix=id_prefix, label="human",
-                              group=np.array([f"c{g}" for g in group], dtype=object),
-                              attention=attention, activity=activity, sociability=sociability,
-                              created=created)
+    return draft.add_accounts(
+        n,
+        prefix=id_prefix,
+        label="human",
+        group=np.array([f"c{g}" for g in group], dtype=object),
+        attention=attention,
+        activity=activity,
+        sociability=sociability,
+        created=created,
+    )
 
 
 def generate_world(
@@ -82,5 +89,8 @@ def generate_world(
         draft.simulate(
             follows_per_account=(12 if follows is None else follows / n),
             events_per_account=(20 if events is None else events / n),
-            communities_locality=locality, reciprocity=reciprocity, post_share=post_share)
+            communities_locality=locality,
+            reciprocity=reciprocity,
+            post_share=post_share,
+        )
     return draft.build()

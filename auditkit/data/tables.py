@@ -52,17 +52,26 @@ def _lines_before_damage(path: Path) -> int | None:
 def _compressed_error(path: Path, exc: BaseException) -> WorldError:
     if isinstance(exc, EOFError):
         lines = _lines_before_damage(path)
-        return WorldError("the compressed file is truncated: it ends before its end-of-stream "
-                          "marker (a download or copy cut short) after "
-                          f"{lines or 0:,} whole lines; fetch or copy it again",
-                          source=str(path), row=None if lines is None else lines + 1)
+        return WorldError(
+            "the compressed file is truncated: it ends before its end-of-stream "
+            "marker (a download or copy cut short) after "
+            f"{lines or 0:,} whole lines; fetch or copy it again",
+            source=str(path),
+            row=None if lines is None else lines + 1,
+        )
     if isinstance(exc, gzip.BadGzipFile) and str(exc).startswith("Not a gzipped file"):
-        return WorldError(f"the file is not gzip-compressed ({exc}); rename it to .csv if it "
-                          "is plain text, or compress it with gzip", source=str(path))
+        return WorldError(
+            f"the file is not gzip-compressed ({exc}); rename it to .csv if it "
+            "is plain text, or compress it with gzip",
+            source=str(path),
+        )
     lines = _lines_before_damage(path)
-    return WorldError(f"the compressed data is corrupt ({type(exc).__name__}: "
-                      f"{excerpt(str(exc), 200)[1:-1]}); fetch or copy it again",
-                      source=str(path), row=None if lines is None else lines + 1)
+    return WorldError(
+        f"the compressed data is corrupt ({type(exc).__name__}: "
+        f"{excerpt(str(exc), 200)[1:-1]}); fetch or copy it again",
+        source=str(path),
+        row=None if lines is None else lines + 1,
+    )
 
 
 def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
@@ -79,7 +88,7 @@ def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
                 good, carry = len(data), b""
             except UnicodeDecodeError as exc:
                 if chunk and exc.end == len(data) and "unexpected end" in exc.reason:
-                    good, carry = exc.start, data[exc.start:]  # a character cut by the chunk
+                    good, carry = exc.start, data[exc.start :]  # a character cut by the chunk
                 else:
                     start = exc.start
                     nl = data.rfind(b"\n", 0, start)
@@ -113,8 +122,12 @@ def read_table(path: Path, dtypes: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
     except OSError as exc:
         raise WorldError(f"cannot read this file: {exc.strerror or exc}", source=source) from None
     if size == 0:
-        raise WorldError("the file is empty (0 bytes); a table needs at least its header line "
-                         "(e.g. account,label)", source=source, row=1)
+        raise WorldError(
+            "the file is empty (0 bytes); a table needs at least its header line "
+            "(e.g. account,label)",
+            source=source,
+            row=1,
+        )
     if path.name.endswith(".parquet"):
         return _read_parquet(path), True
     try:
@@ -123,33 +136,56 @@ def read_table(path: Path, dtypes: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
     except (EOFError, OSError, zlib.error) as exc:
         raise _compressed_error(path, exc) from None
     if not head.strip():
-        raise WorldError("the file holds no header line; a table starts with its column names "
-                         "(e.g. account,label)", source=source, row=1)
+        raise WorldError(
+            "the file holds no header line; a table starts with its column names "
+            "(e.g. account,label)",
+            source=source,
+            row=1,
+        )
     problem = sniff_encoding(head, path.name)
     if problem is not None:
         message, offset = problem
-        raise WorldError(message, source=source,
-                         row=None if offset is None else head.count(b"\n", 0, offset) + 1)
+        raise WorldError(
+            message, source=source, row=None if offset is None else head.count(b"\n", 0, offset) + 1
+        )
     header = next(csv.reader([head.split(b"\n", 1)[0].decode("utf-8", "replace")]), [])
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
-        raise WorldError(f"the header names column {twice[0]!r} twice; keep one",
-                         source=source, row=1, column=twice[0])
+        raise WorldError(
+            f"the header names column {twice[0]!r} twice; keep one",
+            source=source,
+            row=1,
+            column=twice[0],
+        )
     try:
-        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""],
-                            encoding="utf-8", encoding_errors="strict")
+        frame = pd.read_csv(
+            path,
+            dtype=dtypes,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8",
+            encoding_errors="strict",
+        )
     except (UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise unreadable(path, exc) from None
     except pd.errors.EmptyDataError:
-        raise WorldError("the file holds no header line; a table starts with its column names "
-                         "(e.g. account,label)", source=source, row=1) from None
+        raise WorldError(
+            "the file holds no header line; a table starts with its column names "
+            "(e.g. account,label)",
+            source=source,
+            row=1,
+        ) from None
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise WorldError(f"malformed CSV: {excerpt(str(exc), 200)[1:-1]}", source=source,
-                         row=int(match.group(1)) if match else None) from None
+        raise WorldError(
+            f"malformed CSV: {excerpt(str(exc), 200)[1:-1]}",
+            source=source,
+            row=int(match.group(1)) if match else None,
+        ) from None
     except (OSError, ValueError) as exc:
-        raise WorldError(f"cannot read this file: {excerpt(str(exc), 200)[1:-1]}",
-                         source=source) from None
+        raise WorldError(
+            f"cannot read this file: {excerpt(str(exc), 200)[1:-1]}", source=source
+        ) from None
     _check_text(frame, source, lambda i: i + 2)
     return frame, False
 
@@ -158,12 +194,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path)
     except ImportError:
-        raise WorldError("reading Parquet needs pyarrow: pip install 'auditkit[parquet]'",
-                         source=str(path)) from None
+        raise WorldError(
+            "reading Parquet needs pyarrow: pip install 'auditkit[parquet]'", source=str(path)
+        ) from None
     except Exception as exc:  # pyarrow's errors are its own types: any of them means unreadable
-        raise WorldError(f"not a readable Parquet file ({type(exc).__name__}: "
-                         f"{excerpt(str(exc), 200)[1:-1]}); export it again, or as CSV",
-                         source=str(path)) from None
+        raise WorldError(
+            f"not a readable Parquet file ({type(exc).__name__}: "
+            f"{excerpt(str(exc), 200)[1:-1]}); export it again, or as CSV",
+            source=str(path),
+        ) from None
     _check_text(frame, str(path), lambda i: i + 1, rows=True)
     return frame
 
@@ -178,11 +217,14 @@ def unreadable(path: Path, exc: BaseException, *, header: bool = True) -> WorldE
         if where is None:
             return WorldError("the file is not UTF-8 text; save it as UTF-8", source=source)
         line, byte_column, value = where
-        return WorldError(f"byte 0x{value:02X} is not UTF-8 (the file looks like Latin-1 or "
-                          "Windows-1252 text); save it as UTF-8, e.g. `iconv -f WINDOWS-1252 "
-                          f"-t UTF-8 {path.name} > fixed{''.join(path.suffixes[:1])}`",
-                          source=source, row=line,
-                          column=_column_at(path, line, byte_column) if header else None)
+        return WorldError(
+            f"byte 0x{value:02X} is not UTF-8 (the file looks like Latin-1 or "
+            "Windows-1252 text); save it as UTF-8, e.g. `iconv -f WINDOWS-1252 "
+            f"-t UTF-8 {path.name} > fixed{''.join(path.suffixes[:1])}`",
+            source=source,
+            row=line,
+            column=_column_at(path, line, byte_column) if header else None,
+        )
     if isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
         return _compressed_error(path, exc)
     return WorldError(f"cannot read this file: {excerpt(str(exc), 200)[1:-1]}", source=source)
@@ -191,8 +233,9 @@ def unreadable(path: Path, exc: BaseException, *, header: bool = True) -> WorldE
 def _check_text(frame: pd.DataFrame, source: str, label: Any, rows: bool = False) -> None:
     for column in frame.columns:
         values = frame[column]
-        if pd.api.types.is_numeric_dtype(values.dtype) or \
-                pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(
+            values.dtype
+        ):
             continue
         try:
             lengths = values.map(lambda v: len(v) if isinstance(v, str | bytes) else 0)
@@ -200,6 +243,10 @@ def _check_text(frame: pd.DataFrame, source: str, label: Any, rows: bool = False
             continue
         if len(lengths) and lengths.max() > MAX_TEXT:
             pos = int(lengths.to_numpy().argmax())
-            raise WorldError(f"a text cell of {int(lengths.iloc[pos]):,} characters; cells hold "
-                             f"at most {MAX_TEXT:,} (ids, labels and groups are short)",
-                             source=source, row=label(pos), column=str(column))
+            raise WorldError(
+                f"a text cell of {int(lengths.iloc[pos]):,} characters; cells hold "
+                f"at most {MAX_TEXT:,} (ids, labels and groups are short)",
+                source=source,
+                row=label(pos),
+                column=str(column),
+            )

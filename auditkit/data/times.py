@@ -41,10 +41,12 @@ _FIX = "write ISO-8601 (2024-05-01T12:00:00Z) or unix seconds (1714564800)"
 
 
 class _Where:
-    def error(self, message: str, *, position: int | None = None,
-              column: str | None = None) -> Exception:
-        return WorldError(message, source="table", row=None if position is None
-                          else position + 1, column=column)
+    def error(
+        self, message: str, *, position: int | None = None, column: str | None = None
+    ) -> Exception:
+        return WorldError(
+            message, source="table", row=None if position is None else position + 1, column=column
+        )
 
 
 def _hint(seconds: float) -> str:
@@ -62,8 +64,11 @@ def _seconds_to_ns(secs: np.ndarray, raw: pd.Series, where: Any, column: str) ->
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         value = secs[pos]
-        what = ("is not a finite number" if not math.isfinite(value) else
-                f"is outside the times a world can hold ({_SPAN}){_hint(value)}")
+        what = (
+            "is not a finite number"
+            if not math.isfinite(value)
+            else f"is outside the times a world can hold ({_SPAN}){_hint(value)}"
+        )
         raise where.error(f"time {excerpt(raw.iloc[pos])} {what}", position=pos, column=column)
     out = np.full(len(secs), _NAT, np.int64)
     if present.any():
@@ -81,14 +86,18 @@ def _datetimes_to_ns(s: pd.Series, raw: pd.Series, where: Any, column: str) -> n
     bad = ~nat & ((ints < -(-_LO_NS // factor)) | (ints > _HI_NS // factor))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise where.error(f"time {excerpt(raw.iloc[pos])} is outside the times a world can hold "
-                          f"({_SPAN})", position=pos, column=column)
+        raise where.error(
+            f"time {excerpt(raw.iloc[pos])} is outside the times a world can hold ({_SPAN})",
+            position=pos,
+            column=column,
+        )
     ints[~nat] *= factor
     return ints
 
 
-def parse_time(values: pd.Series | Iterable, *, where: Any = None,
-               column: str = "time") -> pd.Series:
+def parse_time(
+    values: pd.Series | Iterable, *, where: Any = None, column: str = "time"
+) -> pd.Series:
     """Parse ISO-8601 strings, unix seconds or datetimes into ``datetime64[ns, UTC]``.
 
     Missing values stay ``NaT``. A value that cannot be read, or lies outside 1677-2262, raises
@@ -105,35 +114,43 @@ def parse_time(values: pd.Series | Iterable, *, where: Any = None,
         ns = _seconds_to_ns(s.to_numpy(dtype=np.float64, na_value=np.nan), s, where, column)
     else:
         text = s.astype("object").where(s.notna(), None)
-        numeric = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64,
-                                                                 na_value=np.nan)
+        numeric = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         ns = np.full(len(s), _NAT, np.int64)
         is_number = ~np.isnan(numeric)
         # "inf", "nan" as text read as numbers; they are not times
-        looks_nan = text.map(lambda v: isinstance(v, str) and v.strip().lower() in (
-            "nan", "+nan", "-nan")).to_numpy(dtype=bool)
+        looks_nan = text.map(
+            lambda v: isinstance(v, str) and v.strip().lower() in ("nan", "+nan", "-nan")
+        ).to_numpy(dtype=bool)
         if looks_nan.any():
             pos = int(np.flatnonzero(looks_nan)[0])
-            raise where.error(f"cannot read time {excerpt(s.iloc[pos])}; {_FIX}", position=pos,
-                              column=column)
+            raise where.error(
+                f"cannot read time {excerpt(s.iloc[pos])}; {_FIX}", position=pos, column=column
+            )
         if is_number.any():
             secs = np.where(is_number, numeric, np.nan)
             ns = _seconds_to_ns(secs, s, where, column)
         rest = ~is_number & text.notna().to_numpy()
         if rest.any():
-            parsed = pd.to_datetime(pd.Series(text[rest].astype(str).to_numpy()),
-                                    format="ISO8601", utc=True, errors="coerce")
+            parsed = pd.to_datetime(
+                pd.Series(text[rest].astype(str).to_numpy()),
+                format="ISO8601",
+                utc=True,
+                errors="coerce",
+            )
             unreadable = parsed.isna().to_numpy()
             if unreadable.any():
                 pos = int(np.flatnonzero(rest)[np.flatnonzero(unreadable)[0]])
-                raise where.error(f"cannot read time {excerpt(s.iloc[pos])}; {_FIX}",
-                                  position=pos, column=column)
+                raise where.error(
+                    f"cannot read time {excerpt(s.iloc[pos])}; {_FIX}", position=pos, column=column
+                )
             positions = np.flatnonzero(rest)
-            ns_rest = _datetimes_to_ns(parsed, pd.Series(s.to_numpy()[positions]), _Shifted(
-                where, positions), column)
+            ns_rest = _datetimes_to_ns(
+                parsed, pd.Series(s.to_numpy()[positions]), _Shifted(where, positions), column
+            )
             ns[rest] = ns_rest
-    out = pd.Series(ns.view("datetime64[ns]"), index=values.index
-                    if isinstance(values, pd.Series) else None)
+    out = pd.Series(
+        ns.view("datetime64[ns]"), index=values.index if isinstance(values, pd.Series) else None
+    )
     return out.dt.tz_localize("UTC")
 
 
@@ -143,10 +160,14 @@ class _Shifted:
     def __init__(self, where: Any, positions: np.ndarray) -> None:
         self.where, self.positions = where, positions
 
-    def error(self, message: str, *, position: int | None = None,
-              column: str | None = None) -> Exception:
-        return self.where.error(message, position=None if position is None
-                                else int(self.positions[position]), column=column)
+    def error(
+        self, message: str, *, position: int | None = None, column: str | None = None
+    ) -> Exception:
+        return self.where.error(
+            message,
+            position=None if position is None else int(self.positions[position]),
+            column=column,
+        )
 
 
 def as_timestamp(at: object) -> pd.Timestamp:
@@ -162,8 +183,10 @@ def as_timestamp(at: object) -> pd.Timestamp:
         elif isinstance(at, int | float | np.integer | np.floating):
             value = float(at)
             if not (math.isfinite(value) and _LO_NS <= value * 1e9 <= _HI_NS):
-                raise WorldError(f"time {excerpt(at)} is outside the times a world can hold "
-                                 f"({_SPAN}){_hint(value) if math.isfinite(value) else ''}")
+                raise WorldError(
+                    f"time {excerpt(at)} is outside the times a world can hold "
+                    f"({_SPAN}){_hint(value) if math.isfinite(value) else ''}"
+                )
             ts = pd.Timestamp(value, unit="s")
         else:
             ts = pd.Timestamp(at)

@@ -95,8 +95,11 @@ def shared_spread(draft: Draft, other: Draft, other_spread: np.ndarray) -> np.nd
     return np.r_[other_spread, np.zeros(draft.n - other.n)]
 
 
-_M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), \
-    np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2, _GOLDEN = (
+    np.uint64(0xBF58476D1CE4E5B9),
+    np.uint64(0x94D049BB133111EB),
+    np.uint64(0x9E3779B97F4A7C15),
+)
 
 
 def edge_uniforms(keys: np.ndarray, salt: int, sample: int) -> np.ndarray:
@@ -110,7 +113,7 @@ def edge_uniforms(keys: np.ndarray, salt: int, sample: int) -> np.ndarray:
         x ^= x >> np.uint64(27)
         x *= _M2
         x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def reach_counts(rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:

@@ -35,11 +35,14 @@ TRUTH_FILE = "truth.csv"
 TRUTH_COLUMNS = ("account", "cohort", "role", "expected_spread")
 
 
-def truth_table(accounts: list[str], cohort: list[str], role: list[str],
-                expected_spread: list[float | None]) -> pd.DataFrame:
+def truth_table(
+    accounts: list[str], cohort: list[str], role: list[str], expected_spread: list[float | None]
+) -> pd.DataFrame:
     """The ground-truth table, one row per account, in the world's account order."""
-    return pd.DataFrame({"account": accounts, "cohort": cohort, "role": role,
-                         "expected_spread": expected_spread}, columns=list(TRUTH_COLUMNS))
+    return pd.DataFrame(
+        {"account": accounts, "cohort": cohort, "role": role, "expected_spread": expected_spread},
+        columns=list(TRUTH_COLUMNS),
+    )
 
 
 def read_truth(world_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
@@ -49,11 +52,19 @@ def read_truth(world_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        frame = pd.read_csv(path, dtype={"account": str, "cohort": str, "role": str},
-                            keep_default_na=False, na_values={"expected_spread": [""]})
+        frame = pd.read_csv(
+            path,
+            dtype={"account": str, "cohort": str, "role": str},
+            keep_default_na=False,
+            na_values={"expected_spread": [""]},
+        )
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise WorldError(f"cannot read this file: {exc}".strip(), source=str(path)) from exc
     if "account" not in frame:
-        raise WorldError(f"missing required column 'account'; {TRUTH_FILE} has columns "
-                         f"{', '.join(TRUTH_COLUMNS)}", source=str(path), column="account")
+        raise WorldError(
+            f"missing required column 'account'; {TRUTH_FILE} has columns "
+            f"{', '.join(TRUTH_COLUMNS)}",
+            source=str(path),
+            column="account",
+        )
     return frame.set_index("account")

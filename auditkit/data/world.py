@@ -43,8 +43,18 @@ from auditkit.untrusted import excerpt
 if TYPE_CHECKING:
     from auditkit.data.partitioned import LazyEvents
 
-__all__ = ["ACTIONS", "REACTIONS", "FLAG_COLUMNS", "World", "read_world", "parse_time",
-           "validate_account_columns", "validate_event_extras", "world_sources", "is_parquet"]
+__all__ = [
+    "ACTIONS",
+    "REACTIONS",
+    "FLAG_COLUMNS",
+    "World",
+    "read_world",
+    "parse_time",
+    "validate_account_columns",
+    "validate_event_extras",
+    "world_sources",
+    "is_parquet",
+]
 
 #: Every action an event may record.
 ACTIONS: tuple[str, ...] = ("post", "share", "reply", "mention", "like")
@@ -54,16 +64,30 @@ REACTIONS: tuple[str, ...] = ("share", "reply", "mention", "like")
 #: Optional boolean account columns (absent or empty = false): what a platform knows about an
 #: account's standing, read by Tweepcred's user mass (``docs/world-format.md``).
 FLAG_COLUMNS = ("device", "verified", "restricted", "suspended")
-ACCOUNT_COLUMNS = ("account", "created", "label", "group",
-                   "followers_count", "following_count", "posts_count", *FLAG_COLUMNS)
+ACCOUNT_COLUMNS = (
+    "account",
+    "created",
+    "label",
+    "group",
+    "followers_count",
+    "following_count",
+    "posts_count",
+    *FLAG_COLUMNS,
+)
 FOLLOW_COLUMNS = ("follower", "followee", "time", "until")
 EVENT_COLUMNS = ("time", "actor", "action", "target", "post", "network", "link", "topic")
 _COUNT_COLUMNS = ("followers_count", "following_count", "posts_count")
 _TABLES = {"accounts": ACCOUNT_COLUMNS, "follows": FOLLOW_COLUMNS, "events": EVENT_COLUMNS}
-_REQUIRED = {"accounts": ("account",), "follows": ("follower", "followee"),
-             "events": ("time", "actor", "action")}
-_ID_COLUMNS = {"accounts": ("account",), "follows": ("follower", "followee"),
-               "events": ("actor", "target")}
+_REQUIRED = {
+    "accounts": ("account",),
+    "follows": ("follower", "followee"),
+    "events": ("time", "actor", "action"),
+}
+_ID_COLUMNS = {
+    "accounts": ("account",),
+    "follows": ("follower", "followee"),
+    "events": ("actor", "target"),
+}
 
 RowLabel = Callable[[int], int]
 """Maps a 0-based row position to the number shown to a user (a file line or a 1-based row)."""
@@ -81,8 +105,9 @@ class Locator:
     def __init__(self, source: str, row_label: RowLabel = _one_based, unit: str = "row") -> None:
         self.source, self.row_label, self.unit = source, row_label, unit
 
-    def error(self, message: str, *, position: int | None = None,
-              column: str | None = None) -> WorldError:
+    def error(
+        self, message: str, *, position: int | None = None, column: str | None = None
+    ) -> WorldError:
         row = None if position is None else self.row_label(position)
         if row is None and column is not None and self.unit == "line":
             row = 1  # a problem with a column as a whole: its name is on the header line
@@ -103,8 +128,9 @@ class World:
     event naming an unknown account or an unreadable time raises :class:`WorldError`.
     """
 
-    def __init__(self, accounts=None, follows=None, events=None, *,
-                 _where: dict[str, Locator] | None = None) -> None:
+    def __init__(
+        self, accounts=None, follows=None, events=None, *, _where: dict[str, Locator] | None = None
+    ) -> None:
         where = {name: (_where or {}).get(name, Locator(name)) for name in _TABLES}
         frames = {}
         for name, table in (("accounts", accounts), ("follows", follows), ("events", events)):
@@ -120,21 +146,34 @@ class World:
 
     # ---- construction without validation (used by snapshots, generators and readers) ----
     @classmethod
-    def trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame, events: pd.DataFrame,
-                ids: pd.Index | None = None) -> World:
+    def trusted(
+        cls,
+        accounts: pd.DataFrame,
+        follows: pd.DataFrame,
+        events: pd.DataFrame,
+        ids: pd.Index | None = None,
+    ) -> World:
         """A world of tables already in the in-memory form (categorical id columns on ``ids``,
         UTC times, events sorted by time), without validating them again: for readers and
         generators that validated them their own way (:mod:`auditkit.data.parquet`)."""
         return cls._trusted(accounts, follows, events, ids)
 
     @classmethod
-    def _trusted(cls, accounts: pd.DataFrame, follows: pd.DataFrame,
-                 events: pd.DataFrame, ids: pd.Index | None = None,
-                 lazy: LazyEvents | None = None) -> World:
+    def _trusted(
+        cls,
+        accounts: pd.DataFrame,
+        follows: pd.DataFrame,
+        events: pd.DataFrame,
+        ids: pd.Index | None = None,
+        lazy: LazyEvents | None = None,
+    ) -> World:
         world = cls.__new__(cls)
         world._accounts, world._follows, world._events = accounts, follows, events
-        world._ids = ids if ids is not None else pd.Index(
-            accounts["account"].to_numpy(dtype=object), dtype=object)
+        world._ids = (
+            ids
+            if ids is not None
+            else pd.Index(accounts["account"].to_numpy(dtype=object), dtype=object)
+        )
         world.lazy_events = lazy
         return world
 
@@ -144,16 +183,29 @@ class World:
 
     def _in_memory(self, what: str) -> None:
         if self.lazy_events is not None:
-            raise WorldError(f"{what} needs the events in memory, but this world reads them "
-                             "lazily from a partitioned dataset; read the world without "
-                             "lazy=True (or score it with a scorer that aggregates lazily: "
-                             "followers, kred, klout)")
+            raise WorldError(
+                f"{what} needs the events in memory, but this world reads them "
+                "lazily from a partitioned dataset; read the world without "
+                "lazy=True (or score it with a scorer that aggregates lazily: "
+                "followers, kred, klout)"
+            )
 
     @classmethod
-    def from_codes(cls, ids: Iterable[str], *, follower=None, followee=None, follow_time=None,
-                   event_time=None, actor=None, action=None, target=None, post=None,
-                   accounts_extra: dict | None = None, events_extra: dict | None = None
-                   ) -> World:
+    def from_codes(
+        cls,
+        ids: Iterable[str],
+        *,
+        follower=None,
+        followee=None,
+        follow_time=None,
+        event_time=None,
+        actor=None,
+        action=None,
+        target=None,
+        post=None,
+        accounts_extra: dict | None = None,
+        events_extra: dict | None = None,
+    ) -> World:
         """Build a world from integer codes into ``ids`` without per-row validation.
 
         For generators that already hold numpy arrays: ``follower``/``followee``/``actor``/
@@ -162,8 +214,9 @@ class World:
         """
         index = pd.Index(list(ids), dtype=object)
         if index.has_duplicates:
-            raise WorldError(f"duplicate account id {excerpt(index[index.duplicated()][0])}",
-                             source="accounts")
+            raise WorldError(
+                f"duplicate account id {excerpt(index[index.duplicated()][0])}", source="accounts"
+            )
         n = len(index)
         accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
         for key, value in (accounts_extra or {}).items():
@@ -172,22 +225,32 @@ class World:
         if follower is not None:
             src = _checked_codes(follower, n, "follower")
             dst = _checked_codes(followee, n, "followee")
-            follows = pd.DataFrame({
-                "follower": pd.Categorical.from_codes(src, categories=index),
-                "followee": pd.Categorical.from_codes(dst, categories=index)})
+            follows = pd.DataFrame(
+                {
+                    "follower": pd.Categorical.from_codes(src, categories=index),
+                    "followee": pd.Categorical.from_codes(dst, categories=index),
+                }
+            )
             if follow_time is not None:
                 follows["time"] = _times_from_array(follow_time)
         events = _empty_events(index)
         if actor is not None:
             act = _checked_codes(actor, n, "actor")
-            tgt = (np.full(len(act), -1, np.int32) if target is None
-                   else _checked_codes(target, n, "target", allow_missing=True))
-            events = pd.DataFrame({
-                "time": _times_from_array(event_time),
-                "actor": pd.Categorical.from_codes(act, categories=index),
-                "action": pd.Categorical.from_codes(np.asarray(action, dtype=np.int8),
-                                                    categories=list(ACTIONS)),
-                "target": pd.Categorical.from_codes(tgt, categories=index)})
+            tgt = (
+                np.full(len(act), -1, np.int32)
+                if target is None
+                else _checked_codes(target, n, "target", allow_missing=True)
+            )
+            events = pd.DataFrame(
+                {
+                    "time": _times_from_array(event_time),
+                    "actor": pd.Categorical.from_codes(act, categories=index),
+                    "action": pd.Categorical.from_codes(
+                        np.asarray(action, dtype=np.int8), categories=list(ACTIONS)
+                    ),
+                    "target": pd.Categorical.from_codes(tgt, categories=index),
+                }
+            )
             if post is not None:
                 events["post"] = np.asarray(post)
             for key, value in (events_extra or {}).items():
@@ -221,8 +284,11 @@ class World:
         return len(self._ids)
 
     def __repr__(self) -> str:
-        events = (f"{len(self._events):,} events" if self.lazy_events is None
-                  else f"{self.lazy_events.rows:,} events read lazily")
+        events = (
+            f"{len(self._events):,} events"
+            if self.lazy_events is None
+            else f"{self.lazy_events.rows:,} events read lazily"
+        )
         return f"<World {len(self):,} accounts, {len(self._follows):,} follows, {events}>"
 
     # ---- time ----
@@ -261,8 +327,13 @@ class World:
         t = _as_timestamp(at)
         if self.end is not None and t >= self.end and "until" not in self._follows:
             return self
-        return self._trusted(self._accounts, self._follows_at(t), self._events_between(None, t),
-                             self._ids, self._lazy_between(None, t))
+        return self._trusted(
+            self._accounts,
+            self._follows_at(t),
+            self._events_between(None, t),
+            self._ids,
+            self._lazy_between(None, t),
+        )
 
     def window(self, days: float, at: object = None) -> World:
         """Events of the ``days`` before ``at`` (``at - days < t <= at``); follows as of ``at``."""
@@ -270,8 +341,13 @@ class World:
         if t is None:
             return self
         lo = t - pd.Timedelta(days=days)
-        return self._trusted(self._accounts, self._follows_at(t), self._events_between(lo, t),
-                             self._ids, self._lazy_between(lo, t))
+        return self._trusted(
+            self._accounts,
+            self._follows_at(t),
+            self._events_between(lo, t),
+            self._ids,
+            self._lazy_between(lo, t),
+        )
 
     def _lazy_between(self, lo: pd.Timestamp | None, hi: pd.Timestamp) -> LazyEvents | None:
         return None if self.lazy_events is None else self.lazy_events.between(lo, hi)
@@ -310,8 +386,11 @@ class World:
         """``(actor, action, target)`` as integer codes; target is -1 where absent."""
         self._in_memory("world.event_codes")
         e = self._events
-        return (e["actor"].cat.codes.to_numpy(np.int32), e["action"].cat.codes.to_numpy(np.int8),
-                e["target"].cat.codes.to_numpy(np.int32))
+        return (
+            e["actor"].cat.codes.to_numpy(np.int32),
+            e["action"].cat.codes.to_numpy(np.int8),
+            e["target"].cat.codes.to_numpy(np.int32),
+        )
 
     @cached_property
     def follow_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -365,16 +444,20 @@ class World:
         """The integer code of an account id; :class:`WorldError` if it is not in the world."""
         loc = self._ids.get_indexer([account])[0]
         if loc < 0:
-            raise WorldError(f"account {excerpt(account)} is not in this world of {len(self):,} "
-                             "accounts; check the id (ids are case-sensitive strings)")
+            raise WorldError(
+                f"account {excerpt(account)} is not in this world of {len(self):,} "
+                "accounts; check the id (ids are case-sensitive strings)"
+            )
         return int(loc)
 
     # ---- derived worlds ----
     def with_tables(self, *, accounts=None, follows=None, events=None) -> World:
         """A new, validated world with some tables replaced (the others kept)."""
-        return World(accounts=self._public(self._accounts) if accounts is None else accounts,
-                     follows=self._public(self._follows) if follows is None else follows,
-                     events=self._public(self._events) if events is None else events)
+        return World(
+            accounts=self._public(self._accounts) if accounts is None else accounts,
+            follows=self._public(self._follows) if follows is None else follows,
+            events=self._public(self._events) if events is None else events,
+        )
 
     @staticmethod
     def _public(frame: pd.DataFrame) -> pd.DataFrame:
@@ -388,11 +471,13 @@ class World:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The three tables with plain string id columns, as they are written to files."""
         self._in_memory("writing the world's tables")
-        return {"accounts": self._public(self._accounts), "follows": self._public(self._follows),
-                "events": self._public(self._events)}
+        return {
+            "accounts": self._public(self._accounts),
+            "follows": self._public(self._follows),
+            "events": self._public(self._events),
+        }
 
-    def write(self, path: str | os.PathLike, *, format: str = "csv",
-              event_files: int = 1) -> Path:
+    def write(self, path: str | os.PathLike, *, format: str = "csv", event_files: int = 1) -> Path:
         """Write the world to directory ``path`` (``csv`` or ``parquet``), atomically.
 
         The tables go to a temporary sibling directory that is renamed into place, so a failure
@@ -403,8 +488,10 @@ class World:
         if format not in ("csv", "parquet"):
             raise WorldError(f"unknown world format {format!r}; use 'csv' or 'parquet'")
         if event_files > 1 and format != "parquet":
-            raise WorldError("a partitioned events table (event_files > 1) is written as "
-                             "Parquet; pass format='parquet'")
+            raise WorldError(
+                "a partitioned events table (event_files > 1) is written as "
+                "Parquet; pass format='parquet'"
+            )
         with atomic_directory(path) as tmp:
             for name, frame in self.tables().items():
                 if name != "accounts" and frame.empty:
@@ -413,8 +500,9 @@ class World:
                     (tmp / "events").mkdir()
                     bounds = np.linspace(0, len(frame), event_files + 1).astype(int)
                     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-                        frame.iloc[a:b].to_parquet(tmp / "events" / f"part-{i:05d}.parquet",
-                                                   index=False)
+                        frame.iloc[a:b].to_parquet(
+                            tmp / "events" / f"part-{i:05d}.parquet", index=False
+                        )
                 elif format == "csv":
                     out = frame.copy()
                     for col in out.columns:
@@ -436,9 +524,11 @@ def _to_frame(table, name: str, where: Locator) -> pd.DataFrame:
     missing = [c for c in _REQUIRED[name] if c not in frame.columns]
     if missing and not (name == "accounts" and frame.empty and not len(frame.columns)):
         known = ", ".join(_TABLES[name])
-        raise where.error(f"missing required column {missing[0]!r}; the {name} table has "
-                          f"columns {known} (required: {', '.join(_REQUIRED[name])})",
-                          column=missing[0])
+        raise where.error(
+            f"missing required column {missing[0]!r}; the {name} table has "
+            f"columns {known} (required: {', '.join(_REQUIRED[name])})",
+            column=missing[0],
+        )
     return frame
 
 
@@ -462,8 +552,9 @@ def _id_strings(col: pd.Series) -> pd.Series:
     if isinstance(col.dtype, pd.CategoricalDtype):  # map the few categories, not every row
         names = _id_strings(pd.Series(col.cat.categories)).to_numpy(dtype=object)
         codes = col.cat.codes.to_numpy()
-        picked: np.ndarray = (names[np.maximum(codes, 0)] if len(names)
-                              else np.full(len(codes), None, dtype=object))
+        picked: np.ndarray = (
+            names[np.maximum(codes, 0)] if len(names) else np.full(len(codes), None, dtype=object)
+        )
         out = picked.astype(object)
         out[codes < 0] = None
         return pd.Series(out, index=col.index, dtype=object)
@@ -471,8 +562,9 @@ def _id_strings(col: pd.Series) -> pd.Series:
         col = col.astype(object)
     out = col.astype(object).where(col.notna(), None)
     if pd.api.types.is_float_dtype(col.dtype):
-        out = out.map(lambda v: None if v is None else (str(int(v)) if float(v).is_integer()
-                                                        else str(v)))
+        out = out.map(
+            lambda v: None if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+        )
     else:
         out = out.map(lambda v: None if v is None else str(v))
     return out
@@ -486,15 +578,19 @@ def _validate_accounts(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     blank = ids.isna() | (ids == "")
     if blank.any():
         pos = int(np.flatnonzero(blank.to_numpy())[0])
-        raise where.error("empty account id; every account needs a non-empty id",
-                          position=pos, column="account")
+        raise where.error(
+            "empty account id; every account needs a non-empty id", position=pos, column="account"
+        )
     dup = ids.duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
-        raise where.error(f"duplicate account {excerpt(ids.iloc[pos])} (first at "
-                          f"{where.unit} {where.row_label(first)}); account ids must be unique",
-                          position=pos, column="account")
+        raise where.error(
+            f"duplicate account {excerpt(ids.iloc[pos])} (first at "
+            f"{where.unit} {where.row_label(first)}); account ids must be unique",
+            position=pos,
+            column="account",
+        )
     acc["account"] = pd.array(ids.to_numpy(dtype=object), dtype="string")
     return validate_account_columns(acc, where)
 
@@ -513,8 +609,12 @@ def validate_account_columns(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
             bad = (acc[col].notna() & num.isna()) | (num < 0) | (num == np.inf)
             if bad.any():
                 pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise where.error(f"{col} must be a finite, non-negative number, got "
-                                  f"{excerpt(acc[col].iloc[pos])}", position=pos, column=col)
+                raise where.error(
+                    f"{col} must be a finite, non-negative number, got "
+                    f"{excerpt(acc[col].iloc[pos])}",
+                    position=pos,
+                    column=col,
+                )
             acc[col] = num.astype("Float64")
     for col in FLAG_COLUMNS:
         if col in acc:
@@ -522,20 +622,26 @@ def validate_account_columns(acc: pd.DataFrame, where: Locator) -> pd.DataFrame:
     return acc
 
 
-def _categorical_ids(col: pd.Series, ids: pd.Index, where: Locator, name: str,
-                     allow_missing: bool = False) -> pd.Categorical:
+def _categorical_ids(
+    col: pd.Series, ids: pd.Index, where: Locator, name: str, allow_missing: bool = False
+) -> pd.Categorical:
     values = _id_strings(col)
     codes = ids.get_indexer(values.to_numpy(dtype=object))
     missing = values.isna().to_numpy()
     if not allow_missing and missing.any():
         pos = int(np.flatnonzero(missing)[0])
-        raise where.error(f"empty {name}; every row needs the id of an account", position=pos,
-                          column=name)
+        raise where.error(
+            f"empty {name}; every row needs the id of an account", position=pos, column=name
+        )
     unknown = (codes < 0) & ~missing
     if unknown.any():
         pos = int(np.flatnonzero(unknown)[0])
-        raise where.error(f"{name} {excerpt(values.iloc[pos])} is not an account of this world; "
-                          "add it to the accounts table or fix the id", position=pos, column=name)
+        raise where.error(
+            f"{name} {excerpt(values.iloc[pos])} is not an account of this world; "
+            "add it to the accounts table or fix the id",
+            position=pos,
+            column=name,
+        )
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
 
 
@@ -546,9 +652,14 @@ def _empty_follows(ids: pd.Index) -> pd.DataFrame:
 
 def _empty_events(ids: pd.Index) -> pd.DataFrame:
     empty = pd.Categorical.from_codes(np.zeros(0, np.int32), categories=ids)
-    return pd.DataFrame({
-        "time": pd.Series([], dtype="datetime64[ns, UTC]"), "actor": empty,
-        "action": pd.Categorical([], categories=list(ACTIONS)), "target": empty.copy()})
+    return pd.DataFrame(
+        {
+            "time": pd.Series([], dtype="datetime64[ns, UTC]"),
+            "actor": empty,
+            "action": pd.Categorical([], categories=list(ACTIONS)),
+            "target": empty.copy(),
+        }
+    )
 
 
 def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> pd.DataFrame:
@@ -562,8 +673,11 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
     self_loop = src == dst
     if self_loop.any():
         pos = int(np.flatnonzero(self_loop)[0])
-        raise where.error(f"account {excerpt(ids[src[pos]])} follows itself; remove the row",
-                          position=pos, column="followee")
+        raise where.error(
+            f"account {excerpt(ids[src[pos]])} follows itself; remove the row",
+            position=pos,
+            column="followee",
+        )
     for col in ("time", "until"):
         if col in out:
             out[col] = parse_time(out[col], where=where, column=col)
@@ -573,8 +687,10 @@ def _validate_follows(f: pd.DataFrame | None, ids: pd.Index, where: Locator) -> 
             pos = int(np.flatnonzero(dup)[0])
             raise where.error(
                 f"{excerpt(ids[src[pos]])} follows {excerpt(ids[dst[pos]])} twice; keep one row, "
-                "or add an 'until' column to record when a follow ended", position=pos,
-                column="followee")
+                "or add an 'until' column to record when a follow ended",
+                position=pos,
+                column="followee",
+            )
     return out
 
 
@@ -587,8 +703,11 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     bad = ~action.isin(ACTIONS).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise where.error(f"unknown action {excerpt(action.iloc[pos])}; use one of "
-                          f"{', '.join(ACTIONS)}", position=pos, column="action")
+        raise where.error(
+            f"unknown action {excerpt(action.iloc[pos])}; use one of {', '.join(ACTIONS)}",
+            position=pos,
+            column="action",
+        )
     out["action"] = pd.Categorical(action, categories=list(ACTIONS))
     out["actor"] = _categorical_ids(e["actor"], ids, where, "actor")
     if "target" in e:
@@ -600,8 +719,12 @@ def _validate_events(e: pd.DataFrame | None, ids: pd.Index, where: Locator) -> p
     lacking = is_reaction & no_target
     if lacking.any():
         pos = int(np.flatnonzero(lacking)[0])
-        raise where.error(f"a {excerpt(action.iloc[pos])} needs a target (the account acted on); "
-                          "fill the target column", position=pos, column="target")
+        raise where.error(
+            f"a {excerpt(action.iloc[pos])} needs a target (the account acted on); "
+            "fill the target column",
+            position=pos,
+            column="target",
+        )
     return _sort_events(validate_event_extras(out, where))
 
 
@@ -613,8 +736,10 @@ def validate_event_extras(out: pd.DataFrame, where: Locator) -> pd.DataFrame:
     if "link" in out:
         out["link"] = _booleans(out["link"], where, "link")
     if "topic" in out:
-        topic = [None if v is None or pd.isna(v) else str(v).strip() or None
-                 for v in _id_strings(out["topic"])]
+        topic = [
+            None if v is None or pd.isna(v) else str(v).strip() or None
+            for v in _id_strings(out["topic"])
+        ]
         out["topic"] = pd.Categorical(topic)
     return out
 
@@ -623,16 +748,29 @@ def _booleans(col: pd.Series, where: Locator, column: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():
         return col.astype(bool)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        col = col.astype("Float64").astype(object).map(
-            lambda v: "" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
-    table = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
-             "": False}
+        col = (
+            col.astype("Float64")
+            .astype(object)
+            .map(lambda v: "" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
+        )
+    table = {
+        "true": True,
+        "1": True,
+        "yes": True,
+        "false": False,
+        "0": False,
+        "no": False,
+        "": False,
+    }
     text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip().lower())
     mapped = text.map(table)
     if mapped.isna().any():
         pos = int(np.flatnonzero(mapped.isna().to_numpy())[0])
-        raise where.error(f"{column} must be true or false (or empty for false), got "
-                          f"{excerpt(col.iloc[pos])}", position=pos, column=column)
+        raise where.error(
+            f"{column} must be true or false (or empty for false), got {excerpt(col.iloc[pos])}",
+            position=pos,
+            column=column,
+        )
     return mapped.astype(bool)
 
 
@@ -670,16 +808,28 @@ def _times_from_array(values) -> pd.Series:
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
     return pd.Series(pd.to_datetime(arr.astype(np.float64), unit="s", utc=True)).astype(
-        "datetime64[ns, UTC]")
+        "datetime64[ns, UTC]"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # files
 
 
-_ID_DTYPES = {"account": str, "label": str, "group": str, "follower": str, "followee": str,
-              "actor": str, "target": str, "post": str, "network": str, "action": str,
-              "topic": str, **{flag: str for flag in FLAG_COLUMNS}}
+_ID_DTYPES = {
+    "account": str,
+    "label": str,
+    "group": str,
+    "follower": str,
+    "followee": str,
+    "actor": str,
+    "target": str,
+    "post": str,
+    "network": str,
+    "action": str,
+    "topic": str,
+    **{flag: str for flag in FLAG_COLUMNS},
+}
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, Locator]:
@@ -704,29 +854,37 @@ def read_world(path: str | os.PathLike, *, lazy: bool = False) -> World:
     """
     root = Path(path)
     if not root.is_dir():
-        raise WorldError(f"world directory {str(root)!r} does not exist; a world is a directory "
-                         "with accounts.csv, follows.csv and/or events.csv")
+        raise WorldError(
+            f"world directory {str(root)!r} does not exist; a world is a directory "
+            "with accounts.csv, follows.csv and/or events.csv"
+        )
     sources = world_sources(root)
     if not sources:
-        raise WorldError(f"no accounts, follows or events file in {str(root)!r}; expected "
-                         "accounts.csv, follows.csv, events.csv (or .parquet)")
+        raise WorldError(
+            f"no accounts, follows or events file in {str(root)!r}; expected "
+            "accounts.csv, follows.csv, events.csv (or .parquet)"
+        )
     parquet = {name: p for name, p in sources.items() if is_parquet(p)}
     if parquet and len(parquet) < len(sources) and any(p.is_dir() for p in parquet.values()):
-        raise WorldError("a partitioned (directory) table needs the other tables in Parquet "
-                         "too; write them as .parquet", source=str(root))
+        raise WorldError(
+            "a partitioned (directory) table needs the other tables in Parquet "
+            "too; write them as .parquet",
+            source=str(root),
+        )
     if lazy:
-        if "events" not in parquet or "accounts" not in parquet or \
-                len(parquet) < len(sources):
-            raise WorldError("lazy=True reads a world whose tables are Parquet (files or "
-                             "partitioned directories), with an accounts table; write it with "
-                             "format='parquet'", source=str(root))
+        if "events" not in parquet or "accounts" not in parquet or len(parquet) < len(sources):
+            raise WorldError(
+                "lazy=True reads a world whose tables are Parquet (files or "
+                "partitioned directories), with an accounts table; write it with "
+                "format='parquet'",
+                source=str(root),
+            )
         from auditkit.data.parquet import read_parquet_world
         from auditkit.data.partitioned import LazyEvents
 
         handle = LazyEvents.open(parquet.pop("events"))
         world = read_parquet_world(parquet)
-        return World._trusted(world._accounts, world._follows, world._events, world._ids,
-                              handle)
+        return World._trusted(world._accounts, world._follows, world._events, world._ids, handle)
     if len(parquet) == len(sources) and "accounts" in parquet:
         from auditkit.data.parquet import read_parquet_world
 
@@ -740,13 +898,18 @@ def read_world(path: str | os.PathLike, *, lazy: bool = False) -> World:
         if unknown and name != "accounts":
             raise where[name].error(
                 f"unknown column {excerpt(unknown[0])}; the {name} table has columns "
-                f"{', '.join(_TABLES[name])}", column=unknown[0])
-    world = World(tables.get("accounts"), tables.get("follows"), tables.get("events"),
-                  _where=where)
+                f"{', '.join(_TABLES[name])}",
+                column=unknown[0],
+            )
+    world = World(tables.get("accounts"), tables.get("follows"), tables.get("events"), _where=where)
     if not len(world):
         names = ", ".join(where[n].source for n in tables)
-        raise WorldError(f"the world has no accounts: {names} hold a header but no rows; "
-                         "add at least one account (line 2)", source=str(root), row=2)
+        raise WorldError(
+            f"the world has no accounts: {names} hold a header but no rows; "
+            "add at least one account (line 2)",
+            source=str(root),
+            row=2,
+        )
     return world
 
 
@@ -761,12 +924,16 @@ def world_sources(root: Path) -> dict[str, Path]:
     :class:`WorldError` when a table has two (``events.csv`` and ``events.parquet``)."""
     sources: dict[str, Path] = {}
     for name in _TABLES:
-        found = [root / f"{name}{ext}" for ext in (".csv", ".csv.gz", ".parquet")
-                 if (root / f"{name}{ext}").is_file()]
+        found = [
+            root / f"{name}{ext}"
+            for ext in (".csv", ".csv.gz", ".parquet")
+            if (root / f"{name}{ext}").is_file()
+        ]
         found += [d for d in (root / name, root / f"{name}.parquet") if d.is_dir()]
         if len(found) > 1:
-            raise WorldError(f"both {found[0].name} and {found[1].name} exist; keep one",
-                             source=str(root))
+            raise WorldError(
+                f"both {found[0].name} and {found[1].name} exist; keep one", source=str(root)
+            )
         if found:
             sources[name] = found[0]
     return sources

@@ -16,5 +16,15 @@ from auditkit.explain.explanation import Explanation, Finding, explain_scenario
 from auditkit.explain.export import export_run, write_built
 from auditkit.explain.shrink import SmallRun, Universe, shrink
 
-__all__ = ["ddmin", "Minimised", "Explanation", "Finding", "explain_scenario", "export_run",
-           "write_built", "SmallRun", "Universe", "shrink"]
+__all__ = [
+    "ddmin",
+    "Minimised",
+    "Explanation",
+    "Finding",
+    "explain_scenario",
+    "export_run",
+    "write_built",
+    "SmallRun",
+    "Universe",
+    "shrink",
+]

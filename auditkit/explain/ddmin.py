@@ -31,8 +31,9 @@ class Minimised(Generic[T]):
     finished: bool
 
 
-def ddmin(items: Sequence[T], test: Callable[[list[T]], bool], *,
-          max_trials: int | None = None) -> Minimised[T]:
+def ddmin(
+    items: Sequence[T], test: Callable[[list[T]], bool], *, max_trials: int | None = None
+) -> Minimised[T]:
     """A 1-minimal sublist of ``items`` (order kept) on which ``test`` still holds.
 
     ``test`` must hold on ``items`` itself (it is not called on it). The empty list is tried

@@ -43,8 +43,16 @@ from auditkit.scenario.model import Check, Scenario
 from auditkit.scenario.run import Built, ScenarioRun
 from auditkit.text import number
 
-__all__ = ["Explanation", "Judged", "AccountFacts", "explain_scenario", "Finding",
-           "account_facts", "VERSUS_AUTO", "VERSUS_NONE"]
+__all__ = [
+    "Explanation",
+    "Judged",
+    "AccountFacts",
+    "explain_scenario",
+    "Finding",
+    "account_facts",
+    "VERSUS_AUTO",
+    "VERSUS_NONE",
+]
 
 #: Units of probes whose value must stay the same in the small world, not only the verdict.
 #: Policy: these probes measure *when* something happens on a fixed grid of days (a half-life,
@@ -93,8 +101,9 @@ class Finding:
     """The finding to keep while shrinking: a check, its probe, and the verdict each scorer
     must keep (see the module docstring for the conditions)."""
 
-    def __init__(self, check: Check, probe: Probe,
-                 verdicts: Sequence[tuple[Scorer, str, float]]) -> None:
+    def __init__(
+        self, check: Check, probe: Probe, verdicts: Sequence[tuple[Scorer, str, float]]
+    ) -> None:
         self.check, self.probe = check, probe
         self.verdicts = list(verdicts)
 
@@ -102,7 +111,7 @@ class Finding:
         row = measure_check(run, scorer, self.check, self.probe)
         text = str(row["finding"])
         prefix = f"{scorer.id}: "
-        text = text[len(prefix):] if text.startswith(prefix) else text
+        text = text[len(prefix) :] if text.startswith(prefix) else text
         text = text.split("; acceptable is ")[0]
         return Judged(scorer.id, str(row["verdict"]), float(row["value"]), text)
 
@@ -111,8 +120,10 @@ class Finding:
         cohorts its probe names."""
         names = [self.check.probe_params.get(f) for f in self.probe.cohort_fields()]
         probe_defaults = self.probe.params.model_dump()
-        names = [n if n is not None else probe_defaults.get(f)
-                 for n, f in zip(names, self.probe.cohort_fields(), strict=True)]
+        names = [
+            n if n is not None else probe_defaults.get(f)
+            for n, f in zip(names, self.probe.cohort_fields(), strict=True)
+        ]
         codes: list[int] = []
         for name in names:
             if isinstance(name, str):
@@ -198,8 +209,7 @@ class Explanation:
     def facts(self, control: bool = False) -> list[AccountFacts]:
         """What each account of the small world is and did as of :attr:`at`, with scores."""
         built = self.small_run.control if control else self.small_run.treated
-        return account_facts(self.small_run, built, self.scorers, control=control,
-                             at=self.at)
+        return account_facts(self.small_run, built, self.scorers, control=control, at=self.at)
 
     def compared(self) -> list[str]:
         """Ids of the small world's accounts the check compares (its cohorts' members)."""
@@ -208,13 +218,21 @@ class Explanation:
 
     def sizes(self) -> dict[str, dict[str, int]]:
         """Accounts, follows and events of the full and small treated worlds."""
+
         def size(w: World) -> dict[str, int]:
             return {"accounts": len(w), "follows": len(w.follows), "events": len(w.events)}
+
         return {"full": size(self.run.world), "small": size(self.small_run.world)}
 
 
-def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
-                  control: bool = False, at: pd.Timestamp | None = None) -> list[AccountFacts]:
+def account_facts(
+    run: ScenarioRun,
+    built: Built,
+    scorers: Sequence[Scorer],
+    *,
+    control: bool = False,
+    at: pd.Timestamp | None = None,
+) -> list[AccountFacts]:
     """:class:`AccountFacts` of every account of ``built`` (a world of ``run``) as of ``at``
     (default: the run's end)."""
     at = run.end if at is None else at
@@ -225,13 +243,18 @@ def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
     post = action == 0
     react = (~post) & (target >= 0) & (target != actor)
     counts = {
-        "followers": np.bincount(dst, minlength=n), "following": np.bincount(src, minlength=n),
+        "followers": np.bincount(dst, minlength=n),
+        "following": np.bincount(src, minlength=n),
         "posts": np.bincount(actor[post], minlength=n),
         "received": np.bincount(target[react], minlength=n),
-        "made": np.bincount(actor[react], minlength=n)}
+        "made": np.bincount(actor[react], minlength=n),
+    }
     cohort = cohort_column(built)
-    labels = (w.accounts["label"].astype(object).fillna("").to_numpy()
-              if "label" in w.accounts else np.full(n, "", dtype=object))
+    labels = (
+        w.accounts["label"].astype(object).fillna("").to_numpy()
+        if "label" in w.accounts
+        else np.full(n, "", dtype=object)
+    )
     ranked = {}
     population = run.population_mask(built)
     for scorer in scorers:
@@ -242,16 +265,26 @@ def account_facts(run: ScenarioRun, built: Built, scorers: Sequence[Scorer], *,
         ordered = np.sort(pop)
         rank[population] = 1 + len(pop) - np.searchsorted(ordered, pop, side="right")
         ranked[scorer.id] = (values, rank)
-    return [AccountFacts(str(w.ids[i]), cohort[i], str(built.role[i]), str(labels[i]),
-                         int(counts["followers"][i]), int(counts["following"][i]),
-                         int(counts["posts"][i]), int(counts["received"][i]),
-                         int(counts["made"][i]),
-                         {sid: (float(v[i]), int(r[i])) for sid, (v, r) in ranked.items()})
-            for i in range(n)]
+    return [
+        AccountFacts(
+            str(w.ids[i]),
+            cohort[i],
+            str(built.role[i]),
+            str(labels[i]),
+            int(counts["followers"][i]),
+            int(counts["following"][i]),
+            int(counts["posts"][i]),
+            int(counts["received"][i]),
+            int(counts["made"][i]),
+            {sid: (float(v[i]), int(r[i])) for sid, (v, r) in ranked.items()},
+        )
+        for i in range(n)
+    ]
 
 
-def moment(run: ScenarioRun, check: Check, probe: Probe, judged: Judged
-           ) -> tuple[pd.Timestamp, str]:
+def moment(
+    run: ScenarioRun, check: Check, probe: Probe, judged: Judged
+) -> tuple[pd.Timestamp, str]:
     """When to show the small world: the end of the scenario, except for the probes that
     measure a time after a cohort's treatment (``decay``: that many days into the silence;
     ``half_life``: the day the score had halved; ``recovery``: the day it was back, or the end
@@ -271,14 +304,23 @@ def moment(run: ScenarioRun, check: Check, probe: Probe, judged: Judged
         days, since, what = min(judged.value, float(params["horizon"])), stop, "the return"
     if days is None or since + days > run.days:
         return end
-    return run.day(since + days), (f"day {since + days:g}, {number(days)} days after the start "
-                                   f"of {what}" if since == start else
-                                   f"day {since + days:g}, {number(days)} days after {what}")
+    return run.day(since + days), (
+        f"day {since + days:g}, {number(days)} days after the start of {what}"
+        if since == start
+        else f"day {since + days:g}, {number(days)} days after {what}"
+    )
 
 
-def explain_scenario(scenario: Scenario, scorer: Scorer, registry: Registry, *,
-                     check: str | None = None, seed: int | None = None,
-                     versus: str = VERSUS_AUTO, progress: Any = None) -> Explanation:
+def explain_scenario(
+    scenario: Scenario,
+    scorer: Scorer,
+    registry: Registry,
+    *,
+    check: str | None = None,
+    seed: int | None = None,
+    versus: str = VERSUS_AUTO,
+    progress: Any = None,
+) -> Explanation:
     """Explain ``scorer`` on one check of ``scenario`` (default: its first) with the seed
     ``seed`` (default: the scenario's). ``versus`` is a scorer id to contrast with,
     ``"auto"`` (the first built-in scorer, by id, whose verdict on the full scenario differs)
@@ -294,12 +336,14 @@ def explain_scenario(scenario: Scenario, scorer: Scorer, registry: Registry, *,
         raise AuditkitError(
             f"check {chosen.label!r} of scenario {scenario.id!r} is {mine.verdict} for "
             f"{scorer.id}: {mine.text}; there is no finding to explain. Choose another check "
-            f"with --check ({', '.join(c.label for c in scenario.checks)})")
+            f"with --check ({', '.join(c.label for c in scenario.checks)})"
+        )
     contrast, how = _pick_contrast(run, finding, scorer, mine, registry, versus)
     scorers = [scorer] + ([contrast] if contrast is not None else [])
     full = [mine] + ([finding.judge(run, contrast)] if contrast is not None else [])
-    target = Finding(chosen, probe, [(s, j.verdict, j.value)
-                                     for s, j in zip(scorers, full, strict=True)])
+    target = Finding(
+        chosen, probe, [(s, j.verdict, j.value) for s, j in zip(scorers, full, strict=True)]
+    )
     strict = all(target.tells_apart(run, s) for s in scorers)
     if not strict:  # the full scenario itself is degenerate for a scorer: keep verdicts only
         target = _VerdictsOnly(chosen, probe, target.verdicts)
@@ -307,11 +351,22 @@ def explain_scenario(scenario: Scenario, scorer: Scorer, registry: Registry, *,
     shrunk = shrink(Universe(run), target.holds)
     small = [target.judge(shrunk.run, s) for s in scorers]
     explanation = Explanation(
-        scenario=scenario, seed=run.seed, check=chosen, probe=probe, scorers=scorers,
-        contrast=how, full=full, small=small, run=run, small_run=shrunk.run,
-        trials=shrunk.trials, finished=shrunk.finished, selection=shrunk.selection,
+        scenario=scenario,
+        seed=run.seed,
+        check=chosen,
+        probe=probe,
+        scorers=scorers,
+        contrast=how,
+        full=full,
+        small=small,
+        run=run,
+        small_run=shrunk.run,
+        trials=shrunk.trials,
+        finished=shrunk.finished,
+        selection=shrunk.selection,
         strict=strict,
-        other_checks=[c.label for c in scenario.checks if c is not chosen])
+        other_checks=[c.label for c in scenario.checks if c is not chosen],
+    )
     explanation.at, explanation.at_reason = moment(shrunk.run, chosen, probe, small[0])
     _add_statements(explanation)
     return explanation
@@ -332,23 +387,34 @@ def _pick_check(scenario: Scenario, name: str | None) -> Check:
     for c in scenario.checks:
         if c.label == name:
             return c
-    raise AuditkitError(f"scenario {scenario.id!r} has no check {name!r}; its checks are "
-                        f"{', '.join(c.label for c in scenario.checks)}")
+    raise AuditkitError(
+        f"scenario {scenario.id!r} has no check {name!r}; its checks are "
+        f"{', '.join(c.label for c in scenario.checks)}"
+    )
 
 
-def _pick_contrast(run: ScenarioRun, finding: Finding, scorer: Scorer, mine: Judged,
-                   registry: Registry, versus: str) -> tuple[Scorer | None, str]:
+def _pick_contrast(
+    run: ScenarioRun,
+    finding: Finding,
+    scorer: Scorer,
+    mine: Judged,
+    registry: Registry,
+    versus: str,
+) -> tuple[Scorer | None, str]:
     if versus == VERSUS_NONE:
         return None, "none (--versus none)"
     if versus != VERSUS_AUTO:
         other = registry.scorer(versus)
         if other.id == scorer.id:
-            raise AuditkitError(f"--versus {versus} is the scorer explained; name another "
-                                "scorer, auto or none")
+            raise AuditkitError(
+                f"--versus {versus} is the scorer explained; name another scorer, auto or none"
+            )
         judged = finding.judge(run, other)
         if judged.verdict not in ("pass", "fail"):
-            raise AuditkitError(f"--versus {versus}: the check is {judged.verdict} for it "
-                                f"({judged.text}); choose another scorer, auto or none")
+            raise AuditkitError(
+                f"--versus {versus}: the check is {judged.verdict} for it "
+                f"({judged.text}); choose another scorer, auto or none"
+            )
         return other, f"{other.id} (given with --versus)"
     for sid in registry.built_in_scorers():
         if sid == scorer.id:
@@ -356,8 +422,10 @@ def _pick_contrast(run: ScenarioRun, finding: Finding, scorer: Scorer, mine: Jud
         other = registry.scorer(sid)
         judged = finding.judge(run, other)
         if judged.verdict in ("pass", "fail") and judged.verdict != mine.verdict:
-            return other, (f"{other.id}, the first built-in scorer (by id) whose verdict "
-                           f"differs ({judged.verdict})")
+            return other, (
+                f"{other.id}, the first built-in scorer (by id) whose verdict "
+                f"differs ({judged.verdict})"
+            )
     return None, "none: no built-in scorer's verdict differs"
 
 
@@ -374,8 +442,10 @@ def _add_statements(e: Explanation) -> None:
         def moved(account: str) -> tuple[float, ...]:
             if account not in before:
                 return (0.0,) * len(e.scorers)
-            return tuple(-abs(facts[account].scores[s.id][0] - before[account].scores[s.id][0])
-                         for s in e.scorers)
+            return tuple(
+                -abs(facts[account].scores[s.id][0] - before[account].scores[s.id][0])
+                for s in e.scorers
+            )
 
         compared = sorted(compared, key=lambda a: (*moved(a), a))
     for account in compared:
@@ -390,6 +460,6 @@ def _add_statements(e: Explanation) -> None:
     for account in chosen:
         e.statements[account] = [s.explain(small.world, account, e.at) for s in e.scorers]
         if e.has_control and account in set(map(str, small.control.world.ids)):
-            e.control_statements[account] = [s.explain(small.control.world, account, e.at)
-                                             for s in e.scorers]
-
+            e.control_statements[account] = [
+                s.explain(small.control.world, account, e.at) for s in e.scorers
+            ]

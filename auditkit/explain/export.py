@@ -39,7 +39,8 @@ def check_output_directory(path: str | os.PathLike[str], ours: tuple[str, ...]) 
             raise AuditkitError(
                 f"{str(target)!r} already holds {', '.join(foreign[:3])}"
                 f"{' ...' if len(foreign) > 3 else ''}, which auditkit did not write there; "
-                "choose another -o DIR or empty it (the directory is replaced as a whole)")
+                "choose another -o DIR or empty it (the directory is replaced as a whole)"
+            )
 
 
 def cohort_column(built: Built) -> list[str]:
@@ -61,15 +62,19 @@ def write_built(built: Built, path: str | os.PathLike[str], *, format: str = "cs
     """Write one built world and its ``truth.csv`` to directory ``path``."""
     target = built.world.write(path, format=format)
     truth = built.truth
-    table = truth_table([str(a) for a in built.world.ids], cohort_column(built),
-                        [str(r) for r in built.role],
-                        [None if not np.isfinite(v) else float(v) for v in truth])
+    table = truth_table(
+        [str(a) for a in built.world.ids],
+        cohort_column(built),
+        [str(r) for r in built.role],
+        [None if not np.isfinite(v) else float(v) for v in truth],
+    )
     table.to_csv(target / TRUTH_FILE, index=False)
     return target
 
 
-def export_run(run: ScenarioRun, path: str | os.PathLike[str], *,
-               format: str = "csv") -> dict[str, Path]:
+def export_run(
+    run: ScenarioRun, path: str | os.PathLike[str], *, format: str = "csv"
+) -> dict[str, Path]:
     """Write ``run``'s treated and control worlds, their ground truth and the scenario (with
     the run's seed) to directory ``path``, replacing it atomically. Returns what was written."""
     check_output_directory(path, EXPORT_ENTRIES)
@@ -77,14 +82,18 @@ def export_run(run: ScenarioRun, path: str | os.PathLike[str], *,
     scenario["population"]["seed"] = run.seed
     if run.scenario.population.world and run.scenario.path:
         base = Path(run.scenario.path).parent / run.scenario.population.world
-        scenario["population"]["world"] = os.path.relpath(base.resolve(),
-                                                          Path(path).resolve())
+        scenario["population"]["world"] = os.path.relpath(base.resolve(), Path(path).resolve())
     with atomic_directory(path) as tmp:
         write_built(run.treated, tmp / "treated", format=format)
         write_built(run.control, tmp / "control", format=format)
-        header = (f"# {run.scenario.id} exported by auditkit export with seed {run.seed}; "
-                  f"`auditkit audit` on this file rebuilds the worlds beside it.\n")
+        header = (
+            f"# {run.scenario.id} exported by auditkit export with seed {run.seed}; "
+            f"`auditkit audit` on this file rebuilds the worlds beside it.\n"
+        )
         (tmp / "scenario.yaml").write_text(header + yaml.safe_dump(scenario, sort_keys=False))
     root = Path(path)
-    return {"treated": root / "treated", "control": root / "control",
-            "scenario": root / "scenario.yaml"}
+    return {
+        "treated": root / "treated",
+        "control": root / "control",
+        "scenario": root / "scenario.yaml",
+    }

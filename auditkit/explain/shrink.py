@@ -59,8 +59,9 @@ class SmallRun(ScenarioRun):
     """A scenario run whose treated and control worlds are given (cut down from ``parent``)."""
 
     def __init__(self, parent: ScenarioRun, treated: Built, control: Built) -> None:
-        super().__init__(parent.scenario, parent.seed, parent.registry,
-                         time_limit=parent.time_limit)
+        super().__init__(
+            parent.scenario, parent.seed, parent.registry, time_limit=parent.time_limit
+        )
         self.__dict__["treated"] = treated
         self.__dict__["control"] = control
 
@@ -77,8 +78,10 @@ class Selection:
         return replace(self, **{kind: mask})
 
     def key(self) -> bytes:
-        return b"|".join(np.packbits(m).tobytes() + len(m).to_bytes(8, "little")
-                         for m in (self.accounts, self.follows, self.events))
+        return b"|".join(
+            np.packbits(m).tobytes() + len(m).to_bytes(8, "little")
+            for m in (self.accounts, self.follows, self.events)
+        )
 
     def counts(self) -> dict[str, int]:
         return {k: int(getattr(self, k).sum()) for k in ("accounts", "follows", "events")}
@@ -88,18 +91,27 @@ class _View:
     """One built world seen through the universe: its accounts', follows' and events' element
     numbers."""
 
-    def __init__(self, built: Built, account_element: np.ndarray, follow_element: np.ndarray,
-                 event_element: np.ndarray) -> None:
+    def __init__(
+        self,
+        built: Built,
+        account_element: np.ndarray,
+        follow_element: np.ndarray,
+        event_element: np.ndarray,
+    ) -> None:
         self.built = built
         self.account_element = account_element
         self.follow_element = follow_element
         self.event_element = event_element
         w = built.world
-        self.src, self.dst = (w.follows[c].cat.codes.to_numpy(np.int64)
-                              for c in ("follower", "followee"))
+        self.src, self.dst = (
+            w.follows[c].cat.codes.to_numpy(np.int64) for c in ("follower", "followee")
+        )
         actor, action, target = w.event_codes
-        self.actor, self.action, self.target = (actor.astype(np.int64), action,
-                                                target.astype(np.int64))
+        self.actor, self.action, self.target = (
+            actor.astype(np.int64),
+            action,
+            target.astype(np.int64),
+        )
 
 
 class Universe:
@@ -117,17 +129,19 @@ class Universe:
         index = pd.Index(self.ids)
         builts = [treated] if self.same else [treated, control]
         acc = [index.get_indexer(list(map(str, b.world.ids))) for b in builts]
-        follows = _union_rows([_follow_keys(b.world, a) for b, a in zip(builts, acc,
-                                                                          strict=True)])
-        events = _union_rows([_event_keys(b.world, a) for b, a in zip(builts, acc,
-                                                                        strict=True)])
-        self.views = [_View(b, a, f, e) for b, a, f, e in zip(builts, acc, follows[0], events[0],
-                                                                strict=True)]
+        follows = _union_rows([_follow_keys(b.world, a) for b, a in zip(builts, acc, strict=True)])
+        events = _union_rows([_event_keys(b.world, a) for b, a in zip(builts, acc, strict=True)])
+        self.views = [
+            _View(b, a, f, e) for b, a, f, e in zip(builts, acc, follows[0], events[0], strict=True)
+        ]
         self.n_follows, self.n_events = follows[1], events[1]
 
     def everything(self) -> Selection:
-        return Selection(np.ones(len(self.ids), bool), np.ones(self.n_follows, bool),
-                         np.ones(self.n_events, bool))
+        return Selection(
+            np.ones(len(self.ids), bool),
+            np.ones(self.n_follows, bool),
+            np.ones(self.n_events, bool),
+        )
 
     def sizes(self) -> dict[str, int]:
         return {"accounts": len(self.ids), "follows": self.n_follows, "events": self.n_events}
@@ -159,27 +173,39 @@ class Universe:
         codes = np.flatnonzero(keep)
         new = np.full(len(world), -1, np.int64)
         new[codes] = np.arange(len(codes))
-        f_rows = np.flatnonzero(sel.follows[view.follow_element] & keep[view.src]
-                                & keep[view.dst])
+        f_rows = np.flatnonzero(sel.follows[view.follow_element] & keep[view.src] & keep[view.dst])
         has_target = view.target >= 0
-        e_rows = np.flatnonzero(sel.events[view.event_element] & keep[view.actor]
-                                & (~has_target | keep[np.maximum(view.target, 0)]))
+        e_rows = np.flatnonzero(
+            sel.events[view.event_element]
+            & keep[view.actor]
+            & (~has_target | keep[np.maximum(view.target, 0)])
+        )
         small = _subworld(world, codes, new, view, f_rows, e_rows)
-        cohorts = {name: replace(c, members=new[c.members][new[c.members] >= 0])
-                   for name, c in built.cohorts.items()}
-        return SmallBuilt(small, cohorts, built.role[codes], built.draft, built.real,
-                          parent=built, codes=codes)
+        cohorts = {
+            name: replace(c, members=new[c.members][new[c.members] >= 0])
+            for name, c in built.cohorts.items()
+        }
+        return SmallBuilt(
+            small, cohorts, built.role[codes], built.draft, built.real, parent=built, codes=codes
+        )
 
 
-def _subworld(world: World, codes: np.ndarray, new: np.ndarray, view: _View,
-              f_rows: np.ndarray, e_rows: np.ndarray) -> World:
+def _subworld(
+    world: World,
+    codes: np.ndarray,
+    new: np.ndarray,
+    view: _View,
+    f_rows: np.ndarray,
+    e_rows: np.ndarray,
+) -> World:
     """The accounts ``codes`` of ``world`` with the follow rows ``f_rows`` and event rows
     ``e_rows`` (all of whose accounts are kept), built without re-validating what the world
     already validated."""
     acc = world.accounts
     ids = [str(world.ids[c]) for c in codes]
-    extra = {col: acc[col].iloc[codes].reset_index(drop=True) for col in acc.columns
-             if col != "account"}
+    extra = {
+        col: acc[col].iloc[codes].reset_index(drop=True) for col in acc.columns if col != "account"
+    }
     f = world.follows
     e = world.events
     kwargs: dict = {}
@@ -188,15 +214,19 @@ def _subworld(world: World, codes: np.ndarray, new: np.ndarray, view: _View,
         if "time" in f:
             kwargs["follow_time"] = f["time"].array.asi8[f_rows].view("datetime64[ns]")
     if len(e_rows):
-        kwargs.update(event_time=world.event_time_ns[e_rows].view("datetime64[ns]"),
-                      actor=new[view.actor[e_rows]], action=view.action[e_rows],
-                      target=np.where(view.target[e_rows] >= 0,
-                                      new[np.maximum(view.target[e_rows], 0)], -1))
+        kwargs.update(
+            event_time=world.event_time_ns[e_rows].view("datetime64[ns]"),
+            actor=new[view.actor[e_rows]],
+            action=view.action[e_rows],
+            target=np.where(view.target[e_rows] >= 0, new[np.maximum(view.target[e_rows], 0)], -1),
+        )
         if "post" in e:
             kwargs["post"] = e["post"].to_numpy()[e_rows]
-        kwargs["events_extra"] = {col: e[col].iloc[e_rows].reset_index(drop=True)
-                                  for col in e.columns
-                                  if col not in ("time", "actor", "action", "target", "post")}
+        kwargs["events_extra"] = {
+            col: e[col].iloc[e_rows].reset_index(drop=True)
+            for col in e.columns
+            if col not in ("time", "actor", "action", "target", "post")
+        }
     small = World.from_codes(ids, accounts_extra=extra, **kwargs)
     if "until" in f and len(f_rows):
         follows = small.tables()["follows"]
@@ -207,8 +237,10 @@ def _subworld(world: World, codes: np.ndarray, new: np.ndarray, view: _View,
 
 def _follow_keys(world: World, account_element: np.ndarray) -> pd.DataFrame:
     f = world.follows
-    keys = {"follower": account_element[f["follower"].cat.codes.to_numpy(np.int64)],
-            "followee": account_element[f["followee"].cat.codes.to_numpy(np.int64)]}
+    keys = {
+        "follower": account_element[f["follower"].cat.codes.to_numpy(np.int64)],
+        "followee": account_element[f["followee"].cat.codes.to_numpy(np.int64)],
+    }
     for col in ("time", "until"):
         if col in f:
             keys[col] = f[col].array.asi8
@@ -218,9 +250,12 @@ def _follow_keys(world: World, account_element: np.ndarray) -> pd.DataFrame:
 def _event_keys(world: World, account_element: np.ndarray) -> pd.DataFrame:
     actor, action, target = world.event_codes
     target = target.astype(np.int64)
-    keys = {"time": world.event_time_ns, "actor": account_element[actor.astype(np.int64)],
-            "action": action,
-            "target": np.where(target >= 0, account_element[np.maximum(target, 0)], -1)}
+    keys = {
+        "time": world.event_time_ns,
+        "actor": account_element[actor.astype(np.int64)],
+        "action": action,
+        "target": np.where(target >= 0, account_element[np.maximum(target, 0)], -1),
+    }
     if "post" in world.events:
         keys["post"] = world.events["post"].astype(str).to_numpy()
     return pd.DataFrame(keys)
@@ -235,8 +270,9 @@ def _union_rows(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], int]:
     for frame in frames:
         cols = list(frame.columns)
         frame = frame.copy()
-        frame["copy"] = frame.groupby(cols, sort=False, dropna=False).cumcount() if cols \
-            and len(frame) else 0
+        frame["copy"] = (
+            frame.groupby(cols, sort=False, dropna=False).cumcount() if cols and len(frame) else 0
+        )
         numbered.append(frame)
     both = pd.concat(numbered, ignore_index=True)
     if not len(both):
@@ -244,7 +280,7 @@ def _union_rows(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], int]:
     groups = both.groupby(list(both.columns), sort=False, dropna=False).ngroup().to_numpy()
     out, start = [], 0
     for frame in frames:
-        out.append(groups[start:start + len(frame)].astype(np.int64))
+        out.append(groups[start : start + len(frame)].astype(np.int64))
         start += len(frame)
     return out, int(groups.max()) + 1
 
@@ -260,8 +296,13 @@ class Shrunk:
     finished: bool
 
 
-def shrink(universe: Universe, holds: Callable[[SmallRun], bool], *,
-           max_trials: int = MAX_TRIALS, rounds: int = 3) -> Shrunk:
+def shrink(
+    universe: Universe,
+    holds: Callable[[SmallRun], bool],
+    *,
+    max_trials: int = MAX_TRIALS,
+    rounds: int = 3,
+) -> Shrunk:
     """The smallest selection found by delta debugging on which ``holds`` is true of the small
     run (``holds`` must be true of the full run). Accounts first (their rows go with them),
     then follows, then events, repeated up to ``rounds`` times while something was removed."""

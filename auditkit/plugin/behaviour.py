@@ -71,8 +71,9 @@ class Behaviour:
         try:
             self.params = self.Params(**params)
         except pydantic.ValidationError as exc:
-            raise ScenarioError("; ".join(
-                describe_param_errors(repr(self.id), exc, self.Params))) from None
+            raise ScenarioError(
+                "; ".join(describe_param_errors(repr(self.id), exc, self.Params))
+            ) from None
 
     @property
     def has_treatment(self) -> bool:
@@ -81,8 +82,9 @@ class Behaviour:
 
     def setup(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         """Create or pick ``cohort.size`` members (set ``cohort.members``) and their activity."""
-        cohort.members = draft.add_accounts(cohort.size, prefix=f"{cohort.name}-",
-                                            cohort=cohort.name, role="member")
+        cohort.members = draft.add_accounts(
+            cohort.size, prefix=f"{cohort.name}-", cohort=cohort.name, role="member"
+        )
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         """Adjust the members' organic activity after the simulation (every world). The
@@ -100,7 +102,11 @@ class Behaviour:
 
     @classmethod
     def info(cls) -> dict[str, Any]:
-        return {"id": cls.id, "flaws": list(cls.flaws), "description": cls.description,
-                "source": cls.source,
-                "params": params_info(cls.Params),
-                "treatment": cls.treat is not Behaviour.treat}
+        return {
+            "id": cls.id,
+            "flaws": list(cls.flaws),
+            "description": cls.description,
+            "source": cls.source,
+            "params": params_info(cls.Params),
+            "treatment": cls.treat is not Behaviour.treat,
+        }

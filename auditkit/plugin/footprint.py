@@ -50,6 +50,10 @@ class Footprint:
     levers: tuple[str, ...] = ()
 
     def __add__(self, other: Footprint) -> Footprint:
-        return Footprint(self.accounts + other.accounts, self.organic + other.organic,
-                         self.follows + other.follows, self.events + other.events,
-                         tuple(dict.fromkeys(self.levers + other.levers)))
+        return Footprint(
+            self.accounts + other.accounts,
+            self.organic + other.organic,
+            self.follows + other.follows,
+            self.events + other.events,
+            tuple(dict.fromkeys(self.levers + other.levers)),
+        )

@@ -16,8 +16,14 @@ from typing import Any
 
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "register_scorers", "register_behaviours", "register_probes",
-           "register_renderers"]
+__all__ = [
+    "hookspec",
+    "hookimpl",
+    "register_scorers",
+    "register_behaviours",
+    "register_probes",
+    "register_renderers",
+]
 
 hookspec = pluggy.HookspecMarker("auditkit")
 #: Decorate a plugin's hook functions with this.

@@ -16,8 +16,18 @@ import pydantic
 from auditkit.errors import ParameterError
 from auditkit.untrusted import Limits, excerpt, load_yaml
 
-__all__ = ["Params", "describe_param_errors", "parse_param_value", "params_info",
-           "scorer_params", "MAX_MAGNITUDE", "MAX_COUNT", "MAX_DAYS", "MAX_RATE", "MAX_TRAIT"]
+__all__ = [
+    "Params",
+    "describe_param_errors",
+    "parse_param_value",
+    "params_info",
+    "scorer_params",
+    "MAX_MAGNITUDE",
+    "MAX_COUNT",
+    "MAX_DAYS",
+    "MAX_RATE",
+    "MAX_TRAIT",
+]
 
 #: No number in any plugin's parameters may exceed this magnitude (nor be NaN or infinite):
 #: beyond it floats lose whole numbers and int64 arithmetic overflows.
@@ -57,8 +67,9 @@ class Params(pydantic.BaseModel):
         return value
 
 
-def describe_param_errors(owner: str, exc: pydantic.ValidationError,
-                          model: type[pydantic.BaseModel]) -> list[str]:
+def describe_param_errors(
+    owner: str, exc: pydantic.ValidationError, model: type[pydantic.BaseModel]
+) -> list[str]:
     """One sentence per problem in ``exc``: the parameter, what is wrong, and what exists."""
     known = ", ".join(model.model_fields) or "none"
     out = []
@@ -74,9 +85,14 @@ def describe_param_errors(owner: str, exc: pydantic.ValidationError,
 
 def params_info(model: type[pydantic.BaseModel]) -> dict[str, dict[str, Any]]:
     """Every parameter as plain data: default (``None`` when required), required, description."""
-    return {k: {"default": None if f.is_required() else f.get_default(call_default_factory=True),
-                "required": f.is_required(), "description": f.description or ""}
-            for k, f in model.model_fields.items()}
+    return {
+        k: {
+            "default": None if f.is_required() else f.get_default(call_default_factory=True),
+            "required": f.is_required(),
+            "description": f.description or "",
+        }
+        for k, f in model.model_fields.items()
+    }
 
 
 _PARAM_LIMITS = Limits(max_bytes=1_000_000, max_depth=16, max_nodes=100_000)
@@ -90,8 +106,13 @@ def parse_param_value(text: str) -> Any:
         return text
 
 
-def scorer_params(pairs: Sequence[str], scorer_ids: Sequence[str], *, option: str = "--param",
-                  scorer_option: str = "--scorer") -> dict[str, dict[str, Any]]:
+def scorer_params(
+    pairs: Sequence[str],
+    scorer_ids: Sequence[str],
+    *,
+    option: str = "--param",
+    scorer_option: str = "--scorer",
+) -> dict[str, dict[str, Any]]:
     """Parameters per scorer from ``ID.NAME=VALUE`` pairs (as the command line gives them).
 
     A bare ``NAME=VALUE`` is accepted when exactly one scorer is named. A pair that names a
@@ -106,14 +127,17 @@ def scorer_params(pairs: Sequence[str], scorer_ids: Sequence[str], *, option: st
             sid, name = scorer_ids[0], key
         if not sep or not sid or not name:
             example = f"{scorer_ids[0] if scorer_ids else 'klout'}.window_days=60"
-            raise ParameterError(f"{option} {pair!r} is not ID.NAME=VALUE, e.g. "
-                                 f"{option} {example}")
+            raise ParameterError(f"{option} {pair!r} is not ID.NAME=VALUE, e.g. {option} {example}")
         if sid not in scorer_ids:
-            raise ParameterError(f"{option} {pair!r} names scorer {sid!r}, which is not among "
-                                 f"the scorers given ({', '.join(scorer_ids) or 'none'}); add "
-                                 f"it with {scorer_option} {sid}")
+            raise ParameterError(
+                f"{option} {pair!r} names scorer {sid!r}, which is not among "
+                f"the scorers given ({', '.join(scorer_ids) or 'none'}); add "
+                f"it with {scorer_option} {sid}"
+            )
         if name in out.get(sid, {}):
-            raise ParameterError(f"{option} gives {sid}.{name} twice; give each parameter "
-                                 "once (to compare two settings, audit them under two names)")
+            raise ParameterError(
+                f"{option} gives {sid}.{name} twice; give each parameter "
+                "once (to compare two settings, audit them under two names)"
+            )
         out.setdefault(sid, {})[name] = parse_param_value(value)
     return out

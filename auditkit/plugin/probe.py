@@ -90,8 +90,9 @@ class Probe(ABC):
         try:
             self.params = self.Params(**params)
         except pydantic.ValidationError as exc:
-            raise ScenarioError("; ".join(
-                describe_param_errors(repr(self.id), exc, self.Params))) from None
+            raise ScenarioError(
+                "; ".join(describe_param_errors(repr(self.id), exc, self.Params))
+            ) from None
 
     def cohort_fields(self) -> tuple[str, ...]:
         return self.cohort_params
@@ -112,5 +113,9 @@ class Probe(ABC):
 
     @classmethod
     def info(cls) -> dict[str, Any]:
-        return {"id": cls.id, "unit": cls.unit, "description": cls.description,
-                "params": params_info(cls.Params)}
+        return {
+            "id": cls.id,
+            "unit": cls.unit,
+            "description": cls.description,
+            "params": params_info(cls.Params),
+        }

@@ -14,8 +14,20 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Renderer", "Document", "Heading", "Paragraph", "Table", "Bullets", "Fields",
-           "Figure", "Case", "Block", "CASE_STATUSES", "TONES"]
+__all__ = [
+    "Renderer",
+    "Document",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "Bullets",
+    "Fields",
+    "Figure",
+    "Case",
+    "Block",
+    "CASE_STATUSES",
+    "TONES",
+]
 
 
 @dataclass(frozen=True)

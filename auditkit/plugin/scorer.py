@@ -30,8 +30,16 @@ from auditkit.errors import ParameterError, ScorerError
 from auditkit.plugin.params import Params, describe_param_errors
 from auditkit.untrusted import excerpt
 
-__all__ = ["Scorer", "TruthScorer", "Statement", "RandomWalk", "TAGS", "REFERENCES",
-           "run_scorer", "statement_items"]
+__all__ = [
+    "Scorer",
+    "TruthScorer",
+    "Statement",
+    "RandomWalk",
+    "TAGS",
+    "REFERENCES",
+    "run_scorer",
+    "statement_items",
+]
 
 #: Capability tags a scorer may declare.
 TAGS: dict[str, str] = {
@@ -97,11 +105,18 @@ class Statement:
         return self.offset + self.scale * self.total
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scorer": self.scorer, "account": self.account, "score": self.score,
-                "at": None if self.at is None else self.at.isoformat(),
-                "items": self.items.to_dict(orient="records"), "notes": list(self.notes),
-                "total": self.total, "scale": self.scale, "offset": self.offset,
-                "transform": self.transform}
+        return {
+            "scorer": self.scorer,
+            "account": self.account,
+            "score": self.score,
+            "at": None if self.at is None else self.at.isoformat(),
+            "items": self.items.to_dict(orient="records"),
+            "notes": list(self.notes),
+            "total": self.total,
+            "scale": self.scale,
+            "offset": self.offset,
+            "transform": self.transform,
+        }
 
 
 @dataclass(frozen=True)
@@ -159,30 +174,39 @@ class Scorer(ABC):
         try:
             self.params = self.Params(**params)
         except pydantic.ValidationError as exc:
-            raise ParameterError("\n".join(
-                describe_param_errors(f"scorer {self.id!r}", exc, self.Params))) from None
+            raise ParameterError(
+                "\n".join(describe_param_errors(f"scorer {self.id!r}", exc, self.Params))
+            ) from None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if any(getattr(getattr(cls, m, None), "__isabstractmethod__", False) for m in dir(cls)):
             return  # an intermediate base class; concrete scorers are checked
-        missing = [a for a in ("id", "version", "name", "range", "description")
-                   if not hasattr(cls, a)]
+        missing = [
+            a for a in ("id", "version", "name", "range", "description") if not hasattr(cls, a)
+        ]
         if missing:
             raise TypeError(f"scorer class {cls.__name__} must set {', '.join(missing)}")
         if not _ID.match(cls.id):
-            raise TypeError(f"scorer id {cls.id!r} of {cls.__name__} must be lower-case letters, "
-                            "digits, '-' or '_', starting with a letter")
+            raise TypeError(
+                f"scorer id {cls.id!r} of {cls.__name__} must be lower-case letters, "
+                "digits, '-' or '_', starting with a letter"
+            )
         unknown = set(cls.tags) - set(TAGS)
         if unknown:
-            raise TypeError(f"scorer {cls.id!r} declares unknown tags {sorted(unknown)}; "
-                            f"use {sorted(TAGS)}")
+            raise TypeError(
+                f"scorer {cls.id!r} declares unknown tags {sorted(unknown)}; use {sorted(TAGS)}"
+            )
         if cls.reference and cls.reference not in REFERENCES:
-            raise TypeError(f"scorer {cls.id!r} declares reference {cls.reference!r}; use one "
-                            f"of {', '.join(REFERENCES)} or leave it empty")
+            raise TypeError(
+                f"scorer {cls.id!r} declares reference {cls.reference!r}; use one "
+                f"of {', '.join(REFERENCES)} or leave it empty"
+            )
         if "truth" in cls.tags and not issubclass(cls, TruthScorer):
-            raise TypeError(f"scorer {cls.id!r} declares the 'truth' tag; only a TruthScorer "
-                            "is given the ground truth")
+            raise TypeError(
+                f"scorer {cls.id!r} declares the 'truth' tag; only a TruthScorer "
+                "is given the ground truth"
+            )
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -212,16 +236,26 @@ class Scorer(ABC):
         params = {}
         for pname, prop in schema.get("properties", {}).items():
             field = cls.Params.model_fields[pname]
-            params[pname] = {"default": None if field.is_required()
-                             else field.get_default(call_default_factory=True),
-                             "required": field.is_required(),
-                             "type": prop.get("type") or _any_of(prop),
-                             "description": prop.get("description", "")}
+            params[pname] = {
+                "default": None
+                if field.is_required()
+                else field.get_default(call_default_factory=True),
+                "required": field.is_required(),
+                "type": prop.get("type") or _any_of(prop),
+                "description": prop.get("description", ""),
+            }
         lo, hi = cls.range
-        return {"id": cls.id, "version": cls.version, "name": cls.name,
-                "range": [lo, hi], "tags": sorted(cls.tags), "description": cls.description,
-                "references": list(cls.references), "params": params,
-                "reference": cls.reference}
+        return {
+            "id": cls.id,
+            "version": cls.version,
+            "name": cls.name,
+            "range": [lo, hi],
+            "tags": sorted(cls.tags),
+            "description": cls.description,
+            "references": list(cls.references),
+            "params": params,
+            "reference": cls.reference,
+        }
 
     def info(self) -> dict[str, Any]:
         """Metadata of this instance as plain data (for ``auditkit scorers --json`` and
@@ -252,9 +286,11 @@ class TruthScorer(Scorer):
     tags: ClassVar[frozenset[str]] = frozenset({"truth"})
 
     def score(self, world: World, at: object = None) -> pd.Series:
-        raise ScorerError(f"scorer {self.id!r} scores by the simulation's ground truth, which "
-                          "only a simulated scenario knows; audit it on a scenario "
-                          "(auditkit audit --controls) instead of scoring a world")
+        raise ScorerError(
+            f"scorer {self.id!r} scores by the simulation's ground truth, which "
+            "only a simulated scenario knows; audit it on a scenario "
+            "(auditkit audit --controls) instead of scoring a world"
+        )
 
     @abstractmethod
     def score_truth(self, world: World, truth: np.ndarray, at: object = None) -> pd.Series:
@@ -273,8 +309,14 @@ def _any_of(prop: Mapping[str, Any]) -> str:
     return " or ".join(kinds) if kinds else "any"
 
 
-def run_scorer(scorer: Scorer, world: World, at: object = None, *,
-               time_limit: float | None = None, truth: np.ndarray | None = None) -> pd.Series:
+def run_scorer(
+    scorer: Scorer,
+    world: World,
+    at: object = None,
+    *,
+    time_limit: float | None = None,
+    truth: np.ndarray | None = None,
+) -> pd.Series:
     """Call ``scorer.score`` and check the result against the contract.
 
     ``truth`` (a simulated world's ground truth) is passed to a :class:`TruthScorer` and to no
@@ -297,31 +339,41 @@ def run_scorer(scorer: Scorer, world: World, at: object = None, *,
             with deadline(time_limit):
                 scores = scorer.score(view, at)
     except DeadlineExceeded:
-        raise ScorerError(f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "
-                          "(raise it with --time-limit)") from None
+        raise ScorerError(
+            f"scorer {scorer.id!r} ran past the time limit of {time_limit:g} s "
+            "(raise it with --time-limit)"
+        ) from None
     except ScorerError:
         raise
     except SystemExit as exc:  # a plugin calling sys.exit() must not end the audit
-        raise ScorerError(f"scorer {scorer.id!r} called sys.exit({excerpt(exc.code)}) while "
-                          "scoring; a scorer must return scores or raise") from None
+        raise ScorerError(
+            f"scorer {scorer.id!r} called sys.exit({excerpt(exc.code)}) while "
+            "scoring; a scorer must return scores or raise"
+        ) from None
     except Exception as exc:  # a third-party scorer's bug must not look like ours
-        raise ScorerError(f"scorer {scorer.id!r} failed: {type(exc).__name__}: "
-                          f"{excerpt(str(exc), 300)[1:-1]}") from exc
+        raise ScorerError(
+            f"scorer {scorer.id!r} failed: {type(exc).__name__}: {excerpt(str(exc), 300)[1:-1]}"
+        ) from exc
     if not isinstance(scores, pd.Series):
-        raise ScorerError(f"scorer {scorer.id!r} returned {type(scores).__name__}; "
-                          "score() must return a pandas Series indexed by account id")
+        raise ScorerError(
+            f"scorer {scorer.id!r} returned {type(scores).__name__}; "
+            "score() must return a pandas Series indexed by account id"
+        )
     if len(scores) != len(world) or not scores.index.equals(world.ids):
-        raise ScorerError(f"scorer {scorer.id!r} returned {len(scores)} scores for "
-                          f"{len(world)} accounts; index them by world.ids, one per account")
+        raise ScorerError(
+            f"scorer {scorer.id!r} returned {len(scores)} scores for "
+            f"{len(world)} accounts; index them by world.ids, one per account"
+        )
     values = scores.to_numpy(dtype=np.float64, na_value=np.nan)
     if not np.isfinite(values).all():
         bad = scores.index[~np.isfinite(values)][0]
-        raise ScorerError(f"scorer {scorer.id!r} returned a non-finite score for account "
-                          f"{bad!r}")
+        raise ScorerError(f"scorer {scorer.id!r} returned a non-finite score for account {bad!r}")
     lo, hi = scorer.bounds
     outside = (values < lo - 1e-9) | (values > hi + 1e-9)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise ScorerError(f"scorer {scorer.id!r} scored account {scores.index[i]!r} "
-                          f"{values[i]:g}, outside its declared range {lo:g}..{hi:g}")
+        raise ScorerError(
+            f"scorer {scorer.id!r} scored account {scores.index[i]!r} "
+            f"{values[i]:g}, outside its declared range {lo:g}..{hi:g}"
+        )
     return scores.astype(np.float64).rename(scorer.id)

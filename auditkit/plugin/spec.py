@@ -32,8 +32,7 @@ from auditkit.plugin.scorer import Scorer
 if TYPE_CHECKING:
     from auditkit.plugin.registry import Registry
 
-__all__ = ["ScorerSpec", "parse_scorer_spec", "scorer_specs", "build_scorer", "rename",
-           "rebuild"]
+__all__ = ["ScorerSpec", "parse_scorer_spec", "scorer_specs", "build_scorer", "rename", "rebuild"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -82,48 +81,64 @@ def parse_scorer_spec(text: str, *, option: str = "--scorer") -> ScorerSpec:
     spec = text.strip()
     where = f"{option} {text!r}"
     if not spec:
-        raise ParameterError(f"{where}: empty; give a scorer id, e.g. {option} klout or "
-                             f"{option} {_EXAMPLE}")
+        raise ParameterError(
+            f"{where}: empty; give a scorer id, e.g. {option} klout or {option} {_EXAMPLE}"
+        )
     head, bracket, rest = spec.partition("[")
     name: str | None = None
     if "=" in head:
         name, _, head = (p.strip() for p in head.partition("="))
         if not _NAME.match(name):
-            raise ParameterError(f"{where}: the name {name!r} is not lower-case letters, digits, "
-                                 "'-' or '_' starting with a letter; e.g. "
-                                 f"{option} {_EXAMPLE}")
+            raise ParameterError(
+                f"{where}: the name {name!r} is not lower-case letters, digits, "
+                "'-' or '_' starting with a letter; e.g. "
+                f"{option} {_EXAMPLE}"
+            )
     scorer = head.strip()
     if not scorer:
-        raise ParameterError(f"{where}: no scorer id before '['; write ID[NAME=VALUE, ...], "
-                             f"e.g. {option} {_EXAMPLE}")
+        raise ParameterError(
+            f"{where}: no scorer id before '['; write ID[NAME=VALUE, ...], e.g. {option} {_EXAMPLE}"
+        )
     if not _NAME.match(scorer):
-        raise ParameterError(f"{where}: {scorer!r} is not a scorer id (lower-case letters, "
-                             f"digits, '-' or '_'); write [NAME=]ID[PARAM=VALUE, ...], e.g. "
-                             f"{option} {_EXAMPLE}")
+        raise ParameterError(
+            f"{where}: {scorer!r} is not a scorer id (lower-case letters, "
+            f"digits, '-' or '_'); write [NAME=]ID[PARAM=VALUE, ...], e.g. "
+            f"{option} {_EXAMPLE}"
+        )
     params: dict[str, Any] = {}
     if bracket:
         if not rest.endswith("]"):
-            raise ParameterError(f"{where}: the parameters are not closed by a final ']'; "
-                                 f"e.g. {option} {_EXAMPLE}")
+            raise ParameterError(
+                f"{where}: the parameters are not closed by a final ']'; e.g. {option} {_EXAMPLE}"
+            )
         inner = rest[:-1]
         if inner.strip():
             for part in _split_top_level(inner):
                 key, eq, value = part.partition("=")
                 key = key.strip()
                 if not eq or not _PARAM_NAME.match(key):
-                    raise ParameterError(f"{where}: {part.strip()!r} is not NAME=VALUE; "
-                                         f"separate parameters with commas, e.g. "
-                                         f"{option} {_EXAMPLE}")
+                    raise ParameterError(
+                        f"{where}: {part.strip()!r} is not NAME=VALUE; "
+                        f"separate parameters with commas, e.g. "
+                        f"{option} {_EXAMPLE}"
+                    )
                 if key in params:
-                    raise ParameterError(f"{where}: parameter {key!r} is given twice; give "
-                                         "each parameter once (to compare two settings, "
-                                         "name each: --scorer a=ID[...] --scorer b=ID[...])")
+                    raise ParameterError(
+                        f"{where}: parameter {key!r} is given twice; give "
+                        "each parameter once (to compare two settings, "
+                        "name each: --scorer a=ID[...] --scorer b=ID[...])"
+                    )
                 params[key] = parse_param_value(value.strip())
     return ScorerSpec(scorer, params, name, text)
 
 
-def scorer_specs(texts: Sequence[str], pairs: Sequence[str] = (), *, option: str = "--scorer",
-                 param_option: str = "--param") -> list[ScorerSpec]:
+def scorer_specs(
+    texts: Sequence[str],
+    pairs: Sequence[str] = (),
+    *,
+    option: str = "--scorer",
+    param_option: str = "--param",
+) -> list[ScorerSpec]:
     """Specs from ``texts`` with the ``ID.NAME=VALUE`` ``pairs`` of ``param_option`` merged in
     (``ID`` is a spec's label: its name, or its scorer id; a bare ``NAME=VALUE`` applies when
     there is one spec). Two specs under one label, a pair naming no spec, or a parameter given
@@ -136,7 +151,8 @@ def scorer_specs(texts: Sequence[str], pairs: Sequence[str] = (), *, option: str
         if s.label in seen:
             raise ParameterError(
                 f"{option} {seen[s.label].text!r} and {option} {s.text!r} are both reported as "
-                f"{s.label!r}; name one of them, e.g. {option} {s.label}-b={s.text.strip()}")
+                f"{s.label!r}; name one of them, e.g. {option} {s.label}-b={s.text.strip()}"
+            )
         seen[s.label] = s
     labels = list(seen)
     for pair in pairs:
@@ -147,18 +163,23 @@ def scorer_specs(texts: Sequence[str], pairs: Sequence[str] = (), *, option: str
             label, name = labels[0], key
         if not sep or not label or not name:
             example = f"{labels[0] if labels else 'klout'}.window_days=60"
-            raise ParameterError(f"{param_option} {pair!r} is not ID.NAME=VALUE, e.g. "
-                                 f"{param_option} {example}")
+            raise ParameterError(
+                f"{param_option} {pair!r} is not ID.NAME=VALUE, e.g. {param_option} {example}"
+            )
         if label not in seen:
-            raise ParameterError(f"{param_option} {pair!r} names scorer {label!r}, which is not "
-                                 f"among the scorers given ({', '.join(labels) or 'none'}); "
-                                 f"add it with {option} {label}")
+            raise ParameterError(
+                f"{param_option} {pair!r} names scorer {label!r}, which is not "
+                f"among the scorers given ({', '.join(labels) or 'none'}); "
+                f"add it with {option} {label}"
+            )
         spec = seen[label]
         if name in spec.params:
-            raise ParameterError(f"{param_option} {pair!r}: {label}.{name} is already given "
-                                 f"(in {option} {spec.text!r} or an earlier {param_option}); "
-                                 "give each parameter once (to compare two settings, audit "
-                                 "them under two names: --scorer a=ID[...] --scorer b=ID[...])")
+            raise ParameterError(
+                f"{param_option} {pair!r}: {label}.{name} is already given "
+                f"(in {option} {spec.text!r} or an earlier {param_option}); "
+                "give each parameter once (to compare two settings, audit "
+                "them under two names: --scorer a=ID[...] --scorer b=ID[...])"
+            )
         spec.params[name] = parse_param_value(value.strip())
     return specs
 
@@ -176,8 +197,7 @@ def rebuild(scorer: Scorer, **params: Any) -> Scorer:
     return rename(other, scorer.id) if other.id != scorer.id else other
 
 
-def build_scorer(registry: Registry, spec: ScorerSpec | str, *, option: str = "--scorer"
-                 ) -> Scorer:
+def build_scorer(registry: Registry, spec: ScorerSpec | str, *, option: str = "--scorer") -> Scorer:
     """An instance of the scorer ``spec`` describes (a spec or its text), under its label."""
     if isinstance(spec, str):
         spec = parse_scorer_spec(spec, option=option)

@@ -42,8 +42,10 @@ _SHARE, _LIKE, _POST = (ACTIONS.index(a) for a in ("share", "like", "post"))
 
 def _need_real(run: ScenarioRun) -> None:
     if not run.treated.real:
-        raise NotApplicable("this probe needs a real world (population.world); use the "
-                            "simulated probes on generated populations")
+        raise NotApplicable(
+            "this probe needs a real world (population.world); use the "
+            "simulated probes on generated populations"
+        )
 
 
 def _score(run: ScenarioRun, scorer: Scorer, world: World) -> np.ndarray:
@@ -71,17 +73,26 @@ class ObservedDecay(Probe):
         "silence started to `after_days` later (default: as far as the data reaches, at most "
         "30 days): relative change of the cohort's mean score above the scorer's minimum, or "
         "change of its median percentile. Observational: other accounts kept acting, and "
-        "nothing says what the silent accounts' scores would have been had they kept posting.")
+        "nothing says what the silent accounts' scores would have been had they kept posting."
+    )
     cohort_params = ("cohort",)
 
     class Params(Params):
         cohort: str = Field(description="a went_silent cohort")
-        after_days: float | None = Field(None, gt=0, description="days after the start of the "
-                                         "silence (default: the last checkpoint the data "
-                                         "reaches, at most 30)")
+        after_days: float | None = Field(
+            None,
+            gt=0,
+            description="days after the start of the "
+            "silence (default: the last checkpoint the data "
+            "reaches, at most 30)",
+        )
         measure: Literal["relative", "percentile"] = Field(
-            "relative", description="relative change (%) of the mean score above the minimum, "
-            "or change of the median percentile (points)")
+            "relative",
+            description="relative change (%) of the mean score above the minimum, "
+            "or change of the median percentile (points)",
+        )
+
+    params: ObservedDecay.Params
 
     def unit_for_params(self) -> str:
         return "%" if self.params.measure == "relative" else "percentile points"
@@ -101,8 +112,10 @@ class ObservedDecay(Probe):
         if left <= 0:
             raise NotApplicable("the silence starts at the end of the data")
         if p.after_days is not None and p.after_days > left + 1e-9:
-            raise NotApplicable(f"the data ends {left:.1f} days after the silence starts, "
-                                f"before day {p.after_days:g} of it")
+            raise NotApplicable(
+                f"the data ends {left:.1f} days after the silence starts, "
+                f"before day {p.after_days:g} of it"
+            )
         horizon = p.after_days if p.after_days is not None else min(left, max(CHECKPOINTS))
         points = [d for d in CHECKPOINTS if d < horizon] + [horizon]
         lo = scorer.bounds[0]
@@ -115,9 +128,11 @@ class ObservedDecay(Probe):
         def pct(s: np.ndarray) -> float:
             share = tied_share(s[pop], float(np.sort(s[codes])[(len(codes) - 1) // 2]))
             if p.measure == "percentile" and share > MAX_TIED:
-                raise Degenerate(f"{scorer.id} ties the median {p.cohort} account with "
-                                 f"{100 * share:.0f}% of the population: its percentile is "
-                                 "decided by ties")
+                raise Degenerate(
+                    f"{scorer.id} ties the median {p.cohort} account with "
+                    f"{100 * share:.0f}% of the population: its percentile is "
+                    "decided by ties"
+                )
             return float(np.median(run.percentiles(pd.Series(s))[codes]))
 
         s0 = ranked_scores(run, scorer, at(0.0))
@@ -128,29 +143,41 @@ class ObservedDecay(Probe):
             s = run.scores(scorer, at=at(d)).to_numpy()
             if p.measure == "relative":
                 if base <= 0:
-                    raise NotApplicable(f"{p.cohort} all score the minimum when the silence "
-                                        "starts")
+                    raise NotApplicable(f"{p.cohort} all score the minimum when the silence starts")
                 trail[d] = 100.0 * ((float(np.mean(s[codes])) - lo) / base - 1.0)
             else:
                 trail[d] = pct(s) - pct0
         v = trail[points[-1]]
         unit = "%" if p.measure == "relative" else " points"
         shown = ", ".join(f"{d:.3g}d {x:+.1f}{unit}" for d, x in trail.items())
-        return Measurement(v, f"{len(codes):,} {p.cohort} accounts, silent from "
-                              f"{(start + pd.Timedelta(days=day)):%Y-%m-%d}: {shown} "
-                              "(observed, no counterfactual)",
-                           {"trajectory": trail, "members": int(len(codes)), "day": day,
-                            "start_percentile": pct0})
+        return Measurement(
+            v,
+            f"{len(codes):,} {p.cohort} accounts, silent from "
+            f"{(start + pd.Timedelta(days=day)):%Y-%m-%d}: {shown} "
+            "(observed, no counterfactual)",
+            {"trajectory": trail, "members": int(len(codes)), "day": day, "start_percentile": pct0},
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # injected attacks on the real base
 
 
-def _extended(world: World, n_new: int, prefix: str, label: str, *,
-              follow_src=None, follow_dst=None, follow_time=None, counts=None,
-              event_time=None, event_actor=None, event_action=None,
-              event_target=None) -> World:
+def _extended(
+    world: World,
+    n_new: int,
+    prefix: str,
+    label: str,
+    *,
+    follow_src=None,
+    follow_dst=None,
+    follow_time=None,
+    counts=None,
+    event_time=None,
+    event_actor=None,
+    event_action=None,
+    event_target=None,
+) -> World:
     """``world`` plus ``n_new`` accounts ``<prefix><i>`` and their follows and events (codes
     into the extended world; times as unix seconds); ``counts`` maps a count column to its
     full new values."""
@@ -180,8 +207,11 @@ def _extended(world: World, n_new: int, prefix: str, label: str, *,
             extra[col] = pd.array(values, dtype="Float64")
     src, dst = world.follow_codes if len(world.follows) else (np.zeros(0, np.int64),) * 2
     f = world.follows
-    ftime = (f["time"].array.asi8 / 1e9 if "time" in f and "until" not in f
-             and len(f) == len(src) else np.full(len(src), np.nan))
+    ftime = (
+        f["time"].array.asi8 / 1e9
+        if "time" in f and "until" not in f and len(f) == len(src)
+        else np.full(len(src), np.nan)
+    )
     if follow_src is not None and len(follow_src):
         src = np.concatenate([src, follow_src])
         dst = np.concatenate([dst, follow_dst])
@@ -195,11 +225,22 @@ def _extended(world: World, n_new: int, prefix: str, label: str, *,
         action = np.concatenate([action, event_action])[order]
         target = np.concatenate([target, event_target])[order]
     out = World.from_codes(
-        ids, follower=src if len(src) else None, followee=dst,
-        follow_time=np.where(np.isnan(ftime), world.start.value / 1e9 - DAY, ftime)
-        if len(src) else None,
-        event_time=etime if len(actor) else None, actor=actor if len(actor) else None,
-        action=action, target=target, accounts_extra=extra)
+        ids,
+        follower=src if len(src) else None,
+        followee=dst,
+        follow_time=np.where(
+            np.isnan(ftime),
+            world.start.value / 1e9 - DAY,  # type: ignore[union-attr]
+            ftime,
+        )
+        if len(src)
+        else None,
+        event_time=etime if len(actor) else None,
+        actor=actor if len(actor) else None,
+        action=action,
+        target=target,
+        accounts_extra=extra,
+    )
     return out
 
 
@@ -213,20 +254,29 @@ class InjectedFollowers(Probe):
         "edges, the fakes (label fake, no activity) follow every target plus `padding` random "
         "accounts one day before the end; with only profile counts, the targets' "
         "followers_count grows by `count` (what a crawler would see). Value: the targets' "
-        "median percentile gain among the real accounts, attack against the world as it is.")
+        "median percentile gain among the real accounts, attack against the world as it is."
+    )
 
     class Params(Params):
         count: int = Field(1000, ge=1, le=MAX_COUNT, description="fake followers per target")
         targets: int = Field(10, ge=1, le=MAX_COUNT, description="accounts that buy")
-        padding: int = Field(20, ge=0, le=MAX_COUNT, description="other accounts each fake "
-                             "follows (with follow edges)")
+        padding: int = Field(
+            20,
+            ge=0,
+            le=MAX_COUNT,
+            description="other accounts each fake follows (with follow edges)",
+        )
+
+    params: InjectedFollowers.Params
 
     def footprint(self, setting: Setting) -> Footprint:
         p = self.params
         targets = min(p.targets, setting.accounts)
-        return Footprint(accounts=p.count,
-                         follows=p.count * (targets + min(p.padding, setting.accounts)),
-                         levers=("count", "targets", "padding"))
+        return Footprint(
+            accounts=p.count,
+            follows=p.count * (targets + min(p.padding, setting.accounts)),
+            levers=("count", "targets", "padding"),
+        )
 
     def measure(self, run, scorer):
         p = self.params
@@ -234,8 +284,10 @@ class InjectedFollowers(Probe):
         world = run.world
         followers = known_followers(world)
         if followers is None:
-            raise NotApplicable("this world records no followers (no follow edges, no "
-                                "followers_count); bought followers cannot be expressed")
+            raise NotApplicable(
+                "this world records no followers (no follow edges, no "
+                "followers_count); bought followers cannot be expressed"
+            )
         before = ranked_scores(run, scorer)
         rng = _seed(run, self.id)
         n = len(world)
@@ -246,20 +298,30 @@ class InjectedFollowers(Probe):
             pool = human if len(human) else pool
         lf = np.log1p(followers[pool])
         gap = np.abs(lf - np.median(lf)) + rng.random(len(pool)) * 1e-9
-        targets = np.sort(pool[np.argsort(gap, kind="stable")[:p.targets]])
+        targets = np.sort(pool[np.argsort(gap, kind="stable")[: p.targets]])
         end = run.end.value / 1e9
         if len(world.follows):
             fakes = n + np.arange(p.count)
             k = min(p.padding, n)
-            pad = np.stack([rng.choice(n, k, replace=False) for _ in range(p.count)]) if k \
+            pad = (
+                np.stack([rng.choice(n, k, replace=False) for _ in range(p.count)])
+                if k
                 else np.zeros((p.count, 0), np.int64)
+            )
             src = np.concatenate([np.repeat(fakes, len(targets)), np.repeat(fakes, k)])
             dst = np.concatenate([np.tile(targets, p.count), pad.ravel()])
-            keep = np.r_[np.ones(p.count * len(targets), bool),
-                         ~np.isin(pad.ravel(), targets) | (k == 0)]
-            treated = _extended(world, p.count, "injected-fake-", "fake",
-                                follow_src=src[keep], follow_dst=dst[keep],
-                                follow_time=np.full(int(keep.sum()), math.floor(end - DAY)))
+            keep = np.r_[
+                np.ones(p.count * len(targets), bool), ~np.isin(pad.ravel(), targets) | (k == 0)
+            ]
+            treated = _extended(
+                world,
+                p.count,
+                "injected-fake-",
+                "fake",
+                follow_src=src[keep],
+                follow_dst=dst[keep],
+                follow_time=np.full(int(keep.sum()), math.floor(end - DAY)),
+            )
             how = f"{p.count:,} fake accounts following each"
         else:
             counts = {}
@@ -269,29 +331,38 @@ class InjectedFollowers(Probe):
                     if col == "followers_count":
                         values = values.copy()
                         values[targets] += p.count
-                    fake = {"followers_count": 0.0, "following_count": float(len(targets)),
-                            "posts_count": 0.0}[col]
+                    fake = {
+                        "followers_count": 0.0,
+                        "following_count": float(len(targets)),
+                        "posts_count": 0.0,
+                    }[col]
                     counts[col] = np.r_[values, np.full(p.count, fake)]
             treated = _extended(world, p.count, "injected-fake-", "fake", counts=counts)
             how = f"followers_count +{p.count:,} each"
         after = _score(run, scorer, treated)
         if unchanged(after[targets], before[targets]):
-            raise Blind(f"{scorer.id} gives the {len(targets)} targets exactly the same scores "
-                        f"with and without {how}")
+            raise Blind(
+                f"{scorer.id} gives the {len(targets)} targets exactly the same scores "
+                f"with and without {how}"
+            )
         pop = run.population_mask()
         mid = (len(targets) - 1) // 2
         shares = [tied_share(s[:n][pop], float(np.sort(s[targets])[mid])) for s in (before, after)]
         if min(shares) > MAX_TIED:
-            raise Degenerate(f"{scorer.id} ties the median target with over "
-                             f"{100 * min(shares):.0f}% of the accounts before and after the "
-                             "attack: its percentile is decided by ties")
+            raise Degenerate(
+                f"{scorer.id} ties the median target with over "
+                f"{100 * min(shares):.0f}% of the accounts before and after the "
+                "attack: its percentile is decided by ties"
+            )
         pct0 = float(np.median(run.percentiles(pd.Series(before))[targets]))
         pct1 = float(np.median(run.percentiles(pd.Series(after[:n]))[targets]))
         g = pct1 - pct0
-        return Measurement(g, f"{len(targets)} median accounts bought followers ({how}): "
-                              f"percentile {pct0:.1f} -> {pct1:.1f} ({g:+.1f} points)",
-                           {"before": pct0, "after": pct1,
-                            "targets": [str(world.ids[c]) for c in targets]})
+        return Measurement(
+            g,
+            f"{len(targets)} median accounts bought followers ({how}): "
+            f"percentile {pct0:.1f} -> {pct1:.1f} ({g:+.1f} points)",
+            {"before": pct0, "after": pct1, "targets": [str(world.ids[c]) for c in targets]},
+        )
 
 
 class InjectedSybils(Probe):
@@ -303,36 +374,49 @@ class InjectedSybils(Probe):
         "from distinct other sybils; with follow edges each sybil also follows `degree` other "
         "sybils, and `attack_edges` random active real accounts follow one sybil each (without "
         "follow edges: share one sybil post each). Value: the sybils' share of the top `top` "
-        "among real and sybil accounts (ties at the cut-off in proportion).")
+        "among real and sybil accounts (ties at the cut-off in proportion)."
+    )
 
     class Params(Params):
         size: int = Field(200, ge=2, le=MAX_COUNT, description="sybil accounts")
-        degree: int = Field(10, ge=0, le=MAX_COUNT, description="other sybils each follows "
-                            "(follow worlds)")
-        posts_per_day: float = Field(1.0, gt=0, le=MAX_RATE, description="posts per sybil per "
-                                     "day")
-        reactions_per_post: int = Field(5, ge=0, le=MAX_COUNT, description="reactions from "
-                                        "other sybils per sybil post")
-        attack_edges: int = Field(3, ge=0, le=MAX_COUNT, description="real accounts linked to "
-                                  "the region")
-        days: float = Field(30.0, gt=0, description="the attack's span, ending with the data "
-                            "(capped at the world's length)")
+        degree: int = Field(
+            10, ge=0, le=MAX_COUNT, description="other sybils each follows (follow worlds)"
+        )
+        posts_per_day: float = Field(1.0, gt=0, le=MAX_RATE, description="posts per sybil per day")
+        reactions_per_post: int = Field(
+            5, ge=0, le=MAX_COUNT, description="reactions from other sybils per sybil post"
+        )
+        attack_edges: int = Field(
+            3, ge=0, le=MAX_COUNT, description="real accounts linked to the region"
+        )
+        days: float = Field(
+            30.0,
+            gt=0,
+            description="the attack's span, ending with the data (capped at the world's length)",
+        )
         top: int = Field(100, ge=1, description="size of the top list")
+
+    params: InjectedSybils.Params
 
     def footprint(self, setting: Setting) -> Footprint:
         p = self.params
         posts = p.size * p.posts_per_day * min(p.days, setting.days)
-        return Footprint(accounts=p.size, follows=p.size * min(p.degree, p.size) + p.attack_edges,
-                         events=posts * (1 + min(p.reactions_per_post, p.size)),
-                         levers=("size", "posts_per_day", "reactions_per_post"))
+        return Footprint(
+            accounts=p.size,
+            follows=p.size * min(p.degree, p.size) + p.attack_edges,
+            events=posts * (1 + min(p.reactions_per_post, p.size)),
+            levers=("size", "posts_per_day", "reactions_per_post"),
+        )
 
     def measure(self, run, scorer):
         p = self.params
         _need_real(run)
         world = run.world
         if not len(world.events) and not len(world.follows):
-            raise NotApplicable("this world has no events or follows; a sybil region's "
-                                "structure cannot be expressed in profile counts")
+            raise NotApplicable(
+                "this world has no events or follows; a sybil region's "
+                "structure cannot be expressed in profile counts"
+            )
         ranked_scores(run, scorer)
         rng = _seed(run, self.id)
         n, m = len(world), p.size
@@ -345,12 +429,16 @@ class InjectedSybils(Probe):
         author = np.repeat(syb, k_posts)
         ptime = np.floor(rng.uniform(lo, end, len(author)))
         r = min(p.reactions_per_post, m - 1)
-        pick = np.stack([rng.choice(m - 1, r, replace=False) for _ in range(len(author))]) \
-            if r else np.zeros((len(author), 0), np.int64)
-        pick = pick + (pick >= (author - n)[:, None])           # never oneself
+        pick = (
+            np.stack([rng.choice(m - 1, r, replace=False) for _ in range(len(author))])
+            if r
+            else np.zeros((len(author), 0), np.int64)
+        )
+        pick = pick + (pick >= (author - n)[:, None])  # never oneself
         reactor = syb[pick].ravel()
-        rtime = np.minimum(np.repeat(ptime, r) + np.floor(rng.exponential(3600.0, reactor.size)),
-                           end)
+        rtime = np.minimum(
+            np.repeat(ptime, r) + np.floor(rng.exponential(3600.0, reactor.size)), end
+        )
         kinds = np.where(rng.random(reactor.size) < 0.5, _LIKE, _SHARE).astype(np.int8)
         e_time = [ptime, rtime]
         e_actor = [author, reactor]
@@ -363,13 +451,19 @@ class InjectedSybils(Probe):
         follow = {}
         if len(world.follows):
             d = min(p.degree, m - 1)
-            rows = np.stack([rng.choice(m - 1, d, replace=False) for _ in range(m)]) if d \
+            rows = (
+                np.stack([rng.choice(m - 1, d, replace=False) for _ in range(m)])
+                if d
                 else np.zeros((m, 0), np.int64)
+            )
             rows = rows + (rows >= np.arange(m)[:, None])
             src = np.concatenate([np.repeat(syb, d), attackers])
             dst = np.concatenate([syb[rows].ravel(), victims])
-            follow = {"follow_src": src, "follow_dst": dst,
-                      "follow_time": np.full(len(src), math.floor(lo))}
+            follow = {
+                "follow_src": src,
+                "follow_dst": dst,
+                "follow_time": np.full(len(src), math.floor(lo)),
+            }
         else:
             e_time.append(np.floor(rng.uniform(lo, end, len(attackers))))
             e_actor.append(attackers)
@@ -377,27 +471,42 @@ class InjectedSybils(Probe):
             e_target.append(victims)
         counts = {}
         if "followers_count" in world.accounts:
-            counts["followers_count"] = np.r_[world.profile_count("followers_count"),
-                                              np.full(m, float(p.degree))]
-        treated = _extended(world, m, "injected-sybil-", "sybil", counts=counts or None,
-                            event_time=np.concatenate(e_time), event_actor=np.concatenate(e_actor),
-                            event_action=np.concatenate(e_action),
-                            event_target=np.concatenate(e_target), **follow)
+            counts["followers_count"] = np.r_[
+                world.profile_count("followers_count"), np.full(m, float(p.degree))
+            ]
+        treated = _extended(
+            world,
+            m,
+            "injected-sybil-",
+            "sybil",
+            counts=counts or None,
+            event_time=np.concatenate(e_time),
+            event_actor=np.concatenate(e_actor),
+            event_action=np.concatenate(e_action),
+            event_target=np.concatenate(e_target),
+            **follow,
+        )
         s = _score(run, scorer, treated)
         k = min(p.top, len(s))
         above, tied = top_decided_by_ties(s, k)
         if above < k / 2 and above + tied > k:
-            raise Degenerate(f"only {above:,} of the top {k:,} score above the cut-off; "
-                             f"{scorer.id} ties {tied:,} accounts there, so the top list is "
-                             "decided by ties")
+            raise Degenerate(
+                f"only {above:,} of the top {k:,} score above the cut-off; "
+                f"{scorer.id} ties {tied:,} accounts there, so the top list is "
+                "decided by ties"
+            )
         member = np.r_[np.zeros(n, bool), np.ones(m, bool)]
         share = share_of_top(s, member, p.top)
         # percentile among real and sybil accounts, as ScenarioRun.percentiles (ties averaged)
         best = float(100.0 * (pd.Series(s).rank().to_numpy()[n:].max() - 0.5) / len(s))
-        return Measurement(share, f"{m} sybils ({len(attackers)} attack edges, "
-                                  f"{len(reactor):,} reactions among themselves) hold "
-                                  f"{share:.1f}% of the top {p.top}; the best sits at "
-                                  f"percentile {best:.1f}", {"best_percentile": best})
+        return Measurement(
+            share,
+            f"{m} sybils ({len(attackers)} attack edges, "
+            f"{len(reactor):,} reactions among themselves) hold "
+            f"{share:.1f}% of the top {p.top}; the best sits at "
+            f"percentile {best:.1f}",
+            {"best_percentile": best},
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,17 +36,39 @@ from auditkit.plugin.renderer import (
 from auditkit.report.flaws import flaw_title
 from auditkit.text import join_words, number, plural
 
-__all__ = ["audit_document", "scorecard", "cell", "ordered", "scorer_totals", "fail_rate",
-           "LEGEND", "TONE"]
+__all__ = [
+    "audit_document",
+    "scorecard",
+    "cell",
+    "ordered",
+    "scorer_totals",
+    "fail_rate",
+    "LEGEND",
+    "TONE",
+]
 
 #: what each verdict is as a CI test case (the renderer contract knows pass/fail/error/skip)
-_CASE = {"pass": "pass", "fail": "fail", "error": "error", "skip": "skip",
-         "inconclusive": "skip", "blind": "skip", "degenerate": "skip"}
+_CASE = {
+    "pass": "pass",
+    "fail": "fail",
+    "error": "error",
+    "skip": "skip",
+    "inconclusive": "skip",
+    "blind": "skip",
+    "degenerate": "skip",
+}
 #: what a control must show (docs/verdicts.md)
 _EXPECTED = {"positive control": "fail", "negative control": "pass"}
 #: the tone of each verdict's cell (colour in HTML, always with the word)
-TONE = {"pass": "good", "fail": "bad", "error": "bad", "inconclusive": "uncertain",
-        "blind": "muted", "degenerate": "muted", "skip": "muted"}
+TONE = {
+    "pass": "good",
+    "fail": "bad",
+    "error": "bad",
+    "inconclusive": "uncertain",
+    "blind": "muted",
+    "degenerate": "muted",
+    "skip": "muted",
+}
 #: verdicts that carry no number: their cell points to a note with the reason
 _NO_VALUE = ("skip", "blind", "degenerate", "error")
 #: what each verdict word means (docs/verdicts.md)
@@ -54,9 +76,8 @@ LEGEND = {
     "PASS": "the whole interval lies inside the acceptable region",
     "FAIL": "the whole interval lies outside it: the scorer has the flaw",
     "inconclusive": "the interval straddles a bound (or some seeds gave no answer): more "
-                    "seeds may decide",
-    "blind": "the scorer did not react at all to what the scenario did (neither a pass nor a "
-             "fail)",
+    "seeds may decide",
+    "blind": "the scorer did not react at all to what the scenario did (neither a pass nor a fail)",
     "degenerate": "the scores cannot answer the question (ties decide the ranks)",
     "skip": "the probe does not apply to this scorer or world",
     "error": "the scorer or the probe failed on some seed",
@@ -93,10 +114,15 @@ def ordered(results: Results) -> pd.DataFrame:
     pairs = list(zip(t["scenario"], t["check"], strict=True))
     checks = {k: i for i, k in enumerate(dict.fromkeys(pairs))}
     scorers = {s: i for i, s in enumerate(dict.fromkeys(t["scorer"]))}
-    key = pd.DataFrame({
-        "f": t["flaw"].map(flaw_number), "s": t["scenario"].map(scenarios),
-        "c": [checks[k] for k in pairs],
-        "r": t["scorer"].map(scorers)}, index=t.index)
+    key = pd.DataFrame(
+        {
+            "f": t["flaw"].map(flaw_number),
+            "s": t["scenario"].map(scenarios),
+            "c": [checks[k] for k in pairs],
+            "r": t["scorer"].map(scorers),
+        },
+        index=t.index,
+    )
     return t.loc[key.sort_values(["f", "s", "c", "r"], kind="stable").index]
 
 
@@ -109,8 +135,9 @@ def scorecard(results: Results) -> pd.DataFrame:
     t = t[t["role"] == "scorer"]
     cells = t.assign(cell=[cell(r) for r in t.itertuples()])
     keys = ["flaw", "scenario", "check"]
-    grid = cells.pivot_table(index=keys, columns="scorer", values="cell", aggfunc="first",
-                             sort=False)
+    grid = cells.pivot_table(
+        index=keys, columns="scorer", values="cell", aggfunc="first", sort=False
+    )
     order = list(dict.fromkeys(zip(t["flaw"], t["scenario"], t["check"], strict=True)))
     scorers = list(dict.fromkeys(t["scorer"]))
     return grid.reindex(index=order, columns=scorers).fillna("")
@@ -126,16 +153,20 @@ def fail_rate(counts: dict[str, int]) -> float:
 def scorer_totals(results: Results) -> dict[str, dict[str, int]]:
     """Verdict counts of each audited scorer, in the order audited."""
     t = results.table[results.table["role"] == "scorer"]
-    return {s: {v: int((g["verdict"] == v).sum()) for v in VERDICTS}
-            for s, g in t.groupby("scorer", sort=False)}
+    return {
+        s: {v: int((g["verdict"] == v).sum()) for v in VERDICTS}
+        for s, g in t.groupby("scorer", sort=False)
+    }
 
 
 def _summary(scorer: str, counts: dict[str, int], failed_flaws: list[str]) -> str:
     n = sum(counts.values())
     parts = []
     if counts["fail"]:
-        parts.append(f"fails {counts['fail']} of {plural(n, 'check')} "
-                     f"({fail_rate(counts):.0%}; {join_words(failed_flaws)})")
+        parts.append(
+            f"fails {counts['fail']} of {plural(n, 'check')} "
+            f"({fail_rate(counts):.0%}; {join_words(failed_flaws)})"
+        )
     else:
         parts.append(f"fails none of its {plural(n, 'check')}")
     parts.append(f"passes {counts['pass'] or 'none'}")
@@ -143,8 +174,10 @@ def _summary(scorer: str, counts: dict[str, int], failed_flaws: list[str]) -> st
         parts.append(f"{counts['inconclusive']} undecided")
     silent = [f"{v} {counts[v]}" for v in ("blind", "degenerate", "skip") if counts[v]]
     if silent:
-        parts.append(f"no answer on {sum(counts[v] for v in ('blind', 'degenerate', 'skip'))}"
-                     f" ({', '.join(silent)})")
+        parts.append(
+            f"no answer on {sum(counts[v] for v in ('blind', 'degenerate', 'skip'))}"
+            f" ({', '.join(silent)})"
+        )
     if counts["error"]:
         parts.append(f"{plural(counts['error'], 'error')}")
     return f"{scorer} " + join_words(parts) + "."
@@ -156,14 +189,14 @@ def _reason(row: Any) -> str:
     text = str(row.finding)
     scorer = str(row.scorer)
     if text.startswith(f"{scorer}: "):
-        text = text[len(scorer) + 2:]
+        text = text[len(scorer) + 2 :]
     m = re.match(r"(\w+) on (\d+) of (\d+) seeds? \(e\.g\. seed \d+: (.*)\)$", text, re.S)
     if m:
         verdict, k, n, text = m.groups()
         if text.startswith(f"{verdict}: "):
-            text = text[len(verdict) + 2:]
+            text = text[len(verdict) + 2 :]
         elif text.startswith("not applicable: "):
-            text = text[len("not applicable: "):]
+            text = text[len("not applicable: ") :]
         text = f"on {k} of {n} seeds: {text}"
     return re.sub(rf"(?<!['\w-]){re.escape(scorer)}(?![\w'-])", "the scorer", text)
 
@@ -186,34 +219,60 @@ def audit_document(results: Results) -> Document:
     # 1. verdicts per scorer
     totals = scorer_totals(results)
     if totals:
-        failed_flaws = {s: list(dict.fromkeys(g.loc[g["verdict"] == "fail", "flaw"]))
-                        for s, g in audited.groupby("scorer", sort=False)}
+        failed_flaws = {
+            s: list(dict.fromkeys(g.loc[g["verdict"] == "fail", "flaw"]))
+            for s, g in audited.groupby("scorer", sort=False)
+        }
         rows, tones = [], []
         for s, c in totals.items():
-            rows.append([s, str(sum(c.values())), *[str(c[v]) for v in VERDICTS],
-                         f"{fail_rate(c):.0%}", _summary(s, c, failed_flaws[s])])
+            rows.append(
+                [
+                    s,
+                    str(sum(c.values())),
+                    *[str(c[v]) for v in VERDICTS],
+                    f"{fail_rate(c):.0%}",
+                    _summary(s, c, failed_flaws[s]),
+                ]
+            )
             tones.append(["", "", *[TONE[v] if c[v] else "" for v in VERDICTS], "", ""])
-        blocks += [Heading("Verdicts per scorer", 1),
-                   Table(["scorer", "checks", *VERDICTS, "fail rate", "summary"], rows,
-                         max_widths=[None] * 10 + [60], tones=tones)]
+        blocks += [
+            Heading("Verdicts per scorer", 1),
+            Table(
+                ["scorer", "checks", *VERDICTS, "fail rate", "summary"],
+                rows,
+                max_widths=[None] * 10 + [60],
+                tones=tones,
+            ),
+        ]
     counts = results.counts()
-    blocks.append(Paragraph(", ".join(f"{counts[v]} {v}" for v in VERDICTS)
-                            + f" ({plural(len(audited), 'check')} of audited scorers)."))
+    blocks.append(
+        Paragraph(
+            ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+            + f" ({plural(len(audited), 'check')} of audited scorers)."
+        )
+    )
 
     # 2. legend
-    over = "the seeds --seeds auto chose (the seeds column)" if seeds == "auto" \
-        else plural(int(seeds or 0), "seed") if seeds else "the seeds"
+    over = (
+        "the seeds --seeds auto chose (the seeds column)"
+        if seeds == "auto"
+        else plural(int(seeds or 0), "seed")
+        if seeds
+        else "the seeds"
+    )
     level = 100 * float(stats.get("level") or 0.95)
     legend = [f"{word}: {meaning}" for word, meaning in LEGEND.items()]
-    legend.append(f"a cell: the verdict, the median over {over}, in brackets its "
-                  f"confidence interval ({level:g}% asked; fewer than "
-                  f"{stats.get('minimum_seeds_for_level', 6)} seeds give less; "
-                  "docs/verdicts.md), then the probe's unit; a cell without a number names "
-                  "the note that gives the reason")
+    legend.append(
+        f"a cell: the verdict, the median over {over}, in brackets its "
+        f"confidence interval ({level:g}% asked; fewer than "
+        f"{stats.get('minimum_seeds_for_level', 6)} seeds give less; "
+        "docs/verdicts.md), then the probe's unit; a cell without a number names "
+        "the note that gives the reason"
+    )
     blocks += [Heading("Legend", 2), Bullets(legend)]
 
     # 3. the scorecard, with notes for cells without a number
-    notes: dict[str, tuple[str, list[str]]] = {}   # reason key -> (text, scorers)
+    notes: dict[str, tuple[str, list[str]]] = {}  # reason key -> (text, scorers)
     note_of: dict[tuple[str, str, str], int] = {}
     for r in audited.itertuples():
         if r.verdict in _NO_VALUE and not np.isfinite(float(r.estimate)):
@@ -226,14 +285,15 @@ def audit_document(results: Results) -> Document:
     if len(audited):
         rows, tones = [], []
         last_flaw = last_scenario = None
-        for (flaw, sid, check), group in audited.groupby(["flaw", "scenario", "check"],
-                                                         sort=False):
+        for (flaw, sid, check), group in audited.groupby(["flaw", "scenario", "check"], sort=False):
             by = {r.scorer: r for r in group.itertuples()}
             title = scenarios.get(sid, {}).get("title")
             first = group.iloc[0]
-            row = [flaw_title(flaw) if flaw != last_flaw else "",
-                   (f"{title} ({sid})" if title else sid) if sid != last_scenario else "",
-                   f"{check}; acceptable: {first['expectation']}"]
+            row = [
+                flaw_title(flaw) if flaw != last_flaw else "",
+                (f"{title} ({sid})" if title else sid) if sid != last_scenario else "",
+                f"{check}; acceptable: {first['expectation']}",
+            ]
             tone = ["", "", ""]
             for s in scorers:
                 r = by.get(s)
@@ -242,29 +302,55 @@ def audit_document(results: Results) -> Document:
             rows.append(row)
             tones.append(tone)
             last_flaw, last_scenario = flaw, sid
-        blocks += [Heading("Scorecard", 1),
-                   Table(["flaw", "scenario", "check", *scorers], rows,
-                         max_widths=[16, 24, 26, *[18] * len(scorers)], tones=tones)]
+        blocks += [
+            Heading("Scorecard", 1),
+            Table(
+                ["flaw", "scenario", "check", *scorers],
+                rows,
+                max_widths=[16, 24, 26, *[18] * len(scorers)],
+                tones=tones,
+            ),
+        ]
 
     # 4. what each check accepts, and why
     if len(audited):
         rows = []
-        for (flaw, sid, check), group in audited.groupby(["flaw", "scenario", "check"],
-                                                         sort=False):
+        for (flaw, sid, check), group in audited.groupby(["flaw", "scenario", "check"], sort=False):
             first = group.iloc[0]
-            policy = "" if first["policy"] in ("scenario", None) else \
-                f" (set by policy {first['policy']})"
-            rows.append([flaw, sid, check, f"{first['expectation']}{policy}",
-                         str(first["rationale"] or "not given")])
-        blocks += [Heading("What each check accepts, and why", 1),
-                   Table(["flaw", "scenario", "check", "acceptable", "rationale"], rows,
-                         max_widths=[None, 24, 22, 26, 70])]
+            policy = (
+                ""
+                if first["policy"] in ("scenario", None)
+                else f" (set by policy {first['policy']})"
+            )
+            rows.append(
+                [
+                    flaw,
+                    sid,
+                    check,
+                    f"{first['expectation']}{policy}",
+                    str(first["rationale"] or "not given"),
+                ]
+            )
+        blocks += [
+            Heading("What each check accepts, and why", 1),
+            Table(
+                ["flaw", "scenario", "check", "acceptable", "rationale"],
+                rows,
+                max_widths=[None, 24, 22, 26, 70],
+            ),
+        ]
 
     # 5. notes
     if notes:
-        blocks += [Heading("Notes: checks without a number", 1),
-                   Bullets([f"note {i}. {text} ({join_words(who)})"
-                            for i, (text, who) in enumerate(notes.values(), 1)])]
+        blocks += [
+            Heading("Notes: checks without a number", 1),
+            Bullets(
+                [
+                    f"note {i}. {text} ({join_words(who)})"
+                    for i, (text, who) in enumerate(notes.values(), 1)
+                ]
+            ),
+        ]
 
     # 6. a section per flaw: scenario, source, findings, figures
     evidence = results.evidence if isinstance(results.evidence, dict) else {}
@@ -277,8 +363,7 @@ def audit_document(results: Results) -> Document:
             blocks.append(Heading(flaw_title(flaw), 2))
             for sid, group in by_flaw.groupby("scenario", sort=False):
                 info = scenarios.get(sid, {})
-                about = [f"Scenario {sid}" + (f": {info['title']}." if info.get("title")
-                                              else ".")]
+                about = [f"Scenario {sid}" + (f": {info['title']}." if info.get("title") else ".")]
                 if info.get("acceptable"):
                     about.append(f"Acceptable: {' '.join(str(info['acceptable']).split())}")
                 if info.get("source"):
@@ -288,41 +373,76 @@ def audit_document(results: Results) -> Document:
                 if len(bad):
                     blocks.append(Bullets([str(r.finding) for r in bad.itertuples()]))
                 else:
-                    blocks.append(Paragraph("No audited scorer failed or erred on this "
-                                            "scenario's checks."))
+                    blocks.append(
+                        Paragraph("No audited scorer failed or erred on this scenario's checks.")
+                    )
                 rest = group[~group["verdict"].isin(["fail", "error"])]
                 if len(rest):
                     c = rest["verdict"].value_counts()
-                    blocks.append(Paragraph("Also: " + ", ".join(
-                        f"{c[v]} {v}" for v in VERDICTS if v in c) + " (see the scorecard)."))
+                    blocks.append(
+                        Paragraph(
+                            "Also: "
+                            + ", ".join(f"{c[v]} {v}" for v in VERDICTS if v in c)
+                            + " (see the scorecard)."
+                        )
+                    )
                 blocks += flaw_figures(evidence, sid, scorers)
 
     # 7. controls
     references = t[t["role"] != "scorer"] if not t.empty else t
     if len(references):
-        wrong = references[references["role"].map(_EXPECTED).notna()
-                           & (references["verdict"] != references["role"].map(_EXPECTED))]
+        wrong = references[
+            references["role"].map(_EXPECTED).notna()
+            & (references["verdict"] != references["role"].map(_EXPECTED))
+        ]
         rows, tones = [], []
         for r in references.itertuples():
             expected = _EXPECTED.get(str(r.role))
             built = "" if expected is None else "yes" if r.verdict == expected else "NO"
-            rows.append([f"{r.flaw} {r.scenario}", str(r.check), str(r.scorer), str(r.role),
-                         cell(r), built])
-            tones.append(["", "", "", "", TONE.get(str(r.verdict), ""),
-                          "good" if built == "yes" else "bad" if built == "NO" else ""])
-        blocks += [Heading("Controls", 1), Paragraph(
-            f"{plural(len(references), 'row')} of reference scorers; "
-            + ("every positive control failed and every negative control passed." if not
-               len(wrong) else f"{plural(len(wrong), 'control')} did not behave as built:"))]
-        blocks.append(Table(["scenario", "check", "reference", "role", "verdict",
-                             "as built"], rows, tones=tones,
-                            caption="Reference scorers: a positive control is built to fail "
-                                    "its check, a negative one to pass it; the oracle ranks "
-                                    "by the ground truth"))
+            rows.append(
+                [f"{r.flaw} {r.scenario}", str(r.check), str(r.scorer), str(r.role), cell(r), built]
+            )
+            tones.append(
+                [
+                    "",
+                    "",
+                    "",
+                    "",
+                    TONE.get(str(r.verdict), ""),
+                    "good" if built == "yes" else "bad" if built == "NO" else "",
+                ]
+            )
+        blocks += [
+            Heading("Controls", 1),
+            Paragraph(
+                f"{plural(len(references), 'row')} of reference scorers; "
+                + (
+                    "every positive control failed and every negative control passed."
+                    if not len(wrong)
+                    else f"{plural(len(wrong), 'control')} did not behave as built:"
+                )
+            ),
+        ]
+        blocks.append(
+            Table(
+                ["scenario", "check", "reference", "role", "verdict", "as built"],
+                rows,
+                tones=tones,
+                caption="Reference scorers: a positive control is built to fail "
+                "its check, a negative one to pass it; the oracle ranks "
+                "by the ground truth",
+            )
+        )
         if len(wrong):
-            blocks.append(Bullets([f"[{r.flaw} {r.scenario}] {r.check}: {r.role} {r.scorer} "
-                                   f"gave {r.verdict}, not {_EXPECTED[r.role]}"
-                                   for r in wrong.itertuples()]))
+            blocks.append(
+                Bullets(
+                    [
+                        f"[{r.flaw} {r.scenario}] {r.check}: {r.role} {r.scorer} "
+                        f"gave {r.verdict}, not {_EXPECTED[r.role]}"
+                        for r in wrong.itertuples()
+                    ]
+                )
+            )
 
     return Document("audit", "auditkit scorecard", blocks, results.to_dict(), _cases(t))
 
@@ -343,11 +463,20 @@ def _cases(t: pd.DataFrame) -> list[Case]:
                 message = f"{verdict}: {message}"
         else:
             expected = _EXPECTED.get(str(r.role))
-            status = "error" if verdict == "error" else \
-                "pass" if expected is None or verdict == expected else "fail"
+            status = (
+                "error"
+                if verdict == "error"
+                else "pass"
+                if expected is None or verdict == expected
+                else "fail"
+            )
             name = f"{r.check}[{r.scorer}, {r.role}]"
-            message = (f"{r.role} {r.scorer} gave {verdict}"
-                       + (f" (built to {expected})" if expected else "") + f": {r.finding}")
-        cases.append(Case(suite=f"{r.flaw} {r.scenario}", name=name, status=status,
-                          message=message))
+            message = (
+                f"{r.role} {r.scorer} gave {verdict}"
+                + (f" (built to {expected})" if expected else "")
+                + f": {r.finding}"
+            )
+        cases.append(
+            Case(suite=f"{r.flaw} {r.scenario}", name=name, status=status, message=message)
+        )
     return cases

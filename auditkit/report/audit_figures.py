@@ -68,8 +68,9 @@ def agreement(evidence: dict[str, Any], scorers: list[str]) -> tuple[list[str], 
     return scorers, median, len(mats)
 
 
-def truth_curves(evidence: dict[str, Any], scorers: list[str]
-                 ) -> tuple[dict[str, list[float]], dict[str, float], int]:
+def truth_curves(
+    evidence: dict[str, Any], scorers: list[str]
+) -> tuple[dict[str, list[float]], dict[str, float], int]:
     """(per scorer, the median over scenarios of the median score percentile in each bin of
     truth percentile; per scorer, the median rho with the truth; scenarios counted)."""
     curves: dict[str, list[list[float]]] = {s: [] for s in scorers}
@@ -116,36 +117,66 @@ def _agreement_figure(ids: list[str], m: np.ndarray, n: int) -> list[Block]:
     for i in range(len(ids)):
         for j in range(len(ids)):
             v = m[i, j]
-            ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=7,
-                    color="white" if np.isfinite(v) and abs(v) > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                _fmt(v),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if np.isfinite(v) and abs(v) > 0.6 else "black",
+            )
     fig.colorbar(image, ax=ax, shrink=0.8, label="Spearman's rho")
     ax.set_title("Agreement between scorers")
-    pairs = [(m[i, j], ids[i], ids[j]) for i in range(len(ids)) for j in range(i + 1, len(ids))
-             if np.isfinite(m[i, j])]
-    alt = (f"Spearman's rank correlation between every two scorers' scores over the same "
-           f"world, the median over {n} scenario worlds (their first seed).")
+    pairs = [
+        (m[i, j], ids[i], ids[j])
+        for i in range(len(ids))
+        for j in range(i + 1, len(ids))
+        if np.isfinite(m[i, j])
+    ]
+    alt = (
+        f"Spearman's rank correlation between every two scorers' scores over the same "
+        f"world, the median over {n} scenario worlds (their first seed)."
+    )
     if pairs:
         hi, lo = max(pairs), min(pairs)
-        alt += (f" Most alike: {hi[1]} and {hi[2]} (rho {_fmt(hi[0])}); least alike: "
-                f"{lo[1]} and {lo[2]} (rho {_fmt(lo[0])}). The table below gives every pair.")
-    table = Table(["", *ids], [[a, *[_fmt(m[i, j]) for j in range(len(ids))]]
-                               for i, a in enumerate(ids)],
-                  caption="Agreement between scorers (median Spearman's rho over the "
-                          "scenarios' worlds)")
+        alt += (
+            f" Most alike: {hi[1]} and {hi[2]} (rho {_fmt(hi[0])}); least alike: "
+            f"{lo[1]} and {lo[2]} (rho {_fmt(lo[0])}). The table below gives every pair."
+        )
+    table = Table(
+        ["", *ids],
+        [[a, *[_fmt(m[i, j]) for j in range(len(ids))]] for i, a in enumerate(ids)],
+        caption="Agreement between scorers (median Spearman's rho over the scenarios' worlds)",
+    )
     return [Figure("Agreement between scorers", alt, svg_of(fig)), table]
 
 
-def _truth_figure(curves: dict[str, list[float]], rho: dict[str, float], n: int,
-                  scorers: list[str]) -> Figure:
+def _truth_figure(
+    curves: dict[str, list[float]], rho: dict[str, float], n: int, scorers: list[str]
+) -> Figure:
     fig = new_figure(6.4, 3.8)
     ax = fig.add_subplot()
     k = len(next(iter(curves.values())))
     x = (np.arange(k) + 0.5) * 100.0 / k
-    ax.plot([0, 100], [0, 100], color="#888888", linestyle="--", linewidth=1,
-            label="ideal: score follows truth")
+    ax.plot(
+        [0, 100],
+        [0, 100],
+        color="#888888",
+        linestyle="--",
+        linewidth=1,
+        label="ideal: score follows truth",
+    )
     for s, c in curves.items():
-        ax.plot(x, c, marker="o", markersize=3, linewidth=1.4, color=_colour(scorers, s),
-                label=f"{s} (rho {_fmt(rho.get(s))})")
+        ax.plot(
+            x,
+            c,
+            marker="o",
+            markersize=3,
+            linewidth=1.4,
+            color=_colour(scorers, s),
+            label=f"{s} (rho {_fmt(rho.get(s))})",
+        )
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_xlabel("ground-truth percentile (expected spread of one post), in deciles")
@@ -153,11 +184,14 @@ def _truth_figure(curves: dict[str, list[float]], rho: dict[str, float], n: int,
     ax.set_title("Score against ground truth")
     fig.legend(fontsize=7, loc="outside right upper", frameon=False)
     ranked = sorted(rho.items(), key=lambda kv: -kv[1])
-    alt = (f"For each tenth of the accounts by ground truth (the expected spread of one post), "
-           f"the median percentile each scorer gives them: the median over {n} simulated "
-           f"scenario worlds (their first seed). A scorer that tracks influence follows the "
-           f"diagonal. Median rank correlation with the truth: "
-           + join_words([f"{s} {_fmt(r)}" for s, r in ranked]) + ".")
+    alt = (
+        f"For each tenth of the accounts by ground truth (the expected spread of one post), "
+        f"the median percentile each scorer gives them: the median over {n} simulated "
+        f"scenario worlds (their first seed). A scorer that tracks influence follows the "
+        f"diagonal. Median rank correlation with the truth: "
+        + join_words([f"{s} {_fmt(r)}" for s, r in ranked])
+        + "."
+    )
     return Figure("Score against ground truth", alt, svg_of(fig))
 
 
@@ -199,22 +233,28 @@ def _cohort_figure(scenario: str, ev: dict[str, Any], scorers: list[str]) -> Fig
             y = i - 0.4 + step * (c + 0.5)
             q = entry["treated"]
             ax.plot([q[1], q[3]], [y, y], color=colour, linewidth=2.2)
-            ax.plot([q[2]], [y], marker="o", color=colour, markersize=5,
-                    label=name if i == 0 else None)
+            ax.plot(
+                [q[2]], [y], marker="o", color=colour, markersize=5, label=name if i == 0 else None
+            )
             if treated and entry.get("control"):
                 qc = entry["control"]
                 yc = y + step * 0.35
                 ax.plot([qc[1], qc[3]], [yc, yc], color=colour, linewidth=1, linestyle=":")
-                ax.plot([qc[2]], [yc], marker="o", markerfacecolor="white", color=colour,
-                        markersize=5)
+                ax.plot(
+                    [qc[2]], [yc], marker="o", markerfacecolor="white", color=colour, markersize=5
+                )
     ax.set_yticks(range(len(ids)), ids)
     ax.invert_yaxis()
     ax.set_xlim(-2, 102)
     ax.set_xlabel("percentile rank in the population (0 lowest, 100 highest)")
-    fig.legend(fontsize=7, loc="outside lower center", frameon=False,
-               ncols=min(5, len(names)),
-               title="cohort (filled: treated world" + ("; open: control world)" if treated
-                                                        else ")"), title_fontsize=7)
+    fig.legend(
+        fontsize=7,
+        loc="outside lower center",
+        frameon=False,
+        ncols=min(5, len(names)),
+        title="cohort (filled: treated world" + ("; open: control world)" if treated else ")"),
+        title_fontsize=7,
+    )
     ax.set_title(f"Where each cohort ranks ({scenario}, seed {ev['seed']})", fontsize=10)
     words = []
     for name in names:
@@ -231,35 +271,44 @@ def _cohort_figure(scenario: str, ev: dict[str, Any], scorers: list[str]) -> Fig
             else:
                 parts.append(f"{s} {t}")
         words.append(f"{name}: " + ", ".join(parts))
-    alt = ("Median percentile of each cohort's members under each scorer"
-           + (" in the treated world, and in the control world without the treatment"
-              if treated else "") + "; the bars span the middle half of the members. "
-           + "; ".join(words) + ".")
+    alt = (
+        "Median percentile of each cohort's members under each scorer"
+        + (
+            " in the treated world, and in the control world without the treatment"
+            if treated
+            else ""
+        )
+        + "; the bars span the middle half of the members. "
+        + "; ".join(words)
+        + "."
+    )
     return Figure(f"Where each cohort ranks in {scenario}", alt, svg_of(fig))
 
 
-def _decay_figure(scenario: str, seed: int, cohort: str, decay: dict[str, Any],
-                  scorers: list[str]) -> Figure:
+def _decay_figure(
+    scenario: str, seed: int, cohort: str, decay: dict[str, Any], scorers: list[str]
+) -> Figure:
     fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     days = decay["days"]
     kept = decay["kept"]
     for s, values in kept.items():
         y = [np.nan if v is None else 100 * v for v in values]
-        ax.plot(days, y, marker="o", markersize=3, linewidth=1.4, color=_colour(scorers, s),
-                label=s)
+        ax.plot(
+            days, y, marker="o", markersize=3, linewidth=1.4, color=_colour(scorers, s), label=s
+        )
     ax.axhline(50, color="#888888", linestyle="--", linewidth=1)
     ax.set_xlabel("days since the cohort fell silent")
     ax.set_ylabel("score kept (% of staying active)")
-    ax.set_title(f"Decay of the {cohort} cohort's score ({scenario}, seed {seed})",
-                 fontsize=10)
+    ax.set_title(f"Decay of the {cohort} cohort's score ({scenario}, seed {seed})", fontsize=10)
     fig.legend(fontsize=7, loc="outside right upper", frameon=False)
     last = days[-1]
-    ends = [f"{s} {_fmt(100 * v[-1] if v[-1] is not None else None, 3)}%"
-            for s, v in kept.items()]
-    alt = (f"Share of their score the {cohort} cohort keeps against the same accounts "
-           f"staying active (median member, above the scorer's minimum), after 0 to {last} "
-           f"silent days; the dashed line is half. After {last} days: {', '.join(ends)}.")
+    ends = [f"{s} {_fmt(100 * v[-1] if v[-1] is not None else None, 3)}%" for s, v in kept.items()]
+    alt = (
+        f"Share of their score the {cohort} cohort keeps against the same accounts "
+        f"staying active (median member, above the scorer's minimum), after 0 to {last} "
+        f"silent days; the dashed line is half. After {last} days: {', '.join(ends)}."
+    )
     return Figure(f"Decay over silence in {scenario}", alt, svg_of(fig))
 
 
@@ -269,8 +318,9 @@ def _dose_figure(scenario: str, seed: int, dose: dict[str, Any], scorers: list[s
     counts = dose["counts"]
     for s, gains in dose["gain"].items():
         y = [np.nan if v is None else v for v in gains]
-        ax.plot(counts, y, marker="o", markersize=3, linewidth=1.4, color=_colour(scorers, s),
-                label=s)
+        ax.plot(
+            counts, y, marker="o", markersize=3, linewidth=1.4, color=_colour(scorers, s), label=s
+        )
     ax.set_xscale("log", base=2)
     ax.set_xticks(counts, [number(c) for c in counts])
     ax.axhline(0, color="#888888", linewidth=0.8)
@@ -279,10 +329,15 @@ def _dose_figure(scenario: str, seed: int, dose: dict[str, Any], scorers: list[s
     ax.set_ylabel(f"gain ({dose.get('unit', '')})")
     ax.set_title(f"Gain against attack size ({scenario}, seed {seed})", fontsize=10)
     fig.legend(fontsize=7, loc="outside right upper", frameon=False)
-    parts = [f"{s} {join_words([signed(v) if v is not None else 'n/a' for v in g], 'and')}"
-             for s, g in dose["gain"].items()]
-    alt = (f"Gain of the {dose['cohort']} cohort ({dose.get('unit', '')}, treated against "
-           f"control) when the count of its {what} is "
-           + join_words([number(c) for c in counts]) + " (the scenario's own count and "
-           "fixed multiples of it): " + "; ".join(parts) + ".")
+    parts = [
+        f"{s} {join_words([signed(v) if v is not None else 'n/a' for v in g], 'and')}"
+        for s, g in dose["gain"].items()
+    ]
+    alt = (
+        f"Gain of the {dose['cohort']} cohort ({dose.get('unit', '')}, treated against "
+        f"control) when the count of its {what} is "
+        + join_words([number(c) for c in counts])
+        + " (the scenario's own count and "
+        "fixed multiples of it): " + "; ".join(parts) + "."
+    )
     return Figure(f"Gain against attack size in {scenario}", alt, svg_of(fig))

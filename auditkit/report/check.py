@@ -13,10 +13,18 @@ _CASE_STATUS = {"pass": "pass", "xfail": "pass", "fail": "fail", "xpass": "fail"
 
 
 def check_document(report: CheckReport) -> Document:
-    rows = [[r.check, r.kind, r.status.upper() if r.status in ("fail", "xpass") else r.status,
-             _verdict(r)] for r in report.results]
+    rows = [
+        [
+            r.check,
+            r.kind,
+            r.status.upper() if r.status in ("fail", "xpass") else r.status,
+            _verdict(r),
+        ]
+        for r in report.results
+    ]
     blocks: list[Block] = [
-        Table(["check", "kind", "status", "verdict"], rows, max_widths=[None, None, None, 64])]
+        Table(["check", "kind", "status", "verdict"], rows, max_widths=[None, None, None, 64])
+    ]
     for r in report.results:
         if r.status in ("fail", "xfail", "xpass"):
             blocks.append(Heading(f"--- {r.check} ({r.status})", 3))
@@ -24,14 +32,26 @@ def check_document(report: CheckReport) -> Document:
                 blocks.append(Paragraph(f"expected to fail: {r.reason}"))
             blocks.append(Paragraph(r.message + "\n"))
     summary = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
-    blocks.append(Paragraph(f"{report.scorer}: {summary}; "
-                            + ("ok" if report.ok
-                               else f"NOT OK ({len(report.unexpected)} unexpected)")))
-    cases = [Case(suite=f"conformance {report.scorer}", name=r.check,
-                  status=_CASE_STATUS[r.status], message=_verdict(r), detail=r.message,
-                  seconds=r.seconds) for r in report.results]
-    return Document("check", f"Conformance checks of scorer {report.scorer}", blocks,
-                    report.to_dict(), cases)
+    blocks.append(
+        Paragraph(
+            f"{report.scorer}: {summary}; "
+            + ("ok" if report.ok else f"NOT OK ({len(report.unexpected)} unexpected)")
+        )
+    )
+    cases = [
+        Case(
+            suite=f"conformance {report.scorer}",
+            name=r.check,
+            status=_CASE_STATUS[r.status],
+            message=_verdict(r),
+            detail=r.message,
+            seconds=r.seconds,
+        )
+        for r in report.results
+    ]
+    return Document(
+        "check", f"Conformance checks of scorer {report.scorer}", blocks, report.to_dict(), cases
+    )
 
 
 def _verdict(r: CheckResult) -> str:
@@ -41,4 +61,4 @@ def _verdict(r: CheckResult) -> str:
         return r.message
     first = r.message.split("\n", 1)[0]
     prefix = f"scorer {r.scorer} failed {r.check}: "
-    return first[len(prefix):] if first.startswith(prefix) else first
+    return first[len(prefix) :] if first.startswith(prefix) else first

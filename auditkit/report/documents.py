@@ -36,5 +36,7 @@ def document_of(report: object) -> Document:
     for kind, build in _BUILDERS.items():
         if isinstance(report, kind):
             return build(report)
-    raise AuditkitError(f"auditkit cannot render a {type(report).__name__}; give results, a "
-                        "check report, an attack report, an explanation, a diff or a Document")
+    raise AuditkitError(
+        f"auditkit cannot render a {type(report).__name__}; give results, a "
+        "check report, an attack report, an explanation, a diff or a Document"
+    )

@@ -14,8 +14,7 @@ from typing import Any
 __all__ = ["svg_of", "new_figure", "PALETTE"]
 
 #: colour-blind-safe categorical colours (Okabe and Ito, 2008), in the order they are used
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-           "#000000")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
 def new_figure(width: float = 6.4, height: float = 3.6) -> Any:
@@ -33,8 +32,9 @@ def svg_of(fig: Any) -> str:
     """``fig`` as deterministic SVG markup."""
     import matplotlib
 
-    with matplotlib.rc_context({"svg.hashsalt": "auditkit", "svg.fonttype": "none",
-                                "font.family": "DejaVu Sans"}):
+    with matplotlib.rc_context(
+        {"svg.hashsalt": "auditkit", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
+    ):
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "auditkit"})
     return buffer.getvalue()

@@ -26,14 +26,21 @@ EXIT_GATE = 1
 EXIT_USAGE = 2
 
 
-def gate(results: Results, *, fail_on: str = "never", max_fail_rate: float | None = None,
-         scorers: Sequence[str] = ()) -> list[str]:
+def gate(
+    results: Results,
+    *,
+    fail_on: str = "never",
+    max_fail_rate: float | None = None,
+    scorers: Sequence[str] = (),
+) -> list[str]:
     """Why the gate trips (one sentence per gated scorer that trips it), or an empty list."""
     totals = scorer_totals(results)
     unknown = [s for s in scorers if s not in totals]
     if unknown:
-        raise AuditkitError(f"--gate-scorer {unknown[0]!r} is not an audited scorer of these "
-                            f"results; audited: {', '.join(totals) or 'none'}")
+        raise AuditkitError(
+            f"--gate-scorer {unknown[0]!r} is not an audited scorer of these "
+            f"results; audited: {', '.join(totals) or 'none'}"
+        )
     reasons = []
     for scorer, counts in totals.items():
         if scorers and scorer not in scorers:
@@ -46,8 +53,9 @@ def gate(results: Results, *, fail_on: str = "never", max_fail_rate: float | Non
             why.append(f"erred on {counts['error']} of {plural(n, 'check')}")
         rate = fail_rate(counts)
         if max_fail_rate is not None and n and rate > max_fail_rate:
-            why.append(f"fail rate {rate:.0%} ({counts['fail']} of {n}) is above "
-                       f"{max_fail_rate:.0%}")
+            why.append(
+                f"fail rate {rate:.0%} ({counts['fail']} of {n}) is above {max_fail_rate:.0%}"
+            )
         if why:
             reasons.append(f"{scorer}: " + "; ".join(why))
     return reasons

@@ -23,8 +23,9 @@ def renderer(fmt: str, registry: Registry | None = None) -> Renderer:
     except KeyError:
         close = difflib.get_close_matches(fmt, registry.renderers, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise AuditkitError(f"no output format {fmt!r}.{hint} Formats: "
-                            f"{', '.join(sorted(registry.renderers))}") from None
+        raise AuditkitError(
+            f"no output format {fmt!r}.{hint} Formats: {', '.join(sorted(registry.renderers))}"
+        ) from None
 
 
 def format_for_path(path: str | os.PathLike[str], registry: Registry | None = None) -> str | None:
@@ -43,8 +44,12 @@ def render(report: object, fmt: str = "table", registry: Registry | None = None)
     return renderer(fmt, registry).render(document_of(report))
 
 
-def write(report: object, path: str | os.PathLike[str], fmt: str | None = None,
-          registry: Registry | None = None) -> Path:
+def write(
+    report: object,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    registry: Registry | None = None,
+) -> Path:
     """Write ``report`` to ``path`` atomically, as ``fmt`` or, when it is not given, the
     format of the file's extension (JSON when none matches)."""
     fmt = fmt or format_for_path(path, registry) or "json"

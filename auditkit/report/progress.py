@@ -32,9 +32,15 @@ class TaskProgress:
     """Progress of ``what`` (e.g. ``audit``) on ``stream`` (stderr by default); see the module
     docstring. ``interactive`` overrides the terminal test; ``clock`` is for tests."""
 
-    def __init__(self, what: str = "audit", stream: TextIO | None = None, *,
-                 quiet: bool = False, interactive: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        what: str = "audit",
+        stream: TextIO | None = None,
+        *,
+        quiet: bool = False,
+        interactive: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.what = what
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
@@ -64,8 +70,10 @@ class TaskProgress:
             return
         if done == total or step > self._last_step or now - self._last_line >= EVERY_SECONDS:
             self._last_step, self._last_line = step, now
-            self._line(f"{self.what}: {done}/{total} tasks ({100 * done / total:.0f}%), "
-                       f"{now - self._started:.0f} s, last {label}")
+            self._line(
+                f"{self.what}: {done}/{total} tasks ({100 * done / total:.0f}%), "
+                f"{now - self._started:.0f} s, last {label}"
+            )
 
     def message(self, text: str) -> None:
         """A step that is not a task (``collecting the figures' evidence ...``)."""
@@ -95,8 +103,14 @@ class TaskProgress:
         if self._bar is None:
             from tqdm import tqdm  # type: ignore[import-untyped]
 
-            self._bar = tqdm(total=total, desc=self.what, unit="task", file=self.stream,
-                             leave=False, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=total,
+                desc=self.what,
+                unit="task",
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
         self._bar.update(done - self._bar.n)
         self._bar.set_postfix_str(label, refresh=True)
 

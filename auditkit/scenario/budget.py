@@ -26,9 +26,19 @@ from auditkit.errors import BudgetError
 from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.scenario.model import Located, Scenario, scenario_error
 
-__all__ = ["Budget", "Estimate", "Part", "DEFAULT_MEMORY", "BYTES_PER_ACCOUNT",
-           "BYTES_PER_FOLLOW", "BYTES_PER_EVENT", "estimate", "check_budget", "parse_size",
-           "format_size"]
+__all__ = [
+    "Budget",
+    "Estimate",
+    "Part",
+    "DEFAULT_MEMORY",
+    "BYTES_PER_ACCOUNT",
+    "BYTES_PER_FOLLOW",
+    "BYTES_PER_EVENT",
+    "estimate",
+    "check_budget",
+    "parse_size",
+    "format_size",
+]
 
 #: The default budget: what an audit of one scenario may take. Every bundled scenario needs
 #: less than a tenth of it; a laptop with 8 GB runs an audit within it.
@@ -46,9 +56,22 @@ _FOLLOW_OVERSHOOT = 1.1
 #: Days assumed for a real base world when sizing cohorts on it (its span is not read).
 _REAL_WORLD_DAYS = 365.0
 
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
-          "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
-          "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 def parse_size(text: str) -> float:
@@ -96,8 +119,11 @@ class Part:
     @property
     def memory(self) -> float:
         f = self.footprint
-        return f.accounts * BYTES_PER_ACCOUNT + f.follows * BYTES_PER_FOLLOW + \
-            f.events * BYTES_PER_EVENT
+        return (
+            f.accounts * BYTES_PER_ACCOUNT
+            + f.follows * BYTES_PER_FOLLOW
+            + f.events * BYTES_PER_EVENT
+        )
 
 
 @dataclass(frozen=True)
@@ -111,19 +137,27 @@ class Estimate:
     parts: list[Part] = field(default_factory=list)
 
     def describe(self) -> str:
-        return (f"about {self.accounts:,.0f} accounts, {self.follows:,.0f} follows and "
-                f"{self.events:,.0f} events, {format_size(self.memory)} of memory")
+        return (
+            f"about {self.accounts:,.0f} accounts, {self.follows:,.0f} follows and "
+            f"{self.events:,.0f} events, {format_size(self.memory)} of memory"
+        )
 
 
 def _setting(scenario: Scenario) -> tuple[Setting, float]:
     """The population's setting and the rows of a real base world (accounts)."""
     pop = scenario.population
     if pop.world is None:
-        return Setting(pop.accounts, pop.days, pop.follows_per_account, pop.events_per_account,
-                       pop.post_share), 0.0
+        return Setting(
+            pop.accounts, pop.days, pop.follows_per_account, pop.events_per_account, pop.post_share
+        ), 0.0
     rows = world_rows(Path(scenario.path or ".").parent / pop.world)
-    return Setting(max(rows[0], 1.0), _REAL_WORLD_DAYS, pop.follows_per_account,
-                   pop.events_per_account, pop.post_share), rows[0]
+    return Setting(
+        max(rows[0], 1.0),
+        _REAL_WORLD_DAYS,
+        pop.follows_per_account,
+        pop.events_per_account,
+        pop.post_share,
+    ), rows[0]
 
 
 def world_rows(path: Path) -> tuple[float, float, float]:
@@ -179,34 +213,51 @@ def estimate(scenario: Scenario, registry: Any, located: Located | None = None) 
         fp = Footprint()
         for size, k in Counter(sizes).items():
             one = behaviour.footprint(size, setting)
-            organic = Footprint(follows=one.organic * pop.follows_per_account * _FOLLOW_OVERSHOOT,
-                                events=one.organic * pop.events_per_account)
+            organic = Footprint(
+                follows=one.organic * pop.follows_per_account * _FOLLOW_OVERSHOOT,
+                events=one.organic * pop.events_per_account,
+            )
             fp = fp + _scaled(one + organic, k)
-        fp = Footprint(fp.accounts, fp.organic, fp.follows, fp.events,
-                       ("size", *behaviour.footprint(1, setting).levers))
-        label = (f"cohort {cohort.name!r} ({behaviour_id}, size {cohort.size:,})"
-                 if len(sizes) == 1 else
-                 f"the {len(sizes):,} cohorts with behaviour {behaviour_id!r} and these "
-                 f"parameters (cohorts[{first}] and the like)")
+        fp = Footprint(
+            fp.accounts,
+            fp.organic,
+            fp.follows,
+            fp.events,
+            ("size", *behaviour.footprint(1, setting).levers),
+        )
+        label = (
+            f"cohort {cohort.name!r} ({behaviour_id}, size {cohort.size:,})"
+            if len(sizes) == 1
+            else f"the {len(sizes):,} cohorts with behaviour {behaviour_id!r} and these "
+            f"parameters (cohorts[{first}] and the like)"
+        )
         parts.append(Part(label, f"cohorts[{first}]", located.line(("cohorts", first)), fp))
     base = 0.0 if pop.world is not None else float(pop.accounts)
-    base_fp = Footprint(accounts=base + real_accounts, organic=base,
-                        follows=base * pop.follows_per_account * _FOLLOW_OVERSHOOT,
-                        events=base * pop.events_per_account,
-                        levers=("accounts", "follows_per_account", "events_per_account"))
+    base_fp = Footprint(
+        accounts=base + real_accounts,
+        organic=base,
+        follows=base * pop.follows_per_account * _FOLLOW_OVERSHOOT,
+        events=base * pop.events_per_account,
+        levers=("accounts", "follows_per_account", "events_per_account"),
+    )
     if pop.world is not None:
         rows = world_rows(Path(scenario.path or ".").parent / pop.world)
         base_fp = base_fp + Footprint(follows=rows[1], events=rows[2])
-    parts.insert(0, Part("the population", "population", located.line(("population",)),
-                         base_fp))
+    parts.insert(0, Part("the population", "population", located.line(("population",)), base_fp))
     for i, check in enumerate(scenario.checks):
         probe_cls = registry.probes.get(check.probe)
         if probe_cls is None:
             continue
         fp = probe_cls(**check.probe_params).footprint(setting)
         if fp.accounts or fp.follows or fp.events:
-            parts.append(Part(f"check {check.label!r} ({check.probe})", f"checks[{i}]",
-                              located.line(("checks", i)), fp))
+            parts.append(
+                Part(
+                    f"check {check.label!r} ({check.probe})",
+                    f"checks[{i}]",
+                    located.line(("checks", i)),
+                    fp,
+                )
+            )
     total = Footprint()
     for part in parts:
         total = total + part.footprint
@@ -215,8 +266,9 @@ def estimate(scenario: Scenario, registry: Any, located: Located | None = None) 
     return Estimate(total.accounts, total.follows, total.events, memory, parts)
 
 
-def check_budget(scenario: Scenario, registry: Any, located: Located | None = None,
-                 budget: Budget | None = None) -> Estimate:
+def check_budget(
+    scenario: Scenario, registry: Any, located: Located | None = None, budget: Budget | None = None
+) -> Estimate:
     """:func:`estimate`, refused with :class:`~auditkit.errors.BudgetError` when it exceeds
     ``budget``: the message names the largest part, its line and the parameters to lower."""
     budget = budget or Budget()
@@ -226,9 +278,12 @@ def check_budget(scenario: Scenario, registry: Any, located: Located | None = No
     worst = max(est.parts, key=lambda p: p.memory)
     levers = ", ".join(worst.footprint.levers)
     need = format_size(est.memory * 1.25)
-    message = (f"this scenario would build worlds of {est.describe()}; the budget is "
-               f"{format_size(budget.memory)}. Most of it ({format_size(worst.memory)} a world) "
-               f"comes from {worst.label}: lower its {levers}, or, if this machine has the "
-               f"memory, raise the budget with --budget {need.replace(' ', '')}")
-    raise BudgetError(str(scenario_error(scenario.path or "<string>", worst.line, worst.field,
-                                         message)))
+    message = (
+        f"this scenario would build worlds of {est.describe()}; the budget is "
+        f"{format_size(budget.memory)}. Most of it ({format_size(worst.memory)} a world) "
+        f"comes from {worst.label}: lower its {levers}, or, if this machine has the "
+        f"memory, raise the budget with --budget {need.replace(' ', '')}"
+    )
+    raise BudgetError(
+        str(scenario_error(scenario.path or "<string>", worst.line, worst.field, message))
+    )

@@ -23,9 +23,19 @@ import yaml
 from auditkit.errors import ScenarioError
 from auditkit.untrusted import collection_paused, excerpt, load_yaml, read_text
 
-__all__ = ["Scenario", "Population", "CohortSpec", "Check", "Controls", "Expectation",
-           "RATIONALE_KINDS", "load_scenario", "load_scenarios", "scenario_files",
-           "RESERVED_FILES"]
+__all__ = [
+    "Scenario",
+    "Population",
+    "CohortSpec",
+    "Check",
+    "Controls",
+    "Expectation",
+    "RATIONALE_KINDS",
+    "load_scenario",
+    "load_scenarios",
+    "scenario_files",
+    "RESERVED_FILES",
+]
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 
@@ -38,14 +48,19 @@ class Population(_Model):
     """The base population the cohorts join."""
 
     generator: Literal["social"] = pydantic.Field(
-        "social", description="'social': heavy-tailed followers and activity, communities, "
-        "reciprocity (auditkit.data.synth)")
+        "social",
+        description="'social': heavy-tailed followers and activity, communities, "
+        "reciprocity (auditkit.data.synth)",
+    )
     world: str | None = pydantic.Field(
-        None, description="a world directory to start from instead of a generator (relative "
+        None,
+        description="a world directory to start from instead of a generator (relative "
         "to the scenario file); its own time span replaces days, and ground-truth probes are "
-        "skipped on it")
-    accounts: int = pydantic.Field(1500, ge=10, le=1_000_000,
-                                   description="ordinary accounts to generate")
+        "skipped on it",
+    )
+    accounts: int = pydantic.Field(
+        1500, ge=10, le=1_000_000, description="ordinary accounts to generate"
+    )
     days: float = pydantic.Field(120, gt=0, le=3650, description="length of the period")
     communities: int = pydantic.Field(8, ge=1, le=1000)
     follows_per_account: float = pydantic.Field(12, ge=0, le=1_000_000)
@@ -53,9 +68,13 @@ class Population(_Model):
     reciprocity: float = pydantic.Field(0.25, ge=0, le=1)
     locality: float = pydantic.Field(0.8, ge=0, le=1)
     post_share: float = pydantic.Field(0.35, gt=0, lt=1)
-    seed: int = pydantic.Field(0, ge=0, le=2**62,
-                               description="first seed; --seeds N uses seed..seed+N-1 "
-                               "(--seed BASE shifts them by 1000 x BASE)")
+    seed: int = pydantic.Field(
+        0,
+        ge=0,
+        le=2**62,
+        description="first seed; --seeds N uses seed..seed+N-1 "
+        "(--seed BASE shifts them by 1000 x BASE)",
+    )
 
 
 class CohortSpec(_Model):
@@ -64,8 +83,9 @@ class CohortSpec(_Model):
     name: str = pydantic.Field(pattern=_NAME, description="referred to by checks")
     behaviour: str = pydantic.Field(description="id of a behaviour (see `auditkit behaviours`)")
     size: int = pydantic.Field(1, ge=1, le=1_000_000)
-    params: dict[str, Any] = pydantic.Field(default_factory=dict,
-                                            description="the behaviour's parameters")
+    params: dict[str, Any] = pydantic.Field(
+        default_factory=dict, description="the behaviour's parameters"
+    )
 
 
 #: How a rationale starts: a cited source, or a policy with its reasoning.
@@ -89,16 +109,21 @@ class Expectation(_Model):
     direction: Literal["up", "down"] | None = None
     by_at_least: float = pydantic.Field(0.0, ge=0)
     rationale: str | None = pydantic.Field(
-        None, min_length=10, description="why this bound: 'source: ...' citing docs/flaws.md "
+        None,
+        min_length=10,
+        description="why this bound: 'source: ...' citing docs/flaws.md "
         "or docs/references.md, or 'policy: ...' with the reasoning for the number (required "
-        "in the bundled library)")
+        "in the bundled library)",
+    )
 
     @pydantic.field_validator("rationale")
     @classmethod
     def _rationale_kind(cls, value: str | None) -> str | None:
         if value is not None and not value.lstrip().startswith(RATIONALE_KINDS):
-            raise ValueError("a rationale starts with 'source:' (a cited source) or 'policy:' "
-                             "(the reasoning for the number)")
+            raise ValueError(
+                "a rationale starts with 'source:' (a cited source) or 'policy:' "
+                "(the reasoning for the number)"
+            )
         return value
 
     @pydantic.model_validator(mode="after")
@@ -106,8 +131,9 @@ class Expectation(_Model):
         if self.kind == "minimum" and self.at_least is None and self.at_most is None:
             raise ValueError("a 'minimum' expectation needs at_least and/or at_most")
         if self.kind == "invariance" and self.tolerance is None:
-            raise ValueError("an 'invariance' expectation needs tolerance (how far from 0 the "
-                             "value may move)")
+            raise ValueError(
+                "an 'invariance' expectation needs tolerance (how far from 0 the value may move)"
+            )
         if self.kind == "direction" and self.direction is None:
             raise ValueError("a 'direction' expectation needs direction: up or down")
         if self.kind != "minimum" and (self.at_least is not None or self.at_most is not None):
@@ -118,8 +144,10 @@ class Expectation(_Model):
         """The acceptable values as a closed interval (bounds may be infinite)."""
         inf = float("inf")
         if self.kind == "minimum":
-            return (-inf if self.at_least is None else self.at_least,
-                    inf if self.at_most is None else self.at_most)
+            return (
+                -inf if self.at_least is None else self.at_least,
+                inf if self.at_most is None else self.at_most,
+            )
         if self.kind == "invariance":
             tol = float(self.tolerance or 0.0)
             return -tol, tol
@@ -145,19 +173,20 @@ class Expectation(_Model):
         if self.kind == "invariance":
             return f"a change within ±{self.tolerance:g}{u}"
         word = "rise" if self.direction == "up" else "fall"
-        return f"a {word} of at least {self.by_at_least:g}{u}" if self.by_at_least else \
-            f"a {word}"
+        return f"a {word} of at least {self.by_at_least:g}{u}" if self.by_at_least else f"a {word}"
 
 
 class Controls(_Model):
     """Reference scorers that show a check can fail and can pass (``docs/verdicts.md``)."""
 
     positive: list[str] = pydantic.Field(
-        default_factory=list, description="ids of scorers built to have the flaw: the check "
-        "must fail them")
+        default_factory=list,
+        description="ids of scorers built to have the flaw: the check must fail them",
+    )
     negative: list[str] = pydantic.Field(
-        default_factory=list, description="ids of scorers built without the flaw: the check "
-        "must pass them")
+        default_factory=list,
+        description="ids of scorers built without the flaw: the check must pass them",
+    )
 
 
 class Check(_Model):
@@ -169,8 +198,9 @@ class Check(_Model):
     name: str | None = pydantic.Field(None, description="label in reports; default: the probe id")
     expect: Expectation
     controls: Controls = pydantic.Field(
-        default_factory=Controls, description="positive and negative control scorers "
-        "(`auditkit audit --controls`)")
+        default_factory=Controls,
+        description="positive and negative control scorers (`auditkit audit --controls`)",
+    )
 
     @property
     def probe_params(self) -> dict[str, Any]:
@@ -185,11 +215,13 @@ class Scenario(_Model):
     """One scenario file."""
 
     id: str = pydantic.Field(pattern=_NAME, description="unique id, e.g. spam-squirrel")
-    flaw: str = pydantic.Field(pattern=r"^F([1-9]|1[0-8])$",
-                               description="the flaw it probes, F1..F18 (docs/flaws.md)")
+    flaw: str = pydantic.Field(
+        pattern=r"^F([1-9]|1[0-8])$", description="the flaw it probes, F1..F18 (docs/flaws.md)"
+    )
     title: str = pydantic.Field(min_length=3)
     acceptable: str = pydantic.Field(
-        min_length=3, description="one sentence: what an acceptable scorer would do")
+        min_length=3, description="one sentence: what an acceptable scorer would do"
+    )
     source: str = pydantic.Field(min_length=3, description="where the flaw is documented")
     population: Population = Population()
     cohorts: list[CohortSpec] = pydantic.Field(default_factory=list)
@@ -226,8 +258,11 @@ class Located:
                     kmatch = next((k for k, _ in node.value if k.value == key), None)
                     return kmatch.start_mark.line + 1 if kmatch is not None else best
                 node = match
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and \
-                    key < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and key < len(node.value)
+            ):
                 node = node.value[key]
             else:
                 break
@@ -247,8 +282,11 @@ class Located:
                         break
                 else:
                     return self.line(loc[:i])
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and \
-                    key < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and key < len(node.value)
+            ):
                 node = node.value[key]
             else:
                 return self.line(loc[:i])
@@ -270,8 +308,13 @@ def _hint(model: type[pydantic.BaseModel] | None, name: str) -> str:
     return (f" Did you mean {close[0]!r}?" if close else "") + f" Allowed fields: {fields}."
 
 
-_MODELS_AT = {"population": Population, "cohorts": CohortSpec, "checks": Check,
-              "expect": Expectation, "controls": Controls}
+_MODELS_AT = {
+    "population": Population,
+    "cohorts": CohortSpec,
+    "checks": Check,
+    "expect": Expectation,
+    "controls": Controls,
+}
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[pydantic.BaseModel]:
@@ -299,9 +342,11 @@ def _parse(text: str, path: str) -> tuple[Scenario, Located]:
     if not isinstance(data, dict):
         line = node.start_mark.line + 1 if node is not None else 1
         got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError(f"{path}, line {line}: a scenario is a mapping with id, flaw, "
-                            "title, acceptable, source, population, cohorts and checks; got "
-                            f"{got}")
+        raise ScenarioError(
+            f"{path}, line {line}: a scenario is a mapping with id, flaw, "
+            "title, acceptable, source, population, cohorts and checks; got "
+            f"{got}"
+        )
     try:
         scenario = Scenario.model_validate(data | {"path": path})
     except pydantic.ValidationError as exc:
@@ -348,16 +393,22 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
     checked: set[tuple[str, str]] = set()
     for i, cohort in enumerate(scenario.cohorts):
         if first[cohort.name] != i:
-            raise scenario_error(path, located.line(("cohorts", i, "name")),
-                                 f"cohorts[{i}].name", f"cohort name {excerpt(cohort.name)} is "
-                                 "used twice; give each cohort its own name.")
+            raise scenario_error(
+                path,
+                located.line(("cohorts", i, "name")),
+                f"cohorts[{i}].name",
+                f"cohort name {excerpt(cohort.name)} is used twice; give each cohort its own name.",
+            )
         if cohort.behaviour not in registry.behaviours:
             close = difflib.get_close_matches(cohort.behaviour, registry.behaviours, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise scenario_error(path, located.line(("cohorts", i, "behaviour")),
-                                 f"cohorts[{i}].behaviour",
-                                 f"unknown behaviour {excerpt(cohort.behaviour)}.{hint} Known: "
-                                 f"{', '.join(sorted(registry.behaviours))}.")
+            raise scenario_error(
+                path,
+                located.line(("cohorts", i, "behaviour")),
+                f"cohorts[{i}].behaviour",
+                f"unknown behaviour {excerpt(cohort.behaviour)}.{hint} Known: "
+                f"{', '.join(sorted(registry.behaviours))}.",
+            )
         key = (cohort.behaviour, repr(sorted(cohort.params.items())))
         if key in checked:  # the same behaviour and parameters as an earlier cohort
             continue
@@ -365,55 +416,77 @@ def check_references(scenario: Scenario, located: Located, registry) -> None:
         try:
             registry.behaviours[cohort.behaviour](**cohort.params)
         except ScenarioError as exc:
-            raise scenario_error(path, located.line(("cohorts", i, "params")),
-                                 f"cohorts[{i}].params", f"{exc}.") from None
+            raise scenario_error(
+                path, located.line(("cohorts", i, "params")), f"cohorts[{i}].params", f"{exc}."
+            ) from None
     labels = [c.label for c in scenario.checks]
     for i, check in enumerate(scenario.checks):
         if labels.index(check.label) != i:
-            raise scenario_error(path, located.line(("checks", i)), f"checks[{i}].name",
-                                 f"two checks are labelled {check.label!r}; give each a "
-                                 "name: (results, policies and controls refer to checks by "
-                                 "their label).")
+            raise scenario_error(
+                path,
+                located.line(("checks", i)),
+                f"checks[{i}].name",
+                f"two checks are labelled {check.label!r}; give each a "
+                "name: (results, policies and controls refer to checks by "
+                "their label).",
+            )
         for kind in ("positive", "negative"):
             for cid in getattr(check.controls, kind):
                 if cid not in registry.scorers:
                     close = difflib.get_close_matches(cid, registry.scorers, n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
-                    raise scenario_error(path, located.line(("checks", i, "controls", kind)),
-                                         f"checks[{i}].controls.{kind}",
-                                         f"no installed scorer {cid!r}.{hint}")
+                    raise scenario_error(
+                        path,
+                        located.line(("checks", i, "controls", kind)),
+                        f"checks[{i}].controls.{kind}",
+                        f"no installed scorer {cid!r}.{hint}",
+                    )
         if check.probe not in registry.probes:
             close = difflib.get_close_matches(check.probe, registry.probes, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise scenario_error(path, located.line(("checks", i, "probe")),
-                                 f"checks[{i}].probe", f"unknown probe {excerpt(check.probe)}."
-                                 f"{hint} Known: {', '.join(sorted(registry.probes))}.")
+            raise scenario_error(
+                path,
+                located.line(("checks", i, "probe")),
+                f"checks[{i}].probe",
+                f"unknown probe {excerpt(check.probe)}."
+                f"{hint} Known: {', '.join(sorted(registry.probes))}.",
+            )
         probe_cls = registry.probes[check.probe]
         try:
             probe = probe_cls(**check.probe_params)
         except ScenarioError as exc:
             bad = re.search(r"parameter '([^']+)'", str(exc))
             loc = ("checks", i, bad.group(1)) if bad else ("checks", i)
-            raise scenario_error(path, located.key_line(loc), f"checks[{i}]"
-                                 + (f".{bad.group(1)}" if bad else ""), f"{exc}.") from None
+            raise scenario_error(
+                path,
+                located.key_line(loc),
+                f"checks[{i}]" + (f".{bad.group(1)}" if bad else ""),
+                f"{exc}.",
+            ) from None
         for field in probe.cohort_fields():
             value = getattr(probe.params, field)
-            for cname in ([value] if isinstance(value, str) else list(value or [])):
+            for cname in [value] if isinstance(value, str) else list(value or []):
                 if cname not in first and cname not in probe.special_cohorts:
                     close = difflib.get_close_matches(cname, names, n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
                     raise scenario_error(
-                        path, located.line(("checks", i, field)), f"checks[{i}].{field}",
+                        path,
+                        located.line(("checks", i, field)),
+                        f"checks[{i}].{field}",
                         f"no cohort named {excerpt(cname)}.{hint} Cohorts of this scenario: "
                         f"{', '.join(names) or 'none'}"
-                        + (f"; or one of {', '.join(probe.special_cohorts)}"
-                           if probe.special_cohorts else "") + ".")
+                        + (
+                            f"; or one of {', '.join(probe.special_cohorts)}"
+                            if probe.special_cohorts
+                            else ""
+                        )
+                        + ".",
+                    )
 
 
 #: Files a scenario folder may hold beside its scenarios, skipped when a directory is scanned:
 #: the pytest gate's known findings and ``auditkit diff``'s tolerances (docs/regression.md).
-RESERVED_FILES = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml",
-                  "tolerances.yml")
+RESERVED_FILES = ("known-findings.yaml", "known-findings.yml", "tolerances.yaml", "tolerances.yml")
 
 
 def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
@@ -423,8 +496,13 @@ def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")
-                              and q.name not in RESERVED_FILES))
+            out.extend(
+                sorted(
+                    q
+                    for q in p.rglob("*")
+                    if q.suffix in (".yaml", ".yml") and q.name not in RESERVED_FILES
+                )
+            )
         elif p.is_file():
             out.append(p)
         else:
@@ -432,14 +510,15 @@ def scenario_files(paths: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def load_scenarios(paths: list[str | os.PathLike], registry=None, *,
-                   budget=None) -> list[Scenario]:
+def load_scenarios(paths: list[str | os.PathLike], registry=None, *, budget=None) -> list[Scenario]:
     """Load every scenario under ``paths``; ids must be unique."""
     scenarios = [load_scenario(f, registry, budget=budget) for f in scenario_files(paths)]
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.id in seen:
-            raise ScenarioError(f"{s.path}: scenario id {excerpt(s.id)} is also used by "
-                                f"{seen[s.id]}; ids must be unique")
+            raise ScenarioError(
+                f"{s.path}: scenario id {excerpt(s.id)} is also used by "
+                f"{seen[s.id]}; ids must be unique"
+            )
         seen[s.id] = s.path or ""
     return scenarios

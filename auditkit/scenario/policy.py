@@ -63,15 +63,19 @@ class Policy:
             if sid not in by_id:
                 close = difflib.get_close_matches(sid, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise ScenarioError(f"{where}: no scenario {sid!r} among the audited ones or "
-                                    f"the bundled library.{hint} Audited: "
-                                    f"{', '.join(sorted(by_id)) or 'none'}")
+                raise ScenarioError(
+                    f"{where}: no scenario {sid!r} among the audited ones or "
+                    f"the bundled library.{hint} Audited: "
+                    f"{', '.join(sorted(by_id)) or 'none'}"
+                )
             labels = [c.label for c in by_id[sid].checks]
             if label not in labels:
                 close = difflib.get_close_matches(label, labels, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise ScenarioError(f"{where}: scenario {sid!r} has no check {label!r}.{hint} "
-                                    f"Its checks: {', '.join(labels)}")
+                raise ScenarioError(
+                    f"{where}: scenario {sid!r} has no check {label!r}.{hint} "
+                    f"Its checks: {', '.join(labels)}"
+                )
         out = []
         for scenario in scenarios:
             checks = []
@@ -92,8 +96,9 @@ class Policy:
             return Expectation.model_validate(base | fields)
         except pydantic.ValidationError as exc:
             err = exc.errors()[0]
-            raise ScenarioError(f"{self.path}, line {self.lines[key]}: {key[0]}.{key[1]}: "
-                                f"{err['msg']}") from None
+            raise ScenarioError(
+                f"{self.path}, line {self.lines[key]}: {key[0]}.{key[1]}: {err['msg']}"
+            ) from None
 
     def unused(self, scenarios: list[Scenario]) -> list[tuple[str, str]]:
         """The entries for scenarios not among ``scenarios``."""
@@ -104,9 +109,16 @@ class Policy:
         """What the results record: the file, its digest and every bound it sets, each marked
         ``applied`` (its scenario was audited) or not."""
         unused = set(self.unused(scenarios)) if scenarios is not None else set()
-        bounds = [{"scenario": key[0], "check": key[1], "line": self.lines[key],
-                   "set": self.entries[key], "applied": key not in unused}
-                  for key in self.entries]
+        bounds = [
+            {
+                "scenario": key[0],
+                "check": key[1],
+                "line": self.lines[key],
+                "set": self.entries[key],
+                "applied": key not in unused,
+            }
+            for key in self.entries
+        ]
         return {"path": self.path, "name": self.name, "sha256": self.digest, "bounds": bounds}
 
     def sets(self, scenario: str, check: str) -> bool:
@@ -126,13 +138,16 @@ def parse_policy(text: str, path: str = "<string>") -> Policy:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{at}: invalid YAML: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
+        raise ScenarioError(
+            f"{path}{at}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a policy is a mapping of 'scenario.check: {{field: "
-                            f"value}}' entries; got {type(data).__name__}")
+        raise ScenarioError(
+            f"{path}: a policy is a mapping of 'scenario.check: {{field: "
+            f"value}}' entries; got {type(data).__name__}"
+        )
     located = Located(node)
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     lines: dict[tuple[str, str], int] = {}
@@ -142,17 +157,22 @@ def parse_policy(text: str, path: str = "<string>") -> Policy:
         key = str(raw)
         sid, dot, label = key.partition(".")
         if not dot or not sid or not label:
-            raise ScenarioError(f"{path}, line {line}: {key!r} is not 'scenario.check' (e.g. "
-                                "bought-followers.gain)")
+            raise ScenarioError(
+                f"{path}, line {line}: {key!r} is not 'scenario.check' (e.g. bought-followers.gain)"
+            )
         if not isinstance(fields, dict) or not fields:
-            raise ScenarioError(f"{path}, line {line}: {key}: give the expectation fields to "
-                                "set, e.g. {at_most: 10}")
+            raise ScenarioError(
+                f"{path}, line {line}: {key}: give the expectation fields to "
+                "set, e.g. {at_most: 10}"
+            )
         unknown = sorted(set(map(str, fields)) - allowed)
         if unknown:
             close = difflib.get_close_matches(unknown[0], allowed, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ScenarioError(f"{path}, line {line}: {key}: unknown field {unknown[0]!r}."
-                                f"{hint} Allowed: {', '.join(sorted(allowed))}")
+            raise ScenarioError(
+                f"{path}, line {line}: {key}: unknown field {unknown[0]!r}."
+                f"{hint} Allowed: {', '.join(sorted(allowed))}"
+            )
         if (sid, label) in entries:
             raise ScenarioError(f"{path}, line {line}: {key} is set twice")
         entries[(sid, label)] = {str(k): v for k, v in fields.items()}

@@ -54,94 +54,190 @@ def real_world_scenarios(world_dir: str | Path, registry: Registry) -> list[Scen
     root = Path(world_dir).resolve()
     world = read_world(root)
     if world.start is None:
-        raise ScenarioError(f"{root}: the world has no times (no events, follow times or "
-                            "creation dates); a real-data audit needs at least one")
+        raise ScenarioError(
+            f"{root}: the world has no times (no events, follow times or "
+            "creation dates); a real-data audit needs at least one"
+        )
     slug = _slug(root.name)
     source = f"real data: {root}"
     out: list[dict] = []
-    labels = (world.accounts["label"].astype(object).dropna().to_numpy()
-              if "label" in world.accounts else np.zeros(0, object))
+    labels = (
+        world.accounts["label"].astype(object).dropna().to_numpy()
+        if "label" in world.accounts
+        else np.zeros(0, object)
+    )
     bots = [x for x in BOT_LABELS if (labels == x).any()]
     humans = [x for x in HUMAN_LABELS if (labels == x).any()]
     n = len(world)
     if bots and humans:
         share = 100.0 * np.isin(labels, bots).sum() / n
-        out.append({
-            "id": f"{slug}-spam", "flaw": "F1",
-            "title": "Labelled bots should not outrank genuine accounts",
-            "acceptable": "A genuine account outranks a bot with probability at least 0.8; "
-                          "bots hold no more of the top than their share of accounts and sit "
-                          "below the median.",
-            "source": source,
-            "cohorts": [{"name": "bots", "behaviour": "labelled", "params": {"labels": bots}},
-                        {"name": "humans", "behaviour": "labelled",
-                         "params": {"labels": humans}}],
-            "checks": [
-                {"name": "genuine-outranks-bot", "probe": "auc", "genuine": "humans",
-                 "spam": "bots", "expect": {"kind": "minimum", "at_least": 0.8}},
-                {"name": "bots-in-top-1-percent", "probe": "top_share",
-                 "cohort": "bots", "top_percent": 1, "expect": _expect_at_most(share)},
-                {"name": "bots-in-top-100", "probe": "top_share", "cohort": "bots",
-                 "top": 100, "expect": _expect_at_most(share)},
-                {"name": "bots-median-percentile", "probe": "cohort_percentile",
-                 "cohort": "bots", "expect": _expect_at_most(50)},
-                {"name": "humans-median-percentile", "probe": "cohort_percentile",
-                 "cohort": "humans", "expect": {"kind": "minimum", "at_least": 50}}]})
+        out.append(
+            {
+                "id": f"{slug}-spam",
+                "flaw": "F1",
+                "title": "Labelled bots should not outrank genuine accounts",
+                "acceptable": "A genuine account outranks a bot with probability at least 0.8; "
+                "bots hold no more of the top than their share of accounts and sit "
+                "below the median.",
+                "source": source,
+                "cohorts": [
+                    {"name": "bots", "behaviour": "labelled", "params": {"labels": bots}},
+                    {"name": "humans", "behaviour": "labelled", "params": {"labels": humans}},
+                ],
+                "checks": [
+                    {
+                        "name": "genuine-outranks-bot",
+                        "probe": "auc",
+                        "genuine": "humans",
+                        "spam": "bots",
+                        "expect": {"kind": "minimum", "at_least": 0.8},
+                    },
+                    {
+                        "name": "bots-in-top-1-percent",
+                        "probe": "top_share",
+                        "cohort": "bots",
+                        "top_percent": 1,
+                        "expect": _expect_at_most(share),
+                    },
+                    {
+                        "name": "bots-in-top-100",
+                        "probe": "top_share",
+                        "cohort": "bots",
+                        "top": 100,
+                        "expect": _expect_at_most(share),
+                    },
+                    {
+                        "name": "bots-median-percentile",
+                        "probe": "cohort_percentile",
+                        "cohort": "bots",
+                        "expect": _expect_at_most(50),
+                    },
+                    {
+                        "name": "humans-median-percentile",
+                        "probe": "cohort_percentile",
+                        "cohort": "humans",
+                        "expect": {"kind": "minimum", "at_least": 50},
+                    },
+                ],
+            }
+        )
     has_followers = known_followers(world) is not None
     if has_followers:
-        out.append({
-            "id": f"{slug}-followers", "flaw": "F17",
-            "title": "A score should add something to a follower count",
-            "acceptable": "Rank correlation with log(followers) at most 0.95 over all accounts "
-                          "and among the top 1%.",
-            "source": source,
-            "checks": [
-                {"name": "all-accounts", "probe": "rank_correlation",
-                 "versus": "log_followers", "expect": _expect_at_most(0.95)},
-                {"name": "top-1-percent", "probe": "rank_correlation",
-                 "versus": "log_followers", "top_percent": 1,
-                 "expect": _expect_at_most(0.95)}]})
+        out.append(
+            {
+                "id": f"{slug}-followers",
+                "flaw": "F17",
+                "title": "A score should add something to a follower count",
+                "acceptable": "Rank correlation with log(followers) at most 0.95 over all accounts "
+                "and among the top 1%.",
+                "source": source,
+                "checks": [
+                    {
+                        "name": "all-accounts",
+                        "probe": "rank_correlation",
+                        "versus": "log_followers",
+                        "expect": _expect_at_most(0.95),
+                    },
+                    {
+                        "name": "top-1-percent",
+                        "probe": "rank_correlation",
+                        "versus": "log_followers",
+                        "top_percent": 1,
+                        "expect": _expect_at_most(0.95),
+                    },
+                ],
+            }
+        )
     others = [s.id for s in registry.all()]
-    out.append({
-        "id": f"{slug}-agreement", "flaw": "F17",
-        "title": "Rank agreement between scorers",
-        "acceptable": "Two scorers that agree above 0.95 measure the same thing; report the "
-                      "agreement of each pair.",
-        "source": source,
-        "checks": [{"name": f"versus-{o}", "probe": "rank_correlation", "versus": o,
-                    "expect": _expect_at_most(0.95)} for o in others]})
-    if len(world.events):
-        out.append({
-            "id": f"{slug}-decay", "flaw": "F4",
-            "title": "Accounts that fell silent: observed score trajectory",
-            "acceptable": "Accounts keep at least half their score over the silence the data "
-                          "covers (observational: no counterfactual).",
+    out.append(
+        {
+            "id": f"{slug}-agreement",
+            "flaw": "F17",
+            "title": "Rank agreement between scorers",
+            "acceptable": "Two scorers that agree above 0.95 measure the same thing; report the "
+            "agreement of each pair.",
             "source": source,
-            "cohorts": [{"name": "silent", "behaviour": "went_silent"},
-                        {"name": "active", "behaviour": "went_silent",
-                         "params": {"still_active": True}}],
             "checks": [
-                {"name": "silent-score", "probe": "observed_decay", "cohort": "silent",
-                 "expect": {"kind": "minimum", "at_least": -50}},
-                {"name": "silent-percentile", "probe": "observed_decay", "cohort": "silent",
-                 "measure": "percentile", "expect": {"kind": "minimum", "at_least": -25}},
-                {"name": "active-score", "probe": "observed_decay", "cohort": "active",
-                 "expect": {"kind": "minimum", "at_least": -50}}]})
+                {
+                    "name": f"versus-{o}",
+                    "probe": "rank_correlation",
+                    "versus": o,
+                    "expect": _expect_at_most(0.95),
+                }
+                for o in others
+            ],
+        }
+    )
+    if len(world.events):
+        out.append(
+            {
+                "id": f"{slug}-decay",
+                "flaw": "F4",
+                "title": "Accounts that fell silent: observed score trajectory",
+                "acceptable": "Accounts keep at least half their score over the silence the data "
+                "covers (observational: no counterfactual).",
+                "source": source,
+                "cohorts": [
+                    {"name": "silent", "behaviour": "went_silent"},
+                    {
+                        "name": "active",
+                        "behaviour": "went_silent",
+                        "params": {"still_active": True},
+                    },
+                ],
+                "checks": [
+                    {
+                        "name": "silent-score",
+                        "probe": "observed_decay",
+                        "cohort": "silent",
+                        "expect": {"kind": "minimum", "at_least": -50},
+                    },
+                    {
+                        "name": "silent-percentile",
+                        "probe": "observed_decay",
+                        "cohort": "silent",
+                        "measure": "percentile",
+                        "expect": {"kind": "minimum", "at_least": -25},
+                    },
+                    {
+                        "name": "active-score",
+                        "probe": "observed_decay",
+                        "cohort": "active",
+                        "expect": {"kind": "minimum", "at_least": -50},
+                    },
+                ],
+            }
+        )
     attacks = []
     if has_followers:
-        attacks.append({"name": "bought-1000-followers", "probe": "injected_followers",
-                        "expect": _expect_at_most(5)})
+        attacks.append(
+            {
+                "name": "bought-1000-followers",
+                "probe": "injected_followers",
+                "expect": _expect_at_most(5),
+            }
+        )
     if len(world.events) or len(world.follows):
-        attacks.append({"name": "sybil-region-top-100", "probe": "injected_sybils",
-                        "expect": _expect_at_most(5)})
+        attacks.append(
+            {
+                "name": "sybil-region-top-100",
+                "probe": "injected_sybils",
+                "expect": _expect_at_most(5),
+            }
+        )
     if attacks:
-        out.append({
-            "id": f"{slug}-attacks", "flaw": "F7",
-            "title": "Attacks injected into the real world",
-            "acceptable": "1,000 bought followers lift a median account by at most 5 "
-                          "percentile points; 200 sybils with 3 attack edges hold at most 5% "
-                          "of the top 100.",
-            "source": source, "checks": attacks})
+        out.append(
+            {
+                "id": f"{slug}-attacks",
+                "flaw": "F7",
+                "title": "Attacks injected into the real world",
+                "acceptable": "1,000 bought followers lift a median account by at most 5 "
+                "percentile points; 200 sybils with 3 attack edges hold at most 5% "
+                "of the top 100.",
+                "source": source,
+                "checks": attacks,
+            }
+        )
     scenarios = []
     for data in out:
         data["population"] = {"world": str(root), "seed": 0}

@@ -74,8 +74,15 @@ class Built:
 class ScenarioRun:
     """The worlds of ``scenario`` for ``seed``; see the module docstring."""
 
-    def __init__(self, scenario: Scenario, seed: int, registry, *,
-                 time_limit: float | None = None, budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        registry,
+        *,
+        time_limit: float | None = None,
+        budget: Budget | None = None,
+    ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.registry = registry
@@ -86,8 +93,10 @@ class ScenarioRun:
 
     # ---- worlds ----
     def _behaviours(self) -> list[tuple[Behaviour, Cohort]]:
-        return [(self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
-                for c in self.scenario.cohorts]
+        return [
+            (self.registry.behaviours[c.behaviour](**c.params), Cohort(c.name, c.size))
+            for c in self.scenario.cohorts
+        ]
 
     def _simulate(self) -> tuple[Draft, list[tuple[Behaviour, Cohort]]]:
         """The draft up to (not including) the treatments: population, setup, organic
@@ -97,8 +106,10 @@ class ScenarioRun:
         if real:
             base = _read_base(Path(self.scenario.path or ".").parent / str(pop.world))
             if base.start is None:
-                raise ScenarioError(f"{self.scenario.path}: population.world {pop.world!r} has "
-                                    "no times; a base world needs timed events or follows")
+                raise ScenarioError(
+                    f"{self.scenario.path}: population.world {pop.world!r} has "
+                    "no times; a base world needs timed events or follows"
+                )
             start = base.start.floor("D")
             days = max(1.0, (base.end - start) / pd.Timedelta(days=1))
             draft = Draft(days=days, start=start, seed=self.seed)
@@ -111,25 +122,36 @@ class ScenarioRun:
         pairs = self._behaviours()
         for behaviour, cohort in pairs:
             behaviour.setup(draft, cohort, draft.rng("setup", cohort.name))
-        draft.simulate(follows_per_account=pop.follows_per_account,
-                       events_per_account=pop.events_per_account,
-                       communities_locality=pop.locality, reciprocity=pop.reciprocity,
-                       post_share=pop.post_share)
+        draft.simulate(
+            follows_per_account=pop.follows_per_account,
+            events_per_account=pop.events_per_account,
+            communities_locality=pop.locality,
+            reciprocity=pop.reciprocity,
+            post_share=pop.post_share,
+        )
         for behaviour, cohort in pairs:
             behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
         return draft, pairs
 
     def _built(self, draft: Draft, pairs: list[tuple[Behaviour, Cohort]]) -> Built:
         world = draft.build()
-        return Built(world, {c.name: c for _, c in pairs}, draft.column("role"), draft,
-                     self.scenario.population.world is not None)
+        return Built(
+            world,
+            {c.name: c for _, c in pairs},
+            draft.column("role"),
+            draft,
+            self.scenario.population.world is not None,
+        )
 
     @cached_property
     def treated(self) -> Built:
         pretreated = self.__dict__.pop("_pretreated", None)
         draft, pairs = pretreated if pretreated is not None else self._simulate()
-        if pretreated is None and "control" not in self.__dict__ and \
-                any(b.has_treatment for b, _ in pairs):
+        if (
+            pretreated is None
+            and "control" not in self.__dict__
+            and any(b.has_treatment for b, _ in pairs)
+        ):
             # the control world is this draft without the treatments: keep a copy instead of
             # simulating the same population a second time (every stream is named, so the
             # copy is exactly what a second simulation would draw)
@@ -197,15 +219,17 @@ class ScenarioRun:
         truth = None
         if isinstance(scorer, TruthScorer):
             if built.real:
-                raise NotApplicable(f"{scorer.id} scores by ground truth, which a real world "
-                                    "does not have")
+                raise NotApplicable(
+                    f"{scorer.id} scores by ground truth, which a real world does not have"
+                )
             truth = built.truth
         # the control world may be the treated world itself (no cohort has a treatment)
         key = (scorer.id, repr(scorer.params), id(built), t.value)
         if key not in self._scores:
             try:
-                self._scores[key] = run_scorer(scorer, built.world, t,
-                                               time_limit=self.time_limit, truth=truth)
+                self._scores[key] = run_scorer(
+                    scorer, built.world, t, time_limit=self.time_limit, truth=truth
+                )
             except ScorerError as exc:
                 self._scores[key] = exc
         result = self._scores[key]
@@ -249,10 +273,20 @@ def _add_real_world(draft: Draft, world: World) -> None:
         created = np.where(acc["created"].isna().to_numpy(), draft.t0 - 365 * 86_400.0, created)
     labels = acc["label"].astype(object).fillna("").to_numpy() if "label" in acc else None
     groups = acc["group"].astype(object).fillna("c0").to_numpy() if "group" in acc else None
-    codes = draft.add_accounts(len(world), prefix="", cohort="", role="base", label=labels,
-                               group=groups, attention=0.0, activity=0.0, sociability=0.0,
-                               created=created, organic=False)
-    draft.ids[codes[0]:codes[-1] + 1] = list(world.ids)
+    codes = draft.add_accounts(
+        len(world),
+        prefix="",
+        cohort="",
+        role="base",
+        label=labels,
+        group=groups,
+        attention=0.0,
+        activity=0.0,
+        sociability=0.0,
+        created=created,
+        organic=False,
+    )
+    draft.ids[codes[0] : codes[-1] + 1] = list(world.ids)
     for column in ("followers_count", "following_count", "posts_count"):
         if column in acc:
             draft.set_counts(column, codes, acc[column].astype("float64").to_numpy())
@@ -265,4 +299,3 @@ def _add_real_world(draft: Draft, world: World) -> None:
     draft.add_follows(src, dst, times if times is not None and len(times) == len(src) else None)
     actor, action, target = world.event_codes
     draft.add_events(world.event_time_ns / 1e9, actor, action, target=target)
-

@@ -46,8 +46,7 @@ def score_document(doc: dict) -> dict[str, float]:
         for _, followee in pairs:
             counts[followee] += 1
     else:
-        counts = {row["account"]: float(row.get("followers_count") or 0)
-                  for row in doc["accounts"]}
+        counts = {row["account"]: float(row.get("followers_count") or 0) for row in doc["accounts"]}
     top = math.log1p(REFERENCE)
     return {a: min(1.0, math.log1p(max(counts[a], 0)) / top) * 100.0 for a in accounts}
 
@@ -58,8 +57,9 @@ def read_csv_world(directory: str) -> dict:
     doc: dict = {}
     for name in ("accounts", "follows"):
         with open(root / f"{name}.csv", newline="", encoding="utf-8") as fh:
-            doc[name] = [{k: (v if v != "" else None) for k, v in row.items()}
-                         for row in csv.DictReader(fh)]
+            doc[name] = [
+                {k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(fh)
+            ]
     return doc
 
 

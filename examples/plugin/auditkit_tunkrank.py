@@ -30,8 +30,10 @@ class TunkRank(Scorer):
     version = "1.0"
     name = "TunkRank (example plugin)"
     range = (0.0, 100.0)
-    description = ("Expected readers of a post: each follower reads it with probability "
-                   "1/|following| and retweets with probability p; scaled by log to 0-100.")
+    description = (
+        "Expected readers of a post: each follower reads it with probability "
+        "1/|following| and retweets with probability p; scaled by log to 0-100."
+    )
     references = ("Tunkelang. A Twitter Analog to PageRank. The Noisy Channel, 2009.",)
     tags = frozenset({"follows"})
 
@@ -46,8 +48,11 @@ class TunkRank(Scorer):
         share = 1.0 / np.maximum(w.out_degree[src], 1)
         value = np.zeros(len(w))
         for _ in range(self.params.iterations):
-            value = np.bincount(dst, weights=share * (1 + self.params.retweet_probability *
-                                                      value[src]), minlength=len(w))
+            value = np.bincount(
+                dst,
+                weights=share * (1 + self.params.retweet_probability * value[src]),
+                minlength=len(w),
+            )
         return value
 
     def _scale(self, value: np.ndarray) -> np.ndarray:
@@ -61,8 +66,9 @@ class TunkRank(Scorer):
         code = world.code_of(account)
         value = self.influence(world, at)
         s = float(self._scale(value)[code])
-        items = statement_items([("expected readers", float(value[code]), s,
-                                  "100*ln(1+I)/ln(1+I_max)")])
+        items = statement_items(
+            [("expected readers", float(value[code]), s, "100*ln(1+I)/ln(1+I_max)")]
+        )
         return Statement(self.id, account, s, items, world.resolve_at(at))
 
 

@@ -17,8 +17,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "klout.md"
 
 
 def ev(actor, action="post", target=None, day=0.0, network=None):
-    row = {"time": T0 + pd.Timedelta(days=day), "actor": actor, "action": action,
-           "target": target}
+    row = {"time": T0 + pd.Timedelta(days=day), "actor": actor, "action": action, "target": target}
     if network is not None:
         row["network"] = network
     return row
@@ -53,6 +52,7 @@ def background(n=30):
 
 
 # ---- Klout's published signal rules ----
+
 
 def test_unique_reactors_beat_repeats():
     events = [ev("a", day=0), ev("b", day=0)]
@@ -107,10 +107,10 @@ def test_selective_reactor_counts_more_than_busy_one():
 def test_selectivity_is_per_utc_day():
     day0 = T0.normalize()  # midnight UTC: 1 h before and 1 h after fall on two days
     events = [ev("a"), ev("c")]
-    events += [{"time": day0 - pd.Timedelta(hours=1), "actor": "x", "action": "like",
-                "target": "a"},
-               {"time": day0 + pd.Timedelta(hours=1), "actor": "x", "action": "like",
-                "target": "c"}]
+    events += [
+        {"time": day0 - pd.Timedelta(hours=1), "actor": "x", "action": "like", "target": "a"},
+        {"time": day0 + pd.Timedelta(hours=1), "actor": "x", "action": "like", "target": "c"},
+    ]
     w = build(events)
     at = T0 + pd.Timedelta(days=1)
     assert val(w, comp(w, at).true_reach, "a") == pytest.approx(1.0)
@@ -142,6 +142,7 @@ def test_self_reactions_are_ignored():
 
 # ---- window ----
 
+
 def test_reactions_older_than_the_window_drop_off():
     events = [ev("a")] + [ev(f"r{i}", "share", "a", day=1 + i / 10) for i in range(30)]
     events += background()
@@ -159,7 +160,7 @@ def test_window_is_open_at_the_start_and_closed_at_the_end():
     events = [ev("a"), ev("r", "share", "a", day=1)]
     w = build(events)
     reaction = T0 + pd.Timedelta(days=1)
-    assert val(w, comp(w, reaction).true_reach, "a") == 1.0                  # time == at
+    assert val(w, comp(w, reaction).true_reach, "a") == 1.0  # time == at
     assert val(w, comp(w, reaction - pd.Timedelta(seconds=1)).true_reach, "a") == 0.0
     assert val(w, comp(w, reaction + pd.Timedelta(days=90)).true_reach, "a") == 0.0  # lo excl.
     assert val(w, comp(w, reaction + pd.Timedelta(days=89.9)).true_reach, "a") == 1.0
@@ -167,13 +168,18 @@ def test_window_is_open_at_the_start_and_closed_at_the_end():
 
 # ---- True Reach as published: engaged followers and friends, bots and dead accounts out ----
 
+
 def test_true_reach_counts_only_followers_and_friends():
     # f follows a; a follows g; s is a stranger; all three react to a once
-    events = [ev("a"), ev("f", "share", "a", day=1), ev("g", "reply", "a", day=1),
-              ev("s", "like", "a", day=1)]
+    events = [
+        ev("a"),
+        ev("f", "share", "a", day=1),
+        ev("g", "reply", "a", day=1),
+        ev("s", "like", "a", day=1),
+    ]
     w = build(events + background(), follows=[("f", "a"), ("a", "g"), ("bg0", "bg1")])
     c = comp(w)
-    assert val(w, c.true_reach, "a") == pytest.approx(2.0)      # the stranger is not reach
+    assert val(w, c.true_reach, "a") == pytest.approx(2.0)  # the stranger is not reach
     assert val(w, c.unconnected, "a") == 1.0
     assert val(w, c.amplification, "a") == pytest.approx(3 / 2)  # but a reaction all the same
     st = KloutLike().explain(w, "a")
@@ -187,8 +193,11 @@ def test_spam_bots_are_subtracted_by_label_or_by_the_follow_ratio_rule():
     follows = [(f"r{i}", "a") for i in range(4)]
     names = ["a"] + [f"r{i}" for i in range(4)]
     acc = pd.DataFrame({"account": names, "label": ["human", "human", "bot", "Spam", "fake"]})
-    w = World(accounts=acc, follows=pd.DataFrame(follows, columns=["follower", "followee"]),
-              events=pd.DataFrame(events))
+    w = World(
+        accounts=acc,
+        follows=pd.DataFrame(follows, columns=["follower", "followee"]),
+        events=pd.DataFrame(events),
+    )
     c = comp(w)
     assert val(w, c.true_reach, "a") == pytest.approx(1.0)
     assert val(w, c.from_bots, "a") == 3.0
@@ -197,8 +206,10 @@ def test_spam_bots_are_subtracted_by_label_or_by_the_follow_ratio_rule():
     # without labels: an account following more than 500 at a ratio above 0.6 is a bot
     spam = [(("r0", f"x{i}")) for i in range(501)] + [(("r1", f"x{i}")) for i in range(499)]
     follows2 = follows + spam
-    w2 = World(follows=pd.DataFrame(follows2, columns=["follower", "followee"]),
-               events=pd.DataFrame(events))
+    w2 = World(
+        follows=pd.DataFrame(follows2, columns=["follower", "followee"]),
+        events=pd.DataFrame(events),
+    )
     c2 = comp(w2)
     assert bool(c2.bots[w2.code_of("r0")]) and not bool(c2.bots[w2.code_of("r1")])
     assert val(w2, c2.true_reach, "a") == pytest.approx(3.0)
@@ -207,14 +218,16 @@ def test_spam_bots_are_subtracted_by_label_or_by_the_follow_ratio_rule():
 
 def test_suspended_accounts_are_dead_and_do_not_count():
     events = [ev("a")] + [ev(f"r{i}", "share", "a", day=1) for i in range(3)]
-    acc = pd.DataFrame({"account": ["a", "r0", "r1", "r2"],
-                        "suspended": [False, True, False, False]})
+    acc = pd.DataFrame(
+        {"account": ["a", "r0", "r1", "r2"], "suspended": [False, True, False, False]}
+    )
     w = World(accounts=acc, events=pd.DataFrame(events))
     assert val(w, comp(w).true_reach, "a") == pytest.approx(2.0)
     assert not bool(comp(w).population[w.code_of("r0")])
 
 
 # ---- calibration: population mean 20, 95th percentile 50 ----
+
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_calibration_meets_the_published_anchors_on_a_generated_world(seed):
@@ -229,8 +242,7 @@ def test_calibration_meets_the_published_anchors_on_a_generated_world(seed):
     order = np.argsort(c.raw, kind="stable")
     assert (np.diff(s[order]) >= -1e-12).all()  # monotone in raw
     cal = k.calibration(c.raw, c.population)
-    assert KloutLike.calibrate(np.array([cal.q95]), cal.q95, cal.gamma)[0] == \
-        pytest.approx(50.0)
+    assert KloutLike.calibrate(np.array([cal.q95]), cal.q95, cal.gamma)[0] == pytest.approx(50.0)
 
 
 def test_calibration_map_is_continuous_and_saturating():
@@ -279,6 +291,7 @@ def test_bundled_scenario_worlds_have_the_published_population_mean():
 
 # ---- the contract ----
 
+
 def test_contract_on_a_generated_world():
     w = generate_world(1500, seed=5)
     before = {k: v.copy() for k, v in w.tables().items()}
@@ -297,8 +310,13 @@ def test_explain_sums_to_score():
     k = KloutLike()
     s = k.score(w)
     c = k.components(w)
-    picks = [s.idxmax(), s.idxmin(), s.index[np.argsort(s.to_numpy())[len(s) // 2]],
-             s.index[int(np.flatnonzero(c.raw > 0)[0])], w.ids[0]]
+    picks = [
+        s.idxmax(),
+        s.idxmin(),
+        s.index[np.argsort(s.to_numpy())[len(s) // 2]],
+        s.index[int(np.flatnonzero(c.raw > 0)[0])],
+        w.ids[0],
+    ]
     for account in picks:
         st = k.explain(w, account)
         assert st.score == pytest.approx(s[account], abs=1e-9)
@@ -331,13 +349,15 @@ def test_degenerate_worlds():
 
 # ---- multi-network worlds (F15) ----
 
+
 def _persona(second_network: bool):
     events = [ev("a", day=0, network="tw") for _ in range(10)]
     events += [ev(f"r{i}", "share", "a", day=1, network="tw") for i in range(40)]
     for i in range(30):
         events.append(ev(f"bg{i}", day=1, network="tw"))
-        events += [ev(f"fan{i}_{j}", "share", f"bg{i}", day=1.5, network="tw")
-                   for j in range(i % 9 + 1)]
+        events += [
+            ev(f"fan{i}_{j}", "share", f"bg{i}", day=1.5, network="tw") for j in range(i % 9 + 1)
+        ]
     if second_network:
         events += [ev("a", day=2 + i / 100, network="li") for i in range(200)]
     return build(events)
@@ -368,6 +388,7 @@ def test_networks_are_scored_separately_then_combined():
 
 # ---- topics (Klout topics, F16) ----
 
+
 def topical(actor, action="post", target=None, day=0.0, topic=None, post=None):
     row = ev(actor, action, target, day)
     row["topic"], row["post"] = topic, post
@@ -375,10 +396,13 @@ def topical(actor, action="post", target=None, day=0.0, topic=None, post=None):
 
 
 def test_topic_scores_count_engagement_about_the_topic_and_inherit_the_posts_topic():
-    events = [topical("a", topic="books", post="p1"), topical("a", topic="cooking", post="p2"),
-              topical("f1", "share", "a", 1, post="p1"),             # inherits books from p1
-              topical("f2", "reply", "a", 1, topic="books", post="p1"),
-              topical("f3", "like", "a", 1, post="p2")]              # cooking
+    events = [
+        topical("a", topic="books", post="p1"),
+        topical("a", topic="cooking", post="p2"),
+        topical("f1", "share", "a", 1, post="p1"),  # inherits books from p1
+        topical("f2", "reply", "a", 1, topic="books", post="p1"),
+        topical("f3", "like", "a", 1, post="p2"),
+    ]  # cooking
     follows = [("f1", "a"), ("f2", "a"), ("f3", "a")]
     w = build(events + background(), follows=follows)
     books = comp(w, topic="books")
@@ -398,15 +422,19 @@ def test_topic_scores_count_engagement_about_the_topic_and_inherit_the_posts_top
 def test_chatting_about_a_topic_makes_you_influential_about_it():
     """Klout's published attribution, and flaw F16: c never posts about books, but replies to a
     books post of b, and b replies back in that conversation."""
-    events = [topical("b", topic="books", post="p1"), topical("c", topic="cooking", post="p2"),
-              topical("c", "reply", "b", 1, post="p1"),       # c joins b's books thread
-              topical("b", "reply", "c", 1.1, post="p1")]      # b answers c in that thread
+    events = [
+        topical("b", topic="books", post="p1"),
+        topical("c", topic="cooking", post="p2"),
+        topical("c", "reply", "b", 1, post="p1"),  # c joins b's books thread
+        topical("b", "reply", "c", 1.1, post="p1"),
+    ]  # b answers c in that thread
     w = build(events + background(), follows=[("b", "c"), ("c", "b")])
     assert KloutLike(topic="books").score(w)["c"] > 1.0
     assert KloutLike(topic="cooking").score(w)["c"] == 1.0  # nobody reacted to its cooking
 
 
 # ---- parameters, registry, docs ----
+
 
 def test_parameters_are_validated():
     with pytest.raises(ParameterError, match="no parameter 'windw_days'"):

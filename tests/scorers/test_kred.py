@@ -16,8 +16,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "scorers" / "kred.md"
 
 
 def ev(actor, action="post", target=None, day=0.0):
-    return {"time": T0 + pd.Timedelta(days=day), "actor": actor, "action": action,
-            "target": target}
+    return {"time": T0 + pd.Timedelta(days=day), "actor": actor, "action": action, "target": target}
 
 
 def build(events, accounts=None, follows=None, follow_times=None) -> World:
@@ -43,6 +42,7 @@ def item(statement, prefix):
 
 # ---- Influence points ----
 
+
 def test_ten_points_per_reaction_and_the_top_scores_1000():
     w = build([ev("top"), ev("fan", "reply", "top", day=1)])
     k = KredLike()
@@ -59,8 +59,13 @@ def test_ten_points_per_reaction_and_the_top_scores_1000():
 
 
 def test_each_reaction_type_and_likes_only_when_asked():
-    events = [ev("a"), ev("s", "share", "a", 1), ev("r", "reply", "a", 1),
-              ev("m", "mention", "a", 1), ev("l", "like", "a", 1)]
+    events = [
+        ev("a"),
+        ev("s", "share", "a", 1),
+        ev("r", "reply", "a", 1),
+        ev("m", "mention", "a", 1),
+        ev("l", "like", "a", 1),
+    ]
     w = build(events)
     assert KredLike().points(w).total[w.code_of("a")] == 30.0
     assert KredLike(count_likes=True).points(w).total[w.code_of("a")] == 40.0
@@ -78,15 +83,23 @@ def test_scores_follow_the_concave_map():
 
 
 def test_big_actor_bonus_from_followers_count():
-    acc = pd.DataFrame({"account": ["a", "b", "c", "star", "edge", "nobody"],
-                        "followers_count": [0, 0, 0, 10_001, 10_000, 5]})
-    events = [ev("a"), ev("star", "share", "a", 1), ev("edge", "share", "b", 1),
-              ev("nobody", "share", "c", 1)]
+    acc = pd.DataFrame(
+        {
+            "account": ["a", "b", "c", "star", "edge", "nobody"],
+            "followers_count": [0, 0, 0, 10_001, 10_000, 5],
+        }
+    )
+    events = [
+        ev("a"),
+        ev("star", "share", "a", 1),
+        ev("edge", "share", "b", 1),
+        ev("nobody", "share", "c", 1),
+    ]
     w = World(accounts=acc, events=pd.DataFrame(events))
     k = KredLike(follow_points=0)
     pts = k.points(w)
-    assert pts.total[w.code_of("a")] == 30.0      # 10 + 20 bonus
-    assert pts.total[w.code_of("b")] == 10.0      # exactly 10,000 is not "more than"
+    assert pts.total[w.code_of("a")] == 30.0  # 10 + 20 bonus
+    assert pts.total[w.code_of("b")] == 10.0  # exactly 10,000 is not "more than"
     st = k.explain(w, "a")
     assert item(st, "bonus")["value"] == 1.0 and item(st, "bonus")["points"] == 20.0
     assert KredLike(big_actor_bonus=5, follow_points=0).points(w).total[0] == 15.0
@@ -99,7 +112,7 @@ def test_big_actor_bonus_from_follow_edges():
     pts = KredLike(big_actor_threshold=2).points(w)
     assert pts.big_actor[w.code_of("a")] == 1.0
     assert pts.total[w.code_of("a")] == 10 + 20 + 10
-    assert pts.total[w.code_of("star")] == 3.0    # its three followers, 1 point each
+    assert pts.total[w.code_of("star")] == 3.0  # its three followers, 1 point each
 
 
 def test_follows_count():
@@ -108,8 +121,10 @@ def test_follows_count():
     assert KredLike().points(w).total[w.code_of("a")] == 3.0
     assert KredLike(follow_points=5).points(w).total[w.code_of("a")] == 15.0
     st = KredLike(follow_points=5).explain(w, "a")
-    assert (item(st, "followers gained")["value"], item(st, "followers gained")["points"]) == \
-        (3.0, 15.0)
+    assert (item(st, "followers gained")["value"], item(st, "followers gained")["points"]) == (
+        3.0,
+        15.0,
+    )
     assert KredLike().score(w)["a"] == 1000.0
 
 
@@ -151,8 +166,9 @@ def test_influence_window_ignores_older_reactions():
 
 
 def test_per_group_puts_each_group_top_at_1000():
-    acc = pd.DataFrame({"account": ["a1", "a2", "b1", "b2", "fan"],
-                        "group": ["A", "A", "B", "B", None]})
+    acc = pd.DataFrame(
+        {"account": ["a1", "a2", "b1", "b2", "fan"], "group": ["A", "A", "B", "B", None]}
+    )
     events = [ev(x) for x in ("a1", "a2", "b1", "b2")]
     events += [ev("fan", "share", "a1", 1) for _ in range(50)]
     events += [ev("fan", "share", "a2", 1) for _ in range(5)]
@@ -177,31 +193,46 @@ def test_per_group_on_a_generated_world():
 def test_community_influence_counts_only_interactions_with_its_members():
     """Kred's community score: influence in a community is driven by interactions with its
     members, and anyone can be its top (Stephen Colbert scored high in 'Students')."""
-    acc = pd.DataFrame({"account": ["colbert", "prof", "s1", "s2", "s3", "t1", "t2"],
-                        "group": ["comedy", "students", "students", "students", "students",
-                                  "teachers", "teachers"]})
+    acc = pd.DataFrame(
+        {
+            "account": ["colbert", "prof", "s1", "s2", "s3", "t1", "t2"],
+            "group": [
+                "comedy",
+                "students",
+                "students",
+                "students",
+                "students",
+                "teachers",
+                "teachers",
+            ],
+        }
+    )
     events = [ev("colbert"), ev("prof")]
     events += [ev(s, "share", "colbert", 1) for s in ("s1", "s2", "s3")]
     events += [ev("s1", "reply", "prof", 1)]
     events += [ev(t, "mention", "prof", 1) for t in ("t1", "t2")] * 5
     follows = [("s2", "prof"), ("t1", "colbert")]
-    w = World(accounts=acc, events=pd.DataFrame(events),
-              follows=pd.DataFrame(follows, columns=["follower", "followee"]))
+    w = World(
+        accounts=acc,
+        events=pd.DataFrame(events),
+        follows=pd.DataFrame(follows, columns=["follower", "followee"]),
+    )
     students = KredLike(community="students")
     pts = students.points(w)
-    assert pts.total[w.code_of("colbert")] == 30.0          # three shares by students
-    assert pts.total[w.code_of("prof")] == 10.0 + 1.0        # a reply and a follower, students
+    assert pts.total[w.code_of("colbert")] == 30.0  # three shares by students
+    assert pts.total[w.code_of("prof")] == 10.0 + 1.0  # a reply and a follower, students
     s = students.score(w)
     assert s["colbert"] == 1000.0 and 1 < s["prof"] < 1000.0  # not a student, top all the same
     overall = KredLike().score(w)
-    assert overall["prof"] == 1000.0 > overall["colbert"]    # teachers' mentions count there
+    assert overall["prof"] == 1000.0 > overall["colbert"]  # teachers' mentions count there
     teachers = KredLike(community="teachers").points(w)
-    assert teachers.total[w.code_of("prof")] == 100.0 and \
-        teachers.total[w.code_of("colbert")] == 1.0          # the teacher who follows colbert
+    assert (
+        teachers.total[w.code_of("prof")] == 100.0 and teachers.total[w.code_of("colbert")] == 1.0
+    )  # the teacher who follows colbert
     # Outreach in a community: your actions towards its members
     out = KredLike(measure="outreach", community="students").points(w)
-    assert out.total[w.code_of("s1")] == 10.0   # its reply to prof counts, its share of colbert not
-    assert out.total[w.code_of("t1")] == 50.0   # five mentions of prof, who is a student
+    assert out.total[w.code_of("s1")] == 10.0  # its reply to prof counts, its share of colbert not
+    assert out.total[w.code_of("t1")] == 50.0  # five mentions of prof, who is a student
     with pytest.raises(ScorerError, match="no account is in community 'chess'"):
         KredLike(community="chess").score(w)
     with pytest.raises(ScorerError, match="needs a 'group' column"):
@@ -209,6 +240,7 @@ def test_community_influence_counts_only_interactions_with_its_members():
 
 
 # ---- Outreach Level ----
+
 
 def test_outreach_thresholds():
     assert OUTREACH_THRESHOLDS[:4].tolist() == [100, 270, 559, 1050]
@@ -242,8 +274,9 @@ def test_outreach_exact_point_thresholds():
 def test_outreach_never_decreases():
     w = generate_world(2000, seed=7)
     k = KredLike(measure="outreach", window_days=30)  # the window does not apply to Outreach
-    times = pd.date_range(w.start - pd.Timedelta(days=1), w.end + pd.Timedelta(days=200),
-                          periods=25)
+    times = pd.date_range(
+        w.start - pd.Timedelta(days=1), w.end + pd.Timedelta(days=200), periods=25
+    )
     levels = np.array([run_scorer(k, w, t).to_numpy() for t in times])
     assert (np.diff(levels, axis=0) >= 0).all()
     assert levels[-1].max() >= 2 and levels[0].max() == 0
@@ -257,9 +290,19 @@ def test_outreach_bounds():
 
 # ---- the contract ----
 
-@pytest.mark.parametrize("params", [{}, {"window_days": 30}, {"per_group": True},
-                                    {"count_likes": True}, {"measure": "outreach"},
-                                    {"community": "c1"}, {"community": "c0", "window_days": 60}])
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"window_days": 30},
+        {"per_group": True},
+        {"count_likes": True},
+        {"measure": "outreach"},
+        {"community": "c1"},
+        {"community": "c0", "window_days": 60},
+    ],
+)
 def test_contract_and_explain_on_a_generated_world(params):
     w = generate_world(1500, seed=3)
     before = {k: v.copy() for k, v in w.tables().items()}

@@ -84,8 +84,9 @@ def test_matches_networkx_with_other_damping_teleport_and_matrix_input():
     ref = nx_vector(graph, alpha=0.7, personalization=dict(enumerate(teleport)))
     assert_same_pagerank(ours, ref)
     matrix = nx.to_scipy_sparse_array(graph, nodelist=list(graph.nodes))
-    assert_same_pagerank(pagerank_vector(sp.csr_matrix(matrix), damping=0.7, teleport=teleport),
-                         ref)
+    assert_same_pagerank(
+        pagerank_vector(sp.csr_matrix(matrix), damping=0.7, teleport=teleport), ref
+    )
 
 
 def test_weighted_matches_networkx_with_weights(world):
@@ -151,8 +152,15 @@ def test_spam_farm_closed_form(m, links_in):
 # ---- the scorer contract ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [{}, {"weight": "interactions"}, {"variant": "tweepcred"},
-                                    {"variant": "tweepcred", "weight": "interactions"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"weight": "interactions"},
+        {"variant": "tweepcred"},
+        {"variant": "tweepcred", "weight": "interactions"},
+    ],
+)
 def test_contract_on_generated_world(world, params):
     scorer = PageRank(**params)
     before = tables_snapshot(world)
@@ -185,16 +193,21 @@ def test_edge_cases():
     assert run_scorer(PageRank(), isolated).tolist() == [0.0] * 4
     cycle = World(follows={"follower": list("abc"), "followee": list("bca")})
     assert run_scorer(PageRank(), cycle).tolist() == [0.0] * 3  # all equal
-    star = World(accounts={"account": list("abcde")},
-                 follows={"follower": list("bcd"), "followee": list("aaa")})
+    star = World(
+        accounts={"account": list("abcde")},
+        follows={"follower": list("bcd"), "followee": list("aaa")},
+    )
     s = run_scorer(PageRank(), star)
     assert s["a"] == 100.0 and s["e"] == 0.0 and s["b"] == 0.0  # e is isolated: lowest
 
 
 def test_scores_follow_the_graph_as_of_at():
     t0 = pd.Timestamp("2024-01-01T00:00:00Z")
-    follows = {"follower": ["b", "c", "a"], "followee": ["a", "a", "c"],
-               "time": [t0, t0, t0 + pd.Timedelta(days=10)]}
+    follows = {
+        "follower": ["b", "c", "a"],
+        "followee": ["a", "a", "c"],
+        "time": [t0, t0, t0 + pd.Timedelta(days=10)],
+    }
     w = World(accounts={"account": list("abc")}, follows=follows)
     early = run_scorer(PageRank(), w, t0 + pd.Timedelta(days=1))
     late = run_scorer(PageRank(), w, None)
@@ -214,8 +227,15 @@ def test_registered_and_parameters_checked():
     with pytest.raises(ScorerError, match="sums to 0"):
         pagerank_vector(World(accounts={"account": ["a", "b"]}), teleport=np.zeros(2))
     info = PageRank().info()
-    assert set(info["params"]) == {"damping", "max_iter", "tol", "weight", "window_days",
-                                   "variant", "dtype"}
+    assert set(info["params"]) == {
+        "damping",
+        "max_iter",
+        "tol",
+        "weight",
+        "window_days",
+        "variant",
+        "dtype",
+    }
 
 
 # ---- explain ---------------------------------------------------------------------------------
@@ -240,8 +260,9 @@ def test_explain_points_add_up_to_the_score(world, params):
         mapping = st.items["signal"] == "log-scale mapping"
         weights = interaction_weights(world, 90.0) if params.get("weight") else None
         pr = pagerank_vector(world, weights=weights)
-        assert st.items.loc[~mapping, "value"].sum() == pytest.approx(pr[world.code_of(busy)],
-                                                                       rel=1e-9)
+        assert st.items.loc[~mapping, "value"].sum() == pytest.approx(
+            pr[world.code_of(busy)], rel=1e-9
+        )
 
 
 def test_explain_unknown_account(world):
@@ -269,8 +290,9 @@ def test_tweepcred_post_adjust_published_arithmetic():
 def test_tweepcred_mass():
     # age factor: 1 above 30 days (and when unknown), min(1, ln(1 + age/15)) below, floor 0.01
     mass = tweepcred_mass([0, 0, 0, 0, 0], [0] * 5, np.array([100, 15, 5, 0, np.nan]))
-    np.testing.assert_allclose(mass, [5.0, 100 * 0.05 * math.log(2), 100 * 0.05 * math.log1p(1 / 3),
-                                      1.0, 5.0])
+    np.testing.assert_allclose(
+        mass, [5.0, 100 * 0.05 * math.log(2), 100 * 0.05 * math.log1p(1 / 3), 1.0, 5.0]
+    )
     # following > 500 with ratio > 0.6 divides by exp(5 (ratio - 0.6))
     mass = tweepcred_mass([600, 600, 600, 500], [500, 2000, 0, 0])
     assert mass[0] == pytest.approx(5.0 / math.exp(5 * (601 / 501 - 0.6)))
@@ -292,8 +314,15 @@ def jvm_exp(x: float) -> float:
         return math.inf
 
 
-def scala_user_mass(age: int, restricted: bool, suspended: bool, verified: bool, device: bool,
-                    followers: int, followings: int) -> float:
+def scala_user_mass(
+    age: int,
+    restricted: bool,
+    suspended: bool,
+    verified: bool,
+    device: bool,
+    followers: int,
+    followings: int,
+) -> float:
     """UserMass.getUserMass for a user that is not deactivated."""
     if suspended:
         mass = 0.0
@@ -316,9 +345,14 @@ def scala_user_mass(age: int, restricted: bool, suspended: bool, verified: bool,
     return mass
 
 
-def scala_tweepcred(nodes: list[str], edges: list[tuple[str, str]], users: dict[str, dict],
-                    alpha: float = 0.1, max_iterations: int = 20, threshold: float = 0.001
-                    ) -> tuple[dict[str, float], dict[str, int]]:
+def scala_tweepcred(
+    nodes: list[str],
+    edges: list[tuple[str, str]],
+    users: dict[str, dict],
+    alpha: float = 0.1,
+    max_iterations: int = 20,
+    threshold: float = 0.001,
+) -> tuple[dict[str, float], dict[str, int]]:
     """PreparePageRankData + WeightedPageRank (unweighted) + ExtractTweepcred (post_adjust)."""
     followers = {u: 0 for u in nodes}
     followings = {u: 0 for u in nodes}
@@ -327,8 +361,10 @@ def scala_tweepcred(nodes: list[str], edges: list[tuple[str, str]], users: dict[
         out[a].append(b)
         followings[a] += 1
         followers[b] += 1
-    prior = {u: scala_user_mass(followers=followers[u], followings=followings[u], **users[u])
-             for u in nodes}
+    prior = {
+        u: scala_user_mass(followers=followers[u], followings=followings[u], **users[u])
+        for u in nodes
+    }
     total = sum(prior.values())
     prior = {u: m / total for u, m in prior.items()}  # .normalize('mass_prior)
     pagerank = dict(prior)  # pagerank_0
@@ -342,8 +378,7 @@ def scala_tweepcred(nodes: list[str], edges: list[tuple[str, str]], users: dict[
                 for v in out[u]:
                     nxt[v] += dist
         dead = (1.0 - sum(nxt.values())) / num_nodes
-        output = {u: prior[u] * alpha + dead * (1 - alpha) + nxt[u] * (1 - alpha)
-                  for u in nodes}
+        output = {u: prior[u] * alpha + dead * (1 - alpha) + nxt[u] * (1 - alpha) for u in nodes}
         total_diff = sum(abs(pagerank[u] - output[u]) for u in nodes)
         pagerank = output
         if cur_iteration < max_iterations - 1 and total_diff > threshold:
@@ -385,15 +420,29 @@ def _tweepcred_world(n: int, seed: int, spammers: int) -> tuple[World, list, dic
     key = np.unique(np.concatenate([src, *extra_src]) * n + np.concatenate([dst, *extra_dst]))
     src, dst = key // n, key % n
     at = base.end
-    created = at - pd.to_timedelta(rng.choice([3, 12, 29, 31, 400], size=n), unit="D") \
+    created = (
+        at
+        - pd.to_timedelta(rng.choice([3, 12, 29, 31, 400], size=n), unit="D")
         - pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
-    flags = {"device": rng.random(n) < 0.3, "verified": rng.random(n) < 0.02,
-             "restricted": rng.random(n) < 0.05, "suspended": rng.random(n) < 0.03}
+    )
+    flags = {
+        "device": rng.random(n) < 0.3,
+        "verified": rng.random(n) < 0.02,
+        "restricted": rng.random(n) < 0.05,
+        "suspended": rng.random(n) < 0.03,
+    }
     ids = list(base.ids)
-    world = World(accounts={"account": ids, "created": created} | flags,
-                  follows={"follower": [ids[i] for i in src], "followee": [ids[i] for i in dst]})
-    users = {ids[i]: {"age": int((at - created[i]) // pd.Timedelta(days=1)),
-                      **{k: bool(v[i]) for k, v in flags.items()}} for i in range(n)}
+    world = World(
+        accounts={"account": ids, "created": created} | flags,
+        follows={"follower": [ids[i] for i in src], "followee": [ids[i] for i in dst]},
+    )
+    users = {
+        ids[i]: {
+            "age": int((at - created[i]) // pd.Timedelta(days=1)),
+            **{k: bool(v[i]) for k, v in flags.items()},
+        }
+        for i in range(n)
+    }
     world.at = at  # the time the ages are counted to  # type: ignore[attr-defined]
     return world, list(zip([ids[i] for i in src], [ids[i] for i in dst], strict=True)), users
 
@@ -410,8 +459,9 @@ def test_tweepcred_variant_equals_an_independent_transcription_of_the_scala(n, s
     # the PageRank behind the scale, to floating-point rounding, for a sample of accounts
     for account in list(world.ids[:: max(1, n // 25)]):
         item = scorer.explain(world, account, at).items.set_index("signal")
-        assert item.loc["scaled PageRank", "value"] == pytest.approx(pagerank[account],
-                                                                     rel=1e-9, abs=1e-18)
+        assert item.loc["scaled PageRank", "value"] == pytest.approx(
+            pagerank[account], rel=1e-9, abs=1e-18
+        )
     # the flags matter: without them the same graph scores differently
     plain = World(accounts=world.accounts[["account", "created"]], follows=world.follows)
     assert not run_scorer(scorer, plain, at).equals(scores)
@@ -419,8 +469,13 @@ def test_tweepcred_variant_equals_an_independent_transcription_of_the_scala(n, s
 
 def test_tweepcred_mass_flags_follow_the_scala_order():
     kw = {"followings": [0] * 6, "followers": [0] * 6}
-    mass = tweepcred_mass(**kw, device=[1, 0, 0, 0, 1, 0], verified=[0, 1, 0, 0, 0, 1],
-                          restricted=[0, 0, 1, 0, 1, 1], suspended=[0, 0, 0, 1, 0, 1])
+    mass = tweepcred_mass(
+        **kw,
+        device=[1, 0, 0, 0, 1, 0],
+        verified=[0, 1, 0, 0, 0, 1],
+        restricted=[0, 0, 1, 0, 1, 1],
+        suspended=[0, 0, 0, 1, 0, 1],
+    )
     # device: (0.05 + 0.5) * 100; verified: 100; restricted: 5 * 0.1; suspended: 0;
     # device and restricted: 55 * 0.1; verified beats restricted, suspended beats verified
     np.testing.assert_allclose(mass, [55.0, 100.0, 0.5, 0.0, 5.5, 0.0])

@@ -30,8 +30,9 @@ T0 = pd.Timestamp("2024-01-01T00:00:00Z")
 # auditkit.scorers.sybilrank.
 
 
-def paper_sybilrank(n: int, edges: list[tuple[int, int]], seeds: list[int], w: int,
-                    ties: str = "mutual") -> list[float]:
+def paper_sybilrank(
+    n: int, edges: list[tuple[int, int]], seeds: list[int], w: int, ties: str = "mutual"
+) -> list[float]:
     directed = set(edges)
     neighbours: list[set[int]] = [set() for _ in range(n)]
     for u, v in directed:
@@ -52,8 +53,11 @@ def paper_sybilrank(n: int, edges: list[tuple[int, int]], seeds: list[int], w: i
 
 def random_graph(n: int, m: int, reciprocity: float, seed: int) -> list[tuple[int, int]]:
     rng = np.random.default_rng(seed)
-    pairs = {(int(a), int(b)) for a, b in zip(rng.integers(0, n, m), rng.integers(0, n, m),
-                                              strict=True) if a != b}
+    pairs = {
+        (int(a), int(b))
+        for a, b in zip(rng.integers(0, n, m), rng.integers(0, n, m), strict=True)
+        if a != b
+    }
     back = {(b, a) for a, b in pairs if rng.random() < reciprocity}
     return sorted(pairs | back)
 
@@ -71,8 +75,13 @@ def world_of(n: int, edges, labels=None, groups=None, times=None) -> World:
     return World(accounts=accounts, follows=follows)
 
 
-GRAPHS = [(40, 120, 0.5, 1), (100, 400, 0.3, 2), (300, 1500, 0.25, 3), (500, 900, 0.6, 4),
-          (64, 300, 0.4, 5)]
+GRAPHS = [
+    (40, 120, 0.5, 1),
+    (100, 400, 0.3, 2),
+    (300, 1500, 0.25, 3),
+    (500, 900, 0.6, 4),
+    (64, 300, 0.4, 5),
+]
 
 
 @pytest.mark.parametrize(("n", "m", "r", "seed"), GRAPHS)
@@ -89,15 +98,17 @@ def test_scores_equal_the_papers_algorithm_with_given_seeds(n, m, r, seed, ties)
     np.testing.assert_allclose(run_scorer(scorer, w).to_numpy(), expected, rtol=0, atol=1e-9)
     fixed = SybilRank(seeds=[f"u{i}" for i in seeds], ties=ties, iterations=3)
     ranked3 = np.array(paper_sybilrank(n, edges, seeds, 3, ties))
-    np.testing.assert_allclose(run_scorer(fixed, w).to_numpy(), 100 * ranked3 / ranked3.max(),
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        run_scorer(fixed, w).to_numpy(), 100 * ranked3 / ranked3.max(), rtol=0, atol=1e-9
+    )
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
 @given(n=st.integers(2, 25), data=st.data())
 def test_scores_equal_the_transcription_on_drawn_graphs(n, data):
-    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                               max_size=80))
+    pairs = data.draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=80)
+    )
     edges = sorted({(a, b) for a, b in pairs if a != b})
     seeds = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=4)))
     w = world_of(n, edges)
@@ -112,10 +123,19 @@ def test_command_line_scores_equal_the_transcription(tmp_path):
     world_of(n, edges).write(tmp_path / "w")
     seeds = [3, 17, 42, 99, 120]
     # the issue's spelling, with the scorer id in front of the parameter, as `audit` takes it
-    out = CliRunner().invoke(main, ["score", str(tmp_path / "w"), "--scorer", "sybilrank",
-                                    "--param",
-                                    f"sybilrank.seeds=[{', '.join(f'u{i}' for i in seeds)}]",
-                                    "--format", "json"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(tmp_path / "w"),
+            "--scorer",
+            "sybilrank",
+            "--param",
+            f"sybilrank.seeds=[{', '.join(f'u{i}' for i in seeds)}]",
+            "--format",
+            "json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     got = {r["account"]: r["score"] for r in json.loads(out.stdout)["scores"]}
     ranked = np.array(paper_sybilrank(n, edges, seeds, math.ceil(math.log2(n))))
@@ -163,8 +183,9 @@ def test_default_pick_takes_the_best_connected_of_every_community_the_oracle_vou
     assert seeds.source == "pick" and sorted(seeds.candidates.tolist()) == sorted(asked)
     assert seeds.codes.tolist() == sorted(good)
     ranked = np.array(paper_sybilrank(n, edges, sorted(good), math.ceil(math.log2(n))))
-    np.testing.assert_allclose(run_scorer(SybilRank(), w).to_numpy(),
-                               100 * ranked / ranked.max(), atol=1e-9)
+    np.testing.assert_allclose(
+        run_scorer(SybilRank(), w).to_numpy(), 100 * ranked / ranked.max(), atol=1e-9
+    )
 
 
 def test_seeds_parameter_labels_file_and_errors(tmp_path):
@@ -192,18 +213,26 @@ def test_seeds_vetted_before_an_attack_cannot_include_its_target(honest):
     n = len(honest)
     src, dst = (a.astype(np.int64) for a in honest.follow_codes)
     target = int(np.argsort(honest.in_degree, kind="stable")[n // 2])
-    chosen = np.random.default_rng(0).choice(np.setdiff1d(np.arange(n), [target]), 300,
-                                             replace=False)
+    chosen = np.random.default_rng(0).choice(
+        np.setdiff1d(np.arange(n), [target]), 300, replace=False
+    )
     have = set(zip(src.tolist(), dst.tolist(), strict=True))
     add = [(target, int(v)) for v in chosen if (target, int(v)) not in have]
     add += [(int(v), target) for v in chosen[:150] if (int(v), target) not in have]
     a = np.array(add)
-    times = np.r_[np.full(len(src), T0.value / 1e9),
-                  np.full(len(a), (T0 + pd.Timedelta(days=60)).value / 1e9)]
-    w = World.from_codes(list(honest.ids), follower=np.r_[src, a[:, 0]],
-                         followee=np.r_[dst, a[:, 1]], follow_time=times,
-                         accounts_extra={"label": list(honest.accounts["label"].astype(object)),
-                                         "group": list(honest.accounts["group"].astype(object))})
+    times = np.r_[
+        np.full(len(src), T0.value / 1e9), np.full(len(a), (T0 + pd.Timedelta(days=60)).value / 1e9)
+    ]
+    w = World.from_codes(
+        list(honest.ids),
+        follower=np.r_[src, a[:, 0]],
+        followee=np.r_[dst, a[:, 1]],
+        follow_time=times,
+        accounts_extra={
+            "label": list(honest.accounts["label"].astype(object)),
+            "group": list(honest.accounts["group"].astype(object)),
+        },
+    )
     assert target in SybilRank().seeds(w).codes
     vetted = SybilRank(seeds_as_of=T0 + pd.Timedelta(days=30)).seeds(w)
     assert target not in vetted.codes
@@ -223,8 +252,10 @@ def _gifted(honest: World, gift: bool) -> tuple[World, np.ndarray]:
     targets = np.random.default_rng(3).choice(n, 10, replace=False)
     k = 200 * len(targets)
     ids = list(honest.ids) + [f"fake{i}" for i in range(k)]
-    extra = {"label": list(honest.accounts["label"].astype(object)) + ["fake"] * k,
-             "group": list(honest.accounts["group"].astype(object)) + ["c0"] * k}
+    extra = {
+        "label": list(honest.accounts["label"].astype(object)) + ["fake"] * k,
+        "group": list(honest.accounts["group"].astype(object)) + ["c0"] * k,
+    }
     f_src = np.r_[src, np.arange(n, n + k)] if gift else src
     f_dst = np.r_[dst, np.repeat(targets, 200)] if gift else dst
     return World.from_codes(ids, follower=f_src, followee=f_dst, accounts_extra=extra), targets
@@ -239,8 +270,8 @@ def test_one_sided_fake_followers_neither_lift_nor_sink_with_mutual_ties(honest)
     # with any follow as a tie, each fake is a neighbour that takes a share of the target's
     # trust and adds to its degree: the targets sink to the bottom (sabotage by gift)
     fixed = tuple(before.ids[SybilRank(ties="any").seeds(before).codes])
-    a = run_scorer(SybilRank(ties="any", seeds=fixed), before).iloc[:len(honest)]
-    b = run_scorer(SybilRank(ties="any", seeds=fixed), after).iloc[:len(honest)]
+    a = run_scorer(SybilRank(ties="any", seeds=fixed), before).iloc[: len(honest)]
+    b = run_scorer(SybilRank(ties="any", seeds=fixed), after).iloc[: len(honest)]
     pa, pb = a.rank(pct=True).to_numpy()[targets], b.rank(pct=True).to_numpy()[targets]
     assert np.median(pb) < 0.05 < 0.3 < np.median(pa)
 
@@ -257,8 +288,10 @@ def _with_sybils(honest: World, k: int, attack: list[tuple[int, int]]):
     f_src = np.concatenate([src, a[off], att[:, 0], att[:, 1]])
     f_dst = np.concatenate([dst, b[off], att[:, 1], att[:, 0]])
     ids = list(honest.ids) + [f"sybil{i}" for i in range(k)]
-    extra = {"label": list(honest.accounts["label"].astype(object)) + ["sybil"] * k,
-             "group": list(honest.accounts["group"].astype(object)) + ["c0"] * k}
+    extra = {
+        "label": list(honest.accounts["label"].astype(object)) + ["sybil"] * k,
+        "group": list(honest.accounts["group"].astype(object)) + ["c0"] * k,
+    }
     return World.from_codes(ids, follower=f_src, followee=f_dst, accounts_extra=extra), sybils
 
 
@@ -287,22 +320,28 @@ def test_contract_and_edge_cases(honest):
     assert s1.max() == pytest.approx(100.0) and s1.min() >= 0.0
     assert len(run_scorer(SybilRank(), World.from_codes([]))) == 0
     assert run_scorer(SybilRank(), World(accounts={"account": ["solo"]})).tolist() == [0.0]
-    assert run_scorer(SybilRank(seeds=["solo"]), World(accounts={"account": ["solo"]})
-                      ).tolist() == [0.0]
+    assert run_scorer(
+        SybilRank(seeds=["solo"]), World(accounts={"account": ["solo"]})
+    ).tolist() == [0.0]
 
 
 def test_explain_points_add_up_to_the_score(honest):
     scorer = SybilRank()
     scores = run_scorer(scorer, honest)
     trust = scorer.trust(honest)
-    for account in (scores.idxmax(), scores.idxmin(), honest.ids[0],
-                    honest.ids[int(np.argmax(honest.in_degree))]):
+    for account in (
+        scores.idxmax(),
+        scores.idxmin(),
+        honest.ids[0],
+        honest.ids[int(np.argmax(honest.in_degree))],
+    ):
         st_ = scorer.explain(honest, account)
         assert st_.score == pytest.approx(scores[account], abs=1e-9)
         assert st_.total == st_.score
         raw = st_.items[~st_.items["signal"].isin(["degree", "share of the top"])]
-        assert raw["value"].sum() == pytest.approx(trust[honest.code_of(account)], rel=1e-9,
-                                                   abs=1e-300)
+        assert raw["value"].sum() == pytest.approx(
+            trust[honest.code_of(account)], rel=1e-9, abs=1e-300
+        )
 
 
 def test_registered_through_the_entry_point():

@@ -27,8 +27,9 @@ T0 = pd.Timestamp("2024-01-01T00:00:00Z")
 # M_I times. Plain Python lists and dicts; nothing is imported from auditkit.scorers.trustrank.
 
 
-def paper_trustrank(n: int, edges: list[tuple[int, int]], seeds: list[int],
-                    alpha: float = 0.85, m: int = 20) -> list[float]:
+def paper_trustrank(
+    n: int, edges: list[tuple[int, int]], seeds: list[int], alpha: float = 0.85, m: int = 20
+) -> list[float]:
     outlinks: dict[int, list[int]] = {p: [] for p in range(n)}
     for p, q in edges:
         outlinks[p].append(q)
@@ -47,8 +48,9 @@ def paper_trustrank(n: int, edges: list[tuple[int, int]], seeds: list[int],
     return t
 
 
-def paper_select_seed(n: int, edges: list[tuple[int, int]], alpha: float = 0.85,
-                      m: int = 20) -> list[float]:
+def paper_select_seed(
+    n: int, edges: list[tuple[int, int]], alpha: float = 0.85, m: int = 20
+) -> list[float]:
     inlinks: dict[int, list[int]] = {q: [] for q in range(n)}
     outlinks: dict[int, list[int]] = {p: [] for p in range(n)}
     for p, q in edges:
@@ -58,8 +60,7 @@ def paper_select_seed(n: int, edges: list[tuple[int, int]], alpha: float = 0.85,
     for _ in range(m):
         new = []
         for p in range(n):  # (U s)(p) = sum over q that p links to of s(q)/iota(q)
-            new.append(alpha * sum(s[q] / len(inlinks[q]) for q in outlinks[p])
-                       + (1 - alpha) / n)
+            new.append(alpha * sum(s[q] / len(inlinks[q]) for q in outlinks[p]) + (1 - alpha) / n)
         s = new
     return s
 
@@ -92,12 +93,14 @@ def test_trust_equals_the_papers_algorithm_with_given_seeds(n, m, seed):
     expected = np.array(paper_trustrank(n, edges, seeds))
     scorer = TrustRank(seeds=[f"u{i}" for i in seeds])
     np.testing.assert_allclose(scorer.trust(w), expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(run_scorer(scorer, w).to_numpy(),
-                               100 * expected / expected.max(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        run_scorer(scorer, w).to_numpy(), 100 * expected / expected.max(), rtol=0, atol=1e-9
+    )
     # other published parameters, and dead ends: trust reaching them leaves the computation
     other = TrustRank(seeds=[f"u{i}" for i in seeds], damping=0.7, iterations=7)
-    np.testing.assert_allclose(other.trust(w), paper_trustrank(n, edges, seeds, 0.7, 7),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        other.trust(w), paper_trustrank(n, edges, seeds, 0.7, 7), rtol=0, atol=1e-12
+    )
     assert (w.out_degree == 0).any() or n == 200
 
 
@@ -105,9 +108,19 @@ def test_command_line_scores_equal_the_transcription(tmp_path):
     n, edges = 120, random_graph(120, 500, 9)
     world_of(n, edges).write(tmp_path / "w")
     seeds = [3, 17, 42, 99]
-    out = CliRunner().invoke(main, ["score", str(tmp_path / "w"), "--scorer", "trustrank",
-                                    "--param", f"seeds=[{', '.join(f'u{i}' for i in seeds)}]",
-                                    "--format", "json"])
+    out = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(tmp_path / "w"),
+            "--scorer",
+            "trustrank",
+            "--param",
+            f"seeds=[{', '.join(f'u{i}' for i in seeds)}]",
+            "--format",
+            "json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     got = {r["account"]: r["score"] for r in json.loads(out.stdout)["scores"]}
     t = np.array(paper_trustrank(n, edges, seeds))
@@ -119,9 +132,9 @@ def test_trust_at_a_dead_end_leaves_the_computation():
     # the issue's two-node chain: a (seed) follows b, b follows no one
     w = world_of(2, [(0, 1)])
     t = TrustRank(seeds=["u0"]).trust(w)
-    assert t[0] == pytest.approx(0.15, abs=1e-15)          # only the jump back to the seed
-    assert t[1] == pytest.approx(0.85 * 0.15, abs=1e-15)   # what a received one step before
-    assert t.sum() == pytest.approx(0.2775)                # not 1: b's trust is dropped
+    assert t[0] == pytest.approx(0.15, abs=1e-15)  # only the jump back to the seed
+    assert t[1] == pytest.approx(0.85 * 0.15, abs=1e-15)  # what a received one step before
+    assert t.sum() == pytest.approx(0.2775)  # not 1: b's trust is dropped
     st = TrustRank(seeds=["u0"]).explain(w, "u1")
     assert "leaves the computation" in st.notes[1]
 
@@ -130,14 +143,17 @@ def test_trust_at_a_dead_end_leaves_the_computation():
 def test_default_pick_is_inverse_pagerank_then_the_label_oracle(n, m, seed):
     edges = random_graph(n, m, seed)
     rng = np.random.default_rng(seed + 100)
-    labels = rng.choice(["human", "bot", "institution", "fake", "", "celebrity"], size=n,
-                        p=[0.5, 0.15, 0.1, 0.1, 0.1, 0.05]).tolist()
+    labels = rng.choice(
+        ["human", "bot", "institution", "fake", "", "celebrity"],
+        size=n,
+        p=[0.5, 0.15, 0.1, 0.1, 0.1, 0.05],
+    ).tolist()
     w = world_of(n, edges, labels)
     s = paper_select_seed(n, edges)
     follows = {p for p, _ in edges}
     ranked = sorted((p for p in range(n) if p in follows), key=lambda p: (-s[p], p))
     cut = s[ranked[19]] if len(ranked) > 20 else -1.0
-    asked = [p for p in ranked if s[p] >= cut]            # L = 20 and everyone tied with the 20th
+    asked = [p for p in ranked if s[p] >= cut]  # L = 20 and everyone tied with the 20th
     good = sorted(p for p in asked if labels[p] in ("human", "institution", "celebrity"))
     picked = TrustRank().seeds(w)
     assert picked.source == "pick"
@@ -173,8 +189,10 @@ def test_seeds_parameter_then_seed_labels_then_the_pick(tmp_path):
 
 
 def test_without_edges_or_without_an_oracle_nobody_is_a_seed_and_all_score_0():
-    no_edges = World(accounts={"account": list("abc"), "label": ["human"] * 3},
-                     events={"time": [T0], "actor": ["a"], "action": ["post"]})
+    no_edges = World(
+        accounts={"account": list("abc"), "label": ["human"] * 3},
+        events={"time": [T0], "actor": ["a"], "action": ["post"]},
+    )
     seeds = TrustRank().seeds(no_edges)
     assert seeds.source == "none" and "no account follows anyone" in seeds.note
     assert run_scorer(TrustRank(), no_edges).tolist() == [0.0, 0.0, 0.0]
@@ -204,9 +222,13 @@ def _target_harvesting_follow_backs(honest: World):
     later = T0 + pd.Timedelta(days=60)
     times = np.r_[np.full(len(src), T0.value / 1e9), np.full(len(a), later.value / 1e9)]
     labels = list(honest.accounts["label"].astype(object))
-    w = World.from_codes(list(honest.ids), follower=np.r_[src, a[:, 0]],
-                         followee=np.r_[dst, a[:, 1]], follow_time=times,
-                         accounts_extra={"label": labels})
+    w = World.from_codes(
+        list(honest.ids),
+        follower=np.r_[src, a[:, 0]],
+        followee=np.r_[dst, a[:, 1]],
+        follow_time=times,
+        accounts_extra={"label": labels},
+    )
     return w, target
 
 
@@ -216,11 +238,14 @@ def test_seeds_vetted_before_an_attack_cannot_include_its_target(honest):
     vetted = TrustRank(seeds_as_of=T0 + pd.Timedelta(days=30))
     seeds = vetted.seeds(w)
     assert target not in seeds.codes and seeds.as_of == T0 + pd.Timedelta(days=30)
-    np.testing.assert_array_equal(seeds.codes, TrustRank().seeds(w, T0 + pd.Timedelta(days=30))
-                                  .codes)
+    np.testing.assert_array_equal(
+        seeds.codes, TrustRank().seeds(w, T0 + pd.Timedelta(days=30)).codes
+    )
     # the same time in other spellings: unix seconds, a date
-    assert TrustRank(seeds_as_of=(T0 + pd.Timedelta(days=30)).value / 1e9).params.seeds_as_of \
+    assert (
+        TrustRank(seeds_as_of=(T0 + pd.Timedelta(days=30)).value / 1e9).params.seeds_as_of
         == vetted.params.seeds_as_of
+    )
     assert TrustRank(seeds_as_of="2024-01-31").params.seeds_as_of == vetted.params.seeds_as_of
     with pytest.raises(ParameterError, match="cannot read time"):
         TrustRank(seeds_as_of="last tuesday")
@@ -241,8 +266,9 @@ def test_bought_followers_neither_lift_nor_sink_their_buyers(honest):
         f_src = np.r_[src, np.arange(n, n + k)] if gift else src
         f_dst = np.r_[dst, np.repeat(targets, 200)] if gift else dst
         times = np.r_[np.full(len(src), T0.value / 1e9), np.full(len(f_src) - len(src), later)]
-        return World.from_codes(ids, follower=f_src, followee=f_dst, follow_time=times,
-                                accounts_extra={"label": labels})
+        return World.from_codes(
+            ids, follower=f_src, followee=f_dst, follow_time=times, accounts_extra={"label": labels}
+        )
 
     before, after = build(False), build(True)
     vetted = TrustRank(seeds_as_of=T0 + pd.Timedelta(days=30))
@@ -254,8 +280,9 @@ def test_bought_followers_neither_lift_nor_sink_their_buyers(honest):
 # ---- sybil-region containment (F9) ------------------------------------------------------------
 
 
-def with_sybils(honest: World, k: int, attack=((0, 0),), sybil_label: str = "sybil"
-                ) -> tuple[World, np.ndarray]:
+def with_sybils(
+    honest: World, k: int, attack=((0, 0),), sybil_label: str = "sybil"
+) -> tuple[World, np.ndarray]:
     """``honest`` plus a clique of ``k`` sybils who all follow each other; ``attack`` lists
     ``(honest code, sybil index)``: the honest account follows that sybil."""
     n = len(honest)
@@ -266,9 +293,12 @@ def with_sybils(honest: World, k: int, attack=((0, 0),), sybil_label: str = "syb
     att = np.array(attack, np.int64)
     ids = list(honest.ids) + [f"sybil{i}" for i in range(k)]
     labels = list(honest.accounts["label"].astype(object)) + [sybil_label] * k
-    w = World.from_codes(ids, follower=np.concatenate([src, a[off], att[:, 0]]),
-                         followee=np.concatenate([dst, b[off], n + att[:, 1]]),
-                         accounts_extra={"label": labels})
+    w = World.from_codes(
+        ids,
+        follower=np.concatenate([src, a[off], att[:, 0]]),
+        followee=np.concatenate([dst, b[off], n + att[:, 1]]),
+        accounts_extra={"label": labels},
+    )
     return w, sybils
 
 
@@ -320,9 +350,12 @@ def test_the_oracle_decides_which_candidates_become_seeds(honest):
     def world(label: str) -> World:
         ids = list(honest.ids) + [f"sybil{i}" for i in range(k)]
         labels = list(honest.accounts["label"].astype(object)) + [label] * k
-        return World.from_codes(ids, follower=np.r_[src, np.repeat(sybils, 300)],
-                                followee=np.r_[dst, np.tile(low, k)],
-                                accounts_extra={"label": labels})
+        return World.from_codes(
+            ids,
+            follower=np.r_[src, np.repeat(sybils, 300)],
+            followee=np.r_[dst, np.tile(low, k)],
+            accounts_extra={"label": labels},
+        )
 
     fooled = TrustRank().seeds(world("human"))
     assert np.isin(sybils, fooled.candidates).all()  # tied with each other: all asked
@@ -349,9 +382,14 @@ def test_contract_and_edge_cases(honest):
 
 
 def test_scores_follow_the_graph_as_of_at():
-    w = World(accounts={"account": ["s", "a", "b"], "label": ["seed", "", ""]},
-              follows={"follower": ["s", "s"], "followee": ["a", "b"],
-                       "time": [T0, T0 + pd.Timedelta(days=5)]})
+    w = World(
+        accounts={"account": ["s", "a", "b"], "label": ["seed", "", ""]},
+        follows={
+            "follower": ["s", "s"],
+            "followee": ["a", "b"],
+            "time": [T0, T0 + pd.Timedelta(days=5)],
+        },
+    )
     early = run_scorer(TrustRank(), w, T0 + pd.Timedelta(days=1))
     assert early["a"] > 0 and early["b"] == 0.0
     late = run_scorer(TrustRank(), w)
@@ -380,8 +418,9 @@ def test_explain_points_add_up_to_the_score(honest):
         assert (st.items["points"] >= 0).all()
         raw = st.items[st.items["signal"] != "share of the top"]
         assert raw["value"].sum() == pytest.approx(trust[honest.code_of(account)], rel=1e-9)
-    assert scorer.explain(honest, seed).items.iloc[0]["value"] == \
-        pytest.approx(0.15 / len(scorer.seeds(honest).codes))
+    assert scorer.explain(honest, seed).items.iloc[0]["value"] == pytest.approx(
+        0.15 / len(scorer.seeds(honest).codes)
+    )
 
 
 def test_docs_page_names_every_parameter():
@@ -407,9 +446,12 @@ def test_a_link_farm_amplifies_its_targets_own_trust_at_most_1_over_1_minus_alph
         sybils = np.arange(n, n + m)
         ids = list(honest.ids) + [f"sybil{i}" for i in range(m)]
         labels = list(honest.accounts["label"].astype(object)) + ["sybil"] * m
-        w = World.from_codes(ids, follower=np.r_[src, np.full(m, target), sybils],
-                             followee=np.r_[dst, sybils, np.full(m, target)],
-                             accounts_extra={"label": labels})
+        w = World.from_codes(
+            ids,
+            follower=np.r_[src, np.full(m, target), sybils],
+            followee=np.r_[dst, sybils, np.full(m, target)],
+            accounts_extra={"label": labels},
+        )
         gains.append(TrustRank(seeds=fixed, iterations=200).trust(w)[target] / base)
-    assert 1.0 < gains[0] < gains[1] < gains[2] <= 1 / (1 - 0.85 ** 2) + 1e-9
+    assert 1.0 < gains[0] < gains[1] < gains[2] <= 1 / (1 - 0.85**2) + 1e-9
     assert gains[2] > 3.0

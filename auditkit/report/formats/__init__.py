@@ -10,8 +10,7 @@ from auditkit.report.formats.table import TableRenderer
 
 __all__ = ["BUILT_IN_RENDERERS", "register_renderers"]
 
-BUILT_IN_RENDERERS = (TableRenderer, MarkdownRenderer, HtmlRenderer, JsonRenderer,
-                      JUnitRenderer)
+BUILT_IN_RENDERERS = (TableRenderer, MarkdownRenderer, HtmlRenderer, JsonRenderer, JUnitRenderer)
 
 
 @hookimpl

@@ -79,30 +79,39 @@ class HtmlRenderer(Renderer):
                     toc.append((anchor, block.text))
                 body.append(f'<h{level} id="{anchor}">{_e(block.text)}</h{level}>')
             elif isinstance(block, Paragraph):
-                body.append("".join(f"<p>{_e(p)}</p>" for p in block.text.split("\n\n")
-                                    if p.strip()))
+                body.append(
+                    "".join(f"<p>{_e(p)}</p>" for p in block.text.split("\n\n") if p.strip())
+                )
             elif isinstance(block, Table):
                 body.append(_table(block))
             elif isinstance(block, Bullets):
-                body.append("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in block.items)
-                            + "</ul>")
+                body.append("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in block.items) + "</ul>")
             elif isinstance(block, Fields):
                 title = f"<h4>{_e(block.title)}</h4>" if block.title else ""
-                body.append(title + "<dl>" + "".join(
-                    f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in block.items) + "</dl>")
+                body.append(
+                    title
+                    + "<dl>"
+                    + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in block.items)
+                    + "</dl>"
+                )
             elif isinstance(block, Figure):
                 body.append(_figure(block))
         nav = ""
         if len(toc) > 1:
-            nav = ('<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>'
-                   + "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in toc)
-                   + "</ol></nav>")
-        return ("<!DOCTYPE html>\n"
-                '<html lang="en"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{_e(document.title)}</title><style>{_STYLE}</style></head>"
-                f"<body><main><h1>{_e(document.title)}</h1>{nav}"
-                + "\n".join(body) + "</main></body></html>\n")
+            nav = (
+                '<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>'
+                + "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in toc)
+                + "</ol></nav>"
+            )
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(document.title)}</title><style>{_STYLE}</style></head>"
+            f"<body><main><h1>{_e(document.title)}</h1>{nav}"
+            + "\n".join(body)
+            + "</main></body></html>\n"
+        )
 
 
 def _e(text: object) -> str:
@@ -120,26 +129,33 @@ def _table(table: Table) -> str:
     for r, row in enumerate(table.rows):
         cells = []
         for c, cell in enumerate(row):
-            tone = table.tones[r][c] if table.tones and r < len(table.tones) \
-                and c < len(table.tones[r]) else ""
+            tone = (
+                table.tones[r][c]
+                if table.tones and r < len(table.tones) and c < len(table.tones[r])
+                else ""
+            )
             cls = f' class="tone-{tone}"' if tone else ""
             tag = "th" if c == 0 else "td"
             scope = ' scope="row"' if c == 0 else ""
             cells.append(f"<{tag}{scope}{cls}>{_e(cell)}</{tag}>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"<caption>{_e(table.caption)}</caption>" if table.caption else ""
-    return (f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table>")
+    return (
+        f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _figure(figure: Figure) -> str:
     if figure.svg:
-        picture = (f'<div role="img" aria-label="{_e(figure.alt)}">'
-                   f"{_strip_prolog(figure.svg)}</div>")
+        picture = f'<div role="img" aria-label="{_e(figure.alt)}">{_strip_prolog(figure.svg)}</div>'
     else:
         picture = ""
-    return (f"<figure>{picture}<figcaption><strong>{_e(figure.title)}.</strong> "
-            f"{_e(figure.alt)}</figcaption></figure>")
+    return (
+        f"<figure>{picture}<figcaption><strong>{_e(figure.title)}.</strong> "
+        f"{_e(figure.alt)}</figcaption></figure>"
+    )
 
 
 def _strip_prolog(svg: str) -> str:

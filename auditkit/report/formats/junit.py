@@ -34,17 +34,19 @@ class JUnitRenderer(Renderer):
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         seconds = 0.0
         for name, cases in suites.items():
-            counts = {"tests": len(cases),
-                      "failures": sum(c.status == "fail" for c in cases),
-                      "errors": sum(c.status == "error" for c in cases),
-                      "skipped": sum(c.status == "skip" for c in cases)}
+            counts = {
+                "tests": len(cases),
+                "failures": sum(c.status == "fail" for c in cases),
+                "errors": sum(c.status == "error" for c in cases),
+                "skipped": sum(c.status == "skip" for c in cases),
+            }
             time = sum(c.seconds for c in cases)
-            attrs = {"name": name, **{k: str(v) for k, v in counts.items()},
-                     "time": f"{time:.3f}"}
+            attrs = {"name": name, **{k: str(v) for k, v in counts.items()}, "time": f"{time:.3f}"}
             suite = ET.SubElement(root, "testsuite", attrs)
             for case in cases:
-                element = ET.SubElement(suite, "testcase", name=case.name, classname=name,
-                                        time=f"{case.seconds:.3f}")
+                element = ET.SubElement(
+                    suite, "testcase", name=case.name, classname=name, time=f"{case.seconds:.3f}"
+                )
                 tag = _ELEMENT.get(case.status)
                 if tag is not None:
                     child = ET.SubElement(element, tag, message=_one_line(case.message))
@@ -58,8 +60,11 @@ class JUnitRenderer(Renderer):
             root.set(key, str(value))
         root.set("time", f"{seconds:.3f}")
         ET.indent(root)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-            root, encoding="unicode") + "\n"
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode")
+            + "\n"
+        )
 
 
 def _one_line(text: str) -> str:

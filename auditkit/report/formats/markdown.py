@@ -31,9 +31,15 @@ class MarkdownRenderer(Renderer):
             elif isinstance(block, Table):
                 if block.caption:
                     out += [f"*{block.caption}*", ""]
-                out += [tabulate([[_cell(c) for c in row] for row in block.rows],
-                                 headers=block.columns, tablefmt="github",
-                                 disable_numparse=True), ""]
+                out += [
+                    tabulate(
+                        [[_cell(c) for c in row] for row in block.rows],
+                        headers=block.columns,
+                        tablefmt="github",
+                        disable_numparse=True,
+                    ),
+                    "",
+                ]
             elif isinstance(block, Bullets):
                 out += [f"- {item}" for item in block.items] + [""]
             elif isinstance(block, Fields):

@@ -33,8 +33,14 @@ class TableRenderer(Renderer):
             elif isinstance(block, Table):
                 if block.caption:
                     out.append(block.caption)
-                out += [tabulate(wrap_cells(block.rows, block.max_widths),
-                                 headers=block.columns, disable_numparse=True), ""]
+                out += [
+                    tabulate(
+                        wrap_cells(block.rows, block.max_widths),
+                        headers=block.columns,
+                        disable_numparse=True,
+                    ),
+                    "",
+                ]
             elif isinstance(block, Bullets):
                 out += [f"  {item}" for item in block.items]
             elif isinstance(block, Fields):
@@ -60,8 +66,9 @@ def wrap_cells(rows: list[list[str]], widths: list[int | None] | None) -> list[l
             width = widths[i] if i < len(widths) else None
             text = str(cell)
             if width:
-                text = "\n".join(textwrap.fill(line, width) if line else ""
-                                  for line in text.splitlines())
+                text = "\n".join(
+                    textwrap.fill(line, width) if line else "" for line in text.splitlines()
+                )
             cells.append(text)
         out.append(cells)
     return out
