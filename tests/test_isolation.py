@@ -88,6 +88,7 @@ def reference(registry, scenario):
     return audit(
         [scenario],
         [registry.scorer(s) for s in ("followers", "tunkrank", "honest")],
+        seeds=3,
         registry=registry,
         time_limit=2,
     )
@@ -106,7 +107,9 @@ def faulty_audit(registry, scenario):
         registry.scorer(s) for s in ("followers", "tunkrank", "honest", *faulty_scorers.FAULTS)
     ]
     with IsolatingExecutor() as executor:
-        results = audit([scenario], scorers, registry=registry, time_limit=2, executor=executor)
+        results = audit(
+            [scenario], scorers, seeds=3, registry=registry, time_limit=2, executor=executor
+        )
         proxies = list(executor._proxies.values())
     assert os.getcwd() == cwd  # chdir happened in a worker
     return results, proxies
