@@ -21,6 +21,7 @@ import pydantic
 import yaml
 
 from auditkit.errors import ScenarioError
+from auditkit.text import STATISTIC_UNITS
 from auditkit.untrusted import collection_paused, excerpt, load_yaml, read_text
 
 __all__ = [
@@ -161,19 +162,32 @@ class Expectation(_Model):
         return low <= value <= high
 
     def describe(self, unit: str = "") -> str:
-        """The expectation as a phrase: ``at most 5 percentile points``."""
-        u = f" {unit}" if unit else ""
+        """The expectation as a phrase, its unit written as people write it:
+        ``at most 5 percentile points``, ``at most 10% of the score``, ``AUC at least 0.8``,
+        ``a change in rho within ±0.1``."""
+        statistic = unit in STATISTIC_UNITS  # a named statistic comes before its number
+
+        def amount(value: float) -> str:
+            if not unit or statistic:
+                return f"{value:g}"
+            attached = unit.startswith("%") or unit == "x"  # 10% of the score, 3x
+            return f"{value:g}{unit}" if attached else f"{value:g} {unit}"
+
         if self.kind == "minimum":
             parts = []
             if self.at_least is not None:
-                parts.append(f"at least {self.at_least:g}{u}")
+                parts.append(f"at least {amount(self.at_least)}")
             if self.at_most is not None:
-                parts.append(f"at most {self.at_most:g}{u}")
-            return " and ".join(parts)
+                parts.append(f"at most {amount(self.at_most)}")
+            bound = " and ".join(parts)
+            return f"{unit} {bound}" if statistic else bound
+        of = f" in {unit}" if statistic else ""
         if self.kind == "invariance":
-            return f"a change within ±{self.tolerance:g}{u}"
+            return f"a change{of} within ±{amount(self.tolerance or 0)}"
         word = "rise" if self.direction == "up" else "fall"
-        return f"a {word} of at least {self.by_at_least:g}{u}" if self.by_at_least else f"a {word}"
+        if self.by_at_least:
+            return f"a {word}{of} of at least {amount(self.by_at_least)}"
+        return f"a {word}{of}"
 
 
 class Controls(_Model):
