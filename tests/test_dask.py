@@ -514,3 +514,23 @@ def test_cli_scores_a_lazy_world_on_a_scheduler(lazy_worlds, scheduler_and_worke
     assert len(here) == 2000 and (here - there.reindex(here.index)).abs().max() <= 1e-9
     refused = runner.invoke(main, [*args, "--workers", "2"])
     assert refused.exit_code == 2 and "--lazy" in refused.output
+
+
+def test_third_party_scorers_stay_isolated_outside_the_tasks(cluster):
+    """What the audit measures in this process (the report's evidence) runs third-party
+    scorers in worker processes of their own, closed with the executor; built-ins run as
+    they are."""
+    import auditkit_tunkrank
+
+    from auditkit.auditing.dask import DaskExecutor
+    from auditkit.auditing.isolation import IsolatedScorer
+
+    registry = Registry()
+    executor = DaskExecutor(client=cluster)
+    followers = registry.scorer("followers")
+    tunkrank = auditkit_tunkrank.TunkRank()
+    local = executor.in_process([followers, tunkrank], time_limit=5)
+    assert local[0] is followers
+    assert isinstance(local[1], IsolatedScorer) and local[1].id == "tunkrank"
+    executor.close()
+    assert local[1]._worker.process is None  # its worker stopped

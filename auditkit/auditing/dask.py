@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import pickle
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from auditkit.auditing.executor import Executor, Rows
@@ -38,6 +38,7 @@ from auditkit.errors import AuditkitError, WorldError
 if TYPE_CHECKING:
     from auditkit.auditing.engine import AuditTask
     from auditkit.plugin.registry import Registry
+    from auditkit.plugin.scorer import Scorer
 
 __all__ = ["DaskExecutor", "run_batch", "require_distributed", "INSTALL_HINT", "BATCHES_PER_THREAD"]
 
@@ -112,6 +113,7 @@ class DaskExecutor(Executor):
         if batch_size is not None and batch_size < 1:
             raise AuditkitError(f"batch_size must be at least 1, got {batch_size}")
         require_distributed()
+        self._isolated: list[Scorer] = []
         self.batch_size = batch_size
         self.retries = retries
         self._context = None
@@ -176,7 +178,19 @@ class DaskExecutor(Executor):
             else:
                 yield batch[0], tasks[batch[0]].failed(registry, _cause(error))
 
+    def in_process(self, scorers: Sequence[Scorer], time_limit: float | None) -> list[Scorer]:
+        """The cluster's worker processes isolate the tasks, not what runs here: third-party
+        scorers get a worker process of their own (closed with the executor)."""
+        from auditkit.auditing.isolation import isolate
+
+        wrapped = isolate(scorers, "third-party", time_limit=time_limit)
+        self._isolated += [w for w, s in zip(wrapped, scorers, strict=True) if w is not s]
+        return wrapped
+
     def close(self) -> None:
+        for scorer in self._isolated:
+            scorer.close()  # type: ignore[attr-defined]  # an IsolatedScorer
+        self._isolated.clear()
         if self._context is not None:
             self._context.__exit__(None, None, None)
             self._context = None
