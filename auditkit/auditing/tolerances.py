@@ -1,7 +1,7 @@
 """How large a worsening of a check ``auditkit diff`` lets through: the tolerances file.
 
-A small YAML mapping, read as untrusted input (``yaml.safe_load``; every mistake names the file,
-the line and the fix)::
+A small YAML mapping, read as untrusted input (:func:`auditkit.untrusted.load_yaml`; every
+mistake names the file, the line and the fix)::
 
     # tolerances.yaml
     default: 0                    # every check, in the check's own unit
@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from auditkit.errors import AuditkitError
+from auditkit.untrusted import load_yaml
 
 __all__ = ["Tolerances", "load_tolerances", "parse_tolerances", "DEFAULT_TOLERANCE"]
 
@@ -51,8 +54,6 @@ class Tolerances:
 
 
 def _line(node: Any, key: str) -> int:
-    import yaml
-
     if isinstance(node, yaml.MappingNode):
         for k, _ in node.value:
             if getattr(k, "value", None) == key:
@@ -76,17 +77,11 @@ def _number(value: Any, where: str) -> float:
 
 def parse_tolerances(text: str, source: str = "<string>") -> Tolerances:
     """Tolerances from YAML text; :class:`AuditkitError` naming ``source`` and the line."""
-    import yaml
 
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f", line {mark.line + 1}" if mark else ""
-        raise AuditkitError(
-            f"{source}{at}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
-        ) from None
+    def refusal(message: str) -> AuditkitError:
+        return AuditkitError(message.replace(": invalid YAML:", ": not valid YAML:"))
+
+    data, node = load_yaml(text, source, error=refusal)
     if data is None:
         return Tolerances(source=source)
     if not isinstance(data, dict):

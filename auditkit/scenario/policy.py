@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 from auditkit.errors import ScenarioError
 from auditkit.scenario.library import bundled_scenarios
 from auditkit.scenario.model import Expectation, Located, Scenario
+from auditkit.untrusted import load_yaml
 
 __all__ = ["Policy", "load_policy", "parse_policy", "bundled_ids"]
 
@@ -132,15 +132,7 @@ def bundled_ids() -> set[str]:
 
 def parse_policy(text: str, path: str = "<string>") -> Policy:
     """Read a policy from YAML text; errors name ``path`` and the line."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(
-            f"{path}{at}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
-        ) from None
+    data, node = load_yaml(text, path, error=ScenarioError)
     if data is None:
         data = {}
     if not isinstance(data, dict):
