@@ -575,6 +575,16 @@ class _TwoGainParams(_CohortParams):
     )
 
 
+def _two_gains(run: ScenarioRun, scorer: Scorer, p: _TwoGainParams) -> tuple[float, float]:
+    """The gains of ``p.cohort`` and of its yardstick ``p.versus``, each treated and moved."""
+    _need_treatment(run, p.cohort)
+    _need_treatment(run, p.versus)
+    _require_response(run, scorer, [p.cohort, p.versus])
+    a, *_ = _gain(run, scorer, p.cohort, p.statistic, p.measure)
+    b, *_ = _gain(run, scorer, p.versus, p.statistic, p.measure)
+    return a, b
+
+
 class ExcessGain(Probe):
     id = "excess_gain"
     unit = "percentile points"
@@ -596,11 +606,7 @@ class ExcessGain(Probe):
 
     def measure(self, run, scorer):
         p = self.params
-        _need_treatment(run, p.cohort)
-        _need_treatment(run, p.versus)
-        _require_response(run, scorer, [p.cohort, p.versus])
-        a, *_ = _gain(run, scorer, p.cohort, p.statistic, p.measure)
-        b, *_ = _gain(run, scorer, p.versus, p.statistic, p.measure)
+        a, b = _two_gains(run, scorer, p)
         v = a - p.ratio * b
         unit = _GAIN_UNITS[p.measure]
         return Measurement(
@@ -637,11 +643,7 @@ class GainRatio(Probe):
 
     def measure(self, run, scorer):
         p = self.params
-        _need_treatment(run, p.cohort)
-        _need_treatment(run, p.versus)
-        _require_response(run, scorer, [p.cohort, p.versus])
-        a, *_ = _gain(run, scorer, p.cohort, p.statistic, p.measure)
-        b, *_ = _gain(run, scorer, p.versus, p.statistic, p.measure)
+        a, b = _two_gains(run, scorer, p)
         unit = _GAIN_UNITS[p.measure]
         if b < p.floor:
             raise Degenerate(
