@@ -18,7 +18,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pydantic
-import scipy.sparse as sp
 
 from auditkit import World
 from auditkit.errors import ParameterError, ScorerError
@@ -39,7 +38,6 @@ __all__ = [
     "proportional_points",
     "seeds_field",
     "seeds_as_of_field",
-    "edge_matrix",
 ]
 
 #: Accounts labelled ``seed`` are vetted seeds (used when the ``seeds`` parameter is not set).
@@ -214,35 +212,6 @@ def proportional_points(total: float, raw: np.ndarray) -> np.ndarray:
     units = np.rint(points / q).astype(np.int64)
     units[int(np.argmax(units))] += int(round(total / q)) - int(units.sum())
     return units.astype(np.float64) * q
-
-
-def edge_matrix(
-    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, *, rows_are_sources: bool
-) -> sp.spmatrix:
-    """The ``n x n`` sparse matrix with ``data`` at ``(rows, cols)``, built from follow edges
-    ``src -> dst`` given as ``rows, cols = (src, dst)`` (``rows_are_sources``) or
-    ``(dst, src)``. The edges must be distinct.
-
-    When the edges are sorted by ``(src, dst)`` (as every world stores them) the matrix is
-    assembled directly from the sorted order — the CSR of ``src -> dst``, or its transpose, a
-    CSC view of the same arrays — instead of scipy's COO conversion, which costs a third of a
-    minute and two copies at 100 million edges. Products with it add the same terms in the
-    same order as the CSR scipy would build, so results are identical.
-    """
-    src, dst = (rows, cols) if rows_are_sources else (cols, rows)
-    src = np.asarray(src)
-    dst = np.asarray(dst)
-    if len(src) > 1:
-        key = src.astype(np.int64) * n + dst
-        ordered = bool((key[1:] > key[:-1]).all())
-    else:
-        ordered = True
-    if not ordered:
-        return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
-    indptr = np.zeros(n + 1, dtype=np.int64 if len(src) >= 2**31 else np.int32)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    by_source = sp.csr_matrix((data, dst.astype(np.int32, copy=False), indptr), shape=(n, n))
-    return by_source if rows_are_sources else by_source.T
 
 
 def seeds_field() -> Any:

@@ -7,6 +7,7 @@ and in ``docs/scorers/klout.md``.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ from scipy.optimize import brentq
 
 from auditkit import ACTIONS, Params, Scorer, Statement, World, hookimpl, statement_items
 from auditkit.data.partitioned import account_array, task_shuffles
+
+from . import sparse
 
 __all__ = [
     "KloutLike",
@@ -698,15 +701,20 @@ def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarra
         return np.zeros(len(a), bool)
 
     def has(x: np.ndarray) -> np.ndarray:
-        # sorted queries keep searchsorted cache-friendly on millions of edges
+        # sorted queries keep the binary searches cache-friendly on millions of edges
         order = np.argsort(x, kind="stable")
-        q = x[order]
-        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         out = np.empty(len(x), bool)
-        out[order] = keys[pos] == q
+        out[order] = sparse.contains_sorted(keys, x[order])
         return out
 
-    return has(a * n + b) | has(b * n + a)
+    queries = (a * n + b, b * n + a)
+    if len(a) < sparse.PARALLEL_EDGES:
+        return has(queries[0]) | has(queries[1])
+    # the two directions are independent: sorted and searched at the same time (numpy sorts
+    # and searches without holding the GIL)
+    with ThreadPoolExecutor(2) as pool:
+        forward, backward = pool.map(has, queries)
+    return forward | backward
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

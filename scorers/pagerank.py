@@ -21,7 +21,7 @@ from auditkit.data.world import ACTIONS, NS_PER_DAY, REACTIONS
 from auditkit.errors import ScorerError
 from auditkit.plugin.scorer import RandomWalk
 
-from .common import edge_matrix
+from .sparse import edge_matrix, parallel_product
 
 __all__ = [
     "PageRank",
@@ -149,10 +149,11 @@ def _power_iterate(
     dangling_idx = np.flatnonzero(dangling)
     base = (1.0 - damping) * teleport
     change, done, steps = math.inf, False, 0
+    product = parallel_product(pt)
     while steps < max_iter and len(x):
         steps += 1
         x_last = x
-        x = pt @ x_last
+        x = product(x_last)
         x *= damping
         x += base
         if dangling_to is not None and len(dangling_idx):

@@ -35,6 +35,7 @@ from .common import (
     seeds_field,
     top_with_ties,
 )
+from .sparse import contains_sorted, parallel_product
 
 __all__ = ["SybilRank", "tie_graph", "early_terminated_trust", "default_iterations"]
 
@@ -54,13 +55,16 @@ def tie_graph(
         return sp.csr_matrix((n, n), dtype=dtype)
     # follows as sorted int64 keys src*n+dst (re-follows count once); (a, b) is a mutual tie
     # when the reverse key (b, a) is a key too. Sorted keys give the CSR rows directly.
-    key = np.asarray(src, np.int64) * n + np.asarray(dst, np.int64)
+    src = np.asarray(src, np.int64)
+    dst = np.asarray(dst, np.int64)
+    key = src * n + dst
     if not (key[1:] > key[:-1]).all():
         key = np.unique(key)  # World.follow_keys holds the same keys for a world's follows
-    reverse = np.sort((key % n) * n + key // n)
+        src, dst = key // n, key % n
+    reverse = dst * n + src
+    reverse.sort()
     if ties == "mutual":
-        at = np.minimum(np.searchsorted(key, reverse), len(key) - 1)
-        ties_key = reverse[key[at] == reverse]  # the mutual ties are closed under reversal
+        ties_key = reverse[contains_sorted(key, reverse)]  # closed under reversal
     else:
         ties_key = np.union1d(key, reverse)
     rows = ties_key // n
@@ -92,9 +96,10 @@ def early_terminated_trust(
         t[np.asarray(seeds, np.int64)] = 1.0 / len(seeds)
     inv = np.divide(1.0, deg, out=np.zeros(n, graph.dtype), where=deg > 0)
     last = t
+    product = parallel_product(graph)
     for _ in range(iterations):
         last = t
-        t = graph @ (t * inv)
+        t = product(t * inv)
     return t, last
 
 

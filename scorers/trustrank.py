@@ -21,7 +21,6 @@ from auditkit import Params, Scorer, Statement, World, hookimpl, statement_items
 from .common import (
     SEED_LABEL,
     Seeds,
-    edge_matrix,
     labels_of,
     oracle,
     parse_seeds_value,
@@ -34,6 +33,7 @@ from .common import (
     seeds_field,
     top_with_ties,
 )
+from .sparse import edge_matrix, parallel_product
 
 __all__ = ["TrustRank", "inverse_pagerank", "trust_vector"]
 
@@ -74,9 +74,10 @@ def _propagate(
         d[np.asarray(seeds, dtype=np.int64)] = 1.0 / len(seeds)
     t = d.copy()
     last = t
+    product = parallel_product(t_mat)
     for _ in range(iterations):
         last = t
-        t = damping * (t_mat @ t) + (1.0 - damping) * d
+        t = damping * product(t) + (1.0 - damping) * d
     return t, last
 
 
@@ -102,8 +103,9 @@ def inverse_pagerank(
     data: np.ndarray = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
     u = edge_matrix(src, dst, data, n, rows_are_sources=True)
     s: np.ndarray = np.full(n, 1.0 / n, dtype)
+    product = parallel_product(u)
     for _ in range(iterations):
-        s = damping * (u @ s) + (1.0 - damping) / n
+        s = damping * product(s) + (1.0 - damping) / n
     return s
 
 
