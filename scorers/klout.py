@@ -305,15 +305,16 @@ class KloutLike(Scorer):
         posts_k = np.bincount(post_key, minlength=n * k).astype(np.float64)
 
         reaction = (action != _POST) & (target >= 0) & (target != actor)  # not to oneself
-        from_bot = reaction & bots[actor]
-        react = reaction & ~bots[actor]
+        is_bot = bots[actor]
+        from_bot = reaction & is_bot
+        react = reaction & ~is_bot
+        reactor = actor[react].astype(np.int64)
         # selectivity counts every reaction of a (non-bot) reactor that day, on any topic
-        weight_all = _selectivity(actor[react].astype(np.int64), times[react] // _NS_PER_DAY)
-        keep = about[react]
-        r = actor[react][keep].astype(np.int64)
-        tg = target[react][keep].astype(np.int64)
-        rn = net[react][keep]
-        weight = weight_all[keep]
+        weight = _selectivity(reactor, times[react] // _NS_PER_DAY)
+        r, tg, rn = reactor, target[react].astype(np.int64), net[react]
+        if p.topic is not None:  # without a topic every event is about it
+            keep = about[react]
+            r, tg, rn, weight = r[keep], tg[keep], rn[keep], weight[keep]
 
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
         codes, pairs = pd.factorize((rn.astype(np.int64) * n + r) * n + tg, sort=False)

@@ -82,7 +82,7 @@ def _transition(
         out = np.bincount(src, minlength=n).astype(np.float64)
         inv = np.zeros(n)
         np.divide(1.0, out, out=inv, where=out > 0)
-        data = inv[src]
+        data = inv.astype(dtype, copy=False)[src]  # one gather, in the matrix's dtype
     else:
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != src.shape:

@@ -47,7 +47,9 @@ def _out_matrix(
     """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
-    data: np.ndarray = (1.0 / out[src] if len(src) else np.zeros(0)).astype(dtype, copy=False)
+    # 1/outdeg per account, then per edge: one gather of n values, in the matrix's dtype
+    inv = np.divide(1.0, out, out=np.zeros(n), where=out > 0).astype(dtype, copy=False)
+    data: np.ndarray = inv[src]
     return edge_matrix(dst, src, data, n, rows_are_sources=False), out
 
 
@@ -100,7 +102,8 @@ def inverse_pagerank(
     if n == 0:
         return np.zeros(0)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
-    data: np.ndarray = (1.0 / indeg[dst] if len(dst) else np.zeros(0)).astype(dtype, copy=False)
+    inv = np.divide(1.0, indeg, out=np.zeros(n), where=indeg > 0).astype(dtype, copy=False)
+    data: np.ndarray = inv[dst]
     u = edge_matrix(src, dst, data, n, rows_are_sources=True)
     s: np.ndarray = np.full(n, 1.0 / n, dtype)
     product = parallel_product(u)
