@@ -68,6 +68,7 @@ def _transition(
     n: int,
     weights: np.ndarray | None = None,
     dtype: type = np.float64,
+    ordered: bool | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """``P^T`` (CSR, or a CSC view of ``P``'s CSR) of the row-normalised graph ``src -> dst``,
     and the dangling mask.
@@ -96,7 +97,9 @@ def _transition(
         inv = np.zeros(n)
         np.divide(1.0, out, out=inv, where=out > 0)
         data = w * inv[src]
-    pt = edge_matrix(dst, src, data.astype(dtype, copy=False), n, rows_are_sources=False)
+    pt = edge_matrix(
+        dst, src, data.astype(dtype, copy=False), n, rows_are_sources=False, ordered=ordered
+    )
     return pt, ~(out > 0)
 
 
@@ -169,7 +172,7 @@ def _as_transition(graph, weights) -> tuple[sp.csr_matrix, np.ndarray, int]:
     if isinstance(graph, World):
         src, dst = graph.follow_codes
         n = len(graph)
-        pt, dangling = _transition(src, dst, n, weights)
+        pt, dangling = _transition(src, dst, n, weights, ordered=graph.follows_in_order)
         return pt, dangling, n
     if sp.issparse(graph):
         if weights is not None:
@@ -521,7 +524,9 @@ class PageRank(Scorer):
             else None
         )
         src, dst = snap.follow_codes
-        pt, dangling = _transition(src, dst, n, weights, np.dtype(self.params.dtype).type)
+        pt, dangling = _transition(
+            src, dst, n, weights, np.dtype(self.params.dtype).type, ordered=snap.follows_in_order
+        )
         uniform = np.full(n, 1.0 / n) if n else np.zeros(0)
         if self.params.variant == "standard":
             teleport = uniform

@@ -42,7 +42,13 @@ PRODUCT_BLOCKS = 4
 
 
 def edge_matrix(
-    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, *, rows_are_sources: bool
+    rows: np.ndarray,
+    cols: np.ndarray,
+    data: np.ndarray,
+    n: int,
+    *,
+    rows_are_sources: bool,
+    ordered: bool | None = None,
 ) -> sp.spmatrix:
     """The ``n x n`` sparse matrix with ``data`` at ``(rows, cols)``, built from follow edges
     ``src -> dst`` given as ``rows, cols = (src, dst)`` (``rows_are_sources``) or
@@ -52,16 +58,16 @@ def edge_matrix(
     assembled directly from the sorted order — the CSR of ``src -> dst``, or its transpose, a
     CSC view of the same arrays — instead of scipy's COO conversion, which costs a third of a
     minute and two copies at 100 million edges. Products with it add the same terms in the
-    same order as the CSR scipy would build, so results are identical.
+    same order as the CSR scipy would build, so results are identical. ``ordered`` says
+    whether the edges are sorted so (a world's :attr:`~auditkit.World.follows_in_order`);
+    ``None`` checks.
     """
     src, dst = (rows, cols) if rows_are_sources else (cols, rows)
     src = np.asarray(src)
     dst = np.asarray(dst)
-    if len(src) > 1:
+    if ordered is None:
         key = src.astype(np.int64) * n + dst
-        ordered = bool((key[1:] > key[:-1]).all())
-    else:
-        ordered = True
+        ordered = bool((key[1:] > key[:-1]).all())  # true for fewer than two edges
     if not ordered:
         return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64 if len(src) >= 2**31 else np.int32)

@@ -46,11 +46,17 @@ Ties = Literal["mutual", "any"]
 
 
 def tie_graph(
-    src: np.ndarray, dst: np.ndarray, n: int, ties: Ties = "mutual", dtype: type = np.float64
+    src: np.ndarray,
+    dst: np.ndarray,
+    n: int,
+    ties: Ties = "mutual",
+    dtype: type = np.float64,
+    ordered: bool | None = None,
 ) -> sp.csr_matrix:
     """The undirected social graph (symmetric 0/1 CSR, no self-loops) from follows
     ``src -> dst``: ``mutual``, a tie where both accounts follow each other; ``any``, a tie where
-    either follows the other."""
+    either follows the other. ``ordered``: whether the follows are sorted by ``(src, dst)``
+    without repeats (a world's ``follows_in_order``); ``None`` checks."""
     if not len(src):
         return sp.csr_matrix((n, n), dtype=dtype)
     # follows as sorted int64 keys src*n+dst (re-follows count once); (a, b) is a mutual tie
@@ -58,7 +64,9 @@ def tie_graph(
     src = np.asarray(src, np.int64)
     dst = np.asarray(dst, np.int64)
     key = src * n + dst
-    if not (key[1:] > key[:-1]).all():
+    if ordered is None:
+        ordered = bool((key[1:] > key[:-1]).all())
+    if not ordered:
         key = np.unique(key)  # World.follow_keys holds the same keys for a world's follows
         src, dst = key // n, key % n
     reverse = dst * n + src
@@ -242,7 +250,7 @@ class SybilRank(Scorer):
         stamp = "" if when is None else f" as of {when:%Y-%m-%d %H:%M UTC}"
         n = len(snap)
         if graph is None or p.seeds_as_of is not None:
-            graph = tie_graph(*snap.follow_codes, n, p.ties)
+            graph = tie_graph(*snap.follow_codes, n, p.ties, ordered=snap.follows_in_order)
         degree = np.asarray(graph.sum(axis=1)).ravel()
         tied = degree > 0
         if not tied.any():
@@ -295,7 +303,13 @@ class SybilRank(Scorer):
         t = world.resolve_at(at)
         snap = world if t is None else world.as_of(t)
         n = len(snap)
-        graph = tie_graph(*snap.follow_codes, n, self.params.ties, np.dtype(self.params.dtype).type)
+        graph = tie_graph(
+            *snap.follow_codes,
+            n,
+            self.params.ties,
+            np.dtype(self.params.dtype).type,
+            ordered=snap.follows_in_order,
+        )
         seeds = self._seeds(world, t, graph)
         degree = np.asarray(graph.sum(axis=1)).ravel()
         w = self.params.iterations if self.params.iterations is not None else default_iterations(n)

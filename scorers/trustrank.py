@@ -42,15 +42,19 @@ EXPLAIN_TOP = 10
 
 
 def _out_matrix(
-    src: np.ndarray, dst: np.ndarray, n: int, dtype: type = np.float64
+    src: np.ndarray,
+    dst: np.ndarray,
+    n: int,
+    dtype: type = np.float64,
+    ordered: bool | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """TrustRank's transition matrix ``T`` (CSR): ``T[p, q] = 1/outdeg(q)`` when ``q`` follows
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
     # 1/outdeg per account, then per edge: one gather of n values, in the matrix's dtype
-    inv = np.divide(1.0, out, out=np.zeros(n), where=out > 0).astype(dtype, copy=False)
+    inv: np.ndarray = np.divide(1.0, out, out=np.zeros(n), where=out > 0).astype(dtype, copy=False)
     data: np.ndarray = inv[src]
-    return edge_matrix(dst, src, data, n, rows_are_sources=False), out
+    return edge_matrix(dst, src, data, n, rows_are_sources=False, ordered=ordered), out
 
 
 def trust_vector(
@@ -91,6 +95,7 @@ def inverse_pagerank(
     damping: float,
     iterations: int,
     dtype: type = np.float64,
+    ordered: bool | None = None,
 ) -> np.ndarray:
     """TrustRank's seed desirability: PageRank on the inverse graph, ``s <- a U s + (1-a)/n``.
 
@@ -102,9 +107,11 @@ def inverse_pagerank(
     if n == 0:
         return np.zeros(0)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
-    inv = np.divide(1.0, indeg, out=np.zeros(n), where=indeg > 0).astype(dtype, copy=False)
+    inv: np.ndarray = np.divide(1.0, indeg, out=np.zeros(n), where=indeg > 0).astype(
+        dtype, copy=False
+    )
     data: np.ndarray = inv[dst]
-    u = edge_matrix(src, dst, data, n, rows_are_sources=True)
+    u = edge_matrix(src, dst, data, n, rows_are_sources=True, ordered=ordered)
     s: np.ndarray = np.full(n, 1.0 / n, dtype)
     product = parallel_product(u)
     for _ in range(iterations):
@@ -274,6 +281,7 @@ class TrustRank(Scorer):
             damping=p.inverse_damping,
             iterations=p.inverse_iterations,
             dtype=np.dtype(p.dtype).type,
+            ordered=snap.follows_in_order,
         )
         candidates = top_with_ties(desirability, follows_someone, p.oracle_calls)
         good = oracle(world, candidates)
@@ -309,7 +317,9 @@ class TrustRank(Scorer):
         n = len(snap)
         seeds = self._seeds(world, t)
         src, dst = snap.follow_codes
-        t_mat, out = _out_matrix(src, dst, n, np.dtype(self.params.dtype).type)
+        t_mat, out = _out_matrix(
+            src, dst, n, np.dtype(self.params.dtype).type, ordered=snap.follows_in_order
+        )
         trust, last = _propagate(t_mat, seeds.codes, self.params.damping, self.params.iterations)
         top = trust.max() if n else 0.0
         scores = np.clip(100.0 * trust / top, 0.0, 100.0) if top > 0 else np.zeros(n)

@@ -192,6 +192,17 @@ def test_until_ends_a_follow():
     assert w.as_of("2024-03-15").in_degree.tolist() == [0, 1]
 
 
+def test_follows_in_order_and_follow_keys():
+    ordered = World(follows={"follower": ["a", "a", "b"], "followee": ["b", "c", "a"]})
+    assert ordered.follows_in_order
+    assert ordered.follow_keys.tolist() == [1, 2, 3]  # a=0, b=1, c=2: a->b, a->c, b->a
+    shuffled = World(follows={"follower": ["b", "a", "a"], "followee": ["a", "c", "b"]})
+    assert not shuffled.follows_in_order  # b=0, a=1, c=2: keys 1, 5, 3
+    assert shuffled.follow_keys.tolist() == [1, 3, 5]
+    assert generate_world(300, seed=1).follows_in_order
+    assert World(follows={"follower": ["a"], "followee": ["b"]}).follows_in_order
+
+
 def test_generator_is_deterministic_and_heavy_tailed():
     a, b = generate_world(2000, seed=9), generate_world(2000, seed=9)
     pd.testing.assert_frame_equal(a.events, b.events)
