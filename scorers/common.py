@@ -69,8 +69,10 @@ def labels_of(world: World) -> np.ndarray | None:
     ``label`` column."""
     if "label" not in world.accounts:
         return None
-    col = world.accounts["label"]
-    return col.astype("string").fillna("").str.strip().str.lower().to_numpy(dtype=object)
+    # normalise each distinct label once, then spread (10 million accounts have a handful)
+    codes, uniques = pd.factorize(world.accounts["label"])
+    names = pd.Series(uniques).astype("string").fillna("").str.strip().str.lower()
+    return np.append(names.to_numpy(dtype=object), "")[codes]  # code -1 (missing): ''
 
 
 def oracle(world: World, codes: np.ndarray) -> np.ndarray:

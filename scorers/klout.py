@@ -310,17 +310,22 @@ class KloutLike(Scorer):
         react = reaction & ~is_bot
         reactor = actor[react].astype(np.int64)
         # selectivity counts every reaction of a (non-bot) reactor that day, on any topic
-        weight = _selectivity(reactor, times[react] // _NS_PER_DAY)
+        per_day = _reactions_that_day(reactor, times[react] // _NS_PER_DAY)
         r, tg, rn = reactor, target[react].astype(np.int64), net[react]
         if p.topic is not None:  # without a topic every event is about it
             keep = about[react]
-            r, tg, rn, weight = r[keep], tg[keep], rn[keep], weight[keep]
+            r, tg, rn, per_day = r[keep], tg[keep], rn[keep], per_day[keep]
 
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
-        codes, pairs = pd.factorize((rn.astype(np.int64) * n + r) * n + tg, sort=False)
-        pairs = np.asarray(pairs, dtype=np.int64)
-        weight_sum = np.bincount(codes, weights=weight, minlength=len(pairs))
-        pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
+        pair_key = (rn.astype(np.int64) * n + r) * n + tg
+        summed = _pair_sums_sorted(pair_key, per_day)
+        if summed is not None:
+            pairs, weight_sum, pair_count = summed
+        else:
+            codes, pairs = pd.factorize(pair_key, sort=False)
+            pairs = np.asarray(pairs, dtype=np.int64)
+            weight_sum = np.bincount(codes, weights=1.0 / per_day, minlength=len(pairs))
+            pair_count = np.bincount(codes, minlength=len(pairs)).astype(np.float64)
         return _Aggregates(
             active=active,
             k=k,
@@ -663,19 +668,53 @@ def _about_topic(world: World, lo: int, hi: int, topic: str | None) -> np.ndarra
     return about
 
 
-def _selectivity(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """``1 / d`` per reaction, where ``d`` is how many reactions its actor made that day."""
+def _reactions_that_day(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """``d`` per reaction: how many reactions its actor made that day (its selectivity weight
+    is ``1 / d``)."""
     if not len(actor):
-        return np.zeros(0)
+        return np.zeros(0, np.int64)
     if (day[1:] >= day[:-1]).all():  # time-sorted events: each day is one slice, counted alone
-        out = np.empty(len(actor))
+        out = np.empty(len(actor), np.int64)
         bounds = np.flatnonzero(np.diff(day)) + 1
-        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(day)], strict=True):
+        days = list(zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(day)].tolist(), strict=True))
+
+        def count(span: tuple[int, int]) -> None:
+            lo, hi = span
             codes, _ = pd.factorize(actor[lo:hi], sort=False)
-            out[lo:hi] = 1.0 / np.bincount(codes)[codes]
+            out[lo:hi] = np.bincount(codes)[codes]
+
+        if len(actor) < sparse.PARALLEL_EDGES:
+            for span in days:
+                count(span)
+        else:  # days are independent, and pandas hashes without holding the GIL
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(count, days))
         return out
     codes, _ = pd.factorize(actor + (day - day.min()) * (int(actor.max()) + 1), sort=False)
-    return 1.0 / np.bincount(codes)[codes]
+    return np.bincount(codes)[codes]
+
+
+def _pair_sums_sorted(
+    pair_key: np.ndarray, per_day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """From :data:`~auditkit.scorers.sparse.PARALLEL_EDGES` reactions on: the distinct pair
+    keys (ascending), the sum of ``1 / d`` over each pair's reactions and their number, from
+    one sort of the keys with ``d`` packed below them (numpy's vectorised sort of 65 million
+    integers takes about a second; hashing them, several). ``None`` below that size, or when
+    the packed keys would not fit in 64 bits: then the caller hashes the pairs (first-seen
+    order), as it always does on small worlds, whose results this leaves untouched."""
+    if len(pair_key) < sparse.PARALLEL_EDGES:
+        return None
+    width = int(per_day.max()) + 1
+    if int(pair_key.max()) >= np.iinfo(np.int64).max // width - 1:
+        return None
+    packed = pair_key * width + per_day
+    packed.sort()
+    pair_of = packed // width
+    starts = np.flatnonzero(np.r_[True, pair_of[1:] != pair_of[:-1]])
+    weight_sum = np.add.reduceat(1.0 / (packed - pair_of * width), starts)
+    pair_count = np.diff(np.r_[starts, len(packed)]).astype(np.float64)
+    return pair_of[starts], weight_sum, pair_count
 
 
 def _follow_counts(world: World, t: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
@@ -703,6 +742,8 @@ def _connected(world: World, t: pd.Timestamp | None, a: np.ndarray, b: np.ndarra
 
     def has(x: np.ndarray) -> np.ndarray:
         # sorted queries keep the binary searches cache-friendly on millions of edges
+        if (x[1:] >= x[:-1]).all():
+            return sparse.contains_sorted(keys, x)
         order = np.argsort(x, kind="stable")
         out = np.empty(len(x), bool)
         out[order] = sparse.contains_sorted(keys, x[order])

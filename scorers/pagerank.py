@@ -79,8 +79,10 @@ def _transition(
     """
     src = np.asarray(src, dtype=np.int32)
     dst = np.asarray(dst, dtype=np.int32)
+    counts = None
     if weights is None:
-        out = np.bincount(src, minlength=n).astype(np.float64)
+        counts = np.bincount(src, minlength=n)
+        out = counts.astype(np.float64)
         inv = np.zeros(n)
         np.divide(1.0, out, out=inv, where=out > 0)
         data = inv.astype(dtype, copy=False)[src]  # one gather, in the matrix's dtype
@@ -98,7 +100,13 @@ def _transition(
         np.divide(1.0, out, out=inv, where=out > 0)
         data = w * inv[src]
     pt = edge_matrix(
-        dst, src, data.astype(dtype, copy=False), n, rows_are_sources=False, ordered=ordered
+        dst,
+        src,
+        data.astype(dtype, copy=False),
+        n,
+        rows_are_sources=False,
+        ordered=ordered,
+        source_counts=counts,
     )
     return pt, ~(out > 0)
 

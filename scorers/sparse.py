@@ -49,6 +49,7 @@ def edge_matrix(
     *,
     rows_are_sources: bool,
     ordered: bool | None = None,
+    source_counts: np.ndarray | None = None,
 ) -> sp.spmatrix:
     """The ``n x n`` sparse matrix with ``data`` at ``(rows, cols)``, built from follow edges
     ``src -> dst`` given as ``rows, cols = (src, dst)`` (``rows_are_sources``) or
@@ -60,7 +61,8 @@ def edge_matrix(
     minute and two copies at 100 million edges. Products with it add the same terms in the
     same order as the CSR scipy would build, so results are identical. ``ordered`` says
     whether the edges are sorted so (a world's :attr:`~auditkit.World.follows_in_order`);
-    ``None`` checks.
+    ``None`` checks. ``source_counts``: the edges of each source (``np.bincount(src,
+    minlength=n)``), when the caller has counted them already.
     """
     src, dst = (rows, cols) if rows_are_sources else (cols, rows)
     src = np.asarray(src)
@@ -71,7 +73,8 @@ def edge_matrix(
     if not ordered:
         return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
     indptr = np.zeros(n + 1, dtype=np.int64 if len(src) >= 2**31 else np.int32)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    counts = np.bincount(src, minlength=n) if source_counts is None else source_counts
+    np.cumsum(counts, out=indptr[1:])
     by_source = sp.csr_matrix((data, dst.astype(np.int32, copy=False), indptr), shape=(n, n))
     return by_source if rows_are_sources else by_source.T
 

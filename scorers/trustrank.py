@@ -54,7 +54,10 @@ def _out_matrix(
     # 1/outdeg per account, then per edge: one gather of n values, in the matrix's dtype
     inv: np.ndarray = np.divide(1.0, out, out=np.zeros(n), where=out > 0).astype(dtype, copy=False)
     data: np.ndarray = inv[src]
-    return edge_matrix(dst, src, data, n, rows_are_sources=False, ordered=ordered), out
+    matrix = edge_matrix(
+        dst, src, data, n, rows_are_sources=False, ordered=ordered, source_counts=out
+    )
+    return matrix, out
 
 
 def trust_vector(
