@@ -285,3 +285,27 @@ def test_generated_events_carry_the_topics_behaviours_give_them():
         None,
     ]
     assert "topic" not in generate_world(50, seed=1).events  # organic events carry none
+
+
+def test_a_copied_draft_is_independent_and_builds_the_same_world():
+    import copy
+
+    from auditkit.data.draft import Draft
+    from auditkit.data.synth import add_population
+
+    draft = Draft(days=30, seed=2)
+    add_population(draft, 300)
+    draft.simulate()
+    twin = copy.deepcopy(draft)
+    pd.testing.assert_frame_equal(twin.build().events, draft.build().events)
+    pd.testing.assert_frame_equal(twin.build().follows, draft.build().follows)
+    before = draft.build()
+    # edits of the copy leave the original alone
+    twin.ids[0] = "renamed"
+    twin.add_accounts(5, prefix="extra")
+    twin.keep_events(np.zeros(len(twin.events()["time"]), bool))
+    twin.events()  # consolidated arrays of the copy, not of the original
+    after = draft.build()
+    assert draft.ids[0] != "renamed" and len(draft.ids) == 300
+    pd.testing.assert_frame_equal(after.events, before.events)
+    assert len(twin.build().events) == 0 and len(twin.build()) == 305

@@ -13,6 +13,7 @@ change what any other part of the world draws.
 
 from __future__ import annotations
 
+import copy
 import zlib
 from dataclasses import dataclass, field
 
@@ -34,6 +35,34 @@ DAY = 86_400.0
 #: attention ** (1 + ATTENTION_EXPONENT); 0.5 keeps engagement heavy-tailed without letting a
 #: handful of accounts absorb nearly every reaction.
 ATTENTION_EXPONENT = 0.5
+
+
+_SCALARS = (str, int, float, bool, type(None), np.generic)
+
+
+def _copy_value(value: object, memo: dict) -> object:
+    """:func:`copy.deepcopy` of ``value``, without recursing into lists, dicts and object
+    arrays of immutable scalars element by element; shared objects stay shared (``memo``)."""
+    if id(value) in memo:
+        return memo[id(value)]
+    out: object
+    if isinstance(value, np.ndarray):
+        if value.dtype == object and not all(isinstance(x, _SCALARS) for x in value.flat):
+            return copy.deepcopy(value, memo)
+        out = value.copy()
+    elif isinstance(value, list):
+        if all(isinstance(x, _SCALARS) for x in value):
+            out = list(value)
+        else:
+            out = [_copy_value(x, memo) for x in value]
+    elif isinstance(value, dict):
+        out = {k: _copy_value(v, memo) for k, v in value.items()}
+    elif isinstance(value, tuple):
+        out = tuple(_copy_value(v, memo) for v in value)
+    else:
+        return copy.deepcopy(value, memo)
+    memo[id(value)] = out
+    return out
 
 
 def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -110,6 +139,16 @@ class Draft:
         #: the scenario run from its budget (auditkit.scenario.budget)
         self.row_limits: tuple[float, float, float] | None = None
         self._rows = [0, 0, 0]
+
+    def __deepcopy__(self, memo: dict) -> Draft:
+        """An independent copy, made fast: arrays are copied whole, and lists and object
+        arrays that hold only immutable scalars (the account ids, labels) are copied without
+        visiting each element through :func:`copy.deepcopy` (a million-account draft: about
+        13 s that way, well under one here)."""
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update({k: _copy_value(v, memo) for k, v in self.__dict__.items()})
+        return new
 
     # ---- the budget ----
     def ensure_room(self, *, accounts: float = 0, follows: float = 0, events: float = 0) -> None:
@@ -329,6 +368,9 @@ class Draft:
         none; :meth:`topic_code`). Edit them with
         :meth:`keep_events` and :meth:`update_events`.
         """
+        pieces = vars(self._ev)
+        if pieces["time"] and all(len(v) == 1 for v in pieces.values()):
+            return {k: v[0] for k, v in pieces.items()}  # already one array each: no copy
         ev = self.event_arrays()
         self._ev = _Events(**{k: [v] for k, v in ev.items()}) if len(ev["time"]) else _Events()
         return ev
