@@ -241,21 +241,32 @@ class World:
                 if target is None
                 else _checked_codes(target, n, "target", allow_missing=True)
             )
+            time = _times_from_array(event_time)
+            act_codes = np.asarray(action, dtype=np.int8)
+            extra = dict(events_extra or {})
+            if post is not None:
+                extra = {"post": np.asarray(post), **extra}
+            ns = time.array.asi8
+            if len(ns) and not (ns[1:] >= ns[:-1]).all():
+                # put the rows in time order as arrays, before they become columns (a take
+                # on categorical columns costs several times more)
+                order = stable_order(ns)
+                time = pd.Series(time.array[order])
+                act, tgt, act_codes = act[order], tgt[order], act_codes[order]
+                extra = {
+                    k: np.asarray(v)[order] if isinstance(v, np.ndarray) else v[order]
+                    for k, v in extra.items()
+                }
             events = pd.DataFrame(
                 {
-                    "time": _times_from_array(event_time),
+                    "time": time,
                     "actor": pd.Categorical.from_codes(act, categories=index),
-                    "action": pd.Categorical.from_codes(
-                        np.asarray(action, dtype=np.int8), categories=list(ACTIONS)
-                    ),
+                    "action": pd.Categorical.from_codes(act_codes, categories=list(ACTIONS)),
                     "target": pd.Categorical.from_codes(tgt, categories=index),
                 }
             )
-            if post is not None:
-                events["post"] = np.asarray(post)
-            for key, value in (events_extra or {}).items():
+            for key, value in extra.items():
                 events[key] = value
-            events = _sort_events(events)
         return cls._trusted(accounts, follows, events, index)
 
     # ---- the tables ----
@@ -817,6 +828,14 @@ def _times_from_array(values) -> pd.Series:
     arr = np.asarray(values)
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
+    seconds = arr.astype(np.float64)
+    if len(seconds) and np.isfinite(seconds).all() and (seconds == np.floor(seconds)).all():
+        # whole seconds (generated worlds): the nanoseconds pandas would give, exactly,
+        # without its per-value split into whole and fractional parts
+        whole = seconds.astype(np.int64)
+        if np.abs(whole).max() < np.iinfo(np.int64).max // 10**9:
+            ns = (whole * 10**9).view("datetime64[ns]")
+            return pd.Series(ns).dt.tz_localize("UTC")
     return pd.Series(pd.to_datetime(arr.astype(np.float64), unit="s", utc=True)).astype(
         "datetime64[ns, UTC]"
     )
