@@ -38,6 +38,14 @@ ATTENTION_EXPONENT = 0.5
 
 
 _SCALARS = (str, int, float, bool, type(None), np.generic)
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _immutable(items: object) -> bool:
+    """Whether every item is an immutable scalar (by exact type first: a million ids in a
+    fraction of a second)."""
+    types = set(map(type, items))  # type: ignore[call-overload]
+    return types <= _SCALAR_TYPES or all(issubclass(t, _SCALARS) for t in types)
 
 
 def _copy_value(value: object, memo: dict) -> object:
@@ -47,14 +55,11 @@ def _copy_value(value: object, memo: dict) -> object:
         return memo[id(value)]
     out: object
     if isinstance(value, np.ndarray):
-        if value.dtype == object and not all(isinstance(x, _SCALARS) for x in value.flat):
+        if value.dtype == object and not _immutable(value.flat):
             return copy.deepcopy(value, memo)
         out = value.copy()
     elif isinstance(value, list):
-        if all(isinstance(x, _SCALARS) for x in value):
-            out = list(value)
-        else:
-            out = [_copy_value(x, memo) for x in value]
+        out = list(value) if _immutable(value) else [_copy_value(x, memo) for x in value]
     elif isinstance(value, dict):
         out = {k: _copy_value(v, memo) for k, v in value.items()}
     elif isinstance(value, tuple):
