@@ -703,7 +703,7 @@ def _pair_sums_sorted(
     integers takes about a second; hashing them, several). ``None`` below that size, or when
     the packed keys would not fit in 64 bits: then the caller hashes the pairs (first-seen
     order), as it always does on small worlds, whose results this leaves untouched."""
-    if len(pair_key) < sparse.PARALLEL_EDGES:
+    if len(pair_key) < max(sparse.PARALLEL_EDGES, 1):
         return None
     width = int(per_day.max()) + 1
     if int(pair_key.max()) >= np.iinfo(np.int64).max // width - 1:
