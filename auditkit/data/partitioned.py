@@ -18,6 +18,7 @@ Dask (``dask[dataframe]``) is an optional dependency: ``pip install 'auditkit[da
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -66,6 +67,28 @@ def task_shuffles() -> Iterator[None]:
         yield
 
 
+#: ``MALLOC_TRIM_THRESHOLD_`` as this process found it: a Dask nanny started in this process
+#: sets it here too (Dask's "pre-spawn environ"), and later workers would inherit that value.
+_TRIM_AT_START = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+@contextmanager
+def _environ_as_at_start(name: str, value: str | None) -> Iterator[None]:
+    """``os.environ[name]`` set back to ``value`` (removed for None) inside the block."""
+    before = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 @contextmanager
 def dask_client(
     workers: int | None = None, scheduler: str | None = None, *, allowed_failures: int | None = None
@@ -105,14 +128,18 @@ def dask_client(
     # MALLOC_TRIM_THRESHOLD_=65536 Dask sets for its workers so that they hand memory back to
     # the system, which makes glibc return and re-fault memory all the time (3 seeds on one
     # worker: 14.9 s with it, 11.6 s without, 10.5 s in a thread of a plain process). Local
-    # workers live for one command, so they run without either.
+    # workers live for one command, so they run without either (unless this process was
+    # started with the variable set).
     settings: dict[str, Any] = {
         "distributed.worker.profile.enabled": False,
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
     if allowed_failures is not None:
         settings["distributed.scheduler.allowed-failures"] = allowed_failures
-    with dask.config.set(settings):
+    with (
+        dask.config.set(settings),
+        _environ_as_at_start("MALLOC_TRIM_THRESHOLD_", _TRIM_AT_START),
+    ):
         cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
