@@ -22,6 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "bought-followers.yaml"
 
 
+def _default_sigint() -> None:
+    # a shell without job control starts background commands with SIGINT ignored, and a child
+    # inherits that; the program must start as a terminal would start it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "auditkit", *args],
@@ -30,6 +36,7 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         text=True,
         cwd=ROOT,
         env=env,
+        preexec_fn=_default_sigint,
     )
 
 
