@@ -541,7 +541,8 @@ class Draft:
             keep &= ev["time"] >= created[ev["actor"].astype(np.int64)]
             tgt = ev["target"].astype(np.int64)
             keep &= (tgt < 0) | (ev["time"] >= created[np.maximum(tgt, 0)])
-        ev = {k: v[keep] for k, v in ev.items()}
+        if not keep.all():
+            ev = {k: v[keep] for k, v in ev.items()}
         src, dst = self.follow_arrays()
         f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)
         f_until = np.concatenate(self._f_until) if self._f_until else np.zeros(0)

@@ -828,14 +828,17 @@ def _times_from_array(values) -> pd.Series:
     arr = np.asarray(values)
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
-    seconds = arr.astype(np.float64)
-    if len(seconds) and np.isfinite(seconds).all() and (seconds == np.floor(seconds)).all():
+    seconds = arr.astype(np.float64, copy=False)
+    if (
+        len(seconds)
+        and seconds.min() > -9e9  # within datetime64[ns] (years 1677-2262); false for NaN
+        and seconds.max() < 9e9
+        and (seconds == np.floor(seconds)).all()
+    ):
         # whole seconds (generated worlds): the nanoseconds pandas would give, exactly,
         # without its per-value split into whole and fractional parts
-        whole = seconds.astype(np.int64)
-        if np.abs(whole).max() < np.iinfo(np.int64).max // 10**9:
-            ns = (whole * 10**9).view("datetime64[ns]")
-            return pd.Series(ns).dt.tz_localize("UTC")
+        ns = (seconds.astype(np.int64) * 10**9).view("datetime64[ns]")
+        return pd.Series(pd.DatetimeIndex(ns).tz_localize("UTC"))
     return pd.Series(pd.to_datetime(arr.astype(np.float64), unit="s", utc=True)).astype(
         "datetime64[ns, UTC]"
     )
