@@ -85,7 +85,7 @@ def parallel_product(matrix: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
     blocks of equal numbers of values (row ranges of a CSR matrix, column ranges of a CSC one)
     multiplied in threads. The blocks share the matrix's arrays (no copy but their ``indptr``).
     """
-    if matrix.nnz < PARALLEL_EDGES or matrix.format not in ("csr", "csc"):
+    if matrix.nnz < max(PARALLEL_EDGES, 1) or matrix.format not in ("csr", "csc"):
         return matrix.__matmul__
     by_rows = matrix.format == "csr"
     indptr = matrix.indptr
