@@ -21,7 +21,7 @@ from auditkit.data.world import ACTIONS, NS_PER_DAY, REACTIONS
 from auditkit.errors import ScorerError
 from auditkit.plugin.scorer import RandomWalk
 
-from .sparse import edge_matrix, parallel_product
+from .sparse import edge_matrix, parallel_product, reciprocal
 
 __all__ = [
     "PageRank",
@@ -83,9 +83,7 @@ def _transition(
     if weights is None:
         counts = np.bincount(src, minlength=n)
         out = counts.astype(np.float64)
-        inv = np.zeros(n)
-        np.divide(1.0, out, out=inv, where=out > 0)
-        data = inv.astype(dtype, copy=False)[src]  # one gather, in the matrix's dtype
+        data = reciprocal(out, dtype)[src]  # one gather, in the matrix's dtype
     else:
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != src.shape:
@@ -96,9 +94,7 @@ def _transition(
         if len(w) and (not np.isfinite(w).all() or (w < 0).any()):
             raise ScorerError("edge weights must be finite and non-negative")
         out = np.bincount(src, weights=w, minlength=n).astype(float)
-        inv = np.zeros(n)
-        np.divide(1.0, out, out=inv, where=out > 0)
-        data = w * inv[src]
+        data = w * reciprocal(out)[src]
     pt = edge_matrix(
         dst,
         src,

@@ -27,6 +27,7 @@ __all__ = [
     "edge_matrix",
     "parallel_product",
     "contains_sorted",
+    "reciprocal",
     "PARALLEL_EDGES",
     "PRODUCT_BLOCKS",
 ]
@@ -77,6 +78,14 @@ def edge_matrix(
     np.cumsum(counts, out=indptr[1:])
     by_source = sp.csr_matrix((data, dst.astype(np.int32, copy=False), indptr), shape=(n, n))
     return by_source if rows_are_sources else by_source.T
+
+
+def reciprocal(values: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """``1 / v`` where ``v > 0``, else 0 (an account with no edges), computed in float64 and
+    returned in ``dtype``: the per-account factor of a row-normalised matrix."""
+    out = np.zeros(len(values))
+    np.divide(1.0, values, out=out, where=values > 0)
+    return out.astype(dtype, copy=False)
 
 
 def parallel_product(matrix: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:

@@ -33,7 +33,7 @@ from .common import (
     seeds_field,
     top_with_ties,
 )
-from .sparse import edge_matrix, parallel_product
+from .sparse import edge_matrix, parallel_product, reciprocal
 
 __all__ = ["TrustRank", "inverse_pagerank", "trust_vector"]
 
@@ -52,8 +52,7 @@ def _out_matrix(
     ``p``; and the out-degrees. Row ``p`` holds the accounts that follow ``p``."""
     out = np.bincount(src, minlength=n).astype(np.float64)
     # 1/outdeg per account, then per edge: one gather of n values, in the matrix's dtype
-    inv: np.ndarray = np.divide(1.0, out, out=np.zeros(n), where=out > 0).astype(dtype, copy=False)
-    data: np.ndarray = inv[src]
+    data = reciprocal(out, dtype)[src]
     matrix = edge_matrix(
         dst, src, data, n, rows_are_sources=False, ordered=ordered, source_counts=out
     )
@@ -110,10 +109,7 @@ def inverse_pagerank(
     if n == 0:
         return np.zeros(0)
     indeg = np.bincount(dst, minlength=n).astype(np.float64)
-    inv: np.ndarray = np.divide(1.0, indeg, out=np.zeros(n), where=indeg > 0).astype(
-        dtype, copy=False
-    )
-    data: np.ndarray = inv[dst]
+    data = reciprocal(indeg, dtype)[dst]
     u = edge_matrix(src, dst, data, n, rows_are_sources=True, ordered=ordered)
     s: np.ndarray = np.full(n, 1.0 / n, dtype)
     product = parallel_product(u)

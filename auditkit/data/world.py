@@ -253,10 +253,7 @@ class World:
                 order = stable_order(ns)
                 time = pd.Series(time.array[order])
                 act, tgt, act_codes = act[order], tgt[order], act_codes[order]
-                extra = {
-                    k: np.asarray(v)[order] if isinstance(v, np.ndarray) else v[order]
-                    for k, v in extra.items()
-                }
+                extra = {k: v[order] for k, v in extra.items()}
             events = pd.DataFrame(
                 {
                     "time": time,
@@ -839,9 +836,7 @@ def _times_from_array(values) -> pd.Series:
         # without its per-value split into whole and fractional parts
         ns = (seconds.astype(np.int64) * 10**9).view("datetime64[ns]")
         return pd.Series(pd.DatetimeIndex(ns).tz_localize("UTC"))
-    return pd.Series(pd.to_datetime(arr.astype(np.float64), unit="s", utc=True)).astype(
-        "datetime64[ns, UTC]"
-    )
+    return pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype("datetime64[ns, UTC]")
 
 
 # ---------------------------------------------------------------------------------------------
