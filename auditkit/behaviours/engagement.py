@@ -4,7 +4,7 @@ that becomes a large cascade, and spam engagement others aim at an account (sabo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -32,6 +32,17 @@ from auditkit.plugin.params import MAX_COUNT, MAX_DAYS
 # 6-7. pods and their organic comparison
 
 
+def delay_minutes_field() -> Any:
+    """The ``delay_minutes`` parameter of the behaviours whose reactions follow a post."""
+    return Field(
+        30.0,
+        ge=1 / 60,
+        le=MAX_DAYS * 1440,
+        description="reactions come uniformly within this many minutes of the post (at "
+        "least a second)",
+    )
+
+
 class EngagementPod(OrganicBehaviour):
     id = "engagement_pod"
     flaws = ("F6",)
@@ -56,14 +67,7 @@ class EngagementPod(OrganicBehaviour):
             min_length=1,
             description="kinds a pod reaction is drawn from (uniformly, one per member per post)",
         )
-        delay_minutes: float = Field(
-            30.0,
-            ge=1 / 60,
-            le=MAX_DAYS * 1440,
-            description="reactions "
-            "come uniformly within this many minutes of the post (at "
-            "least a second)",
-        )
+        delay_minutes: float = delay_minutes_field()
 
     params: EngagementPod.Params
 
@@ -123,14 +127,7 @@ class OutsiderEngagement(OrganicBehaviour):
             min_length=1,
             description="kinds a reaction is drawn from (uniformly)",
         )
-        delay_minutes: float = Field(
-            30.0,
-            ge=1 / 60,
-            le=MAX_DAYS * 1440,
-            description="reactions "
-            "come uniformly within this many minutes of the post (at "
-            "least a second)",
-        )
+        delay_minutes: float = delay_minutes_field()
 
     params: OutsiderEngagement.Params
 
