@@ -309,3 +309,31 @@ def test_a_copied_draft_is_independent_and_builds_the_same_world():
     assert draft.ids[0] != "renamed" and len(draft.ids) == 300
     pd.testing.assert_frame_equal(after.events, before.events)
     assert len(twin.build().events) == 0 and len(twin.build()) == 305
+
+
+def test_a_copied_draft_shares_its_rows_until_one_side_edits_them():
+    import copy
+
+    from auditkit.data.draft import Draft
+    from auditkit.data.synth import add_population
+
+    draft = Draft(days=30, seed=3)
+    add_population(draft, 200)
+    draft.simulate()
+    twin = copy.deepcopy(draft)
+    mine, theirs = draft.events(writable=False), twin.events(writable=False)
+    assert np.shares_memory(mine["time"], theirs["time"])  # no rows copied
+    with pytest.raises(ValueError):
+        theirs["link"][0] = True  # shared rows are read-only
+    # an edit on either side copies what it edits, and the other side does not see it
+    posts = theirs["action"] == 0
+    twin.update_events(posts, link=True)
+    assert twin.events(writable=False)["link"][posts].all()
+    assert not draft.events(writable=False)["link"].any()
+    assert np.shares_memory(
+        draft.events(writable=False)["time"], twin.events(writable=False)["time"]
+    )  # only the edited field was copied
+    ev = draft.events()  # writable: every array the draft's own
+    ev["target"][:] = -1
+    assert (draft.events(writable=False)["target"] == -1).all()
+    assert (twin.events(writable=False)["target"] != -1).any()

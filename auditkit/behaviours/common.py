@@ -99,7 +99,7 @@ def reaction_codes(names) -> np.ndarray:
 
 def member_posts(draft: Draft, members: np.ndarray, since: float):
     """(time, author, post) of the members' posts at or after unix time ``since``."""
-    ev = draft.events()
+    ev = draft.events(writable=False)
     if not len(ev["time"]):
         empty = np.zeros(0, np.int64)
         return np.zeros(0), empty, empty

@@ -142,6 +142,10 @@ class OrganicFollowers(OrganicBehaviour):
         stats = getattr(draft, "organic_stats", None)
         f_src, f_dst, f_time = [], [], []
         r_time, r_actor, r_target, r_post = [], [], [], []
+        # the members' followers and posts, found in one pass each over a large world's rows
+        theirs = np.isin(dst, cohort.members)
+        src, dst = src[theirs], dst[theirs]
+        posts = member_posts(draft, cohort.members, t)
         for m in cohort.members:
             already = np.isin(pool, src[dst == m])
             cand = pool[~already]
@@ -152,7 +156,8 @@ class OrganicFollowers(OrganicBehaviour):
             f_time.append(when)
             if stats is None or stats["reaction_weight"] <= 0:
                 continue
-            ptime, _, post = member_posts(draft, np.array([m]), t)
+            own = posts[1] == m
+            ptime, post = posts[0][own], posts[2][own]
             expected_posts = max(stats["posts"] * act[m] / max(act.sum(), 1e-300), 1.0)
             rate = (
                 stats["reactions"]

@@ -200,7 +200,7 @@ class LinkBroadcaster(OrganicBehaviour):
             draft, rng, cohort.members, p.posts_per_day, 0.0, link=lambda k: np.ones(k, bool)
         )
         audience_reactions(draft, rng, time, author, post, p.reactions_per_post)
-        ev = draft.events()
+        ev = draft.events(writable=False)
         if not len(ev["time"]):
             return
         is_member = np.zeros(draft.n, bool)
@@ -273,7 +273,7 @@ class Institution(OrganicBehaviour):
         cohort.facts.update(passive_followers=int(rows.shape[1]))
 
     def finish(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
-        ev = draft.events()
+        ev = draft.events(writable=False)
         if not len(ev["time"]):
             return
         is_member = np.zeros(draft.n, bool)
@@ -373,7 +373,7 @@ class SecondNetwork(OrganicBehaviour):
 
     def treat(self, draft: Draft, cohort: Cohort, rng: np.random.Generator) -> None:
         p = self.params
-        ev = draft.events()
+        ev = draft.events(writable=False)
         if len(ev["time"]):
             default = [0, draft.network_code(draft.default_network or "")]
             draft.update_events(np.isin(ev["network"], default), network=p.main_network)

@@ -76,7 +76,7 @@ class TopicChatter(OrganicBehaviour):
         p = self.params
         members = cohort.members
         # the members' own posts are about own_topic
-        ev = draft.events()
+        ev = draft.events(writable=False)
         if len(ev["time"]):
             member = np.zeros(draft.n, bool)
             member[members] = True

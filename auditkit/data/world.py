@@ -221,18 +221,21 @@ class World:
         accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
         for key, value in (accounts_extra or {}).items():
             accounts[key] = value
+        # the columns below are arrays made here (codes, times, taken rows), so the frames
+        # take them without a copy (copy=False): building a large world peaks lower
         follows = _empty_follows(index)
         if follower is not None:
-            src = _checked_codes(follower, n, "follower")
-            dst = _checked_codes(followee, n, "followee")
-            follows = pd.DataFrame(
-                {
-                    "follower": pd.Categorical.from_codes(src, categories=index),
-                    "followee": pd.Categorical.from_codes(dst, categories=index),
-                }
-            )
+            columns = {
+                "follower": pd.Categorical.from_codes(
+                    _checked_codes(follower, n, "follower"), categories=index
+                ),
+                "followee": pd.Categorical.from_codes(
+                    _checked_codes(followee, n, "followee"), categories=index
+                ),
+            }
             if follow_time is not None:
-                follows["time"] = _times_from_array(follow_time)
+                columns["time"] = _times_from_array(follow_time)
+            follows = pd.DataFrame(columns, copy=False)
         events = _empty_events(index)
         if actor is not None:
             act = _checked_codes(actor, n, "actor")
@@ -251,19 +254,23 @@ class World:
                 # put the rows in time order as arrays, before they become columns (a take
                 # on categorical columns costs several times more)
                 order = stable_order(ns)
-                time = pd.Series(time.array[order])
+                time = pd.Series(time.array[order], copy=False)
                 act, tgt, act_codes = act[order], tgt[order], act_codes[order]
                 extra = {k: v[order] for k, v in extra.items()}
+                del order
+            else:  # the caller's arrays: copied, so that the world does not share them
+                act_codes = act_codes.copy()
+                extra = {k: v.copy() for k, v in extra.items()}
             events = pd.DataFrame(
                 {
                     "time": time,
                     "actor": pd.Categorical.from_codes(act, categories=index),
                     "action": pd.Categorical.from_codes(act_codes, categories=list(ACTIONS)),
                     "target": pd.Categorical.from_codes(tgt, categories=index),
-                }
+                    **extra,
+                },
+                copy=False,
             )
-            for key, value in extra.items():
-                events[key] = value
         return cls._trusted(accounts, follows, events, index)
 
     # ---- the tables ----
@@ -805,16 +812,19 @@ def stable_order(times: np.ndarray) -> np.ndarray:
     order is the stable order."""
     n = len(times)
     if n > 1_000 and not (times % 10**9).any():
-        seconds = (times - times.min()) // 10**9
-        if int(seconds.max()) + 1 < 2**62 // n:
-            composite = seconds * n + np.arange(n, dtype=np.int64)
+        composite = times - times.min()  # whole seconds since the first; in place from here
+        composite //= 10**9
+        if int(composite.max()) + 1 < 2**62 // n:
+            composite *= n
+            composite += np.arange(n, dtype=np.int64)
             composite.sort()
-            return composite % n
+            composite %= n
+            return composite
     return np.argsort(times, kind="stable")
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
-    codes = np.asarray(values, dtype=np.int32)
+    codes = np.array(values, dtype=np.int32)  # always a new array (a world never shares one)
     lo = -1 if allow_missing else 0
     if len(codes) and (codes.min() < lo or codes.max() >= n):
         raise WorldError(f"{name} codes must lie in [{lo}, {n}); got {codes.min()}..{codes.max()}")
@@ -834,8 +844,9 @@ def _times_from_array(values) -> pd.Series:
     ):
         # whole seconds (generated worlds): the nanoseconds pandas would give, exactly,
         # without its per-value split into whole and fractional parts
-        ns = (seconds.astype(np.int64) * 10**9).view("datetime64[ns]")
-        return pd.Series(pd.DatetimeIndex(ns).tz_localize("UTC"))
+        ns = seconds.astype(np.int64)
+        ns *= 10**9
+        return pd.Series(ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
     return pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype("datetime64[ns, UTC]")
 
 
