@@ -337,3 +337,32 @@ def test_a_copied_draft_shares_its_rows_until_one_side_edits_them():
     ev["target"][:] = -1
     assert (draft.events(writable=False)["target"] == -1).all()
     assert (twin.events(writable=False)["target"] != -1).any()
+
+
+def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
+    """The two-thread paths of large worlds (row takes, weighted draws), forced on for small
+    inputs, against the one-thread results and an independent reference."""
+    import auditkit.data.draft as draft_module
+    import auditkit.data.world as world_module
+
+    rng = np.random.default_rng(4)
+    order = rng.permutation(1001)
+    arrays = [rng.integers(0, 9, 1001), rng.random(1001), pd.Categorical(rng.integers(0, 3, 1001))]
+    serial = world_module.take_rows(order, *arrays)
+    monkeypatch.setattr(world_module, "PARALLEL_ROWS", 0)
+    threaded = world_module.take_rows(order, *arrays)
+    for a, s, t in zip(arrays, serial, threaded, strict=True):
+        np.testing.assert_array_equal(np.asarray(t), np.asarray(s))
+        np.testing.assert_array_equal(np.asarray(t), np.asarray(a)[order])
+
+    weights = np.r_[0.0, rng.pareto(1.5, 500), 0.0]
+    one = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
+    monkeypatch.setattr(draft_module, "PARALLEL_DRAWS", 0)
+    two = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
+    np.testing.assert_array_equal(two, one)
+    assert weights[two].min() > 0  # zero weight: never drawn
+    # an independent draw: the same sorted uniforms searched one by one in the cdf
+    u = np.sort(np.random.default_rng(9).random(20_001))
+    cdf = np.cumsum(weights) / weights.sum()
+    expected = sorted(min(int(np.searchsorted(cdf, x, side="right")), len(cdf) - 1) for x in u)
+    assert sorted(two.tolist()) == expected

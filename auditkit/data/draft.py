@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import copy
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from auditkit.data.world import ACTIONS, World
+from auditkit.data.world import ACTIONS, World, take_rows
 from auditkit.errors import BudgetError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
@@ -71,6 +72,11 @@ def _copy_value(value: object, memo: dict) -> object:
     return out
 
 
+#: From this many draws, :func:`weighted_choice` searches the two halves of its sorted queries
+#: in two threads (numpy releases the GIL; the result is the same either way).
+PARALLEL_DRAWS = 1 << 22
+
+
 def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Indices drawn with probability proportional to ``weights`` (zero weight: never drawn)."""
     cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
@@ -78,8 +84,20 @@ def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) ->
         return np.zeros(0, np.int64)
     cdf /= cdf[-1]
     # sorted queries make searchsorted cache-friendly; the permutation restores random order
-    picks = np.searchsorted(cdf, np.sort(rng.random(size)), side="right")
-    return rng.permutation(np.minimum(picks, len(cdf) - 1).astype(np.int64))
+    queries = rng.random(size)
+    queries.sort()
+    if size >= PARALLEL_DRAWS:
+        half = size // 2
+        with ThreadPoolExecutor(2) as pool:
+            parts = pool.map(
+                lambda q: np.searchsorted(cdf, q, side="right"), (queries[:half], queries[half:])
+            )
+            picks = np.concatenate(list(parts))
+    else:
+        picks = np.searchsorted(cdf, queries, side="right")
+    del queries
+    np.minimum(picks, len(cdf) - 1, out=picks)
+    return rng.permutation(picks.astype(np.int64, copy=False))
 
 
 @dataclass
@@ -586,8 +604,10 @@ class Draft:
         elif len(src):  # one row per pair, with its earliest time (unknown times last)
             key = src * max(self.n, 1) + dst
             if not (key[1:] >= key[:-1]).all():
-                order = np.argsort(key)
-                key, src, dst, f_time = key[order], src[order], dst[order], f_time[order]
+                # stable: several times faster on keys that are mostly in order already
+                # (rows added after the simulation's); ties are merged just below
+                order = np.argsort(key, kind="stable")
+                key, src, dst, f_time = take_rows(order, key, src, dst, f_time)
             starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
             src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
         events_extra = {}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,8 @@ __all__ = [
     "validate_event_extras",
     "world_sources",
     "is_parquet",
+    "stable_order",
+    "take_rows",
 ]
 
 #: Every action an event may record.
@@ -253,11 +256,12 @@ class World:
             if len(ns) and not (ns[1:] >= ns[:-1]).all():
                 # put the rows in time order as arrays, before they become columns (a take
                 # on categorical columns costs several times more)
-                order = stable_order(ns)
-                time = pd.Series(time.array[order], copy=False)
-                act, tgt, act_codes = act[order], tgt[order], act_codes[order]
-                extra = {k: v[order] for k, v in extra.items()}
-                del order
+                ns, act, tgt, act_codes, *rest = take_rows(
+                    stable_order(ns), ns, act, tgt, act_codes, *extra.values()
+                )
+                time = pd.Series(ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+                extra = dict(zip(extra, rest, strict=True))
+                del ns, rest
             else:  # the caller's arrays: copied, so that the world does not share them
                 act_codes = act_codes.copy()
                 extra = {k: v.copy() for k, v in extra.items()}
@@ -821,6 +825,19 @@ def stable_order(times: np.ndarray) -> np.ndarray:
             composite %= n
             return composite
     return np.argsort(times, kind="stable")
+
+
+#: From this many rows, :func:`take_rows` takes the arrays in two threads.
+PARALLEL_ROWS = 1 << 22
+
+
+def take_rows(order: np.ndarray, *arrays):
+    """``[a[order] for a in arrays]``; from :data:`PARALLEL_ROWS` rows in two threads (numpy
+    releases the GIL while it gathers, so two large takes at once run about twice as fast)."""
+    if len(order) < PARALLEL_ROWS or len(arrays) < 2:
+        return [a[order] for a in arrays]
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda a: a[order], arrays))
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
