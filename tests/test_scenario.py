@@ -141,3 +141,32 @@ def test_json_schema_lists_installed_behaviours_and_probes():
 def test_parse_from_text_without_file():
     scenario, _ = parse_scenario(GOOD)
     assert scenario.path == "<string>"
+
+
+def test_a_scenario_run_frees_its_drafts_events_once_both_worlds_exist():
+    import copy
+
+    import pandas as pd
+
+    from auditkit import bundled_scenarios, load_scenarios
+    from auditkit.scenario.run import ScenarioRun
+
+    registry = get_registry()
+    scenario = next(
+        s for s in load_scenarios([bundled_scenarios()], registry) if s.id == "bought-followers"
+    )
+    kept = ScenarioRun(scenario, 1, registry, keep_events=True)
+    freed = ScenarioRun(scenario, 1, registry)
+    assert len(freed.treated.draft.events(writable=False)["time"])  # one world: still there
+    for run in (kept, freed):
+        run.control  # noqa: B018 (both worlds now exist)
+    pd.testing.assert_frame_equal(freed.control.world.events, kept.control.world.events)
+    pd.testing.assert_frame_equal(freed.treated.world.events, kept.treated.world.events)
+    assert len(kept.control.draft.events()["time"]) == len(kept.control.world.events)
+    for built in (freed.treated, freed.control):
+        with pytest.raises(ScenarioError, match="keep_events=True"):
+            built.draft.events()
+        with pytest.raises(ScenarioError, match="freed once its world was built"):
+            copy.deepcopy(built.draft)
+    # what the ground truth needs stays
+    assert (freed.treated.truth == kept.treated.truth).all()

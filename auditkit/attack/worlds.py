@@ -115,7 +115,8 @@ class AttackWorlds:
         self.target_percentile = float(target_percentile)
         self.traits = target_traits(self.population, self.seed, self.target_percentile)
         self.day = day
-        self.run = ScenarioRun(self.scenario(Composition()), self.seed, registry)
+        # the treated worlds start from a copy of the control draft: keep its events
+        self.run = ScenarioRun(self.scenario(Composition()), self.seed, registry, keep_events=True)
         self.control: Built = self.run.control
         draft = self.control.draft
         self.end = draft.start + pd.Timedelta(days=draft.days)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data.world import ACTIONS, World, take_rows
-from auditkit.errors import BudgetError
+from auditkit.errors import BudgetError, ScenarioError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
 
@@ -181,6 +181,27 @@ class Draft:
         memo[id(self)] = new
         new.__dict__.update({k: _copy_value(v, memo) for k, v in self.__dict__.items()})
         return new
+
+    @property
+    def _ev(self) -> _Events:
+        rows = self._event_rows
+        if rows is None:
+            raise ScenarioError(
+                "this draft's events were freed once its world was built (a scenario run "
+                "frees them when both its worlds exist); make the run with "
+                "ScenarioRun(..., keep_events=True) to read, copy or rebuild them afterwards"
+            )
+        return rows
+
+    @_ev.setter
+    def _ev(self, rows: _Events) -> None:
+        self._event_rows: _Events | None = rows
+
+    def forget_events(self) -> None:
+        """Free the rows of the events, for a draft whose world is built and whose events
+        nobody reads again; :meth:`events`, :meth:`build` and a copy then fail, saying so.
+        Traits, follows and what the simulation knows stay (the ground truth needs them)."""
+        self._event_rows = None
 
     # ---- the budget ----
     def ensure_room(self, *, accounts: float = 0, follows: float = 0, events: float = 0) -> None:

@@ -82,6 +82,7 @@ class ScenarioRun:
         *,
         time_limit: float | None = None,
         budget: Budget | None = None,
+        keep_events: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
@@ -89,6 +90,9 @@ class ScenarioRun:
         self.time_limit = time_limit
         #: bounds the rows of the worlds while they are built (auditkit.scenario.budget)
         self.budget = budget or Budget()
+        #: keep the drafts' events once every world is built (by default they are freed: the
+        #: worlds have their own, and a million-account draft holds 0.8 GB of them)
+        self.keep_events = keep_events
         self._scores: dict[tuple, pd.Series | ScorerError] = {}
 
     # ---- worlds ----
@@ -163,6 +167,7 @@ class ScenarioRun:
     @cached_property
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
+            self._built_all(self.treated)
             return self.treated
         untreated = self.__dict__.pop("_untreated", None)
         if untreated is not None:
@@ -174,7 +179,14 @@ class ScenarioRun:
         control = self._built(draft, pairs)
         # twins: the ground truth of one shares the other's random draws (common random numbers)
         control.twin, self.treated.twin = self.treated, control
+        self._built_all(control, self.treated)
         return control
+
+    def _built_all(self, *built: Built) -> None:
+        """Every world of the run exists: free the drafts' events unless asked to keep them."""
+        if not self.keep_events:
+            for b in built:
+                b.draft.forget_events()
 
     @property
     def world(self) -> World:
