@@ -61,7 +61,7 @@ def make_run(
         "checks": [{"probe": "none", "expect": {"kind": "minimum", "at_least": 0}}],
     }
     scenario, _ = parse_scenario(yaml.safe_dump(doc))
-    return ScenarioRun(scenario, seed, registry)
+    return ScenarioRun(scenario, seed, registry, keep_events=True)  # tests read them
 
 
 def one(registry, behaviour: str, size: int = 4, **params) -> ScenarioRun:

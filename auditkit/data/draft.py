@@ -154,7 +154,7 @@ class Draft:
         self._f_src: list[np.ndarray] = []
         self._f_dst: list[np.ndarray] = []
         self._f_time: list[np.ndarray] = []
-        self._f_until: list[np.ndarray] = []
+        self._f_until: list[np.ndarray | None] = []  # None: none of the piece's rows ends
         self._f_attentive: list[np.ndarray] = []
         self._ev = _Events()
         self._next_post = 0
@@ -332,7 +332,7 @@ class Draft:
             else np.broadcast_to(np.asarray(time, np.float64), src.shape).copy()
         )
         self._f_until.append(
-            np.full(len(src), np.nan)
+            None
             if until is None
             else np.broadcast_to(np.asarray(until, np.float64), src.shape).copy()
         )
@@ -482,7 +482,7 @@ class Draft:
         src, dst = self.follow_arrays()
         keep = np.concatenate(self._f_attentive)
         keep &= np.concatenate(self._f_time) <= at
-        until = np.concatenate(self._f_until)
+        until = self._until()
         keep &= ~(until <= at)  # NaN (never unfollowed) compares False
         return src[keep], dst[keep]
 
@@ -584,11 +584,16 @@ class Draft:
     # ---- the result ----
     def build(self) -> World:
         """The immutable world: silences applied, events sorted, ids and times validated."""
-        pieces = vars(self._ev)
-        if pieces["time"] and all(len(v) == 1 for v in pieces.values()):
-            ev = {k: v[0] for k, v in pieces.items()}  # one array each: read, never written
-        else:
-            ev = self.event_arrays()
+        # one array per field: read, never written; else concatenated (the draft keeps its
+        # pieces). Every array this method holds is let go of as soon as it is not needed
+        # (del, pop): a million-account world is built within a few hundred MB of its size.
+        ev = {
+            k: v[0] if len(v) == 1 else np.concatenate(v)
+            for k, v in vars(self._ev).items()
+            if k != "organic" and v
+        }
+        if not ev:
+            ev = {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
         keep = np.ones(len(ev["time"]), bool)
         for codes, lo, hi in self._silences:
             member = np.zeros(self.n, bool)
@@ -608,9 +613,6 @@ class Draft:
         if not keep.all():
             ev = {k: v[keep] for k, v in ev.items()}
         del keep
-        src, dst = self.follow_arrays()
-        f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)
-        f_until = np.concatenate(self._f_until) if self._f_until else np.zeros(0)
         accounts_extra = {
             "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True).astype(
                 "datetime64[ns, UTC]"
@@ -622,20 +624,7 @@ class Draft:
             full = np.full(self.n, np.nan)
             full[codes] = values
             accounts_extra[name] = pd.array(full, dtype="Float64")
-        has_until = bool(np.isfinite(f_until).any())
-        if len(src) and has_until:
-            key = src * max(self.n, 1) + dst
-            order = np.lexsort((f_time, key))
-            src, dst, f_time, f_until = src[order], dst[order], f_time[order], f_until[order]
-        elif len(src):  # one row per pair, with its earliest time (unknown times last)
-            key = src * max(self.n, 1) + dst
-            if not (key[1:] >= key[:-1]).all():
-                # stable: several times faster on keys that are mostly in order already
-                # (rows added after the simulation's); ties are merged just below
-                order = np.argsort(key, kind="stable")
-                key, src, dst, f_time = take_rows(order, key, src, dst, f_time)
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
+        src, dst, f_time, f_until = self._follow_rows()
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
             names = np.array(
@@ -651,26 +640,59 @@ class Draft:
             events_extra["topic"] = pd.Categorical(
                 names[ev["topic"].astype(np.int64)], categories=self._topics[1:]
             )
+        has_events = len(ev["time"]) > 0
         world = World.from_codes(
             self.ids,
             follower=src if len(src) else None,
             followee=dst,
             follow_time=f_time,
-            event_time=ev["time"],
-            actor=ev["actor"] if len(ev["time"]) else None,
-            action=ev["action"],
-            target=ev["target"],
-            post=ev["post"] if len(ev["time"]) else None,
+            event_time=ev.pop("time"),
+            actor=ev.pop("actor") if has_events else None,
+            action=ev.pop("action"),
+            target=ev.pop("target"),
+            post=ev.pop("post") if has_events else None,
             accounts_extra=accounts_extra,
             events_extra=events_extra,
         )
-        if has_until:
+        if f_until is not None:
             follows = world.follows.copy()
             follows["until"] = pd.to_datetime(f_until, unit="s", utc=True).astype(
                 "datetime64[ns, UTC]"
             )
             world = World._trusted(world.accounts, follows, world.events, world.ids)
         return world
+
+    def _until(self) -> np.ndarray:
+        """When each follow ends (unix s; NaN: never), over all follows so far."""
+        return np.concatenate(
+            [
+                np.full(len(src), np.nan) if until is None else until
+                for src, until in zip(self._f_src, self._f_until, strict=True)
+            ]
+        )
+
+    def _follow_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The world's follow rows (src, dst, time, until): with an end time (``until``) kept
+        as they are, ordered by pair and start; without, one row per pair with its earliest
+        time (unknown times last) and ``until`` None."""
+        src, dst = self.follow_arrays()
+        f_time = np.concatenate(self._f_time) if self._f_time else np.zeros(0)
+        if any(u is not None and np.isfinite(u).any() for u in self._f_until):
+            f_until = self._until()
+            order = np.lexsort((f_time, src * max(self.n, 1) + dst))
+            return src[order], dst[order], f_time[order], f_until[order]
+        if len(src):
+            key = src * max(self.n, 1) + dst
+            if not (key[1:] >= key[:-1]).all():
+                # stable: several times faster on keys that are mostly in order already
+                # (rows added after the simulation's); ties are merged just below
+                order = np.argsort(key, kind="stable")
+                key, src, dst, f_time = take_rows(order, key, src, dst, f_time)
+                del order
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            del key
+            src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
+        return src, dst, f_time, None
 
 
 def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):

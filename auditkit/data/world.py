@@ -239,19 +239,25 @@ class World:
             if follow_time is not None:
                 columns["time"] = _times_from_array(follow_time)
             follows = pd.DataFrame(columns, copy=False)
+        # each input is let go of once converted: the caller may have passed the only reference
+        del follower, followee, follow_time
         events = _empty_events(index)
         if actor is not None:
             act = _checked_codes(actor, n, "actor")
+            del actor
             tgt = (
                 np.full(len(act), -1, np.int32)
                 if target is None
                 else _checked_codes(target, n, "target", allow_missing=True)
             )
+            del target
             time = _times_from_array(event_time)
+            del event_time
             act_codes = np.asarray(action, dtype=np.int8)
             extra = dict(events_extra or {})
             if post is not None:
                 extra = {"post": np.asarray(post), **extra}
+            del post
             ns = time.array.asi8
             if len(ns) and not (ns[1:] >= ns[:-1]).all():
                 # put the rows in time order as arrays, before they become columns (a take
