@@ -268,11 +268,15 @@ class Draft:
         self._grow(0, count)
         first = self.n
         width = len(str(max(count - 1, 0)))
-        self.ids.extend(
-            f"{prefix}{i:0{width}d}" if cohort else f"{prefix}{i}" for i in range(count)
+        # one prefix and distinct numbers: the new ids are distinct among themselves
+        new = (
+            [f"{prefix}{i:0{width}d}" for i in range(count)]
+            if cohort
+            else [prefix + i for i in map(str, range(count))]
         )
-        if len(set(self.ids)) != len(self.ids):
+        if first and not set(new).isdisjoint(self.ids):
             raise ValueError(f"account prefix {prefix!r} collides with existing ids")
+        self.ids.extend(new)
 
         def full(value, dtype=np.float64):
             arr = np.asarray(value)
@@ -564,7 +568,7 @@ class Draft:
             return
         first = np.searchsorted(author, np.arange(n))
         count = np.bincount(author, minlength=n)
-        weight = act[src] * att[dst] ** ATTENTION_EXPONENT * (count[dst] > 0)
+        weight = act[src] * (att**ATTENTION_EXPONENT)[dst] * (count[dst] > 0)
         # what the ground truth (auditkit.data.truth) needs to know about this simulation
         self.organic_stats = {
             "posts": float(n_posts),
@@ -703,9 +707,10 @@ def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):
     followee = np.empty(len(follower), np.int64)
     local = rng.random(len(follower)) < locality
     followee[~local] = weighted_choice(rng, attention, int((~local).sum()))
+    follower_group = group[follower]
     for g in range(group.max() + 1 if n else 0):
         members = np.flatnonzero(group == g)
-        pick = local & (group[follower] == g)
+        pick = local & (follower_group == g)
         if pick.any():
             w = attention[members]
             if w.sum() > 0:

@@ -38,7 +38,7 @@ def add_population(
         n,
         prefix=id_prefix,
         label="human",
-        group=np.array([f"c{g}" for g in group], dtype=object),
+        group=np.array([f"c{g}" for g in range(communities)], dtype=object)[group],
         attention=attention,
         activity=activity,
         sociability=sociability,

@@ -411,22 +411,27 @@ class World:
         """``(actor, action, target)`` as integer codes; target is -1 where absent."""
         self._in_memory("world.event_codes")
         e = self._events
+        # the columns' own (read-only) code arrays where their dtype is already the one asked
+        # for (a large world's): no copy of 20M rows per world
         return (
-            e["actor"].cat.codes.to_numpy(np.int32),
-            e["action"].cat.codes.to_numpy(np.int8),
-            e["target"].cat.codes.to_numpy(np.int32),
+            _read_only(e["actor"].array.codes.astype(np.int32, copy=False)),
+            _read_only(e["action"].array.codes.astype(np.int8, copy=False)),
+            _read_only(e["target"].array.codes.astype(np.int32, copy=False)),
         )
 
     @cached_property
     def follow_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """``(follower, followee)`` codes of the active follow edges, duplicates removed."""
         f = self._follows
-        src = f["follower"].cat.codes.to_numpy()
-        dst = f["followee"].cat.codes.to_numpy()
+        src = f["follower"].array.codes
+        dst = f["followee"].array.codes
         if "until" in f and len(src):
             key = np.unique(src.astype(np.int64) * len(self) + dst)
             src, dst = key // len(self), key % len(self)
-        return src.astype(np.int32), dst.astype(np.int32)
+        return (
+            _read_only(src.astype(np.int32, copy=False)),
+            _read_only(dst.astype(np.int32, copy=False)),
+        )
 
     @cached_property
     def follows_in_order(self) -> bool:
@@ -831,6 +836,12 @@ def stable_order(times: np.ndarray) -> np.ndarray:
             composite %= n
             return composite
     return np.argsort(times, kind="stable")
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, read-only (a world's cached arrays are shared by every caller)."""
+    array.flags.writeable = False
+    return array
 
 
 #: From this many rows, :func:`take_rows` takes the arrays in two threads.
