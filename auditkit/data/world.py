@@ -243,6 +243,17 @@ class World:
         del follower, followee, follow_time
         events = _empty_events(index)
         if actor is not None:
+            time = _times_from_array(event_time)
+            del event_time
+            ns = time.array.asi8
+            order = None
+            if len(ns) and not (ns[1:] >= ns[:-1]).all():
+                # put the rows in time order as arrays, before they become columns (a take on
+                # categorical columns costs several times more); a few at a time, each unsorted
+                # array let go of once taken
+                order = stable_order(ns)
+                time = pd.Series(ns[order].view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+            del ns
             act = _checked_codes(actor, n, "actor")
             del actor
             tgt = (
@@ -251,23 +262,16 @@ class World:
                 else _checked_codes(target, n, "target", allow_missing=True)
             )
             del target
-            time = _times_from_array(event_time)
-            del event_time
             act_codes = np.asarray(action, dtype=np.int8)
             extra = dict(events_extra or {})
             if post is not None:
                 extra = {"post": np.asarray(post), **extra}
             del post
-            ns = time.array.asi8
-            if len(ns) and not (ns[1:] >= ns[:-1]).all():
-                # put the rows in time order as arrays, before they become columns (a take
-                # on categorical columns costs several times more)
-                ns, act, tgt, act_codes, *rest = take_rows(
-                    stable_order(ns), ns, act, tgt, act_codes, *extra.values()
-                )
-                time = pd.Series(ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+            if order is not None:
+                act, tgt = take_rows(order, act, tgt)
+                act_codes, *rest = take_rows(order, act_codes, *extra.values())
                 extra = dict(zip(extra, rest, strict=True))
-                del ns, rest
+                del order, rest
             else:  # the caller's arrays: copied, so that the world does not share them
                 act_codes = act_codes.copy()
                 extra = {k: v.copy() for k, v in extra.items()}
