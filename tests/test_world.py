@@ -366,3 +366,19 @@ def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
     cdf = np.cumsum(weights) / weights.sum()
     expected = sorted(min(int(np.searchsorted(cdf, x, side="right")), len(cdf) - 1) for x in u)
     assert sorted(two.tolist()) == expected
+
+
+def test_new_account_ids_that_collide_with_existing_ones_are_refused_and_nothing_added():
+    from auditkit.data.draft import Draft
+
+    draft = Draft(days=10, seed=1)
+    draft.add_accounts(12, prefix="u")  # u0 ... u11
+    draft.add_accounts(3, prefix="x", cohort="c")  # x0, x1, x2
+    with pytest.raises(ValueError, match="'u1' collides"):
+        draft.add_accounts(2, prefix="u1")  # u10, u11 exist
+    assert draft.ids == [f"u{i}" for i in range(12)] + ["x0", "x1", "x2"]
+    assert len(draft.column("attention")) == 15
+    with pytest.raises(ValueError, match="collides"):
+        draft.add_accounts(2, prefix="u1", cohort="c2")  # a cohort's ids: u10, u11 again
+    codes = draft.add_accounts(2, prefix="v", cohort="c2")
+    assert codes.tolist() == [15, 16] and draft.ids[-2:] == ["v0", "v1"]
