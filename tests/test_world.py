@@ -343,17 +343,23 @@ def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
     """The two-thread paths of large worlds (row takes, weighted draws), forced on for small
     inputs, against the one-thread results and an independent reference."""
     import auditkit.data.draft as draft_module
-    import auditkit.data.world as world_module
+    import auditkit.data.rows as rows_module
 
     rng = np.random.default_rng(4)
     order = rng.permutation(1001)
     arrays = [rng.integers(0, 9, 1001), rng.random(1001), pd.Categorical(rng.integers(0, 3, 1001))]
-    serial = world_module.take_rows(order, *arrays)
-    monkeypatch.setattr(world_module, "PARALLEL_ROWS", 0)
-    threaded = world_module.take_rows(order, *arrays)
+    serial = rows_module.take_rows(order, *arrays)
+    monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
+    threaded = rows_module.take_rows(order, *arrays)
     for a, s, t in zip(arrays, serial, threaded, strict=True):
         np.testing.assert_array_equal(np.asarray(t), np.asarray(s))
         np.testing.assert_array_equal(np.asarray(t), np.asarray(a)[order])
+
+    pieces = {"a": [arrays[0]], "b": [arrays[1], arrays[1][:7]], "c": [np.zeros(0), arrays[1]]}
+    joined = rows_module.concatenate_columns(pieces)
+    assert joined["a"] is arrays[0]  # one piece: not copied
+    for key in ("b", "c"):
+        np.testing.assert_array_equal(joined[key], np.concatenate(pieces[key]))
 
     weights = np.r_[0.0, rng.pareto(1.5, 500), 0.0]
     one = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)

@@ -4,6 +4,7 @@
   reading and writing them (``docs/world-format.md``);
 - :mod:`~auditkit.data.draft` -- :class:`Draft`, a world under construction with named random
   streams (what behaviours add to);
+- :mod:`~auditkit.data.rows` -- large columns taken and concatenated two at a time;
 - :mod:`~auditkit.data.synth` -- the synthetic social population generator;
 - :mod:`~auditkit.data.truth` -- ground truth: expected spread by Monte Carlo cascades;
 - :mod:`~auditkit.data.importers` -- public data sets and exports turned into worlds;

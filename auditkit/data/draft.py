@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from auditkit.data.world import ACTIONS, World, take_rows
+from auditkit.data.rows import concatenate_columns, take_rows
+from auditkit.data.world import ACTIONS, World
 from auditkit.errors import BudgetError, ScenarioError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
@@ -591,11 +592,7 @@ class Draft:
         # one array per field: read, never written; else concatenated (the draft keeps its
         # pieces). Every array this method holds is let go of as soon as it is not needed
         # (del, pop): a million-account world is built within a few hundred MB of its size.
-        ev = {
-            k: v[0] if len(v) == 1 else np.concatenate(v)
-            for k, v in vars(self._ev).items()
-            if k != "organic" and v
-        }
+        ev = concatenate_columns({k: v for k, v in vars(self._ev).items() if k != "organic" and v})
         if not ev:
             ev = {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
         keep = np.ones(len(ev["time"]), bool)

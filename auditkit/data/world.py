@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from auditkit.data.rows import take_rows
 from auditkit.data.tables import read_table
 from auditkit.data.times import as_timestamp as _as_timestamp
 from auditkit.data.times import parse_time
@@ -56,7 +56,6 @@ __all__ = [
     "world_sources",
     "is_parquet",
     "stable_order",
-    "take_rows",
 ]
 
 #: Every action an event may record.
@@ -846,19 +845,6 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     """``array``, read-only (a world's cached arrays are shared by every caller)."""
     array.flags.writeable = False
     return array
-
-
-#: From this many rows, :func:`take_rows` takes the arrays in two threads.
-PARALLEL_ROWS = 1 << 22
-
-
-def take_rows(order: np.ndarray, *arrays):
-    """``[a[order] for a in arrays]``; from :data:`PARALLEL_ROWS` rows in two threads (numpy
-    releases the GIL while it gathers, so two large takes at once run about twice as fast)."""
-    if len(order) < PARALLEL_ROWS or len(arrays) < 2:
-        return [a[order] for a in arrays]
-    with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda a: a[order], arrays))
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
