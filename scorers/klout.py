@@ -297,11 +297,18 @@ class KloutLike(Scorer):
         actor, action, target = (x[lo:hi] for x in world.event_codes)
         times = all_times[lo:hi]
         active = np.bincount(actor, minlength=n) > 0
+        # one network (k == 1, code 0) and no topic are the common case: their all-zero codes
+        # and all-true masks are left out of the arithmetic below (same values, fewer passes
+        # over a large world's events)
         net, k = _network_codes(world, lo, hi)
-        about = _about_topic(world, lo, hi, p.topic)
+        about = _about_topic(world, lo, hi, p.topic) if p.topic is not None else None
 
-        is_post = (action == _POST) & about
-        post_key = net[is_post].astype(np.int64) * n + actor[is_post]
+        is_post = action == _POST
+        if about is not None:
+            is_post &= about
+        post_key = actor[is_post].astype(np.int64)
+        if k > 1:
+            post_key += net[is_post].astype(np.int64) * n
         posts_k = np.bincount(post_key, minlength=n * k).astype(np.float64)
 
         reaction = (action != _POST) & (target >= 0) & (target != actor)  # not to oneself
@@ -311,13 +318,19 @@ class KloutLike(Scorer):
         reactor = actor[react].astype(np.int64)
         # selectivity counts every reaction of a (non-bot) reactor that day, on any topic
         per_day = _reactions_that_day(reactor, times[react] // _NS_PER_DAY)
-        r, tg, rn = reactor, target[react].astype(np.int64), net[react]
-        if p.topic is not None:  # without a topic every event is about it
+        r, tg = reactor, target[react].astype(np.int64)
+        rn = net[react].astype(np.int64) if k > 1 else None
+        if about is not None:  # without a topic every event is about it
             keep = about[react]
-            r, tg, rn, per_day = r[keep], tg[keep], rn[keep], per_day[keep]
+            r, tg, per_day = r[keep], tg[keep], per_day[keep]
+            rn = rn[keep] if rn is not None else None
+            from_bot &= about
 
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
-        pair_key = (rn.astype(np.int64) * n + r) * n + tg
+        pair_key = r * n
+        if rn is not None:
+            pair_key += rn * (n * n)
+        pair_key += tg
         summed = _pair_sums_sorted(pair_key, per_day)
         if summed is not None:
             pairs, weight_sum, pair_count = summed
@@ -336,7 +349,7 @@ class KloutLike(Scorer):
             weight_sum=weight_sum,
             pair_count=pair_count,
             reactions=np.bincount(tg, minlength=n).astype(np.float64),
-            from_bots=np.bincount(target[from_bot & about], minlength=n).astype(np.float64),
+            from_bots=np.bincount(target[from_bot], minlength=n).astype(np.float64),
         )
 
     def _aggregate_lazy(self, world: World, t: pd.Timestamp, bots: np.ndarray) -> _Aggregates:
@@ -630,7 +643,7 @@ def _network_codes(world: World, lo: int, hi: int) -> tuple[np.ndarray, int]:
     """Network code per event of ``events[lo:hi]`` (missing = its own code), number of codes."""
     ev = world.events
     if "network" not in ev or hi <= lo:
-        return np.zeros(hi - lo, np.int64), 1
+        return np.zeros(0, np.int64), 1  # one network: every code 0, left to the caller
     col = ev["network"].iloc[lo:hi]
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("category")
