@@ -170,3 +170,44 @@ def test_a_scenario_run_frees_its_drafts_events_once_both_worlds_exist():
             copy.deepcopy(built.draft)
     # what the ground truth needs stays
     assert (freed.treated.truth == kept.treated.truth).all()
+
+
+def test_treated_worlds_built_onto_the_control_world_equal_full_builds(monkeypatch):
+    """Every bundled scenario: the treated world the run builds (merged into the control world
+    where the treatments only added rows) is the world a full build of its draft gives."""
+    import pandas as pd
+
+    from auditkit import bundled_scenarios, load_scenarios
+    from auditkit.data.draft import Draft
+    from auditkit.scenario.run import ScenarioRun
+
+    registry = get_registry()
+    merged = set()
+    build_onto = Draft._build_onto
+
+    def recording(self, base, world):
+        result = build_onto(self, base, world)
+        if result is not None:
+            merged.add(scenario.id)
+        return result
+
+    monkeypatch.setattr(Draft, "_build_onto", recording)
+    for scenario in load_scenarios([bundled_scenarios()], registry):
+        run = ScenarioRun(scenario, 2, registry)
+        built = run.treated.world
+        full = run.treated.draft.build()
+        assert list(built.ids) == list(full.ids), scenario.id
+        for table in ("accounts", "follows", "events"):
+            pd.testing.assert_frame_equal(getattr(built, table), getattr(full, table))
+    # treatments that only add rows are merged (also after a read joined the draft's pieces:
+    # celebrity-borrowing, engagement-pod, sabotage); silences, follows that end and a second
+    # network are built in full
+    assert merged == {
+        "bought-followers",
+        "celebrity-borrowing",
+        "engagement-pod",
+        "moving-scores",
+        "sabotage",
+        "small-spark",
+        "volume-rewarded",
+    }

@@ -388,3 +388,38 @@ def test_new_account_ids_that_collide_with_existing_ones_are_refused_and_nothing
         draft.add_accounts(2, prefix="u1", cohort="c2")  # a cohort's ids: u10, u11 again
     codes = draft.add_accounts(2, prefix="v", cohort="c2")
     assert codes.tolist() == [15, 16] and draft.ids[-2:] == ["v0", "v1"]
+
+
+def test_a_world_built_onto_its_base_equals_a_full_build():
+    """Draft.build(base=...): added follows that repeat a pair (earlier, later, unknown times),
+    added events at the same second as old ones, an event before its actor exists."""
+    import copy
+
+    from auditkit.data.draft import Draft
+
+    base = Draft(days=10, seed=1)
+    base.add_accounts(5, prefix="u")
+    t = base.t0
+    base.add_follows([0, 1, 2, 3], [1, 2, 3, 4], [t + 50, np.nan, t + 10, t + 5])
+    base.add_events([t + 100, t + 100, t + 7], [0, 1, 2], "post")
+    base.add_events([t + 100], 3, "like", target=0, post=0)
+    draft = copy.deepcopy(base)
+    draft.add_accounts(2, prefix="v", created=t + 60)
+    # (0,1) earlier, (1,2) gets a time, (2,3) unknown keeps its time, (3,4) later keeps its
+    draft.add_follows(
+        [0, 1, 2, 3, 5, 6], [1, 2, 3, 4, 0, 5], [t + 20, t + 30, np.nan, t + 9, t + 70, t + 61]
+    )
+    draft.add_events([t + 100, t + 7, t + 30, t + 80], [5, 4, 6, 6], "post")  # t+30: before v1
+    draft.add_events([t + 100], 5, "reply", target=1, post=1)
+    base_world = base.build()
+    merged = draft._build_onto(base, base_world)
+    assert merged is not None  # only rows were added
+    full = draft.build()
+    assert list(merged.ids) == list(full.ids)
+    for table in ("accounts", "follows", "events"):
+        pd.testing.assert_frame_equal(getattr(merged, table), getattr(full, table))
+    pd.testing.assert_frame_equal(draft.build(base=(base, base_world)).events, full.events)
+    # an edit of the base's rows: built in full, and still the same world
+    draft.update_events(draft.events(writable=False)["actor"] == 0, link=True)
+    assert draft._build_onto(base, base_world) is None
+    assert "link" in draft.build(base=(base, base_world)).events

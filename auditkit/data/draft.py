@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data.rows import concatenate_columns, take_rows
-from auditkit.data.world import ACTIONS, World
+from auditkit.data.world import ACTIONS, World, times_from_array
 from auditkit.errors import BudgetError, ScenarioError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
@@ -587,8 +587,18 @@ class Draft:
         self.add_events(when, reactor, action, target=authored, post=post_ids[which], organic=True)
 
     # ---- the result ----
-    def build(self) -> World:
-        """The immutable world: silences applied, events sorted, ids and times validated."""
+    def build(self, *, base: tuple[Draft, World] | None = None) -> World:
+        """The immutable world: silences applied, events sorted, ids and times validated.
+
+        ``base`` is a draft this one was copied from and the world built from it. When this
+        draft has only added accounts, follows and events since (a scenario's treatments
+        usually do), the world is ``base``'s with the new rows merged in: the same world,
+        built in a fraction of the time for a large one. Otherwise it is built in full.
+        """
+        if base is not None:
+            world = self._build_onto(*base)
+            if world is not None:
+                return world
         # one array per field: read, never written; else concatenated (the draft keeps its
         # pieces). Every array this method holds is let go of as soon as it is not needed
         # (del, pop): a million-account world is built within a few hundred MB of its size.
@@ -614,17 +624,7 @@ class Draft:
         if not keep.all():
             ev = {k: v[keep] for k, v in ev.items()}
         del keep
-        accounts_extra = {
-            "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True).astype(
-                "datetime64[ns, UTC]"
-            ),
-            "label": pd.array(self.column("label"), dtype="string"),
-            "group": pd.array(self.column("group"), dtype="string"),
-        }
-        for name, (codes, values) in self._counts.items():
-            full = np.full(self.n, np.nan)
-            full[codes] = values
-            accounts_extra[name] = pd.array(full, dtype="Float64")
+        accounts_extra = self._account_columns()
         src, dst, f_time, f_until = self._follow_rows()
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
@@ -662,6 +662,145 @@ class Draft:
             )
             world = World._trusted(world.accounts, follows, world.events, world.ids)
         return world
+
+    def _account_columns(self) -> dict[str, object]:
+        """The accounts table's columns besides the id."""
+        columns: dict[str, object] = {
+            "created": pd.to_datetime(np.floor(self.column("created")), unit="s", utc=True).astype(
+                "datetime64[ns, UTC]"
+            ),
+            "label": pd.array(self.column("label"), dtype="string"),
+            "group": pd.array(self.column("group"), dtype="string"),
+        }
+        for name, (codes, values) in self._counts.items():
+            full = np.full(self.n, np.nan)
+            full[codes] = values
+            columns[name] = pd.array(full, dtype="Float64")
+        return columns
+
+    def _added_since(self, base: Draft) -> dict[str, list] | None:
+        """The pieces of rows this draft added to ``base`` (a draft it was copied from), by
+        field; None when it changed anything else (an edit replaces a shared piece, so shared
+        pieces that are still the very same arrays are unchanged), or when either has what a
+        merge does not handle (silences, follows that end)."""
+        if (
+            self._silences
+            or base._silences
+            or self._drops
+            or base._drops
+            or self._networks != base._networks
+            or self._topics != base._topics
+            or self.default_network != base.default_network
+            or self._counts.keys() != base._counts.keys()
+            or any(
+                a is not b
+                for k in self._counts
+                for a, b in zip(self._counts[k], base._counts[k], strict=True)
+            )
+            or any(u is not None for u in self._f_until + base._f_until)
+            or self.n < base.n
+            or self.ids[: base.n] != base.ids
+        ):
+            return None
+        pieces = {
+            "src": (self._f_src, base._f_src),
+            "dst": (self._f_dst, base._f_dst),
+            "follow_time": (self._f_time, base._f_time),
+            **{k: (self._cols[k], base._cols[k]) for k in ("created", "label", "group")},
+            **{k: (getattr(self._ev, k), getattr(base._ev, k)) for k in vars(self._ev)},
+        }
+        added = {}
+        for name, (mine, theirs) in pieces.items():
+            if len(mine) >= len(theirs) and all(
+                a is b for a, b in zip(theirs, mine[: len(theirs)], strict=True)
+            ):
+                added[name] = mine[len(theirs) :]
+                continue
+            # replaced pieces may still start with the same rows (a read joined the pieces)
+            whole, old = (np.concatenate(p) if p else np.zeros(0) for p in (mine, theirs))
+            if len(whole) < len(old) or not np.array_equal(
+                whole[: len(old)], old, equal_nan=whole.dtype.kind == "f" == old.dtype.kind
+            ):
+                return None
+            added[name] = [whole[len(old) :]]
+        return added
+
+    def _build_onto(self, base: Draft, world: World) -> World | None:
+        """:meth:`build` by merging the rows this draft added to ``base`` into ``world`` (built
+        from ``base``); None when it cannot (:meth:`_added_since`). The merge keeps the
+        full build's order: events by time, a new event after the old ones at the same time;
+        follows by pair, one row per pair with its earliest start."""
+        added = self._added_since(base)
+        events, follows = world.events, world.follows
+        if (
+            added is None
+            or list(events.columns) != ["time", "actor", "action", "target", "post"]
+            or list(follows.columns) != ["follower", "followee", "time"]
+        ):
+            return None
+
+        def joined(name: str, dtype) -> np.ndarray:
+            return np.concatenate(added[name]).astype(dtype) if added[name] else np.zeros(0, dtype)
+
+        # the added events, as a full build would keep and order them
+        time = joined("time", np.float64)
+        actor, target = joined("actor", np.int64), joined("target", np.int64)
+        if joined("network", np.int16).any() or joined("link", bool).any():
+            return None
+        if joined("topic", np.int16).any():
+            return None
+        created = self.column("created")
+        keep = time >= created[actor]
+        keep &= (target < 0) | (time >= created[np.maximum(target, 0)])
+        ns = times_from_array(time[keep]).array.asi8
+        order = np.argsort(ns, kind="stable")
+        new = {
+            "ns": ns[order],
+            "actor": actor[keep][order],
+            "action": joined("action", np.int8)[keep][order],
+            "target": target[keep][order],
+            "post": joined("post", np.int64)[keep][order],
+        }
+        at = np.searchsorted(world.event_time_ns, new["ns"], side="right")
+        old_actor, old_action, old_target = world.event_codes
+        # the added follows: one row per pair with its earliest time, merged into the old
+        n = max(self.n, 1)
+        src, dst = world.follow_codes
+        f_ns = follows["time"].array.asi8
+        a_src, a_dst = joined("src", np.int64), joined("dst", np.int64)
+        if len(a_src):
+            key = a_src * n + a_dst
+            order = np.argsort(key, kind="stable")
+            key, a_time = key[order], joined("follow_time", np.float64)[order]
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            key, a_time = key[starts], np.fmin.reduceat(a_time, starts)
+            a_ns = times_from_array(a_time).array.asi8
+            old_key = src.astype(np.int64) * n + dst
+            where = np.searchsorted(old_key, key)
+            there = where < len(old_key)
+            there[there] = old_key[where[there]] == key[there]
+            f_ns = f_ns.copy()
+            missing = np.iinfo(np.int64).min  # NaT: an unknown time, the earliest wins
+            old, now = f_ns[where[there]], a_ns[there]
+            f_ns[where[there]] = np.where(
+                old == missing, now, np.where(now == missing, old, np.minimum(old, now))
+            )
+            fresh = ~there
+            src = np.insert(src, where[fresh], key[fresh] // n)
+            dst = np.insert(dst, where[fresh], key[fresh] % n)
+            f_ns = np.insert(f_ns, where[fresh], a_ns[fresh])
+        return World.from_codes(
+            self.ids,
+            follower=src if len(src) else None,
+            followee=dst,
+            follow_time=f_ns.view("datetime64[ns]"),
+            event_time=np.insert(world.event_time_ns, at, new["ns"]).view("datetime64[ns]"),
+            actor=np.insert(old_actor, at, new["actor"]),
+            action=np.insert(old_action, at, new["action"]),
+            target=np.insert(old_target, at, new["target"]),
+            post=np.insert(events["post"].to_numpy(), at, new["post"]),
+            accounts_extra=self._account_columns(),
+        )
 
     def _until(self) -> np.ndarray:
         """When each follow ends (unix s; NaN: never), over all follows so far."""

@@ -56,6 +56,7 @@ __all__ = [
     "world_sources",
     "is_parquet",
     "stable_order",
+    "times_from_array",
 ]
 
 #: Every action an event may record.
@@ -236,13 +237,13 @@ class World:
                 ),
             }
             if follow_time is not None:
-                columns["time"] = _times_from_array(follow_time)
+                columns["time"] = times_from_array(follow_time)
             follows = pd.DataFrame(columns, copy=False)
         # each input is let go of once converted: the caller may have passed the only reference
         del follower, followee, follow_time
         events = _empty_events(index)
         if actor is not None:
-            time = _times_from_array(event_time)
+            time = times_from_array(event_time)
             del event_time
             ns = time.array.asi8
             order = None
@@ -855,8 +856,13 @@ def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np
     return codes
 
 
-def _times_from_array(values) -> pd.Series:
+def times_from_array(values) -> pd.Series:
+    """UTC times (``datetime64[ns, UTC]``, a new array) from ``datetime64`` values (naive: UTC)
+    or unix seconds (NaN: missing). Each value converts on its own, the same way whatever else
+    the array holds."""
     arr = np.asarray(values)
+    if arr.dtype == np.dtype("datetime64[ns]"):
+        return pd.Series(arr, copy=False).dt.tz_localize("UTC")
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
     seconds = arr.astype(np.float64, copy=False)

@@ -137,8 +137,10 @@ class ScenarioRun:
             behaviour.finish(draft, cohort, draft.rng("finish", cohort.name))
         return draft, pairs
 
-    def _built(self, draft: Draft, pairs: list[tuple[Behaviour, Cohort]]) -> Built:
-        world = draft.build()
+    def _built(
+        self, draft: Draft, pairs: list[tuple[Behaviour, Cohort]], base: Built | None = None
+    ) -> Built:
+        world = draft.build(base=None if base is None else (base.draft, base.world))
         return Built(
             world,
             {c.name: c for _, c in pairs},
@@ -162,21 +164,29 @@ class ScenarioRun:
             self._untreated = copy.deepcopy((draft, pairs))
         for behaviour, cohort in pairs:
             behaviour.treat(draft, cohort, draft.rng("treat", cohort.name))
-        return self._built(draft, pairs)
+        # built onto the control world: the treatments' rows merged into it (Draft.build)
+        return self._built(draft, pairs, base=self._control_world())
+
+    def _control_world(self) -> Built | None:
+        """The control world, built once, when it exists or its draft does."""
+        if "_control" not in self.__dict__:
+            untreated = self.__dict__.pop("_untreated", None)
+            if untreated is None:
+                return None
+            self._control = self._built(*untreated)
+        return self._control
 
     @cached_property
     def control(self) -> Built:
         if not any(b.has_treatment for b, _ in self._behaviours()):
             self._built_all(self.treated)
             return self.treated
-        untreated = self.__dict__.pop("_untreated", None)
-        if untreated is not None:
-            draft, pairs = untreated
-        else:
+        control = self._control_world()
+        if control is None:
             draft, pairs = self._simulate()
             if "treated" not in self.__dict__:  # the treated world will start from a copy
                 self._pretreated = copy.deepcopy((draft, pairs))
-        control = self._built(draft, pairs)
+            control = self._control = self._built(draft, pairs)
         # twins: the ground truth of one shares the other's random draws (common random numbers)
         control.twin, self.treated.twin = self.treated, control
         self._built_all(control, self.treated)
