@@ -423,3 +423,15 @@ def test_a_world_built_onto_its_base_equals_a_full_build():
     draft.update_events(draft.events(writable=False)["actor"] == 0, link=True)
     assert draft._build_onto(base, base_world) is None
     assert "link" in draft.build(base=(base, base_world)).events
+
+
+def test_rows_inserted_slice_by_slice_are_what_numpy_inserts():
+    import auditkit.data.rows as rows_module
+
+    rng = np.random.default_rng(3)
+    old = rng.integers(0, 100, 50).astype(np.int32)
+    for at in ([], [0], [50], [0, 0, 7, 7, 7, 50, 50], sorted(rng.integers(0, 51, 20).tolist())):
+        new = rng.integers(-9, 0, len(at))  # int64 into int32, as np.insert casts
+        got = rows_module.insert_rows(old, np.array(at, np.int64), new)
+        np.testing.assert_array_equal(got, np.insert(old, np.array(at, np.int64), new))
+        assert got.dtype == old.dtype

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from auditkit.data.rows import concatenate_columns, take_rows
+from auditkit.data.rows import concatenate_columns, insert_rows, take_rows
 from auditkit.data.world import ACTIONS, World, times_from_array
 from auditkit.errors import BudgetError, ScenarioError
 
@@ -786,19 +786,19 @@ class Draft:
                 old == missing, now, np.where(now == missing, old, np.minimum(old, now))
             )
             fresh = ~there
-            src = np.insert(src, where[fresh], key[fresh] // n)
-            dst = np.insert(dst, where[fresh], key[fresh] % n)
-            f_ns = np.insert(f_ns, where[fresh], a_ns[fresh])
+            src = insert_rows(src, where[fresh], key[fresh] // n)
+            dst = insert_rows(dst, where[fresh], key[fresh] % n)
+            f_ns = insert_rows(f_ns, where[fresh], a_ns[fresh])
         return World.from_codes(
             self.ids,
             follower=src if len(src) else None,
             followee=dst,
             follow_time=f_ns.view("datetime64[ns]"),
-            event_time=np.insert(world.event_time_ns, at, new["ns"]).view("datetime64[ns]"),
-            actor=np.insert(old_actor, at, new["actor"]),
-            action=np.insert(old_action, at, new["action"]),
-            target=np.insert(old_target, at, new["target"]),
-            post=np.insert(events["post"].to_numpy(), at, new["post"]),
+            event_time=insert_rows(world.event_time_ns, at, new["ns"]).view("datetime64[ns]"),
+            actor=insert_rows(old_actor, at, new["actor"]),
+            action=insert_rows(old_action, at, new["action"]),
+            target=insert_rows(old_target, at, new["target"]),
+            post=insert_rows(events["post"].to_numpy(), at, new["post"]),
             accounts_extra=self._account_columns(),
         )
 

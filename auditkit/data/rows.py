@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PARALLEL_ROWS", "take_rows", "concatenate_columns"]
+__all__ = ["PARALLEL_ROWS", "take_rows", "concatenate_columns", "insert_rows"]
 
 #: From this many rows, the helpers below work on two columns at once.
 PARALLEL_ROWS = 1 << 22
@@ -41,3 +41,20 @@ def concatenate_columns(pieces: dict[str, list[np.ndarray]]) -> dict[str, np.nda
         lambda k: pieces[k][0] if len(pieces[k]) == 1 else np.concatenate(pieces[k]), names, rows
     )
     return dict(zip(names, joined, strict=True))
+
+
+def insert_rows(old: np.ndarray, at: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``np.insert(old, at, new)`` for non-decreasing positions ``at`` (equal positions keep
+    ``new``'s order): a few rows into many are copied slice by slice, not by a mask over all
+    of them."""
+    at = np.asarray(at, np.int64)
+    if len(at) > 4096 or len(at) != len(new):
+        return np.insert(old, at, new)
+    out = np.empty(len(old) + len(at), dtype=old.dtype)
+    out[at + np.arange(len(at))] = new
+    start = 0
+    for i, position in enumerate(at.tolist()):
+        out[start + i : position + i] = old[start:position]
+        start = position
+    out[start + len(at) :] = old[start:]
+    return out
