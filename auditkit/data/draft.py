@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from auditkit.data.rows import concatenate_columns, insert_rows, take_rows
+from auditkit.data.rows import concatenate_columns, insert_rows, read_only, take_rows
 from auditkit.data.world import ACTIONS, World, times_from_array
 from auditkit.errors import BudgetError, ScenarioError
 
@@ -48,12 +48,6 @@ def _immutable(items: object) -> bool:
     return all(issubclass(t, _SCALARS) for t in set(map(type, items)))  # type: ignore[call-overload]
 
 
-def _shared(array: np.ndarray) -> np.ndarray:
-    """``array``, made read-only: shared by two drafts from now on, so a write must copy."""
-    array.flags.writeable = False
-    return array
-
-
 def _copy_value(value: object, memo: dict) -> object:
     """:func:`copy.deepcopy` of ``value``, without recursing into lists, dicts and object
     arrays of immutable scalars element by element; shared objects stay shared (``memo``)."""
@@ -63,7 +57,7 @@ def _copy_value(value: object, memo: dict) -> object:
     if isinstance(value, np.ndarray):
         if value.dtype == object and not _immutable(value.flat):
             return copy.deepcopy(value, memo)
-        out = _shared(value)
+        out = read_only(value)
     elif isinstance(value, list):
         out = list(value) if _immutable(value) else [_copy_value(x, memo) for x in value]
     elif isinstance(value, dict):
@@ -71,7 +65,7 @@ def _copy_value(value: object, memo: dict) -> object:
     elif isinstance(value, tuple):
         out = tuple(_copy_value(v, memo) for v in value)
     elif isinstance(value, _Events):
-        out = _Events(**{k: [_shared(a) for a in v] for k, v in vars(value).items()})
+        out = _Events(**{k: [read_only(a) for a in v] for k, v in vars(value).items()})
     else:
         return copy.deepcopy(value, memo)
     memo[id(value)] = out

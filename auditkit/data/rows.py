@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PARALLEL_ROWS", "take_rows", "concatenate_columns", "insert_rows"]
+__all__ = ["PARALLEL_ROWS", "take_rows", "concatenate_columns", "insert_rows", "read_only"]
 
 #: From this many rows, the helpers below work on two columns at once.
 PARALLEL_ROWS = 1 << 22
@@ -58,3 +58,11 @@ def insert_rows(old: np.ndarray, at: np.ndarray, new: np.ndarray) -> np.ndarray:
         start = position
     out[start + len(at) :] = old[start:]
     return out
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, made read-only (and returned): for arrays that several holders share, such
+    as a world's cached code arrays or the rows of two drafts, so that a write fails instead of
+    changing what the others see."""
+    array.flags.writeable = False
+    return array

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from auditkit.data.rows import take_rows
+from auditkit.data.rows import read_only, take_rows
 from auditkit.data.tables import read_table
 from auditkit.data.times import as_timestamp as _as_timestamp
 from auditkit.data.times import parse_time
@@ -418,9 +418,9 @@ class World:
         # the columns' own (read-only) code arrays where their dtype is already the one asked
         # for (a large world's): no copy of 20M rows per world
         return (
-            _read_only(e["actor"].array.codes.astype(np.int32, copy=False)),
-            _read_only(e["action"].array.codes.astype(np.int8, copy=False)),
-            _read_only(e["target"].array.codes.astype(np.int32, copy=False)),
+            read_only(e["actor"].array.codes.astype(np.int32, copy=False)),
+            read_only(e["action"].array.codes.astype(np.int8, copy=False)),
+            read_only(e["target"].array.codes.astype(np.int32, copy=False)),
         )
 
     @cached_property
@@ -433,8 +433,8 @@ class World:
             key = np.unique(src.astype(np.int64) * len(self) + dst)
             src, dst = key // len(self), key % len(self)
         return (
-            _read_only(src.astype(np.int32, copy=False)),
-            _read_only(dst.astype(np.int32, copy=False)),
+            read_only(src.astype(np.int32, copy=False)),
+            read_only(dst.astype(np.int32, copy=False)),
         )
 
     @cached_property
@@ -840,12 +840,6 @@ def stable_order(times: np.ndarray) -> np.ndarray:
             composite %= n
             return composite
     return np.argsort(times, kind="stable")
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """``array``, read-only (a world's cached arrays are shared by every caller)."""
-    array.flags.writeable = False
-    return array
 
 
 def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:

@@ -1,7 +1,10 @@
 """A scenario run: the worlds one scenario builds for one seed, and scores cached on them.
 
 The *treated* world has every cohort's setup and treatment; the *control* world the same setup
-without any treatment, drawn from the same random streams. Both are built lazily, once.
+without any treatment, drawn from the same random streams. Both are built lazily, once; the
+treated world is built onto the control world (the treatments' rows merged into it, when they
+only add rows: :meth:`~auditkit.data.draft.Draft.build`), and once both exist the drafts' events
+are freed unless the run keeps them (``keep_events``).
 Scores are cached per scorer (id and parameters), world and time, so probes that share a
 measurement do not score twice.
 """
