@@ -270,9 +270,9 @@ def test_worlds_are_built_once_per_scenario_and_seed(tiny, monkeypatch):
     run_class = auditkit.scenario.run.ScenarioRun
     build, simulate = run_class._built, run_class._simulate
 
-    def counting_build(self, draft, pairs):
+    def counting_build(self, draft, pairs, base=None):
         builds.append(self.seed)
-        return build(self, draft, pairs)
+        return build(self, draft, pairs, base)
 
     def counting_simulate(self):
         simulations.append(self.seed)
