@@ -349,6 +349,8 @@ def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
     order = rng.permutation(1001)
     arrays = [rng.integers(0, 9, 1001), rng.random(1001), pd.Categorical(rng.integers(0, 3, 1001))]
     serial = rows_module.take_rows(order, *arrays)
+    weights = np.r_[0.0, rng.pareto(1.5, 500), 0.0]
+    one = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
     monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
     threaded = rows_module.take_rows(order, *arrays)
     for a, s, t in zip(arrays, serial, threaded, strict=True):
@@ -361,9 +363,6 @@ def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
     for key in ("b", "c"):
         np.testing.assert_array_equal(joined[key], np.concatenate(pieces[key]))
 
-    weights = np.r_[0.0, rng.pareto(1.5, 500), 0.0]
-    one = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
-    monkeypatch.setattr(draft_module, "PARALLEL_DRAWS", 0)
     two = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
     np.testing.assert_array_equal(two, one)
     assert weights[two].min() > 0  # zero weight: never drawn

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import copy
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from auditkit.data.rows import concatenate_columns, insert_rows, read_only, take_rows
+from auditkit.data.rows import (
+    concatenate_columns,
+    insert_rows,
+    read_only,
+    take_rows,
+    two_at_a_time,
+)
 from auditkit.data.world import ACTIONS, World, times_from_array
 from auditkit.errors import BudgetError, ScenarioError
 
@@ -72,11 +77,6 @@ def _copy_value(value: object, memo: dict) -> object:
     return out
 
 
-#: From this many draws, :func:`weighted_choice` searches the two halves of its sorted queries
-#: in two threads (numpy releases the GIL; the result is the same either way).
-PARALLEL_DRAWS = 1 << 22
-
-
 def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Indices drawn with probability proportional to ``weights`` (zero weight: never drawn)."""
     cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
@@ -84,18 +84,14 @@ def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) ->
         return np.zeros(0, np.int64)
     cdf /= cdf[-1]
     # sorted queries make searchsorted cache-friendly; the permutation restores random order
+    # (the two halves of the queries searched two at a time: the same picks either way)
     queries = rng.random(size)
     queries.sort()
-    if size >= PARALLEL_DRAWS:
-        half = size // 2
-        with ThreadPoolExecutor(2) as pool:
-            parts = pool.map(
-                lambda q: np.searchsorted(cdf, q, side="right"), (queries[:half], queries[half:])
-            )
-            picks = np.concatenate(list(parts))
-    else:
-        picks = np.searchsorted(cdf, queries, side="right")
-    del queries
+    halves = (queries[: size // 2], queries[size // 2 :])
+    picks = np.concatenate(
+        two_at_a_time(lambda q: np.searchsorted(cdf, q, side="right"), halves, size)
+    )
+    del queries, halves
     np.minimum(picks, len(cdf) - 1, out=picks)
     return rng.permutation(picks.astype(np.int64, copy=False))
 
@@ -598,7 +594,7 @@ class Draft:
         # (del, pop): a million-account world is built within a few hundred MB of its size.
         ev = concatenate_columns({k: v for k, v in vars(self._ev).items() if k != "organic" and v})
         if not ev:
-            ev = {k: np.zeros(0) for k in ("time", "actor", "action", "target", "post")}
+            ev = self.event_arrays()  # no events: empty columns
         keep = np.ones(len(ev["time"]), bool)
         for codes, lo, hi in self._silences:
             member = np.zeros(self.n, bool)

@@ -14,13 +14,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PARALLEL_ROWS", "take_rows", "concatenate_columns", "insert_rows", "read_only"]
+__all__ = [
+    "PARALLEL_ROWS",
+    "two_at_a_time",
+    "take_rows",
+    "concatenate_columns",
+    "insert_rows",
+    "read_only",
+]
 
 #: From this many rows, the helpers below work on two columns at once.
 PARALLEL_ROWS = 1 << 22
 
 
-def _each(fn: Callable[[Any], Any], items: Sequence[Any], rows: int) -> list[Any]:
+def two_at_a_time(fn: Callable[[Any], Any], items: Sequence[Any], rows: int) -> list[Any]:
+    """``[fn(x) for x in items]``, two items at once in two threads when they hold ``rows``
+    rows in all, from :data:`PARALLEL_ROWS` (``fn`` should be numpy work that releases the
+    GIL; each item is still one call, so the results do not depend on the threads)."""
     if rows < PARALLEL_ROWS or len(items) < 2:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(2) as pool:
@@ -29,7 +39,7 @@ def _each(fn: Callable[[Any], Any], items: Sequence[Any], rows: int) -> list[Any
 
 def take_rows(order: np.ndarray, *arrays: Any) -> list[Any]:
     """``[a[order] for a in arrays]`` (numpy arrays or pandas arrays)."""
-    return _each(lambda a: a[order], arrays, len(order))
+    return two_at_a_time(lambda a: a[order], arrays, len(order))
 
 
 def concatenate_columns(pieces: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
@@ -37,7 +47,7 @@ def concatenate_columns(pieces: dict[str, list[np.ndarray]]) -> dict[str, np.nda
     else their concatenation."""
     names = list(pieces)
     rows = sum(len(p) for p in pieces[names[0]]) if names else 0
-    joined = _each(
+    joined = two_at_a_time(
         lambda k: pieces[k][0] if len(pieces[k]) == 1 else np.concatenate(pieces[k]), names, rows
     )
     return dict(zip(names, joined, strict=True))
