@@ -171,8 +171,9 @@ def test_default_batches_are_single_tasks_until_the_scheduler_would_hold_too_man
     assert [i for b in big for i in b] == list(range(10_000))
 
 
-def _worker_state() -> tuple[int, str | None, bool]:
-    """(registries built, MALLOC_TRIM_THRESHOLD_, profiler on) where this runs (a worker)."""
+def _worker_state() -> tuple[int, str | None, bool, str]:
+    """(registries built, MALLOC_TRIM_THRESHOLD_, profiler on, event loop tick) where this runs
+    (a worker)."""
     import dask
 
     from auditkit.plugin.registry import get_registry
@@ -181,6 +182,7 @@ def _worker_state() -> tuple[int, str | None, bool]:
         get_registry.cache_info().currsize,
         os.environ.get("MALLOC_TRIM_THRESHOLD_"),
         dask.config.get("distributed.worker.profile.enabled"),
+        dask.config.get("distributed.admin.tick.interval"),
     )
 
 
@@ -201,11 +203,11 @@ def test_a_worker_killed_mid_run_changes_no_row(small, scorers, registry, serial
         killed.append(pid)
 
     with executor:
-        # the local workers start warm (the registry built) and without the two Dask
+        # the local workers start warm (the registry built) and without the three Dask
         # defaults that slow audit tasks down (see auditkit.data.partitioned.dask_client)
         state = executor.client.run(_worker_state)
         assert len(state) == 2
-        assert all(s == (1, None, False) for s in state.values()), state
+        assert all(s == (1, None, False, "1s") for s in state.values()), state
         results = audit(
             small, scorers, seeds=2, registry=registry, executor=executor, progress=kill_one
         )

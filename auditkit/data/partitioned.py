@@ -122,17 +122,22 @@ def dask_client(
         with client:
             yield client
         return
-    # Two Dask defaults cost local workers CPU on audit tasks (many short-lived numpy arrays),
-    # measured on the bundled audit: the statistical profiler, which samples the running
-    # task every 10 ms (2 workers: 39 s of CPU with it, 33 s without), and the
-    # MALLOC_TRIM_THRESHOLD_=65536 Dask sets for its workers so that they hand memory back to
-    # the system, which makes glibc return and re-fault memory all the time (3 seeds on one
-    # worker: 14.9 s with it, 11.6 s without, 10.5 s in a thread of a plain process). Local
-    # workers live for one command, so they run without either (unless this process was
-    # started with the variable set).
+    # Three Dask defaults cost local workers CPU on audit tasks (many short-lived numpy arrays,
+    # the GIL held most of the time), measured on the bundled audit: the statistical profiler,
+    # which samples the running task every 10 ms (2 workers: 39 s of CPU with it, 33 s
+    # without); the MALLOC_TRIM_THRESHOLD_=65536 Dask sets for its workers so that they hand
+    # memory back to the system, which makes glibc return and re-fault memory all the time (3
+    # seeds on one worker: 14.9 s with it, 11.6 s without, 10.5 s in a thread of a plain
+    # process); and the event loop's 20 ms tick, which only measures how late the loop runs
+    # and wakes every process 50 times a second: each wake-up preempts a worker's scoring
+    # thread on a machine with a core per worker (6,700 involuntary context switches of the
+    # scoring threads in one audit with it, 3,300 with a 1 s tick). Local workers live for one
+    # command, so they run without the first two (unless this process was started with the
+    # variable set) and with a 1 s tick.
     settings: dict[str, Any] = {
         "distributed.worker.profile.enabled": False,
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+        "distributed.admin.tick.interval": "1s",
     }
     if allowed_failures is not None:
         settings["distributed.scheduler.allowed-failures"] = allowed_failures
