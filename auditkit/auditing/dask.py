@@ -21,7 +21,8 @@ Dask cluster (``--scheduler ADDRESS``) and gives the same rows as a serial run: 
   worker there when it starts build it (:func:`warm_up`), so the first task of each worker
   does not pay it inside the audit; a worker that joins later pays it on its first task.
 - **Time limit.** Tasks run in worker threads, where :mod:`auditkit.deadline` raises its
-  exception with a watchdog thread, so ``--time-limit`` holds inside workers as it does serially.
+  exception from the process's watchdog thread, so ``--time-limit`` holds inside workers as it
+  does serially.
 
 Dask is an optional dependency (``pip install 'auditkit[dask]'``); without it, building a
 :class:`DaskExecutor` raises :class:`~auditkit.errors.AuditkitError` saying how to install it.
