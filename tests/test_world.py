@@ -339,18 +339,15 @@ def test_a_copied_draft_shares_its_rows_until_one_side_edits_them():
     assert (twin.events(writable=False)["target"] != -1).any()
 
 
-def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
-    """The two-thread paths of large worlds (row takes, weighted draws), forced on for small
-    inputs, against the one-thread results and an independent reference."""
-    import auditkit.data.draft as draft_module
+def test_threaded_takes_give_what_one_thread_gives(monkeypatch):
+    """The two-thread path of large worlds' row takes, forced on for small inputs, against the
+    one-thread results and an independent reference."""
     import auditkit.data.rows as rows_module
 
     rng = np.random.default_rng(4)
     order = rng.permutation(1001)
     arrays = [rng.integers(0, 9, 1001), rng.random(1001), pd.Categorical(rng.integers(0, 3, 1001))]
     serial = rows_module.take_rows(order, *arrays)
-    weights = np.r_[0.0, rng.pareto(1.5, 500), 0.0]
-    one = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
     monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
     threaded = rows_module.take_rows(order, *arrays)
     for a, s, t in zip(arrays, serial, threaded, strict=True):
@@ -363,14 +360,36 @@ def test_threaded_takes_and_draws_give_what_one_thread_gives(monkeypatch):
     for key in ("b", "c"):
         np.testing.assert_array_equal(joined[key], np.concatenate(pieces[key]))
 
-    two = draft_module.weighted_choice(np.random.default_rng(9), weights, 20_001)
-    np.testing.assert_array_equal(two, one)
-    assert weights[two].min() > 0  # zero weight: never drawn
-    # an independent draw: the same sorted uniforms searched one by one in the cdf
-    u = np.sort(np.random.default_rng(9).random(20_001))
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        np.r_[0.0, np.random.default_rng(4).pareto(1.5, 500), 0.0],  # zero weight at both ends
+        np.r_[0.0, 0.0, 3.0],
+        np.r_[2.0, 0.0, 0.0],
+        np.ones(1),
+        np.r_[np.random.default_rng(5).random(40), np.zeros(40), [1e-12]],
+    ],
+)
+@pytest.mark.parametrize("size", [1, 7, 20_001])
+def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(weights, size):
+    """An independent transcription of the draw: the same uniforms, sorted, each looked up in
+    the cdf (the first index whose cdf exceeds it, the last at most), then put in random order by
+    the same generator's permutation. Same values, same order, and the generator left where a
+    draw leaves it."""
+    from auditkit.data.draft import weighted_choice
+
+    rng = np.random.default_rng(9)
+    drawn = weighted_choice(rng, weights, size)
+    ref = np.random.default_rng(9)
+    u = np.sort(ref.random(size))
     cdf = np.cumsum(weights) / weights.sum()
-    expected = sorted(min(int(np.searchsorted(cdf, x, side="right")), len(cdf) - 1) for x in u)
-    assert sorted(two.tolist()) == expected
+    picks = [min(int(np.searchsorted(cdf, x, side="right")), len(cdf) - 1) for x in u]
+    expected = ref.permutation(np.array(picks, dtype=np.int64))
+    assert drawn.dtype == np.int64
+    np.testing.assert_array_equal(drawn, expected)
+    assert weights[drawn].min() > 0  # zero weight: never drawn
+    assert rng.random() == ref.random()
 
 
 def test_new_account_ids_that_collide_with_existing_ones_are_refused_and_nothing_added():
