@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 __all__ = ["DeadlineExceeded", "deadline"]
@@ -70,61 +70,71 @@ class _Watchdog:
     an audit on Dask guards every scorer run, thousands per worker, and the new threads'
     wake-ups preempted the scoring thread: 12,000 involuntary context switches in a bundled
     audit on two workers against 2,500 with no time limit. This thread sleeps until the earliest
-    live deadline; a block that ends only marks its entry finished (its entry is dropped when
-    the thread next wakes), so a run of blocks shorter than their limit wakes it about once per
-    limit.
+    live deadline; a block that ends only marks its entry finished (dropped when the thread next
+    wakes), so a run of blocks shorter than their limit wakes it about once per limit.
+
+    The exception can arrive in the guarded thread between any two bytecodes, so what that
+    thread runs here holds only plain locks (acquired and released in C: an exception inside
+    ``with`` releases them) and does nothing an exception could leave half-done: an entry is
+    marked finished before anything else when its block ends, and the watchdog fires only
+    unfinished entries, under the same lock.
     """
 
     def __init__(self) -> None:
-        self._reset()
+        self.reset()
 
-    def _reset(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
+    def reset(self) -> None:
+        """A fresh state (and no thread): at start, and in a child process after a fork."""
+        self._lock = threading.Lock()
+        self._wake = threading.Lock()  # held while the thread should sleep; released to wake it
+        self._wake.acquire()
         self._entries: list[_Entry] = []  # a heap by expiry
+        self._compact_above = 1024
         self._thread: threading.Thread | None = None
 
-    def arm(self, seconds: float) -> _Entry:
-        """Watch the calling thread: raise in it once ``seconds`` have passed."""
-        entry = _Entry(time.monotonic() + seconds, threading.get_ident())
-        with self._condition:
+    def arm(self, entry: _Entry) -> None:
+        """Watch ``entry``'s thread: raise in it once ``entry.expires`` has passed."""
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="auditkit-deadline", daemon=True
+                    )
+                    self._thread.start()
+        with self._lock:
             heapq.heappush(self._entries, entry)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="auditkit-deadline", daemon=True
-                )
-                self._thread.start()
-            elif self._entries[0] is entry:  # it sleeps until a later deadline: wake it
-                self._condition.notify()
-        return entry
+            if self._entries[0] is entry or len(self._entries) > self._compact_above:
+                self._signal()
 
     def disarm(self, entry: _Entry) -> None:
-        """The guarded block has ended: no exception from now on, and none left pending."""
-        with self._condition:
-            entry.finished = True
-            if entry.fired:  # raised too late to land in the block: do not let it escape
+        """After ``entry.finished`` is set: wait out a firing under way, and clear its exception
+        if it was raised too late to land in the block."""
+        with self._lock:
+            if entry.fired:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(entry.thread), None)
-            if len(self._entries) > 64 and self._entries[0].finished:
-                self._entries = [e for e in self._entries if not e.finished]
-                heapq.heapify(self._entries)
+
+    def _signal(self) -> None:
+        with suppress(RuntimeError):  # already released: the thread wakes anyway
+            self._wake.release()
 
     def _run(self) -> None:
-        with self._condition:
-            while True:
+        while True:
+            with self._lock:
                 entries = self._entries
-                while entries and entries[0].finished:
-                    heapq.heappop(entries)
-                if not entries:
-                    self._condition.wait()
-                    continue
-                wait = entries[0].expires - time.monotonic()
-                if wait > 0:
-                    self._condition.wait(wait)
-                    continue
-                entry = heapq.heappop(entries)
-                entry.fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(entry.thread), ctypes.py_object(DeadlineExceeded)
-                )
+                if len(entries) > self._compact_above:
+                    entries = self._entries = [e for e in entries if not e.finished]
+                    heapq.heapify(entries)
+                    self._compact_above = max(1024, 2 * len(entries))
+                now = time.monotonic()
+                while entries and (entries[0].finished or entries[0].expires <= now):
+                    entry = heapq.heappop(entries)
+                    if not entry.finished:
+                        entry.fired = True
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(entry.thread), ctypes.py_object(DeadlineExceeded)
+                        )
+                wait = entries[0].expires - now if entries else -1
+            self._wake.acquire(timeout=wait)
 
 
 @dataclass(eq=False)
@@ -141,14 +151,16 @@ class _Entry:
 
 
 _WATCHDOG = _Watchdog()
-if hasattr(os, "register_at_fork"):  # a forked child has no watchdog thread and a fresh lock
-    os.register_at_fork(after_in_child=_WATCHDOG._reset)
+if hasattr(os, "register_at_fork"):  # a forked child has no watchdog thread and fresh locks
+    os.register_at_fork(after_in_child=_WATCHDOG.reset)
 
 
 @contextmanager
 def _watchdog(seconds: float) -> Iterator[None]:
-    entry = _WATCHDOG.arm(seconds)
+    entry = _Entry(time.monotonic() + seconds, threading.get_ident())
     try:
+        _WATCHDOG.arm(entry)
         yield
     finally:
+        entry.finished = True  # first: from here on the watchdog leaves this block alone
         _WATCHDOG.disarm(entry)

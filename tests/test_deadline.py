@@ -123,3 +123,37 @@ def test_many_blocks_share_one_watchdog_thread():
 
     assert in_thread(job)["value"] == 1
     assert len(watchdogs()) == 1  # it stays for the process's next guarded block
+
+
+def test_many_threads_with_limits_that_fire_now_and_then_never_hang_or_leak():
+    """Eight threads, each running 200 short blocks with limits of 1 ms to 5 s (many fire, some
+    between the body's end and the bookkeeping): every thread finishes, and nothing arrives
+    outside a block. A watchdog that took a lock with Python code in its ``__enter__`` hung
+    here: the exception landed between the lock's acquisition and the ``with``."""
+    import random
+
+    stray: list[BaseException] = []
+    finished: list[int] = []
+
+    def job(seed: int) -> None:
+        pick = random.Random(seed)
+        try:
+            for _ in range(200):
+                try:
+                    with deadline(pick.choice([0.001, 0.005, 0.02, 5])):
+                        spin(pick.choice([0, 0.0005, 0.003, 0.01]))
+                except DeadlineExceeded:
+                    pass
+            spin(0.05)
+            finished.append(seed)
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            stray.append(exc)
+
+    threads = [threading.Thread(target=job, args=(k,), daemon=True) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not stray
+    assert sorted(finished) == list(range(8)), "a guarded thread hung"
+    assert len(watchdogs()) == 1
