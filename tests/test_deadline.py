@@ -3,8 +3,10 @@ nothing once its block has ended, and guards every block of a process with one w
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -157,3 +159,27 @@ def test_many_threads_with_limits_that_fire_now_and_then_never_hang_or_leak():
     assert not stray
     assert sorted(finished) == list(range(8)), "a guarded thread hung"
     assert len(watchdogs()) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_working_watchdog_of_its_own():
+    """A child forked while another thread is inside a guarded block (so the parent's watchdog
+    holds an entry, and the thread does not exist in the child) still enforces limits."""
+    inside = threading.Thread(target=guarded, args=(0.5, 0.3), daemon=True)
+    inside.start()
+    time.sleep(0.05)
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # the child: report what a guarded block in a new thread did, then leave
+        try:
+            out = in_thread(lambda: guarded(0.2, 10))
+            os.write(write, b"fired" if 0.15 < out.get("value", -1) < 5 else b"not fired")
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100) == b"fired"
+    os.close(read)
+    inside.join(10)
