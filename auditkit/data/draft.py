@@ -755,11 +755,7 @@ class Draft:
         f_ns = follows["time"].array.asi8
         a_src, a_dst = joined("src", np.int64), joined("dst", np.int64)
         if len(a_src):
-            key = a_src * n + a_dst
-            order = np.argsort(key, kind="stable")
-            key, a_time = key[order], joined("follow_time", np.float64)[order]
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            key, a_time = key[starts], np.fmin.reduceat(a_time, starts)
+            key, a_time = _earliest_per_key(a_src * n + a_dst, joined("follow_time", np.float64))
             a_ns = times_from_array(a_time).array.asi8
             old_key = src.astype(np.int64) * n + dst
             where = np.searchsorted(old_key, key)
@@ -808,17 +804,23 @@ class Draft:
             order = np.lexsort((f_time, src * max(self.n, 1) + dst))
             return src[order], dst[order], f_time[order], f_until[order]
         if len(src):
-            key = src * max(self.n, 1) + dst
-            if not (key[1:] >= key[:-1]).all():
-                # stable: several times faster on keys that are mostly in order already
-                # (rows added after the simulation's); ties are merged just below
-                order = np.argsort(key, kind="stable")
-                key, src, dst, f_time = take_rows(order, key, src, dst, f_time)
-                del order
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            del key
-            src, dst, f_time = src[starts], dst[starts], np.fmin.reduceat(f_time, starts)
+            _, f_time, src, dst = _earliest_per_key(src * max(self.n, 1) + dst, f_time, src, dst)
         return src, dst, f_time, None
+
+
+def _earliest_per_key(
+    key: np.ndarray, time: np.ndarray, *along: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """One row per key, in key order, with the key's earliest ``time`` (NaN loses): ``(key,
+    time, *along)``, the ``along`` arrays taken with the first row of each key. Keys are sorted
+    stably (several times faster on keys mostly in order already, as rows added after the
+    simulation's leave them)."""
+    if not (key[1:] >= key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        key, time, *along = take_rows(order, key, time, *along)  # type: ignore[assignment]
+        del order
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return key[starts], np.fmin.reduceat(time, starts), *(a[starts] for a in along)
 
 
 def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):
