@@ -44,14 +44,20 @@ SCENARIO = textwrap.dedent("""\
       - {probe: gain_per_cost, cohort: buyers, per: 100, expect: {kind: minimum, at_most: 5}}
     """)
 
+#: The time limit of the module's audits: the scorers that behave score this world in under
+#: 0.03 s; each fault that hangs costs it once per seed (it was 2 s: 15 s of waiting).
+TIME_LIMIT = 1
+#: Seeds of the module's audits: two show a fault again in the worker started after it.
+SEEDS = 2
+
 #: What the finding of each fault's rows must say.
 CAUSES = {
     "exits": "called sys.exit(3)",
     "hard-exit": "ended its worker process while scoring: it exited with code 0",
     "segfault": "it was killed by SIGSEGV (a segmentation fault)",
     "interrupts": "failed: KeyboardInterrupt",
-    "hangs-in-c": "ran past the time limit of 2 s",
-    "swallows-timeouts": "ran past the time limit of 2 s",
+    "hangs-in-c": f"ran past the time limit of {TIME_LIMIT} s",
+    "swallows-timeouts": f"ran past the time limit of {TIME_LIMIT} s",
     "stray-thread": "left 1 thread(s) running after scoring ('never-joined')",
 }
 HONEST_AFTER_ALL = ("prints", "mutates-world", "chdir")
@@ -88,9 +94,9 @@ def reference(registry, scenario):
     return audit(
         [scenario],
         [registry.scorer(s) for s in ("followers", "tunkrank", "honest")],
-        seeds=3,
+        seeds=SEEDS,
         registry=registry,
-        time_limit=2,
+        time_limit=TIME_LIMIT,
     )
 
 
@@ -108,7 +114,12 @@ def faulty_audit(registry, scenario):
     ]
     with IsolatingExecutor() as executor:
         results = audit(
-            [scenario], scorers, seeds=3, registry=registry, time_limit=2, executor=executor
+            [scenario],
+            scorers,
+            seeds=SEEDS,
+            registry=registry,
+            time_limit=TIME_LIMIT,
+            executor=executor,
         )
         proxies = list(executor._proxies.values())
     assert os.getcwd() == cwd  # chdir happened in a worker
@@ -254,6 +265,8 @@ def test_plugin_output_cannot_corrupt_json_on_stdout(tmp_path, plugin_env):
                 "json",
                 "--isolation",
                 isolation,
+                "--seeds",  # the prints do not depend on the seed count (default 9): 1.5 s less
+                "2",
             ],
             capture_output=True,
             text=True,
@@ -285,8 +298,8 @@ def test_a_segfaulting_plugin_on_the_command_line(tmp_path, plugin_env):
             "swallows-timeouts",
             "--scorer",
             "followers",
-            "--time-limit",
-            "2",
+            "--time-limit",  # followers scores this world in-process in 1 ms; each hang of
+            "0.5",  # swallows-timeouts (in the audit and in the dose figure) costs it
             "--seeds",
             "2",
             "-o",
