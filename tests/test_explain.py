@@ -191,8 +191,15 @@ def test_explain_writes_a_deterministic_svg_picture(squirrel_cli, tmp_path):
     assert "![" in md and "(small-world.svg)" in md
 
 
-def test_the_figure_is_a_block_of_the_document(registry, squirrel):
-    e = explain_scenario(squirrel, registry.scorer("followers"), registry)
+@pytest.fixture(scope="module")
+def explained(registry, squirrel):
+    """followers explained on spam-squirrel, once for the tests that only read the explanation
+    (2 s each time)."""
+    return explain_scenario(squirrel, registry.scorer("followers"), registry)
+
+
+def test_the_figure_is_a_block_of_the_document(explained):
+    e = explained
     doc = explain_document(e)
     figures = [b for b in doc.blocks if type(b).__name__ == "Figure"]
     assert len(figures) == 1 and figures[0].svg.startswith("<?xml") and figures[0].alt
@@ -201,8 +208,8 @@ def test_the_figure_is_a_block_of_the_document(registry, squirrel):
     assert doc.data["small"][0]["verdict"] == "fail"
 
 
-def test_the_small_world_re_measures_the_same_verdicts(registry, squirrel):
-    e = explain_scenario(squirrel, registry.scorer("followers"), registry)
+def test_the_small_world_re_measures_the_same_verdicts(explained):
+    e = explained
     assert [j.verdict for j in e.full] == [j.verdict for j in e.small] == ["fail", "pass"]
     finding = Finding(
         e.check, e.probe, [(s, j.verdict, j.value) for s, j in zip(e.scorers, e.full, strict=True)]
@@ -273,9 +280,9 @@ def test_a_control_world_is_pictured_beside_the_treated_one(registry):
     assert fakes and all(f.scores["followers"][1] == 0 for f in fakes)  # fakes are not ranked
 
 
-def test_pairs_of_accounts_in_the_why_are_true(registry, squirrel):
+def test_pairs_of_accounts_in_the_why_are_true(explained):
     """Every 'X ranks A above B' sentence matches the scores of the small world."""
-    e = explain_scenario(squirrel, registry.scorer("followers"), registry)
+    e = explained
     text = render(e, "table")
     facts = {f.account: f for f in e.facts()}
     found = re.findall(r"(\w+) ranks (\S+) \(.*?\) (above|below) (\S+) \(", text)
@@ -285,8 +292,8 @@ def test_pairs_of_accounts_in_the_why_are_true(registry, squirrel):
         assert (sa > sb) if order == "above" else (sa < sb)
 
 
-def test_every_pair_of_account_and_scorer_in_the_table(registry, squirrel):
-    e = explain_scenario(squirrel, registry.scorer("followers"), registry)
+def test_every_pair_of_account_and_scorer_in_the_table(explained):
+    e = explained
     for f, s in itertools.product(e.facts(), e.scorers):
         score = run_scorer(s, e.small_run.world, e.small_run.end)[f.account]
         assert f.scores[s.id][0] == pytest.approx(score)
