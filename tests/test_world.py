@@ -372,13 +372,20 @@ def test_threaded_takes_give_what_one_thread_gives(monkeypatch):
     ],
 )
 @pytest.mark.parametrize("size", [1, 7, 20_001])
-def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(weights, size):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(
+    weights, size, threads, monkeypatch
+):
     """An independent transcription of the draw: the same uniforms, sorted, each looked up in
     the cdf (the first index whose cdf exceeds it, the last at most), then put in random order by
     the same generator's permutation. Same values, same order, and the generator left where a
-    draw leaves it."""
+    draw leaves it; ``ordered``: the same values sorted, and the generator left at the same
+    place. ``threads``: the two-thread search of large worlds, forced on."""
+    import auditkit.data.rows as rows_module
     from auditkit.data.draft import weighted_choice
 
+    if threads == 2:
+        monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
     rng = np.random.default_rng(9)
     drawn = weighted_choice(rng, weights, size)
     ref = np.random.default_rng(9)
@@ -390,6 +397,34 @@ def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(weights, siz
     np.testing.assert_array_equal(drawn, expected)
     assert weights[drawn].min() > 0  # zero weight: never drawn
     assert rng.random() == ref.random()
+
+    rng = np.random.default_rng(9)
+    ordered = weighted_choice(rng, weights, size, ordered=True)
+    assert ordered.dtype == np.int64
+    np.testing.assert_array_equal(ordered, np.sort(expected))
+    ref = np.random.default_rng(9)
+    ref.random(size)
+    ref.permutation(size)
+    assert rng.random() == ref.random()
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        np.random.default_rng(3).integers(0, 50, 3000) * 10**9 + 1_700_000_000 * 10**9,
+        np.random.default_rng(3).integers(0, 50, 3000) * 10**9 + 7,  # not whole seconds
+        np.random.default_rng(3).integers(-(10**18), 10**18, 3000),
+        np.arange(5, dtype=np.int64)[::-1] * 10**9,
+    ],
+)
+def test_stable_sort_is_the_stable_argsort_and_the_times_it_orders(times):
+    from auditkit.data.world import stable_order, stable_sort
+
+    expected = np.argsort(times, kind="stable")
+    ordered, order = stable_sort(times.copy())
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(ordered, times[expected])
+    np.testing.assert_array_equal(stable_order(times), expected)
 
 
 def test_new_account_ids_that_collide_with_existing_ones_are_refused_and_nothing_added():
