@@ -176,6 +176,7 @@ class KloutLike(Scorer):
     """
 
     id = "klout"
+    concurrent = True  # keeps no state between calls
     version = "2.0"
     name = "Klout-like (True Reach, Amplification, Network)"
     range = (1.0, 100.0)
@@ -317,8 +318,12 @@ class KloutLike(Scorer):
         react = reaction & ~is_bot
         reactor = actor[react].astype(np.int64)
         # selectivity counts every reaction of a (non-bot) reactor that day, on any topic
-        per_day = _reactions_that_day(reactor, times[react] // _NS_PER_DAY)
+        day = times[react]
+        day //= _NS_PER_DAY
+        per_day = _reactions_that_day(reactor, day)
+        del day  # on a large world every array here is let go of as soon as it is not needed
         r, tg = reactor, target[react].astype(np.int64)
+        del reactor
         rn = net[react].astype(np.int64) if k > 1 else None
         if about is not None:  # without a topic every event is about it
             keep = about[react]
@@ -327,11 +332,15 @@ class KloutLike(Scorer):
             from_bot &= about
 
         # one row per (network, reactor, target) pair; s = sqrt of the pair's weight sum
-        pair_key = r * n
+        pair_key = r  # this method's own array: the keys are built in place
+        del r
+        pair_key *= n
         if rn is not None:
             pair_key += rn * (n * n)
         pair_key += tg
-        summed = _pair_sums_sorted(pair_key, per_day)
+        reactions = np.bincount(tg, minlength=n).astype(np.float64)
+        del tg
+        summed = _pair_sums_sorted(pair_key, per_day)  # packs the keys in place
         if summed is not None:
             pairs, weight_sum, pair_count = summed
         else:
@@ -348,7 +357,7 @@ class KloutLike(Scorer):
             pair_target=pairs % n,
             weight_sum=weight_sum,
             pair_count=pair_count,
-            reactions=np.bincount(tg, minlength=n).astype(np.float64),
+            reactions=reactions,
             from_bots=np.bincount(target[from_bot], minlength=n).astype(np.float64),
         )
 
@@ -715,19 +724,24 @@ def _pair_sums_sorted(
     one sort of the keys with ``d`` packed below them (numpy's vectorised sort of 65 million
     integers takes about a second; hashing them, several). ``None`` below that size, or when
     the packed keys would not fit in 64 bits: then the caller hashes the pairs (first-seen
-    order), as it always does on small worlds, whose results this leaves untouched."""
+    order), as it always does on small worlds, whose results this leaves untouched.
+    Otherwise ``pair_key`` is packed and sorted in place (one array fewer on a large world)."""
     if len(pair_key) < max(sparse.PARALLEL_EDGES, 1):
         return None
     width = int(per_day.max()) + 1
     if int(pair_key.max()) >= np.iinfo(np.int64).max // width - 1:
         return None
-    packed = pair_key * width + per_day
+    packed = pair_key  # packed in place (the caller's keys are not used again)
+    packed *= width
+    packed += per_day
     packed.sort()
-    pair_of = packed // width
-    starts = np.flatnonzero(np.r_[True, pair_of[1:] != pair_of[:-1]])
-    weight_sum = np.add.reduceat(1.0 / (packed - pair_of * width), starts)
+    per_reaction = packed % width
+    packed //= width  # the pair keys, in order
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+    weight_sum = np.add.reduceat(1.0 / per_reaction, starts)
+    del per_reaction
     pair_count = np.diff(np.r_[starts, len(packed)]).astype(np.float64)
-    return pair_of[starts], weight_sum, pair_count
+    return packed[starts], weight_sum, pair_count
 
 
 def _follow_counts(world: World, t: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:

@@ -61,15 +61,20 @@ def tie_graph(
         return sp.csr_matrix((n, n), dtype=dtype)
     # follows as sorted int64 keys src*n+dst (re-follows count once); (a, b) is a mutual tie
     # when the reverse key (b, a) is a key too. Sorted keys give the CSR rows directly.
-    src = np.asarray(src, np.int64)
-    dst = np.asarray(dst, np.int64)
-    key = src * n + dst
+    # (each int64 array built in place: a large world's graph is built within fewer copies)
+    key = np.array(src, np.int64)
+    key *= n
+    key += dst
     if ordered is None:
         ordered = bool((key[1:] > key[:-1]).all())
     if not ordered:
         key = np.unique(key)  # World.follow_keys holds the same keys for a world's follows
         src, dst = key // n, key % n
-    reverse = dst * n + src
+    reverse = np.array(dst, np.int64)
+    del dst
+    reverse *= n
+    reverse += src
+    del src
     reverse.sort()
     if ties == "mutual":
         ties_key = reverse[contains_sorted(key, reverse)]  # closed under reversal
@@ -165,6 +170,7 @@ class SybilRank(Scorer):
     """
 
     id = "sybilrank"
+    concurrent = True  # keeps no state between calls
     version = "1.0"
     name = "SybilRank (early-terminated trust over mutual follows)"
     range = (0.0, 100.0)

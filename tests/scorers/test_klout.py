@@ -464,3 +464,20 @@ def test_docs_page_names_every_parameter():
         assert heading in text.splitlines()
     for name in KloutLike.Params.model_fields:
         assert f"`{name}`" in text
+
+
+def test_large_world_path_gives_the_hashed_paths_components(monkeypatch):
+    """From sparse.PARALLEL_EDGES reactions Klout sums each (reactor, target) pair by one sort
+    of packed keys, built in place, and counts each day's reactions in two threads; forced on
+    for a small world, every component is the one of the hashed, one-thread path (sums of the
+    same terms in another order: equal to the last bits)."""
+    import auditkit.scorers.sparse as sparse
+
+    world = generate_world(1500, seed=3)
+    hashed = KloutLike().components(world)
+    monkeypatch.setattr(sparse, "PARALLEL_EDGES", 0)
+    packed = KloutLike().components(world)
+    for field in ("true_reach", "amplification", "network", "raw", "reactions"):
+        a, b = getattr(packed, field), getattr(hashed, field)
+        assert np.any(b > 0), field
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=0, err_msg=field)
