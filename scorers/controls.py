@@ -84,6 +84,7 @@ class Control(Scorer):
     version = "1.0"
     range = (0.0, 1e12)
     reference: ClassVar[str] = "control"
+    concurrent = True  # keeps no state between calls
     references = (
         "auditkit, docs/verdicts.md: controls that show each check can fail and can pass",
     )

@@ -40,6 +40,7 @@ class FollowerCount(Scorer):
     """
 
     id = "followers"
+    concurrent = True  # keeps no state between calls
     version = "1.0"
     name = "Follower count (log scale)"
     range = (0.0, 100.0)

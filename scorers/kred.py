@@ -98,6 +98,7 @@ class KredLike(Scorer):
     """
 
     id = "kred"
+    concurrent = True  # keeps no state between calls
     version = "1.0"
     name = "Kred-like (Influence points, Outreach Level)"
     range = (1.0, 1000.0)

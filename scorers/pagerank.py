@@ -434,6 +434,7 @@ class PageRank(Scorer):
     """
 
     id = "pagerank"
+    concurrent = True  # keeps no state between calls
     version = "1.0"
     name = "PageRank (follow graph)"
     range = (0.0, 100.0)

@@ -174,6 +174,7 @@ class TrustRank(Scorer):
     """
 
     id = "trustrank"
+    concurrent = True  # keeps no state between calls
     version = "2.0"
     name = "TrustRank (seeded biased PageRank)"
     range = (0.0, 100.0)

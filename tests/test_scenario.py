@@ -211,3 +211,67 @@ def test_treated_worlds_built_onto_the_control_world_equal_full_builds(monkeypat
         "small-spark",
         "volume-rewarded",
     }
+
+
+def test_large_paired_worlds_are_scored_side_by_side_with_the_same_scores(monkeypatch):
+    """ScenarioRun.scores_pair: a concurrent scorer scores the treated and the control world at
+    the same time in two threads once the worlds are large (the threshold forced down here): a
+    barrier inside ``score`` only opens when both calls are in it. The scores are those of a
+    run that scores one world after the other; a scorer not declared concurrent, and a failure
+    on one world, stay as they were."""
+    import threading
+
+    import pandas as pd
+
+    import auditkit.scenario.run as run_module
+    from auditkit import ScorerError, bundled_scenarios, load_scenarios
+    from auditkit.scenario.run import ScenarioRun
+    from auditkit.scorers.followers import FollowerCount
+
+    registry = get_registry()
+    scenario = next(
+        s for s in load_scenarios([bundled_scenarios()], registry) if s.id == "bought-followers"
+    )
+    calls: list[tuple[str, int]] = []
+    barrier = threading.Barrier(2, timeout=30)
+
+    class Together(FollowerCount):
+        id = "together"
+        concurrent = True
+
+        def score(self, world, at=None):
+            calls.append((threading.current_thread().name, len(world)))
+            barrier.wait()  # raises (an error row) unless the other world is scored meanwhile
+            if len(world) == len(control_world):
+                raise ValueError("no scores for the control world")
+            return super().score(world, at)
+
+    class Alone(FollowerCount):
+        id = "alone"
+        concurrent = False  # FollowerCount declares it: a subclass may take it back
+
+        def score(self, world, at=None):
+            calls.append((threading.current_thread().name, len(world)))
+            return super().score(world, at)
+
+    serial = ScenarioRun(scenario, 1, registry)
+    paired = ScenarioRun(scenario, 1, registry)
+    control_world = paired.control.world
+    assert len(paired.treated.world) != len(control_world)  # the fakes are extra accounts
+    monkeypatch.setattr(run_module, "PARALLEL_ROWS", 0)
+    for sid in registry.built_in_scorers():
+        treated, control = paired.scores_pair(registry.scorer(sid))
+        pd.testing.assert_series_equal(treated, serial.scores(registry.scorer(sid)))
+        pd.testing.assert_series_equal(control, serial.scores(registry.scorer(sid), control=True))
+
+    with pytest.raises(ScorerError, match="no scores for the control world"):
+        paired.scores_pair(Together())
+    assert sorted(n for _, n in calls) == sorted([len(paired.treated.world), len(control_world)])
+    assert all(name.startswith("auditkit-pair") for name, _ in calls)
+    pd.testing.assert_series_equal(  # the treated world's scores were kept
+        paired.scores(Together()), serial.scores(registry.scorer("followers")).rename("together")
+    )
+
+    calls.clear()
+    paired.scores_pair(Alone())
+    assert [name for name, _ in calls] == ["MainThread", "MainThread"]

@@ -158,6 +158,11 @@ class Scorer(ABC):
     reference : str
         ``""`` for a score under audit; ``"control"`` or ``"oracle"`` for a reference scorer
         (:data:`REFERENCES`), which default audits leave out.
+    concurrent : bool
+        ``score`` may run on two worlds at once, in two threads of one process (it keeps no
+        state between calls, or guards it): large treated and control worlds are then scored
+        side by side (:meth:`auditkit.scenario.run.ScenarioRun.scores_pair`). False unless
+        declared (a subclass inherits its base's declaration).
     """
 
     id: ClassVar[str]
@@ -169,6 +174,7 @@ class Scorer(ABC):
     tags: ClassVar[frozenset[str]] = frozenset()
     Params: ClassVar[type[Params]] = Params
     reference: ClassVar[str] = ""
+    concurrent: ClassVar[bool] = False
 
     def __init__(self, **params: Any) -> None:
         try:

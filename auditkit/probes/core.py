@@ -227,8 +227,7 @@ def _need_treatment(run: ScenarioRun, name: str) -> None:
 def _moved(run: ScenarioRun, scorer: Scorer, name: str, at=None) -> bool:
     """Whether the treatment changed any member's score (treated against control)."""
     codes = _members(run, name)
-    treated = run.scores(scorer, at=at).to_numpy()[codes]
-    control = run.scores(scorer, control=True, at=at).to_numpy()[codes]
+    treated, control = (s.to_numpy()[codes] for s in run.scores_pair(scorer, at=at))
     return not unchanged(treated, control)
 
 
@@ -419,6 +418,7 @@ _GAIN_UNITS = {"percentile": "percentile points", "score": "score points", "rela
 
 def _gain(run: ScenarioRun, scorer: Scorer, name: str, stat: str, how: str):
     _need_treatment(run, name)
+    run.scores_pair(scorer)  # both worlds scored (side by side when they are large)
     if how == "percentile":
         before = _cohort_pct(run, scorer, name, stat, control=True)
         after = _cohort_pct(run, scorer, name, stat)
@@ -669,6 +669,8 @@ def _silence(run: ScenarioRun, name: str) -> tuple[float, float | None]:
 
 
 def _ratio_at(run, scorer, codes, day, stat) -> float:
+    if day <= run.days + 1e-9:  # else _scores_at says why not
+        run.scores_pair(scorer, at=run.day(day))  # side by side when the worlds are large
     treated = _scores_at(run, scorer, codes, day, control=False)
     control = _scores_at(run, scorer, codes, day, control=True)
     lo = scorer.bounds[0]
@@ -1071,18 +1073,14 @@ class BystanderShift(Probe):
         p = self.params
         _need_treatment(run, p.cohort)
         pop = run.members("population", run.control)
-        if unchanged(
-            run.scores(scorer).to_numpy()[pop], run.scores(scorer, control=True).to_numpy()[pop]
-        ):
+        treated, control = run.scores_pair(scorer)
+        if unchanged(treated.to_numpy()[pop], control.to_numpy()[pop]):
             raise Blind(
                 f"{_treatment(run, p.cohort)} moved nobody's score under {scorer.id}, "
                 f"{p.cohort} included"
             )
         codes = run.members("base")
-        delta = np.abs(
-            run.scores(scorer).to_numpy()[codes]
-            - run.scores(scorer, control=True).to_numpy()[codes]
-        )
+        delta = np.abs(treated.to_numpy()[codes] - control.to_numpy()[codes])
         lo, hi = scorer.bounds
         v = float(100.0 * np.quantile(delta, p.quantile) / (hi - lo))
         return Measurement(

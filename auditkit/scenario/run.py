@@ -12,6 +12,7 @@ measurement do not score twice.
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data.draft import Draft
+from auditkit.data.rows import PARALLEL_ROWS
 from auditkit.data.synth import add_population
 from auditkit.data.truth import expected_spread, shared_spread
 from auditkit.data.world import World, read_world
@@ -239,28 +241,49 @@ class ScenarioRun:
         A :class:`~auditkit.plugin.scorer.TruthScorer` (the oracle) is given the world's ground
         truth, the expected spread at the end of the period (:attr:`Built.truth`); no other
         scorer ever is. On a real world it is not applicable."""
-        built = self.control if control else self.treated
+        result = self._score(scorer, self.control if control else self.treated, at)
+        if isinstance(result, ScorerError):
+            raise result
+        return result
+
+    def scores_pair(self, scorer: Scorer, *, at: object = None) -> tuple[pd.Series, pd.Series]:
+        """``(treated, control)`` scores at ``at``, for a probe that compares the two worlds.
+
+        Large worlds (from :data:`~auditkit.data.rows.PARALLEL_ROWS` follows and events) are
+        scored side by side in two threads when the scorer is
+        :attr:`~auditkit.plugin.scorer.Scorer.concurrent`: each world's scores are still one
+        call of the scorer, so they are the same as one after the other."""
+        treated, control = self.treated, self.control  # both built here, not in the threads
+        if (
+            scorer.concurrent
+            and not isinstance(scorer, TruthScorer)
+            and treated is not control
+            and len(treated.world.follows) + len(treated.world.events) >= PARALLEL_ROWS
+        ):
+            with ThreadPoolExecutor(2, thread_name_prefix="auditkit-pair") as pool:
+                list(pool.map(lambda built: self._score(scorer, built, at), (treated, control)))
+        return self.scores(scorer, at=at), self.scores(scorer, control=True, at=at)
+
+    def _score(self, scorer: Scorer, built: Built, at: object) -> pd.Series | ScorerError:
+        """The cached scores of ``built`` (or the scorer's error), computed on first use."""
         t = self.end if at is None else pd.Timestamp(at)
-        truth = None
-        if isinstance(scorer, TruthScorer):
-            if built.real:
-                raise NotApplicable(
-                    f"{scorer.id} scores by ground truth, which a real world does not have"
-                )
-            truth = built.truth
         # the control world may be the treated world itself (no cohort has a treatment)
         key = (scorer.id, repr(scorer.params), id(built), t.value)
         if key not in self._scores:
+            truth = None
+            if isinstance(scorer, TruthScorer):
+                if built.real:
+                    raise NotApplicable(
+                        f"{scorer.id} scores by ground truth, which a real world does not have"
+                    )
+                truth = built.truth
             try:
                 self._scores[key] = run_scorer(
                     scorer, built.world, t, time_limit=self.time_limit, truth=truth
                 )
             except ScorerError as exc:
                 self._scores[key] = exc
-        result = self._scores[key]
-        if isinstance(result, ScorerError):
-            raise result
-        return result
+        return self._scores[key]
 
     def percentiles(self, scores: pd.Series, built: Built | None = None) -> np.ndarray:
         """Percentile rank (0-100, ties averaged) of every account among the population.
