@@ -5,6 +5,7 @@ holds inside workers; the command line and the pytest plugin take the same execu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -324,6 +325,10 @@ def scheduler_and_worker():
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
+        # asked to shut down, the scheduler closes its workers and itself in 2 s; SIGTERM
+        # alone takes the worker processes 8 s (what is left running is terminated below)
+        with contextlib.suppress(Exception), distributed.Client(address, timeout="5s") as client:
+            client.shutdown()
         for proc in (worker, scheduler):
             proc.terminate()
         for proc in (worker, scheduler):
