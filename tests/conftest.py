@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -29,3 +30,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def library_results():
+    """The bundled library against every built-in scorer on two seeds, audited once for the
+    session (tests/test_audit.py checks the form of the results, tests/test_verdicts.py that no
+    seed without an answer passes; both only read it). Two seeds are enough for the form; the
+    default seed count is exercised by the benchmark and tests/test_controls.py."""
+    from auditkit import Registry, audit, bundled_scenarios, load_scenarios
+
+    registry = Registry()
+    scenarios = load_scenarios([bundled_scenarios()], registry)
+    scorers = [registry.scorer(s) for s in registry.built_in_scorers()]
+    return audit(scenarios, scorers, seeds=2, registry=registry)

@@ -35,12 +35,7 @@ def registry():
     return Registry()
 
 
-@pytest.fixture(scope="session")
-def library_results(registry):
-    """The bundled library on two seeds: enough to check the form of the results (the default
-    seed count is exercised by the benchmark and tests/test_controls.py)."""
-    scenarios = load_scenarios([bundled_scenarios()], registry)
-    return audit(scenarios, [registry.scorer(s) for s in BUILT_IN], seeds=2, registry=registry)
+# library_results (the bundled library on two seeds) is in tests/conftest.py
 
 
 def test_library_covers_the_flaw_catalogue(registry):
