@@ -806,6 +806,8 @@ class Draft:
             target=insert_rows(old_target, at, new["target"]),
             post=insert_rows(events["post"].to_numpy(), at, new["post"]),
             accounts_extra=self._account_columns(),
+            # the merged arrays are new, or the base world's own (read-only, never written)
+            copy=False,
         )
 
     def _until(self) -> np.ndarray:

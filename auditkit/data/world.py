@@ -58,6 +58,8 @@ __all__ = [
     "stable_order",
     "stable_sort",
     "times_from_array",
+    "utc_times",
+    "UTC_NS",
 ]
 
 #: Every action an event may record.
@@ -209,12 +211,15 @@ class World:
         post=None,
         accounts_extra: dict | None = None,
         events_extra: dict | None = None,
+        copy: bool = True,
     ) -> World:
         """Build a world from integer codes into ``ids`` without per-row validation.
 
         For generators that already hold numpy arrays: ``follower``/``followee``/``actor``/
         ``target`` are codes (``-1`` for no target), ``action`` codes index :data:`ACTIONS`,
-        times are ``datetime64`` or unix-second arrays. Codes are range-checked.
+        times are ``datetime64`` or unix-second arrays. Codes are range-checked. ``copy=False``:
+        the arrays are the caller's to give (made for this world, never written again), and
+        become its columns without a copy where their type allows.
         """
         index = pd.Index(list(ids), dtype=object)
         if index.has_duplicates:
@@ -231,20 +236,20 @@ class World:
         if follower is not None:
             columns = {
                 "follower": pd.Categorical.from_codes(
-                    _checked_codes(follower, n, "follower"), categories=index
+                    _checked_codes(follower, n, "follower", copy=copy), categories=index
                 ),
                 "followee": pd.Categorical.from_codes(
-                    _checked_codes(followee, n, "followee"), categories=index
+                    _checked_codes(followee, n, "followee", copy=copy), categories=index
                 ),
             }
             if follow_time is not None:
-                columns["time"] = times_from_array(follow_time)
+                columns["time"] = times_from_array(follow_time, copy=copy)
             follows = pd.DataFrame(columns, copy=False)
         # each input is let go of once converted: the caller may have passed the only reference
         del follower, followee, follow_time
         events = _empty_events(index)
         if actor is not None:
-            time = times_from_array(event_time)
+            time = times_from_array(event_time, copy=copy)
             del event_time
             ns = time.array.asi8
             order = None
@@ -253,14 +258,14 @@ class World:
                 # categorical columns costs several times more); a few at a time, each unsorted
                 # array let go of once taken
                 ns, order = stable_sort(ns)
-                time = pd.Series(ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+                time = utc_times(ns)
             del ns
-            act = _checked_codes(actor, n, "actor")
+            act = _checked_codes(actor, n, "actor", copy=copy)
             del actor
             tgt = (
                 np.full(len(act), -1, np.int32)
                 if target is None
-                else _checked_codes(target, n, "target", allow_missing=True)
+                else _checked_codes(target, n, "target", allow_missing=True, copy=copy)
             )
             del target
             act_codes = np.asarray(action, dtype=np.int8)
@@ -273,7 +278,7 @@ class World:
                 act_codes, *rest = take_rows(order, act_codes, *extra.values())
                 extra = dict(zip(extra, rest, strict=True))
                 del order, rest
-            else:  # the caller's arrays: copied, so that the world does not share them
+            elif copy:  # the caller's arrays: copied, so that the world does not share them
                 act_codes = act_codes.copy()
                 extra = {k: v.copy() for k, v in extra.items()}
             events = pd.DataFrame(
@@ -855,21 +860,35 @@ def stable_sort(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return times[order], order
 
 
-def _checked_codes(values, n: int, name: str, allow_missing: bool = False) -> np.ndarray:
-    codes = np.array(values, dtype=np.int32)  # always a new array (a world never shares one)
+def _checked_codes(
+    values, n: int, name: str, allow_missing: bool = False, copy: bool = True
+) -> np.ndarray:
+    # a new array unless the caller gives its own (World.from_codes(copy=False))
+    codes = np.array(values, dtype=np.int32, copy=True if copy else None)
     lo = -1 if allow_missing else 0
     if len(codes) and (codes.min() < lo or codes.max() >= n):
         raise WorldError(f"{name} codes must lie in [{lo}, {n}); got {codes.min()}..{codes.max()}")
     return codes
 
 
-def times_from_array(values) -> pd.Series:
+#: The type of every time column of a world.
+UTC_NS = pd.DatetimeTZDtype(unit="ns", tz="UTC")
+
+
+def utc_times(ns: np.ndarray) -> pd.Series:
+    """UTC times over int64 nanoseconds since the epoch, ``ns`` itself (not copied: give an
+    array nobody writes again)."""
+    return pd.Series(ns, dtype=UTC_NS, copy=False)
+
+
+def times_from_array(values, copy: bool = True) -> pd.Series:
     """UTC times (``datetime64[ns, UTC]``, a new array) from ``datetime64`` values (naive: UTC)
     or unix seconds (NaN: missing). Each value converts on its own, the same way whatever else
-    the array holds."""
+    the array holds. ``copy=False``: ``datetime64[ns]`` values the caller gives away become the
+    times without a copy."""
     arr = np.asarray(values)
     if arr.dtype == np.dtype("datetime64[ns]"):
-        return pd.Series(arr, copy=False).dt.tz_localize("UTC")
+        return utc_times(arr.view(np.int64) if not copy else arr.view(np.int64).copy())
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
     seconds = arr.astype(np.float64, copy=False)
@@ -883,7 +902,7 @@ def times_from_array(values) -> pd.Series:
         # without its per-value split into whole and fractional parts
         ns = seconds.astype(np.int64)
         ns *= 10**9
-        return pd.Series(ns.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+        return utc_times(ns)
     return pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype("datetime64[ns, UTC]")
 
 
