@@ -488,3 +488,23 @@ def test_rows_inserted_slice_by_slice_are_what_numpy_inserts():
         got = rows_module.insert_rows(old, np.array(at, np.int64), new)
         np.testing.assert_array_equal(got, np.insert(old, np.array(at, np.int64), new))
         assert got.dtype == old.dtype
+
+
+def test_add_events_copies_what_it_is_given_unless_told_it_is_given_away():
+    from auditkit.data.draft import Draft
+
+    draft = Draft(days=10, seed=1)
+    draft.add_accounts(4, prefix="u")
+    t = draft.t0 + np.arange(3.0)
+    actor, target = np.array([0, 1, 2]), np.array([1, 2, 3])
+    draft.add_events(t, actor, "like", target=target, post=np.array([-1, -1, -1]))
+    draft.add_events(t, actor, "share", target=target, post=np.array([-1, -1, -1]), copy=False)
+    draft.add_events(t, np.int64(3), "post", copy=False)  # one actor for all: broadcast, copied
+    pieces = vars(draft._ev)  # the arrays appended so far, before a read joins them
+    assert not np.shares_memory(pieces["actor"][0], actor)
+    assert not np.shares_memory(pieces["target"][0], target)
+    assert pieces["actor"][1] is actor and pieces["target"][1] is target
+    ev = draft.events(writable=False)
+    assert ev["actor"].tolist() == [0, 1, 2, 0, 1, 2, 3, 3, 3]
+    assert ev["target"].tolist() == [1, 2, 3, 1, 2, 3, -1, -1, -1]
+    assert (ev["post"][6:] >= 0).all() and len(set(ev["post"][6:].tolist())) == 3

@@ -369,33 +369,35 @@ class Draft:
         *,
         organic: bool = False,
         topic: str | None = None,
+        copy: bool = True,
     ) -> None:
         """Append events. ``action`` is a name or codes into :data:`ACTIONS`; ``target`` -1 or
         absent for posts; ``post`` ids default to fresh ids for posts and -1 otherwise;
-        ``topic`` (one name for all of them) is what they are about (none by default)."""
+        ``topic`` (one name for all of them) is what they are about (none by default).
+        ``copy=False``: arrays of one value per event, of the stored type, that the caller
+        gives away (made for these events, never written again) are kept without a copy."""
         time = np.asarray(time, dtype=np.float64)
         k = len(time)
         self._grow(2, k)
-        actor = np.broadcast_to(np.asarray(actor, np.int64), (k,)).copy()
+
+        def column(values: object, dtype: type) -> np.ndarray:
+            array: np.ndarray = np.asarray(values, dtype)
+            if not copy and array.shape == (k,):
+                return array
+            return np.broadcast_to(array, (k,)).copy()
+
+        actor = column(actor, np.int64)
         if isinstance(action, str):
             action = np.full(k, ACTIONS.index(action), np.int8)
-        action = np.broadcast_to(np.asarray(action, np.int8), (k,)).copy()
-        target = (
-            np.full(k, -1, np.int64)
-            if target is None
-            else np.broadcast_to(np.asarray(target, np.int64), (k,)).copy()
-        )
+        action = column(action, np.int8)
+        target = np.full(k, -1, np.int64) if target is None else column(target, np.int64)
         if post is None:
             post = np.full(k, -1, np.int64)
             is_post = action == 0
             post[is_post] = self.new_posts(int(is_post.sum()))
-        post = np.broadcast_to(np.asarray(post, np.int64), (k,)).copy()
+        post = column(post, np.int64)
         network = self._network_codes(network, k)
-        link = (
-            np.zeros(k, bool)
-            if link is None
-            else np.broadcast_to(np.asarray(link, bool), (k,)).copy()
-        )
+        link = np.zeros(k, bool) if link is None else column(link, bool)
         ev = self._ev
         for store, value in (
             (ev.time, time),
@@ -572,7 +574,8 @@ class Draft:
         n_posts = len(author)
         post_time = np.floor(self.t0 + rng.uniform(0, self.days * DAY, n_posts))
         post_ids = self.new_posts(n_posts)
-        self.add_events(post_time, author, "post", post=post_ids, organic=True)
+        # (the arrays given to add_events are only read from here on: not copied)
+        self.add_events(post_time, author, "post", post=post_ids, organic=True, copy=False)
         n_react = n_events - n_posts
         if not len(src) or n_react <= 0 or n_posts == 0:
             return
@@ -594,7 +597,9 @@ class Draft:
         )
         kinds = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)
         action = kinds[weighted_choice(rng, np.array(list(REACTION_MIX.values())), len(which))]
-        self.add_events(when, reactor, action, target=authored, post=post_ids[which], organic=True)
+        self.add_events(
+            when, reactor, action, target=authored, post=post_ids[which], organic=True, copy=False
+        )
 
     # ---- the result ----
     def build(self, *, base: tuple[Draft, World] | None = None) -> World:
