@@ -11,9 +11,7 @@ measurement do not score twice.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import ctypes
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -264,7 +262,6 @@ class ScenarioRun:
         ):
             with ThreadPoolExecutor(2, thread_name_prefix="auditkit-pair") as pool:
                 list(pool.map(lambda built: self._score(scorer, built, at), (treated, control)))
-            _release_free_memory()
         return self.scores(scorer, at=at), self.scores(scorer, control=True, at=at)
 
     def _score(self, scorer: Scorer, built: Built, at: object) -> pd.Series | ScorerError:
@@ -300,15 +297,6 @@ class ScenarioRun:
         ranks = pd.Series(values[mask]).rank(method="average").to_numpy()
         out[mask] = 100.0 * (ranks - 0.5) / max(mask.sum(), 1)
         return out
-
-
-def _release_free_memory() -> None:
-    """Hand the memory the C allocator holds free back to the system (glibc's
-    ``malloc_trim``; nothing elsewhere). Each thread that scored a large world leaves its
-    arena holding freed blocks (0.1-0.2 GB after a pair of 1M-account worlds), which the next
-    pair would otherwise add to."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _read_base(path: Path) -> World:
