@@ -28,7 +28,7 @@ from auditkit.data.rows import (
     take_rows,
     two_at_a_time,
 )
-from auditkit.data.world import ACTIONS, World, times_from_array
+from auditkit.data.world import ACTIONS, World, stable_sort, times_from_array
 from auditkit.errors import BudgetError, ScenarioError
 
 __all__ = ["Draft", "DEFAULT_START", "REACTION_MIX"]
@@ -767,10 +767,9 @@ class Draft:
         created = self.column("created")
         keep = time >= created[actor]
         keep &= (target < 0) | (time >= created[np.maximum(target, 0)])
-        ns = times_from_array(time[keep]).array.asi8
-        order = np.argsort(ns, kind="stable")
+        ns, order = stable_sort(times_from_array(time[keep]).array.asi8)
         new = {
-            "ns": ns[order],
+            "ns": ns,
             "actor": actor[keep][order],
             "action": joined("action", np.int8)[keep][order],
             "target": target[keep][order],

@@ -58,8 +58,6 @@ __all__ = [
     "stable_order",
     "stable_sort",
     "times_from_array",
-    "utc_times",
-    "UTC_NS",
 ]
 
 #: Every action an event may record.
@@ -258,7 +256,7 @@ class World:
                 # categorical columns costs several times more); a few at a time, each unsorted
                 # array let go of once taken
                 ns, order = stable_sort(ns)
-                time = utc_times(ns)
+                time = _utc_times(ns)
             del ns
             act = _checked_codes(actor, n, "actor", copy=copy)
             del actor
@@ -872,13 +870,13 @@ def _checked_codes(
 
 
 #: The type of every time column of a world.
-UTC_NS = pd.DatetimeTZDtype(unit="ns", tz="UTC")
+_UTC_NS = pd.DatetimeTZDtype(unit="ns", tz="UTC")
 
 
-def utc_times(ns: np.ndarray) -> pd.Series:
+def _utc_times(ns: np.ndarray) -> pd.Series:
     """UTC times over int64 nanoseconds since the epoch, ``ns`` itself (not copied: give an
     array nobody writes again)."""
-    return pd.Series(ns, dtype=UTC_NS, copy=False)
+    return pd.Series(ns, dtype=_UTC_NS, copy=False)
 
 
 def times_from_array(values, copy: bool = True) -> pd.Series:
@@ -888,7 +886,8 @@ def times_from_array(values, copy: bool = True) -> pd.Series:
     times without a copy."""
     arr = np.asarray(values)
     if arr.dtype == np.dtype("datetime64[ns]"):
-        return utc_times(arr.view(np.int64) if not copy else arr.view(np.int64).copy())
+        ns = arr.view(np.int64)
+        return _utc_times(ns.copy() if copy else ns)
     if np.issubdtype(arr.dtype, np.datetime64):
         return pd.Series(pd.to_datetime(arr, utc=True)).astype("datetime64[ns, UTC]")
     seconds = arr.astype(np.float64, copy=False)
@@ -902,7 +901,7 @@ def times_from_array(values, copy: bool = True) -> pd.Series:
         # without its per-value split into whole and fractional parts
         ns = seconds.astype(np.int64)
         ns *= 10**9
-        return utc_times(ns)
+        return _utc_times(ns)
     return pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype("datetime64[ns, UTC]")
 
 
