@@ -311,6 +311,32 @@ def test_a_copied_draft_is_independent_and_builds_the_same_world():
     assert len(twin.build().events) == 0 and len(twin.build()) == 305
 
 
+def test_the_simulation_of_a_large_world_draws_the_same_world_in_two_threads(monkeypatch):
+    """From PARALLEL_ROWS rows the simulation overlaps its work in two threads (a large draw's
+    shuffle beside its count, the last draws beside the gathers, the event pieces joined two at
+    a time): forced on for a small world, the follows and events are the same, row for row."""
+    import auditkit.data.draft as draft_module
+    import auditkit.data.rows as rows_module
+    from auditkit.data.draft import Draft
+    from auditkit.data.synth import add_population
+
+    def simulated():
+        draft = Draft(days=30, seed=4)
+        add_population(draft, 400)
+        draft.simulate()
+        return draft.follow_arrays(), draft.event_arrays()
+
+    serial = simulated()
+    monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(draft_module, "PARALLEL_ROWS", 0)
+    threaded = simulated()
+    for a, b in zip(serial[0], threaded[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert serial[1].keys() == threaded[1].keys() and len(serial[1]["time"]) > 4000
+    for key in serial[1]:
+        np.testing.assert_array_equal(serial[1][key], threaded[1][key])
+
+
 def test_a_copied_draft_shares_its_rows_until_one_side_edits_them():
     import copy
 

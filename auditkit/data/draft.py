@@ -620,18 +620,33 @@ class Draft:
             "reaction_weight": float(weight.sum()),
         }
         edge = weighted_choice(rng, weight, n_react)
-        reactor, authored = src[edge], dst[edge]
-        # (in place from here: the same arithmetic, fewer arrays of 13M rows at 1M accounts)
-        offset = rng.random(len(authored))
-        offset *= count.astype(np.float64)[authored]
+        del weight
+        size = len(edge)
+
+        def rest_of_the_stream() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            # which post, how long after it, and how: the same draws in the same order
+            offset = rng.random(size)
+            delay = rng.exponential(6 * 3600.0, size)
+            mix = np.array(list(REACTION_MIX.values()))
+            return offset, delay, weighted_choice(rng, mix, size)
+
+        # A large world's last draws are made in a second thread while this one gathers the
+        # reactions' ends. In place from here: the same arithmetic, fewer arrays of 13M rows.
+        with ThreadPoolExecutor(1) as pool:
+            drawn = pool.submit(rest_of_the_stream) if size >= PARALLEL_ROWS else None
+            reactor, authored = take_rows(edge, src, dst)
+            del edge
+            posts_of_author = count.astype(np.float64)[authored]
+            offset, when, kind = drawn.result() if drawn else rest_of_the_stream()
+        offset *= posts_of_author
+        del posts_of_author
         which = offset.astype(np.int64)
         del offset
         which += first[authored]
-        when = rng.exponential(6 * 3600.0, len(which))
         when += post_time[which]
         np.floor(np.minimum(when, self.t_end - 1, out=when), out=when)
-        kinds = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)
-        action = kinds[weighted_choice(rng, np.array(list(REACTION_MIX.values())), len(which))]
+        action = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)[kind]
+        del kind
         self.add_events(
             when, reactor, action, target=authored, post=post_ids[which], organic=True, copy=False
         )
@@ -900,16 +915,24 @@ def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):
     followee = np.empty(len(follower), np.int64)
     local = rng.random(len(follower)) < locality
     followee[~local] = weighted_choice(rng, attention, int((~local).sum()))
-    follower_group = group[follower]
-    for g in range(group.max() + 1 if n else 0):
-        members = np.flatnonzero(group == g)
-        pick = local & (follower_group == g)
-        if pick.any():
+    # the local followers' positions, group by group (each group's in ascending order)
+    at = np.flatnonzero(local)
+    groups = int(group.max()) + 1 if n else 0
+    small = np.int16 if groups < 2**15 else np.int64
+    follower_group = group.astype(small)[follower[at]]
+    at = at[np.argsort(follower_group, kind="stable")]
+    bounds = np.r_[0, np.bincount(follower_group, minlength=groups).cumsum()]
+    del follower_group
+    for g in range(groups):
+        pick = at[bounds[g] : bounds[g + 1]]
+        if len(pick):
+            members = np.flatnonzero(group == g)
             w = attention[members]
             if w.sum() > 0:
-                followee[pick] = members[weighted_choice(rng, w, int(pick.sum()))]
+                followee[pick] = members[weighted_choice(rng, w, len(pick))]
             else:
-                followee[pick] = weighted_choice(rng, attention, int(pick.sum()))
+                followee[pick] = weighted_choice(rng, attention, len(pick))
+    del at
     back = rng.random(len(follower)) < reciprocity
     # each drawn pair and, where followed back, its reverse, as a key src * n + dst (built in
     # place: fewer arrays of 12M rows at 1M accounts); the unique keys without self-follows,
