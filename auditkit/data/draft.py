@@ -846,19 +846,33 @@ class Draft:
                 old == missing, now, np.where(now == missing, old, np.minimum(old, now))
             )
             fresh = ~there
-            src = insert_rows(src, where[fresh], key[fresh] // n)
-            dst = insert_rows(dst, where[fresh], key[fresh] % n)
-            f_ns = insert_rows(f_ns, where[fresh], a_ns[fresh])
+            pair_at, pair = where[fresh], key[fresh]
+            src, dst, f_ns = two_at_a_time(
+                lambda column: insert_rows(column[0], pair_at, column[1]),
+                [(src, pair // n), (dst, pair % n), (f_ns, a_ns[fresh])],
+                len(f_ns),
+            )
+        ev_ns, actor, action, target, post = two_at_a_time(
+            lambda column: insert_rows(column[0], at, new[column[1]]),
+            [
+                (world.event_time_ns, "ns"),
+                (old_actor, "actor"),
+                (old_action, "action"),
+                (old_target, "target"),
+                (events["post"].to_numpy(), "post"),
+            ],
+            len(events),
+        )
         return World.from_codes(
             self.ids,
             follower=src if len(src) else None,
             followee=dst,
             follow_time=f_ns.view("datetime64[ns]"),
-            event_time=insert_rows(world.event_time_ns, at, new["ns"]).view("datetime64[ns]"),
-            actor=insert_rows(old_actor, at, new["actor"]),
-            action=insert_rows(old_action, at, new["action"]),
-            target=insert_rows(old_target, at, new["target"]),
-            post=insert_rows(events["post"].to_numpy(), at, new["post"]),
+            event_time=ev_ns.view("datetime64[ns]"),
+            actor=actor,
+            action=action,
+            target=target,
+            post=post,
             accounts_extra=self._account_columns(),
             # the merged arrays are new, or the base world's own (read-only, never written)
             copy=False,
