@@ -697,7 +697,11 @@ def _reactions_that_day(actor: np.ndarray, day: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     if (day[1:] >= day[:-1]).all():  # time-sorted events: each day is one slice, counted alone
         out = np.empty(len(actor), np.int64)
-        bounds = np.flatnonzero(np.diff(day)) + 1
+        first, last = int(day[0]), int(day[-1])
+        if last - first < len(day):  # where each later day starts: a search per day
+            bounds = np.unique(np.searchsorted(day, np.arange(first + 1, last + 1)))
+        else:
+            bounds = np.flatnonzero(day[1:] != day[:-1]) + 1
         days = list(zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(day)].tolist(), strict=True))
 
         def count(span: tuple[int, int]) -> None:
