@@ -11,8 +11,10 @@ setup, follows and events), building the immutable worlds (``Draft.build``), the
 ground truth (cascades, only when a check needs it), each scorer, and the rest (probes,
 percentiles). Phases are timed by wrapping the functions that do them (a phase is the wall time
 its calls cover: a scorer that scores both worlds side by side counts once); the end-to-end time is
-measured around the task. Peak memory is the process's ``ru_maxrss`` (one scenario per
-process). Writes JSON to ``benchmarks/results/scenario-<id>-<accounts>.json``.
+measured around the task, with the CPU time it used (user and system) and the time the hypervisor
+took from the machine meanwhile ("stolen", from ``/proc/stat``). Peak memory is the process's
+``ru_maxrss`` (one scenario per process). Writes JSON to
+``benchmarks/results/scenario-<id>-<accounts>.json``.
 
 The obvious alternative is the same task at the bundled size (``--accounts`` omitted), run the
 same way; the issue's baseline (72 s and 6.8 GB at 1M accounts) was measured before the
@@ -79,9 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
     run_module.run_scorer = run_scorer
     task = AuditTask(scenario, scenario.population.seed, scorers, None)
+    usage, steal = resource.getrusage(resource.RUSAGE_SELF), stolen_seconds()
     started = time.perf_counter()
     rows = task.run(registry)
     total = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_SELF)
     # a phase's time is the wall time its calls cover (a scorer scores the treated and the
     # control world side by side on large worlds: both calls at once count once)
     spent = {name: covered(s) for name, s in spans.items()}
@@ -100,7 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         },
         "total_s": round(total, 2),
         "phases_s": phases,
-        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "peak_rss_gib": round(used.ru_maxrss / 2**20, 2),
+        # where the CPU time went (the kernel's share is mostly fresh memory: page faults),
+        # and how much the hypervisor took from this machine meanwhile (Linux; None elsewhere)
+        "cpu_s": {
+            "user": round(used.ru_utime - usage.ru_utime, 2),
+            "system": round(used.ru_stime - usage.ru_stime, 2),
+        },
+        "stolen_s": None if steal is None else round((stolen_seconds() or steal) - steal, 2),
         "cpus": os.cpu_count(),
         "loadavg_after": os.getloadavg(),
         "python": platform.python_version(),
@@ -111,6 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     return 0
+
+
+def stolen_seconds() -> float | None:
+    """CPU time the hypervisor has taken from this machine since boot, all CPUs (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def covered(spans: list[tuple[float, float]]) -> float:
