@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from scipy.stats import spearmanr
 
 from auditkit.data.draft import Draft
+from auditkit.data.simulation import simulate
 from auditkit.data.synth import add_population
 from auditkit.data.truth import expected_spread, reshare_matrix
 
@@ -14,7 +15,7 @@ from auditkit.data.truth import expected_spread, reshare_matrix
 def simulated_draft(n=400, seed=4):
     draft = Draft(days=60, seed=seed)
     add_population(draft, n)
-    draft.simulate()
+    simulate(draft)
     return draft
 
 
@@ -57,7 +58,7 @@ def test_accounts_nobody_reacts_to_spread_nothing():
     draft = Draft(days=30, seed=1)
     add_population(draft, 200)
     mute = draft.add_accounts(3, prefix="mute-", cohort="mute", role="member", attention=0.0)
-    draft.simulate()
+    simulate(draft)
     assert np.all(expected_spread(draft)[mute] == 0)
 
 

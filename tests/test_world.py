@@ -291,11 +291,12 @@ def test_a_copied_draft_is_independent_and_builds_the_same_world():
     import copy
 
     from auditkit.data.draft import Draft
+    from auditkit.data.simulation import simulate
     from auditkit.data.synth import add_population
 
     draft = Draft(days=30, seed=2)
     add_population(draft, 300)
-    draft.simulate()
+    simulate(draft)
     twin = copy.deepcopy(draft)
     pd.testing.assert_frame_equal(twin.build().events, draft.build().events)
     pd.testing.assert_frame_equal(twin.build().follows, draft.build().follows)
@@ -315,20 +316,21 @@ def test_the_simulation_of_a_large_world_draws_the_same_world_in_two_threads(mon
     """From PARALLEL_ROWS rows the simulation overlaps its work in two threads (a large draw's
     shuffle beside its count, the last draws beside the gathers, the event pieces joined two at
     a time): forced on for a small world, the follows and events are the same, row for row."""
-    import auditkit.data.draft as draft_module
     import auditkit.data.rows as rows_module
+    import auditkit.data.simulation as simulation_module
     from auditkit.data.draft import Draft
+    from auditkit.data.simulation import simulate
     from auditkit.data.synth import add_population
 
     def simulated():
         draft = Draft(days=30, seed=4)
         add_population(draft, 400)
-        draft.simulate()
+        simulate(draft)
         return draft.follow_arrays(), draft.event_arrays()
 
     serial = simulated()
     monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
-    monkeypatch.setattr(draft_module, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(simulation_module, "PARALLEL_ROWS", 0)
     threaded = simulated()
     for a, b in zip(serial[0], threaded[0], strict=True):
         np.testing.assert_array_equal(a, b)
@@ -341,11 +343,12 @@ def test_a_copied_draft_shares_its_rows_until_one_side_edits_them():
     import copy
 
     from auditkit.data.draft import Draft
+    from auditkit.data.simulation import simulate
     from auditkit.data.synth import add_population
 
     draft = Draft(days=30, seed=3)
     add_population(draft, 200)
-    draft.simulate()
+    simulate(draft)
     twin = copy.deepcopy(draft)
     mine, theirs = draft.events(writable=False), twin.events(writable=False)
     assert np.shares_memory(mine["time"], theirs["time"])  # no rows copied
@@ -408,13 +411,13 @@ def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(
     draw leaves it; ``ordered``: the same values sorted, and the generator left at the same
     place. ``threads``: the two-thread search and the shuffle beside the count of large
     draws, forced on. Up to 16 weights, the draws are counted without a sort."""
-    import auditkit.data.draft as draft_module
     import auditkit.data.rows as rows_module
-    from auditkit.data.draft import weighted_choice
+    import auditkit.data.simulation as simulation_module
+    from auditkit.data.simulation import weighted_choice
 
     if threads == 2:
         monkeypatch.setattr(rows_module, "PARALLEL_ROWS", 0)
-        monkeypatch.setattr(draft_module, "PARALLEL_ROWS", 0)
+        monkeypatch.setattr(simulation_module, "PARALLEL_ROWS", 0)
     rng = np.random.default_rng(9)
     drawn = weighted_choice(rng, weights, size)
     ref = np.random.default_rng(9)

@@ -10,7 +10,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from auditkit.data.draft import REACTION_MIX, Draft
+from auditkit.data.draft import Draft
+from auditkit.data.simulation import REACTION_MIX
 from auditkit.data.world import ACTIONS
 from auditkit.plugin.behaviour import Behaviour, Cohort
 from auditkit.plugin.footprint import Setting

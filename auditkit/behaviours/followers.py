@@ -21,7 +21,8 @@ from auditkit.behaviours.common import (
     trait_of,
     weighted_sample,
 )
-from auditkit.data.draft import ATTENTION_EXPONENT, DAY, REACTION_MIX, Draft
+from auditkit.data.draft import DAY, Draft
+from auditkit.data.simulation import ATTENTION_EXPONENT, REACTION_MIX
 from auditkit.plugin.behaviour import Cohort
 from auditkit.plugin.footprint import Footprint, Setting
 from auditkit.plugin.params import MAX_COUNT, MAX_DAYS
@@ -139,7 +140,7 @@ class OrganicFollowers(OrganicBehaviour):
         act = draft.column("activity")
         att = draft.column("attention")
         src, dst = draft.follow_arrays()
-        stats = getattr(draft, "organic_stats", None)
+        stats = draft.organic_stats
         f_src, f_dst, f_time = [], [], []
         r_time, r_actor, r_target, r_post = [], [], [], []
         # the members' followers and posts, found in one pass each over a large world's rows

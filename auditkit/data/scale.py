@@ -2,7 +2,7 @@
 to Parquet: :func:`write_synthetic_world` (10 million accounts, 100 million follows and 100
 million events in a few GB of memory).
 
-The model is the organic part of :meth:`Draft.simulate <auditkit.data.draft.Draft.simulate>`
+The model is the organic part of :func:`~auditkit.data.simulation.simulate`
 with the traits of :func:`~auditkit.data.synth.add_population`: heavy-tailed attention
 (Pareto 1.1), activity (log-normal 1.2) and sociability (Pareto 1.5); Zipf-sized communities;
 a follower drawn in proportion to ``sociability * sqrt(activity)``, a followee in proportion to
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from auditkit.data.draft import ATTENTION_EXPONENT, DAY, DEFAULT_START, REACTION_MIX
+from auditkit.data.draft import DAY, DEFAULT_START
+from auditkit.data.simulation import ATTENTION_EXPONENT, REACTION_MIX
 from auditkit.data.world import ACTIONS
 from auditkit.errors import WorldError
 from auditkit.files import atomic_directory
@@ -116,7 +117,7 @@ def write_synthetic_world(
             chunk,
         )
         born = np.maximum(created[src], created[dst])
-        # organic follows are in place when the period starts (as Draft.simulate has them)
+        # organic follows are in place when the period starts (as the simulation has them)
         ftime = np.minimum(
             born + _rng(seed, "follow-time").uniform(0, 30 * DAY, len(src)), t0 - 1
         ).astype(np.int64)

@@ -2,7 +2,7 @@
 
 :func:`generate_world` draws a population with heavy-tailed attention (followers), heavy-tailed
 activity (posts), communities, reciprocity, and reactions that flow along follow edges towards
-attractive accounts (see :meth:`auditkit.data.draft.Draft.simulate`). It is vectorised with
+attractive accounts (see :func:`auditkit.data.simulation.simulate`). It is vectorised with
 numpy, so a million accounts with ten million follows and ten million events take seconds. The same
 arguments and seed give an identical world.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from auditkit.data.draft import DAY, DEFAULT_START, Draft, weighted_choice
+from auditkit.data.draft import DAY, DEFAULT_START, Draft
+from auditkit.data.simulation import simulate, weighted_choice
 from auditkit.data.world import World
 
 __all__ = ["generate_world", "add_population", "DEFAULT_START"]
@@ -86,7 +87,8 @@ def generate_world(
     n = max(int(accounts), 0)
     add_population(draft, n, communities=communities)
     if n:
-        draft.simulate(
+        simulate(
+            draft,
             follows_per_account=(12 if follows is None else follows / n),
             events_per_account=(20 if events is None else events / n),
             communities_locality=locality,

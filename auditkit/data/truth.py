@@ -4,7 +4,7 @@ No commercial score could measure this; a simulation can. Each attentive follow 
 (``v`` follows ``u``; the organic simulation's follows, and scripted followers a behaviour makes
 react, :meth:`auditkit.data.draft.Draft.add_follows`) in place at the end of the period carries
 the probability that ``v`` reshares one post of ``u``, as the organic simulation draws it
-(:meth:`auditkit.data.draft.Draft.simulate`): reactions land on an edge in proportion to
+(:func:`auditkit.data.simulation.simulate`): reactions land on an edge in proportion to
 ``activity[v] * attention[u] ** ATTENTION_EXPONENT``, a quarter of them are shares, spread over
 the posts ``u`` makes. A cascade is the independent-cascade model on these probabilities
 (Kempe, Kleinberg, Tardos, KDD 2003). Fake, bought and scripted accounts have no organic
@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from auditkit.data.draft import ATTENTION_EXPONENT, REACTION_MIX, Draft
+from auditkit.data.draft import Draft
+from auditkit.data.simulation import ATTENTION_EXPONENT, REACTION_MIX
 
 __all__ = ["reshare_matrix", "expected_spread", "reach_counts", "edge_uniforms", "shared_spread"]
 
@@ -32,7 +33,7 @@ __all__ = ["reshare_matrix", "expected_spread", "reach_counts", "edge_uniforms",
 def reshare_matrix(draft: Draft) -> sp.csr_matrix:
     """``P[u, v]``: probability that follower ``v`` reshares one post of ``u`` (CSR, n x n)."""
     n = draft.n
-    stats = getattr(draft, "organic_stats", None)
+    stats = draft.organic_stats
     src, dst = draft.attentive_follows()
     if stats is None or not len(src):
         return sp.csr_matrix((n, n))

@@ -22,6 +22,7 @@ import pandas as pd
 
 from auditkit.data.draft import Draft
 from auditkit.data.rows import PARALLEL_ROWS
+from auditkit.data.simulation import simulate
 from auditkit.data.synth import add_population
 from auditkit.data.truth import expected_spread, shared_spread
 from auditkit.data.world import World, read_world
@@ -131,7 +132,8 @@ class ScenarioRun:
         pairs = self._behaviours()
         for behaviour, cohort in pairs:
             behaviour.setup(draft, cohort, draft.rng("setup", cohort.name))
-        draft.simulate(
+        simulate(
+            draft,
             follows_per_account=pop.follows_per_account,
             events_per_account=pop.events_per_account,
             communities_locality=pop.locality,
