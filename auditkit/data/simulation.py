@@ -34,10 +34,6 @@ REACTION_MIX: dict[str, float] = {"like": 0.45, "share": 0.25, "reply": 0.18, "m
 ATTENTION_EXPONENT = 0.5
 
 
-#: Up to this many weights, :func:`weighted_choice` counts its draws without sorting them.
-_FEW_WEIGHTS = 16
-
-
 def weighted_choice(
     rng: np.random.Generator, weights: np.ndarray, size: int, *, ordered: bool = False
 ) -> np.ndarray:
@@ -53,12 +49,9 @@ def weighted_choice(
     queries = rng.random(size)
     if len(cdf) <= _FEW_WEIGHTS:
         # few indices: count the queries below each cdf value directly (no sort)
-        below = [int(np.count_nonzero(queries < c)) for c in cdf[:-1]] + [size]
-        picks = queries.view(np.int64)  # the uniforms' memory holds the picks (no new array)
-        start = 0
-        for index, end in enumerate(below):
-            picks[start:end] = index
-            start = end
+        below = np.array([np.count_nonzero(queries < c) for c in cdf[:-1]] + [size])
+        del queries
+        picks = np.repeat(np.arange(len(cdf)), np.diff(below, prepend=0))
     elif not ordered and size >= PARALLEL_ROWS:
         # A shuffle makes the same swaps whatever it moves: shuffling the positions 0..size-1
         # (in one thread) while the sorted picks are counted (in another), then taking the
@@ -66,9 +59,7 @@ def weighted_choice(
         with ThreadPoolExecutor(1) as pool:
             shuffled = pool.submit(_shuffled_positions, rng, size)
             picks = _sorted_picks(cdf, queries)
-            # (into the uniforms' memory, no longer needed; indices in range: "clip" changes
-            # nothing but lets numpy write there directly)
-            return np.take(picks, shuffled.result(), out=queries.view(np.int64), mode="clip")
+            return picks[shuffled.result()]
     else:
         picks = _sorted_picks(cdf, queries)
     if ordered:
@@ -85,14 +76,19 @@ def _shuffled_positions(rng: np.random.Generator, size: int) -> np.ndarray:
     return positions
 
 
+#: Up to this many weights, :func:`weighted_choice` counts its draws without sorting them.
+_FEW_WEIGHTS = 16
+
+
 def _sorted_picks(cdf: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """``np.sort(np.searchsorted(cdf, queries, side="right"))``, clipped to the last index
     (``queries`` is sorted in place)."""
     size = len(queries)
-    # Each sorted uniform picks the first index whose cdf exceeds it (the last index at most;
-    # weighted_choice shuffles the picks back into random order). Index j is picked by the
-    # queries below cdf[j] and not below cdf[j-1]: one search per index in the queries (in two
-    # threads, on halves of the cdf), not one per query in the cdf.
+    # Each sorted uniform picks the first index whose cdf exceeds it (the last index at most)
+    # (weighted_choice shuffles them back into random order). Index j is picked by the queries below
+    # cdf[j] and not below cdf[j-1]: one search per index in the queries (in two threads, on
+    # halves of the cdf), not one per query in the cdf. The picks are exactly those of
+    # searchsorted(cdf, queries, side="right"), clipped to the last index.
     queries.sort()
     halves = np.array_split(cdf, 2)
     below = np.concatenate(
@@ -123,9 +119,8 @@ def simulate(
     ``communities_locality``; a share ``reciprocity`` is followed back. Events: posts in
     proportion to ``activity``, uniform over the period; a reaction picks a follow edge in
     proportion to the follower's activity times the followee's attention to the power
-    :data:`ATTENTION_EXPONENT`, then one of the followee's posts, an exponential delay (mean
-    6 h) after it. What the ground truth needs to know of it is left in
-    ``draft.organic_stats``.
+    :data:`ATTENTION_EXPONENT`, then one of the
+    followee's posts, an exponential delay (mean 6 h) after it.
     """
     organic = draft.column("organic").astype(bool)
     n_org = int(organic.sum())
@@ -161,9 +156,7 @@ def _draw_events(draft: Draft, rng, n_events, src, dst, att, act, post_share) ->
     n_posts = int(n_events * post_share)
     author = weighted_choice(rng, act, n_posts, ordered=True)
     n_posts = len(author)
-    post_time = rng.uniform(0, draft.days * DAY, n_posts)
-    post_time += draft.t0
-    np.floor(post_time, out=post_time)
+    post_time = np.floor(draft.t0 + rng.uniform(0, draft.days * DAY, n_posts))
     post_ids = draft.new_posts(n_posts)
     # (the arrays given to add_events are only read from here on: not copied)
     draft.add_events(post_time, author, "post", post=post_ids, organic=True, copy=False)
@@ -201,14 +194,11 @@ def _draw_events(draft: Draft, rng, n_events, src, dst, att, act, post_share) ->
         posts_of_author = count.astype(np.float64)[authored]
         offset, when, kind = drawn.result() if drawn else rest_of_the_stream()
     offset *= posts_of_author
+    del posts_of_author
     which = offset.astype(np.int64)
     del offset
-    # the gathers below go into posts_of_author's memory, no longer needed (indices in range:
-    # "clip" changes nothing but lets numpy write there directly)
-    gathered = np.take(first, authored, out=posts_of_author.view(np.int64), mode="clip")
-    which += gathered
-    when += np.take(post_time, which, out=posts_of_author, mode="clip")
-    del posts_of_author, gathered
+    which += first[authored]
+    when += post_time[which]
     np.floor(np.minimum(when, draft.t_end - 1, out=when), out=when)
     action = np.array([ACTIONS.index(k) for k in REACTION_MIX], np.int8)[kind]
     del kind
@@ -245,21 +235,21 @@ def _draw_follows(rng, m, group, attention, out_weight, locality, reciprocity):
     del at
     back = rng.random(len(follower)) < reciprocity
     # each drawn pair and, where followed back, its reverse, as a key src * n + dst (built in
-    # place: fewer arrays of 12M rows at 1M accounts); then the distinct keys, in order
+    # place: fewer arrays of 12M rows at 1M accounts); the unique keys without self-follows,
+    # whose keys are the multiples of n + 1
     drawn = len(follower)
     key = np.empty(drawn + int(back.sum()), np.int64)
     np.multiply(follower, n, out=key[:drawn])
     key[:drawn] += followee
     np.multiply(followee[back], n, out=key[drawn:])
     key[drawn:] += follower[back]
-    own = follower == followee  # self-follows (and their reverses) sort first as -1, and go
-    key[:drawn][own] = -1
-    key[drawn:][own[back]] = -1
-    del follower, followee, back, own
+    del follower, followee, back
     key.sort()
-    key = key[np.searchsorted(key, 0) :]
     if len(key):
-        key = key[np.r_[True, key[1:] != key[:-1]]]
+        keep = np.r_[True, key[1:] != key[:-1]]
+        keep &= key % (n + 1) != 0
+        key = key[keep]
+        del keep
     if len(key) > m:
         key = np.sort(rng.choice(key, size=m, replace=False))
     return np.divmod(key, n)
