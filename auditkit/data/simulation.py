@@ -34,6 +34,10 @@ REACTION_MIX: dict[str, float] = {"like": 0.45, "share": 0.25, "reply": 0.18, "m
 ATTENTION_EXPONENT = 0.5
 
 
+#: Up to this many weights, :func:`weighted_choice` counts its draws without sorting them.
+_FEW_WEIGHTS = 16
+
+
 def weighted_choice(
     rng: np.random.Generator, weights: np.ndarray, size: int, *, ordered: bool = False
 ) -> np.ndarray:
@@ -76,19 +80,14 @@ def _shuffled_positions(rng: np.random.Generator, size: int) -> np.ndarray:
     return positions
 
 
-#: Up to this many weights, :func:`weighted_choice` counts its draws without sorting them.
-_FEW_WEIGHTS = 16
-
-
 def _sorted_picks(cdf: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """``np.sort(np.searchsorted(cdf, queries, side="right"))``, clipped to the last index
     (``queries`` is sorted in place)."""
     size = len(queries)
-    # Each sorted uniform picks the first index whose cdf exceeds it (the last index at most)
-    # (weighted_choice shuffles them back into random order). Index j is picked by the queries below
-    # cdf[j] and not below cdf[j-1]: one search per index in the queries (in two threads, on
-    # halves of the cdf), not one per query in the cdf. The picks are exactly those of
-    # searchsorted(cdf, queries, side="right"), clipped to the last index.
+    # Each sorted uniform picks the first index whose cdf exceeds it (the last index at most;
+    # weighted_choice shuffles the picks back into random order). Index j is picked by the
+    # queries below cdf[j] and not below cdf[j-1]: one search per index in the queries (in two
+    # threads, on halves of the cdf), not one per query in the cdf.
     queries.sort()
     halves = np.array_split(cdf, 2)
     below = np.concatenate(
@@ -119,8 +118,9 @@ def simulate(
     ``communities_locality``; a share ``reciprocity`` is followed back. Events: posts in
     proportion to ``activity``, uniform over the period; a reaction picks a follow edge in
     proportion to the follower's activity times the followee's attention to the power
-    :data:`ATTENTION_EXPONENT`, then one of the
-    followee's posts, an exponential delay (mean 6 h) after it.
+    :data:`ATTENTION_EXPONENT`, then one of the followee's posts, an exponential delay (mean
+    6 h) after it. What the ground truth needs to know of it is left in
+    ``draft.organic_stats``.
     """
     organic = draft.column("organic").astype(bool)
     n_org = int(organic.sum())
