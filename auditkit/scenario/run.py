@@ -310,7 +310,7 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     ordered = values[order]
     valid = len(values) - int(np.count_nonzero(np.isnan(ordered)))
     ordered = ordered[:valid]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if valid else order[:0]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # [0] when empty: no rows
     ends = np.r_[starts[1:], valid]
     ranks = np.full(len(values), np.nan)
     # the ranks start + 1 .. end of a group average to (start + 1 + end) / 2, exactly
