@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import copy
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from auditkit.data.rows import (
+    PARALLEL_ROWS,
     concatenate_columns,
     insert_rows,
     read_only,
@@ -491,27 +493,19 @@ class Draft:
         ev = concatenate_columns({k: v for k, v in vars(self._ev).items() if k != "organic" and v})
         if not ev:
             ev = self.event_arrays()  # no events: empty columns
-        keep = np.ones(len(ev["time"]), bool)
-        for codes, lo, hi in self._silences:
-            member = np.zeros(self.n, bool)
-            member[codes] = True
-            during = (ev["time"] >= lo) & (ev["time"] < hi)
-            own = member[ev["actor"].astype(np.int64)] & during
-            silenced_posts = ev["post"][own & (ev["action"] == 0)]
-            reacts_to = np.isin(ev["post"], silenced_posts) & (ev["action"] != 0)
-            keep &= ~own & ~reacts_to
-        if len(keep):
-            # nobody acts, or is acted on, before the account exists
-            created = self.column("created")
-            keep &= ev["time"] >= created[ev["actor"]]
-            tgt = ev["target"]
-            keep &= (tgt < 0) | (ev["time"] >= created[np.maximum(tgt, 0)])
-            del tgt
-        if not keep.all():
-            ev = {k: v[keep] for k, v in ev.items()}
-        del keep
-        accounts_extra = self._account_columns()
-        src, dst, f_time, f_until = self._follow_rows()
+
+        def accounts_and_follows() -> tuple[dict[str, object], tuple]:
+            return self._account_columns(), self._follow_rows()
+
+        with ThreadPoolExecutor(1) as pool:
+            # the accounts' columns and the follow rows do not depend on the events: for a
+            # large world they are made in a second thread while the events are filtered
+            rows = len(ev["time"]) + sum(len(s) for s in self._f_src)
+            side = pool.submit(accounts_and_follows) if rows >= PARALLEL_ROWS else None
+            ev = self._kept_events(ev)
+            accounts_extra, (src, dst, f_time, f_until) = (
+                side.result() if side else accounts_and_follows()
+            )
         events_extra = {}
         if "network" in ev and len(self._networks) > 1 and ev["network"].any():
             names = np.array(
@@ -548,6 +542,30 @@ class Draft:
             )
             world = World._trusted(world.accounts, follows, world.events, world.ids)
         return world
+
+    def _kept_events(self, ev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The events a full :meth:`build` keeps: none silenced, none before an account it
+        involves exists."""
+        keep = np.ones(len(ev["time"]), bool)
+        for codes, lo, hi in self._silences:
+            member = np.zeros(self.n, bool)
+            member[codes] = True
+            during = (ev["time"] >= lo) & (ev["time"] < hi)
+            own = member[ev["actor"].astype(np.int64)] & during
+            silenced_posts = ev["post"][own & (ev["action"] == 0)]
+            reacts_to = np.isin(ev["post"], silenced_posts) & (ev["action"] != 0)
+            keep &= ~own & ~reacts_to
+        if len(keep):
+            # nobody acts, or is acted on, before the account exists
+            created = self.column("created")
+            keep &= ev["time"] >= created[ev["actor"]]
+            tgt = ev["target"]
+            keep &= (tgt < 0) | (ev["time"] >= created[np.maximum(tgt, 0)])
+            del tgt
+        if not keep.all():
+            ev = {k: v[keep] for k, v in ev.items()}
+        del keep
+        return ev
 
     def _account_columns(self) -> dict[str, object]:
         """The accounts table's columns besides the id."""

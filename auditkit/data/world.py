@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from auditkit.data.rows import read_only, take_rows
+from auditkit.data.rows import read_only, take_rows, two_at_a_time
 from auditkit.data.tables import read_table
 from auditkit.data.times import as_timestamp as _as_timestamp
 from auditkit.data.times import parse_time
@@ -224,71 +224,33 @@ class World:
             raise WorldError(
                 f"duplicate account id {excerpt(index[index.duplicated()][0])}", source="accounts"
             )
-        n = len(index)
         accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
         for key, value in (accounts_extra or {}).items():
             accounts[key] = value
-        # the columns below are arrays made here (codes, times, taken rows), so the frames
-        # take them without a copy (copy=False): building a large world peaks lower
-        follows = _empty_follows(index)
-        if follower is not None:
-            columns = {
-                "follower": pd.Categorical.from_codes(
-                    _checked_codes(follower, n, "follower", copy=copy), categories=index
-                ),
-                "followee": pd.Categorical.from_codes(
-                    _checked_codes(followee, n, "followee", copy=copy), categories=index
-                ),
-            }
-            if follow_time is not None:
-                columns["time"] = times_from_array(follow_time, copy=copy)
-            follows = pd.DataFrame(columns, copy=False)
-        # each input is let go of once converted: the caller may have passed the only reference
-        del follower, followee, follow_time
-        events = _empty_events(index)
-        if actor is not None:
-            time = times_from_array(event_time, copy=copy)
-            del event_time
-            ns = time.array.asi8
-            order = None
-            if len(ns) and not (ns[1:] >= ns[:-1]).all():
-                # put the rows in time order as arrays, before they become columns (a take on
-                # categorical columns costs several times more); a few at a time, each unsorted
-                # array let go of once taken
-                ns, order = stable_sort(ns)
-                time = _utc_times(ns)
-            del ns
-            act = _checked_codes(actor, n, "actor", copy=copy)
-            del actor
-            tgt = (
-                np.full(len(act), -1, np.int32)
-                if target is None
-                else _checked_codes(target, n, "target", allow_missing=True, copy=copy)
-            )
-            del target
-            act_codes = np.asarray(action, dtype=np.int8)
-            extra = dict(events_extra or {})
-            if post is not None:
-                extra = {"post": np.asarray(post), **extra}
-            del post
-            if order is not None:
-                act, tgt = take_rows(order, act, tgt)
-                act_codes, *rest = take_rows(order, act_codes, *extra.values())
-                extra = dict(zip(extra, rest, strict=True))
-                del order, rest
-            elif copy:  # the caller's arrays: copied, so that the world does not share them
-                act_codes = act_codes.copy()
-                extra = {k: v.copy() for k, v in extra.items()}
-            events = pd.DataFrame(
-                {
-                    "time": time,
-                    "actor": pd.Categorical.from_codes(act, categories=index),
-                    "action": pd.Categorical.from_codes(act_codes, categories=list(ACTIONS)),
-                    "target": pd.Categorical.from_codes(tgt, categories=index),
-                    **extra,
-                },
-                copy=False,
-            )
+        # The follows and the events are independent tables: from PARALLEL_ROWS rows they
+        # are made at the same time in two threads (numpy releases the GIL), each exactly as
+        # alone. The inputs are handed over in one dict the makers pop from, so that each
+        # array is let go of once converted (the caller may have passed the only reference).
+        given = {
+            "follower": follower,
+            "followee": followee,
+            "follow_time": follow_time,
+            "event_time": event_time,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "post": post,
+        }
+        del follower, followee, follow_time, event_time, actor, action, target, post
+        rows = sum(len(given[k]) for k in ("followee", "actor") if given[k] is not None)
+        follows, events = two_at_a_time(
+            lambda make: make(),
+            [
+                partial(_follows_table, index, given, copy),
+                partial(_events_table, index, given, events_extra, copy),
+            ],
+            rows,
+        )
         return cls._trusted(accounts, follows, events, index)
 
     # ---- the tables ----
@@ -691,6 +653,85 @@ def _categorical_ids(
             column=name,
         )
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
+
+
+def _follows_table(index: pd.Index, given: dict, copy: bool) -> pd.DataFrame:
+    """The follows of :meth:`World.from_codes` (its inputs popped from ``given``)."""
+    follower, followee = given.pop("follower"), given.pop("followee")
+    follow_time = given.pop("follow_time")
+    if follower is None:
+        return _empty_follows(index)
+    n = len(index)
+    # the columns are arrays made here (codes, times), so the frame takes them without a copy
+    # (copy=False): building a large world peaks lower
+    columns = {
+        "follower": pd.Categorical.from_codes(
+            _checked_codes(follower, n, "follower", copy=copy), categories=index
+        ),
+        "followee": pd.Categorical.from_codes(
+            _checked_codes(followee, n, "followee", copy=copy), categories=index
+        ),
+    }
+    del follower, followee
+    if follow_time is not None:
+        columns["time"] = times_from_array(follow_time, copy=copy)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _events_table(
+    index: pd.Index, given: dict, events_extra: dict | None, copy: bool
+) -> pd.DataFrame:
+    """The events of :meth:`World.from_codes` (its inputs popped from ``given``), in time
+    order."""
+    actor = given.pop("actor")
+    event_time, action = given.pop("event_time"), given.pop("action")
+    target, post = given.pop("target"), given.pop("post")
+    if actor is None:
+        return _empty_events(index)
+    n = len(index)
+    time = times_from_array(event_time, copy=copy)
+    del event_time
+    ns = time.array.asi8
+    order = None
+    if len(ns) and not (ns[1:] >= ns[:-1]).all():
+        # put the rows in time order as arrays, before they become columns (a take on
+        # categorical columns costs several times more); a few at a time, each unsorted
+        # array let go of once taken
+        ns, order = stable_sort(ns)
+        time = _utc_times(ns)
+    del ns
+    act = _checked_codes(actor, n, "actor", copy=copy)
+    del actor
+    tgt = (
+        np.full(len(act), -1, np.int32)
+        if target is None
+        else _checked_codes(target, n, "target", allow_missing=True, copy=copy)
+    )
+    del target
+    act_codes = np.asarray(action, dtype=np.int8)
+    del action
+    extra = dict(events_extra or {})
+    if post is not None:
+        extra = {"post": np.asarray(post), **extra}
+    del post
+    if order is not None:
+        act, tgt = take_rows(order, act, tgt)
+        act_codes, *rest = take_rows(order, act_codes, *extra.values())
+        extra = dict(zip(extra, rest, strict=True))
+        del order, rest
+    elif copy:  # the caller's arrays: copied, so that the world does not share them
+        act_codes = act_codes.copy()
+        extra = {k: v.copy() for k, v in extra.items()}
+    return pd.DataFrame(
+        {
+            "time": time,
+            "actor": pd.Categorical.from_codes(act, categories=index),
+            "action": pd.Categorical.from_codes(act_codes, categories=list(ACTIONS)),
+            "target": pd.Categorical.from_codes(tgt, categories=index),
+            **extra,
+        },
+        copy=False,
+    )
 
 
 def _empty_follows(ids: pd.Index) -> pd.DataFrame:
