@@ -224,13 +224,11 @@ class World:
             raise WorldError(
                 f"duplicate account id {excerpt(index[index.duplicated()][0])}", source="accounts"
             )
-        accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
-        for key, value in (accounts_extra or {}).items():
-            accounts[key] = value
-        # The follows and the events are independent tables: from PARALLEL_ROWS rows they
-        # are made at the same time in two threads (numpy releases the GIL), each exactly as
-        # alone. The inputs are handed over in one dict the makers pop from, so that each
-        # array is let go of once converted (the caller may have passed the only reference).
+        # The three tables are independent: from PARALLEL_ROWS rows they are made two at a
+        # time in two threads (numpy releases the GIL), each exactly as alone, the events
+        # (the longest) first. The inputs are handed over in one dict the makers pop from, so
+        # that each array is let go of once converted (the caller may have passed the only
+        # reference).
         given = {
             "follower": follower,
             "followee": followee,
@@ -243,11 +241,12 @@ class World:
         }
         del follower, followee, follow_time, event_time, actor, action, target, post
         rows = sum(len(given[k]) for k in ("followee", "actor") if given[k] is not None)
-        follows, events = two_at_a_time(
+        events, follows, accounts = two_at_a_time(
             lambda make: make(),
             [
-                partial(_follows_table, index, given, copy),
                 partial(_events_table, index, given, events_extra, copy),
+                partial(_follows_table, index, given, copy),
+                partial(_accounts_table, index, accounts_extra),
             ],
             rows,
         )
@@ -653,6 +652,14 @@ def _categorical_ids(
             column=name,
         )
     return pd.Categorical.from_codes(codes.astype(np.int32), categories=ids)
+
+
+def _accounts_table(index: pd.Index, extra: dict | None) -> pd.DataFrame:
+    """The accounts of :meth:`World.from_codes`."""
+    accounts = pd.DataFrame({"account": pd.array(index, dtype="string")})
+    for key, value in (extra or {}).items():
+        accounts[key] = value
+    return accounts
 
 
 def _follows_table(index: pd.Index, given: dict, copy: bool) -> pd.DataFrame:
