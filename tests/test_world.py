@@ -449,14 +449,21 @@ def test_weighted_draws_are_the_sorted_uniforms_searched_one_by_one(
         np.arange(5, dtype=np.int64)[::-1] * 10**9,
     ],
 )
-def test_stable_sort_is_the_stable_argsort_and_the_times_it_orders(times):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_stable_sort_is_the_stable_argsort_and_the_times_it_orders(times, in_place):
     from auditkit.data.world import stable_order, stable_sort
 
     expected = np.argsort(times, kind="stable")
-    ordered, order = stable_sort(times.copy())
+    given = times.copy()
+    ordered, order = stable_sort(given, in_place=in_place)
     np.testing.assert_array_equal(order, expected)
     np.testing.assert_array_equal(ordered, times[expected])
     np.testing.assert_array_equal(stable_order(times), expected)
+    if not in_place:
+        np.testing.assert_array_equal(given, times)  # the caller's times are left alone
+    elif len(times) > 1_000 and not (times % 10**9).any():
+        # many whole seconds (the composite sort): sorted in their own memory
+        assert np.shares_memory(ordered, given)
 
 
 def test_new_account_ids_that_collide_with_existing_ones_are_refused_and_nothing_added():

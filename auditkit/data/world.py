@@ -216,8 +216,8 @@ class World:
         For generators that already hold numpy arrays: ``follower``/``followee``/``actor``/
         ``target`` are codes (``-1`` for no target), ``action`` codes index :data:`ACTIONS`,
         times are ``datetime64`` or unix-second arrays. Codes are range-checked. ``copy=False``:
-        the arrays are the caller's to give (made for this world, never written again), and
-        become its columns without a copy where their type allows.
+        the arrays are the caller's to give (made for this world, never read or written again by
+        the caller), and become its columns without a copy where their type allows.
         """
         index = pd.Index(list(ids), dtype=object)
         if index.has_duplicates:
@@ -703,8 +703,10 @@ def _events_table(
     if len(ns) and not (ns[1:] >= ns[:-1]).all():
         # put the rows in time order as arrays, before they become columns (a take on
         # categorical columns costs several times more); a few at a time, each unsorted
-        # array let go of once taken
-        ns, order = stable_sort(ns)
+        # array let go of once taken. The times are a new array, or given (copy=False):
+        # sorted in their own memory
+        del time
+        ns, order = stable_sort(ns, in_place=True)
         time = _utc_times(ns)
     del ns
     act = _checked_codes(actor, n, "actor", copy=copy)
@@ -883,17 +885,19 @@ def stable_order(times: np.ndarray) -> np.ndarray:
     return stable_sort(times)[1]
 
 
-def stable_sort(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def stable_sort(times: np.ndarray, *, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(times[order], order)``, ``order = np.argsort(times, kind="stable")``, for int64
     nanosecond times; faster when every time is a whole second (generated worlds): one plain
     sort of ``second * len + position``, whose order is the stable order and whose quotient is
-    the sorted seconds (no gather of the times in the new order)."""
+    the sorted seconds (no gather of the times in the new order). ``in_place``: ``times`` is
+    the caller's to give, and its memory may hold the sorted times (one array fewer)."""
     n = len(times)
     if n > 1_000 and not (times % 10**9).any():
         first = int(times.min())
-        composite = times - first  # whole seconds since the first; in place from here
-        composite //= 10**9
-        if int(composite.max()) + 1 < 2**62 // n:
+        if (int(times.max()) - first) // 10**9 + 1 < 2**62 // n:
+            # whole seconds since the first; in place from here
+            composite = np.subtract(times, first, out=times if in_place else None)
+            composite //= 10**9
             composite *= n
             composite += np.arange(n, dtype=np.int64)
             composite.sort()
