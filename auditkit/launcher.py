@@ -1,11 +1,12 @@
-"""The ``auditkit`` program: signal handling first, then the command line.
+"""The ``auditkit`` program: signals and the allocator set up first, then the command line.
 
 The console script and ``python -m auditkit`` start here, not in :mod:`auditkit.cli`, so that
 Ctrl-C and SIGTERM are handled from the first instant - while pandas is still being imported -
 and end the program the same way: every ``finally`` runs (temporary files removed, worker
 processes and black-box programs killed, finished work kept in the audit's journal), one line
 on stderr, exit status 130 (SIGINT) or 143 (SIGTERM), no traceback. A plugin that leaves a
-non-daemon thread running cannot keep the program from exiting.
+non-daemon thread running cannot keep the program from exiting. The program keeps the memory
+it frees for reuse (:func:`auditkit.allocator.keep_freed_memory`: it runs one job and ends).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from collections.abc import Sequence
 
 from auditkit import interrupts
+from auditkit.allocator import keep_freed_memory
 
 __all__ = ["main"]
 
@@ -51,6 +53,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line and exit with its status."""
+    keep_freed_memory()
     interrupts.install()
     try:
         code = _run(argv)

@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_scenario.py bought-followers [--accounts 1000000] [--output PATH]
+        [--glibc-defaults]
 
 Runs one :class:`auditkit.auditing.engine.AuditTask` (the scenario's first seed, every check,
 every built-in scorer) end to end in this process, with the population raised to
@@ -13,7 +14,9 @@ percentiles). Phases are timed by wrapping the functions that do them (a phase i
 its calls cover: a scorer that scores both worlds side by side counts once); the end-to-end time is
 measured around the task, with the CPU time it used (user and system) and the time the hypervisor
 took from the machine meanwhile ("stolen", from ``/proc/stat``). Peak memory is the process's
-``ru_maxrss`` (one scenario per process). Writes JSON to
+``ru_maxrss`` (one scenario per process). Like the ``auditkit`` program, the benchmark keeps
+the memory it frees for reuse (:func:`auditkit.allocator.keep_freed_memory`);
+``--glibc-defaults`` measures the C library's defaults instead. Writes JSON to
 ``benchmarks/results/scenario-<id>-<accounts>.json``.
 
 The obvious alternative is the same task at the bundled size (``--accounts`` omitted), run the
@@ -33,11 +36,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import auditkit
-import auditkit.data.draft as draft_module
-import auditkit.scenario.run as run_module
-from auditkit import Registry, bundled_scenarios, load_scenarios
-from auditkit.auditing.engine import AuditTask
+from auditkit.allocator import keep_freed_memory
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -47,7 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario")
     parser.add_argument("--accounts", type=int, default=None)
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--glibc-defaults", action="store_true")
     args = parser.parse_args(argv)
+    # before numpy is imported, as the auditkit program does: threads started meanwhile keep
+    # arenas of their own
+    kept = not args.glibc_defaults and keep_freed_memory()
+    import auditkit
+    import auditkit.data.draft as draft_module
+    import auditkit.scenario.run as run_module
+    from auditkit import Registry, bundled_scenarios, load_scenarios
+    from auditkit.auditing.engine import AuditTask
+
     registry = Registry()
     scenario = next(
         s for s in load_scenarios([bundled_scenarios()], registry) if s.id == args.scenario
@@ -105,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "total_s": round(total, 2),
         "phases_s": phases,
         "peak_rss_gib": round(used.ru_maxrss / 2**20, 2),
+        "freed_memory_kept": kept,
         # where the CPU time went (the kernel's share is mostly fresh memory: page faults),
         # and how much the hypervisor took from this machine meanwhile (Linux; None elsewhere)
         "cpu_s": {

@@ -26,6 +26,7 @@ FOUNDATION = {
     "auditkit.interrupts",
     "auditkit.console",
     "auditkit.processes",
+    "auditkit.allocator",
 }
 ALLOWED: dict[str, set[str]] = {
     "foundation": set(),
