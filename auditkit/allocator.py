@@ -16,9 +16,9 @@ process holds on to its peak until it exits: right for a command that runs one j
 wrong for a notebook, a test session or a Dask worker that runs for hours - so only the
 ``auditkit`` program (:mod:`auditkit.launcher`) calls it, and importing auditkit changes nothing.
 
-Anyone who set glibc's allocator themselves (a ``MALLOC_*`` variable or ``glibc.malloc``
-tunables in ``GLIBC_TUNABLES``) keeps their settings: setting ``MALLOC_TRIM_THRESHOLD_=131072``
-restores glibc's default behaviour for one run. On other C libraries this does nothing.
+``AUDITKIT_KEEP_FREED_MEMORY=0`` leaves glibc's defaults in place, and anyone who set glibc's
+allocator themselves (a ``MALLOC_*`` variable or ``glibc.malloc`` tunables in
+``GLIBC_TUNABLES``) keeps their settings. On other C libraries this does nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ import ctypes
 import os
 from collections.abc import Mapping
 
-__all__ = ["keep_freed_memory"]
+__all__ = ["keep_freed_memory", "OPT_OUT"]
+
+#: The environment variable that, set to ``0``, leaves glibc's defaults in place.
+OPT_OUT = "AUDITKIT_KEEP_FREED_MEMORY"
 
 # glibc's <malloc.h>
 _M_TRIM_THRESHOLD = -1
@@ -42,12 +45,15 @@ _SETTINGS = ((_M_MMAP_MAX, 0), (_M_TRIM_THRESHOLD, _INT_MAX), (_M_ARENA_MAX, 1))
 def keep_freed_memory(environ: Mapping[str, str] | None = None) -> bool:
     """Make glibc keep freed memory for reuse in this process; whether it did.
 
-    It does nothing (and returns False) where the C library is not glibc, or where ``environ``
-    (default ``os.environ``) already configures glibc's allocator. Call it first thing, before
+    It does nothing (and returns False) where the C library is not glibc, where ``environ``
+    (default ``os.environ``) sets ``AUDITKIT_KEEP_FREED_MEMORY=0``, or where it already
+    configures glibc's allocator. Call it first thing, before
     numpy is imported: a thread started before (numpy's BLAS starts several) keeps an arena of
     its own, and the benefit shrinks (at 1M accounts 7.2-8.6 s of system time instead of 4.4-4.5).
     """
     environ = os.environ if environ is None else environ
+    if environ.get(OPT_OUT) == "0":
+        return False
     if any(name.startswith("MALLOC_") for name in environ):
         return False
     if "glibc.malloc" in environ.get("GLIBC_TUNABLES", ""):

@@ -40,6 +40,7 @@ print(json.dumps({"kept": kept, "held": held, "after": resident()}))
 def probe(mode: str, **env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     clean.pop("GLIBC_TUNABLES", None)
+    clean.pop("AUDITKIT_KEEP_FREED_MEMORY", None)
     out = subprocess.run(
         [sys.executable, "-c", PROBE, mode],
         env={**clean, **env},
@@ -62,9 +63,13 @@ def test_freed_memory_stays_in_the_process_only_when_kept():
 @glibc
 @pytest.mark.parametrize(
     "env",
-    [{"MALLOC_TRIM_THRESHOLD_": "131072"}, {"GLIBC_TUNABLES": "glibc.malloc.mmap_max=65536"}],
+    [
+        {"AUDITKIT_KEEP_FREED_MEMORY": "0"},
+        {"MALLOC_TRIM_THRESHOLD_": "131072"},
+        {"GLIBC_TUNABLES": "glibc.malloc.mmap_max=65536"},
+    ],
 )
-def test_a_users_own_allocator_settings_win(env):
+def test_the_opt_out_and_a_users_own_allocator_settings_win(env):
     result = probe("keep", **env)
     assert not result["kept"] and result["held"] - result["after"] > 350e6
 
@@ -72,6 +77,7 @@ def test_a_users_own_allocator_settings_win(env):
 def test_the_environment_is_read_before_anything_is_changed():
     assert keep_freed_memory({"MALLOC_ARENA_MAX": "4"}) is False
     assert keep_freed_memory({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}) is False
+    assert keep_freed_memory({"AUDITKIT_KEEP_FREED_MEMORY": "0"}) is False
 
 
 def test_the_program_keeps_freed_memory_before_anything_else(monkeypatch):
