@@ -82,7 +82,8 @@ def peak_rss_bytes() -> int | None:
 
 
 def maxrss_bytes() -> int:
-    """The process's lifetime peak RSS (ru_maxrss; KiB on Linux, bytes on macOS)."""
+    """The process's peak RSS (ru_maxrss; KiB on Linux, bytes on macOS). On Linux it is the
+    kernel's VmHWM mark: since the last :func:`reset_peak_rss`, not over the process's life."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
