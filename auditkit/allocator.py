@@ -47,9 +47,9 @@ def keep_freed_memory(environ: Mapping[str, str] | None = None) -> bool:
 
     It does nothing (and returns False) where the C library is not glibc, where ``environ``
     (default ``os.environ``) sets ``AUDITKIT_KEEP_FREED_MEMORY=0``, or where it already
-    configures glibc's allocator. Call it first thing, before
-    numpy is imported: a thread started before (numpy's BLAS starts several) keeps an arena of
-    its own, and the benefit shrinks (at 1M accounts 7.2-8.6 s of system time instead of 4.4-4.5).
+    configures glibc's allocator. Call it first thing, before numpy is imported: a thread
+    started before (numpy's BLAS starts several) keeps an arena of its own, and the benefit
+    shrinks (at 1M accounts 7.2-8.6 s of system time instead of 4.4-4.5 s).
     """
     environ = os.environ if environ is None else environ
     if environ.get(OPT_OUT) == "0":
