@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from auditkit import launcher
-from auditkit.allocator import keep_freed_memory
+from auditkit.allocator import OPT_OUT, keep_freed_memory
 
 glibc = pytest.mark.skipif(
     platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
@@ -40,7 +40,7 @@ print(json.dumps({"kept": kept, "held": held, "after": resident()}))
 def probe(mode: str, **env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     clean.pop("GLIBC_TUNABLES", None)
-    clean.pop("AUDITKIT_KEEP_FREED_MEMORY", None)
+    clean.pop(OPT_OUT, None)
     out = subprocess.run(
         [sys.executable, "-c", PROBE, mode],
         env={**clean, **env},
@@ -64,7 +64,7 @@ def test_freed_memory_stays_in_the_process_only_when_kept():
 @pytest.mark.parametrize(
     "env",
     [
-        {"AUDITKIT_KEEP_FREED_MEMORY": "0"},
+        {OPT_OUT: "0"},
         {"MALLOC_TRIM_THRESHOLD_": "131072"},
         {"GLIBC_TUNABLES": "glibc.malloc.mmap_max=65536"},
     ],
@@ -77,7 +77,7 @@ def test_the_opt_out_and_a_users_own_allocator_settings_win(env):
 def test_the_environment_is_read_before_anything_is_changed():
     assert keep_freed_memory({"MALLOC_ARENA_MAX": "4"}) is False
     assert keep_freed_memory({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}) is False
-    assert keep_freed_memory({"AUDITKIT_KEEP_FREED_MEMORY": "0"}) is False
+    assert keep_freed_memory({OPT_OUT: "0"}) is False
 
 
 def test_the_program_keeps_freed_memory_before_anything_else(monkeypatch):
